@@ -1,0 +1,68 @@
+//! Command-line front end. Each subcommand lives in its own file and calls library APIs;
+//! nothing here computes results itself.
+//!
+//! Exit codes: 0 success, 1 the command ran but failed (e.g. a non-finite value during a run,
+//! an optimiser that did not converge when convergence was required), 2 bad input (model,
+//! data, experiment or command-line errors); on exit code 2 no output file is written.
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Pressure: sanctions system dynamics, calibration, sensitivity analysis and econometrics.
+#[derive(Debug, Parser)]
+#[command(name = "pressure", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print the tool version and the crates it is built from.
+    Version,
+}
+
+/// An error that ends a command, with the exit code it maps to.
+#[derive(Debug)]
+pub enum CliError {
+    /// Bad input (exit code 2): nothing was written.
+    Input(miette::Report),
+    /// The command ran but failed (exit code 1).
+    Failure(miette::Report),
+}
+
+impl CliError {
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Input(_) => 2,
+            CliError::Failure(_) => 1,
+        }
+    }
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result: Result<(), CliError> = match cli.command {
+        Command::Version => {
+            println!("pressure {}", env!("CARGO_PKG_VERSION"));
+            Ok(())
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let code = err.exit_code();
+            match err {
+                CliError::Input(r) | CliError::Failure(r) => eprintln!("{r:?}"),
+            }
+            ExitCode::from(code)
+        }
+    }
+}

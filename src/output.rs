@@ -1,0 +1,110 @@
+//! Writing command outputs: atomically (temp file + rename, so a failed or killed command never
+//! leaves a half-written file) and with a manifest saying what produced them.
+
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Writes `bytes` to `path` atomically: the data goes to a temporary file in the same directory,
+/// is flushed to disk, and is then renamed over `path`. Readers see the old file or the new one,
+/// never a partial one.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("pressure-doc-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir).unwrap();
+/// let file = dir.join("table.csv");
+/// pressure::output::write_atomic(&file, b"time,x\n0,1\n").unwrap();
+/// assert_eq!(std::fs::read_to_string(&file).unwrap(), "time,x\n0,1\n");
+/// # std::fs::remove_dir_all(&dir).unwrap();
+/// ```
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir)?;
+    let file_name = path.file_name().ok_or_else(|| {
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "output path has no file name",
+        )
+    })?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// Hex SHA-256 of some bytes (used for model and input hashes in manifests).
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    let digest = Sha256::digest(bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// What produced an output folder: enough to reproduce it.
+#[derive(Debug, Clone, Serialize)]
+pub struct Manifest {
+    /// Tool name and version, e.g. `pressure 0.1.0`.
+    pub tool: String,
+    /// The command line as invoked.
+    pub command_line: Vec<String>,
+    /// Input files (models, scenarios, experiments, data) with their SHA-256.
+    pub inputs: Vec<InputFile>,
+    /// Parameter values that differ from the model file (name, value).
+    pub parameters: Vec<(String, f64)>,
+    /// Seed of every stochastic step, when there is one.
+    pub seed: Option<u64>,
+    /// Free-form extra facts (method, dt, thread count...).
+    pub extra: serde_json::Map<String, serde_json::Value>,
+}
+
+/// One input file named in a manifest.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputFile {
+    pub path: String,
+    pub sha256: String,
+}
+
+impl Manifest {
+    /// A manifest for the current process, with tool version and command line filled in.
+    pub fn for_current_process() -> Self {
+        Manifest {
+            tool: format!("pressure {}", env!("CARGO_PKG_VERSION")),
+            command_line: std::env::args().collect(),
+            inputs: Vec::new(),
+            parameters: Vec::new(),
+            seed: None,
+            extra: serde_json::Map::new(),
+        }
+    }
+
+    /// Records an input file and its hash. Unreadable files are recorded with an empty hash
+    /// rather than failing the command that already succeeded in reading them.
+    pub fn add_input(&mut self, path: &Path) {
+        let sha256 = std::fs::read(path)
+            .map(|b| sha256_hex(&b))
+            .unwrap_or_default();
+        self.inputs.push(InputFile {
+            path: path.display().to_string(),
+            sha256,
+        });
+    }
+
+    /// Writes `manifest.json` into `dir`, atomically.
+    pub fn write_to_dir(&self, dir: &Path) -> std::io::Result<()> {
+        let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        write_atomic(&dir.join("manifest.json"), &json)
+    }
+}
