@@ -1,1 +1,23 @@
-//! Observed series: loading and validating the curated episode and panel tables, alignment to model time, provenance.
+//! Observed series for Pressure: loading and validating the curated episode and panel tables,
+//! alignment of model output to data time, provenance.
+//!
+//! * [`table`]: CSV → typed columns ([`Table`]), with explicit missing values, column
+//!   selection, row filters and grouping keys. Every error names the file, the row (1-based,
+//!   the header is row 1) and the column (name and 1-based number): see [`DataError`].
+//!
+//! ```
+//! use pressure_data::table::{ColumnType, ReadOptions, Table};
+//! let csv = "country,year,inflation\nIRN,2012,27.3\nIRN,2013,abc\n";
+//! let opts = ReadOptions::new().column_type("inflation", ColumnType::Float);
+//! let err = Table::read_str(csv, "panel.csv", &opts).unwrap_err();
+//! assert_eq!(
+//!     err.to_string(),
+//!     "panel.csv, row 3 (header is row 1), column 3 `inflation`: `abc` is not a number"
+//! );
+//! ```
+
+pub mod error;
+pub mod table;
+
+pub use error::{ColumnRef, DataError, Location, Result};
+pub use table::{Column, ColumnType, Groups, ReadOptions, Table, TextColumn};
