@@ -4,6 +4,8 @@
 //! * [`table`]: CSV → typed columns ([`Table`]), with explicit missing values, column
 //!   selection, row filters and grouping keys. Every error names the file, the row (1-based,
 //!   the header is row 1) and the column (name and 1-based number): see [`DataError`].
+//! * [`panel`]: the country-year panel in `data/panel/` (macro series, sanction indicators by
+//!   type and sender, leader exits, coups, regime type) and its data dictionary.
 //!
 //! ```
 //! use pressure_data::table::{ColumnType, ReadOptions, Table};
@@ -17,7 +19,10 @@
 //! ```
 
 pub mod error;
+pub mod panel;
+mod paths;
 pub mod table;
 
 pub use error::{ColumnRef, DataError, Location, Result};
+pub use paths::{data_dir, shared_dir};
 pub use table::{Column, ColumnType, Groups, ReadOptions, Table, TextColumn};

@@ -539,6 +539,33 @@ impl Table {
         Ok(())
     }
 
+    /// The columns by value, in order (e.g. to join tables with [`Table::from_columns`]).
+    pub fn into_columns(self) -> Vec<(String, Column)> {
+        self.names.into_iter().zip(self.columns).collect()
+    }
+
+    /// The row index of the first row whose `keys` columns display as `values` (text as written,
+    /// numbers as Rust prints them), for spot lookups such as `(country, year)`.
+    ///
+    /// ```
+    /// use pressure_data::table::{ReadOptions, Table};
+    /// let t = Table::read_str("c,y,v\nIRN,2012,1\nRUS,2014,2\n", "t.csv", &ReadOptions::new())?;
+    /// assert_eq!(t.find_row(&["c", "y"], &["RUS", "2014"])?, Some(1));
+    /// # Ok::<(), pressure_data::DataError>(())
+    /// ```
+    pub fn find_row<S: AsRef<str>>(&self, keys: &[S], values: &[&str]) -> Result<Option<usize>> {
+        let cols = keys
+            .iter()
+            .map(|k| self.column(k.as_ref()))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((0..self.n_rows).find(|&i| {
+            cols.iter().zip(values).all(|(c, v)| match c {
+                Column::Text(t) => t.get(i) == Some(*v),
+                c => c.display(i) == *v,
+            })
+        }))
+    }
+
     pub(crate) fn from_parts(
         name: String,
         names: Vec<String>,
