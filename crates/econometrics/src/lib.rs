@@ -1,1 +1,30 @@
-//! Econometric estimators on plain tables: OLS and robust SEs, high-dimensional fixed effects, event studies, local projections, VAR, logit/probit, survival models, synthetic control.
+//! Econometric estimators on plain numeric columns: OLS with classical, HC0–HC3,
+//! cluster-robust (one- and multiway, named small-sample corrections), Newey–West and
+//! Driscoll–Kraay standard errors; the within estimator with any number of high-dimensional
+//! fixed effects; event studies (TWFE and Sun–Abraham); local projections; VARs; logit and
+//! probit; Kaplan–Meier, Cox and Weibull survival models; synthetic control.
+//!
+//! Linear algebra is faer; least squares is Householder QR with double-double iterative
+//! refinement (see [`linalg::lstsq`]), accurate to ≥ 9 digits on the NIST StRD linear
+//! problems. Every estimator returns a result holding a [`CoefTable`] (estimates, SEs, t or z,
+//! p-values, confidence intervals), fit statistics and the numbers of observations and
+//! clusters.
+
+// Index loops are the clearest way to write the dense numerical kernels here.
+#![allow(clippy::needless_range_loop)]
+
+pub mod design;
+pub mod error;
+pub mod factor;
+pub mod inference;
+pub mod linalg;
+pub mod ols;
+pub mod vcov;
+
+pub use design::{Design, INTERCEPT};
+pub use error::{EconError, Result};
+pub use factor::Factor;
+pub use inference::{CoefRow, CoefTable, Reference};
+pub use linalg::lstsq::Precision;
+pub use ols::{ols, Collinear, OlsOptions, OlsResult};
+pub use vcov::{ClusterCorrection, HcKind, MultiwayDf, VcovSpec};

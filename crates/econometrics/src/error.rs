@@ -1,0 +1,71 @@
+//! Errors of the estimators and of the specification layer.
+//!
+//! Every variant says what is wrong in terms a user can act on: the column, the row, the
+//! cluster variable. Data-file errors name the file, row and column.
+
+use thiserror::Error;
+
+/// Everything that can go wrong while estimating.
+#[derive(Debug, Error)]
+pub enum EconError {
+    /// A column named in a specification does not exist in the table.
+    #[error("unknown column `{name}`{}", suggestion_text(.suggestion))]
+    UnknownColumn {
+        name: String,
+        suggestion: Option<String>,
+    },
+    /// A value that must be numeric is not (file, row and column named).
+    #[error("{file}: row {row}, column `{column}`: `{value}` is not a number")]
+    NonNumeric {
+        file: String,
+        row: usize,
+        column: String,
+        value: String,
+    },
+    /// Regressors are perfectly collinear. When dropping is allowed the estimator drops the
+    /// named columns and reports them; this error is raised when dropping is refused or when
+    /// nothing would be left.
+    #[error("perfect collinearity: {} {} linear combination of earlier regressors{}",
+        .dropped.join(", "),
+        if .dropped.len() == 1 { "is a" } else { "are" },
+        if *.refused { " (collinear columns are refused: set `drop_collinear = true` to drop them)" } else { "" })]
+    Collinear { dropped: Vec<String>, refused: bool },
+    /// A cluster variable takes one value in the estimation sample: no cluster-robust
+    /// variance can be computed from one cluster.
+    #[error("cluster variable `{name}` has only one cluster in the estimation sample")]
+    SingleCluster { name: String },
+    /// No observation is left after the sample filter, missing values and singletons.
+    #[error("empty sample: {reason}")]
+    EmptySample { reason: String },
+    /// A survival spell ends before (or when) it starts.
+    #[error("survival spell at row {row}: end {stop} is not after start {start}")]
+    SpellOrder { row: usize, start: f64, stop: f64 },
+    /// Inputs of mismatched lengths or shapes.
+    #[error("dimension mismatch: {0}")]
+    Dimension(String),
+    /// A non-finite value where a finite number is required.
+    #[error("non-finite value in `{name}` at row {row}")]
+    NonFinite { name: String, row: usize },
+    /// More parameters than observations (or no residual degrees of freedom).
+    #[error("not enough observations: {n} observations for {k} parameters")]
+    TooFewObservations { n: usize, k: usize },
+    /// An iterative estimator did not converge.
+    #[error("{what} did not converge after {iterations} iterations")]
+    NotConverged { what: String, iterations: usize },
+    /// A model that cannot be estimated as specified (e.g. perfect separation in a logit).
+    #[error("{0}")]
+    Invalid(String),
+    /// A specification file could not be understood.
+    #[error("{file}: {message}")]
+    Spec { file: String, message: String },
+}
+
+fn suggestion_text(s: &Option<String>) -> String {
+    match s {
+        Some(s) => format!(" (did you mean `{s}`?)"),
+        None => String::new(),
+    }
+}
+
+/// Shorthand result type of this crate.
+pub type Result<T, E = EconError> = std::result::Result<T, E>;
