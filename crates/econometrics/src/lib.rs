@@ -16,10 +16,12 @@
 pub mod design;
 pub mod error;
 pub mod factor;
+pub mod fe;
 pub mod inference;
 pub mod linalg;
 pub mod ols;
 pub mod vcov;
+pub mod within;
 
 pub use design::{Design, INTERCEPT};
 pub use error::{EconError, Result};
@@ -28,3 +30,4 @@ pub use inference::{CoefRow, CoefTable, Reference};
 pub use linalg::lstsq::Precision;
 pub use ols::{ols, Collinear, OlsOptions, OlsResult};
 pub use vcov::{ClusterCorrection, HcKind, MultiwayDf, VcovSpec};
+pub use within::{within, WithinOptions, WithinResult};

@@ -41,7 +41,7 @@ pub enum HcKind {
 /// | `Cr1Slopes` | `G/(G−1)·(N−1)/(N−k)` | ignores absorbed effects entirely |
 /// | `Cr1Nested` | `G/(G−1)·(N−1)/(N−k−(F−F_nested))` | reghdfe, fixest (`fixef.K = "nested"`); the default |
 /// | `Cr1Lsdv` | `G/(G−1)·(N−1)/(N−k−F)` | Stata `regress` / statsmodels OLS with dummy columns, linearmodels `group_debias=True` |
-/// | `LinearmodelsDefault` | `N/(N−k−F)` (no `G/(G−1)`) | linearmodels `PanelOLS(...).fit(cov_type="clustered")` |
+/// | `LinearmodelsDefault` | `N/(N−k−F)` (no `G/(G−1)`), but `N/(N−k)` when the model has exactly one fixed effect and it is nested in every cluster variable | linearmodels 7.1 `PanelOLS(...).fit(cov_type="clustered")` (its `debiased=True`, `auto_df=True` defaults) |
 ///
 /// Without fixed effects `Cr1Slopes`, `Cr1Nested` and `Cr1Lsdv` coincide (Stata's and
 /// statsmodels' CR1). For multiway clustering see [`MultiwayDf`].
@@ -392,6 +392,11 @@ fn cluster_vcov(
     let k_f = dof.k as f64;
     let k_lsdv = k_f + dof.fe_rank as f64;
     let k_nested = k_f + dof.fe_rank.saturating_sub(nested_levels) as f64;
+    // linearmodels' auto_df: a single effect nested in every cluster variable is not counted.
+    let k_linearmodels = match dof.fe {
+        [only] if clusters.iter().all(|c| only.is_nested_in(c)) => k_f,
+        _ => k_lsdv,
+    };
     let factor = |g: usize| -> f64 {
         let g = match multiway {
             MultiwayDf::Minimum => g_min,
@@ -411,7 +416,7 @@ fn cluster_vcov(
             ClusterCorrection::Cr1Slopes => gg * (n_f - 1.0) / (n_f - k_f),
             ClusterCorrection::Cr1Nested => gg * (n_f - 1.0) / (n_f - k_nested),
             ClusterCorrection::Cr1Lsdv => gg * (n_f - 1.0) / (n_f - k_lsdv),
-            ClusterCorrection::LinearmodelsDefault => n_f / (n_f - k_lsdv),
+            ClusterCorrection::LinearmodelsDefault => n_f / (n_f - k_linearmodels),
         }
     };
     let k = scores.ncols();
@@ -524,6 +529,30 @@ fn scale(m: &mut Mat<f64>, c: f64) {
     for j in 0..cdim {
         for i in 0..r {
             m[(i, j)] *= c;
+        }
+    }
+}
+
+impl VcovSpec {
+    /// The same estimator restricted to some rows (cluster and time variables subset).
+    pub fn subset(&self, rows: &[usize]) -> VcovSpec {
+        match self {
+            VcovSpec::Cluster {
+                clusters,
+                correction,
+                multiway,
+                psd_fix,
+            } => VcovSpec::Cluster {
+                clusters: clusters.iter().map(|c| c.subset(rows)).collect(),
+                correction: *correction,
+                multiway: *multiway,
+                psd_fix: *psd_fix,
+            },
+            VcovSpec::DriscollKraay { time, lags } => VcovSpec::DriscollKraay {
+                time: rows.iter().map(|&i| time[i]).collect(),
+                lags: *lags,
+            },
+            other => other.clone(),
         }
     }
 }
