@@ -1,0 +1,142 @@
+//! The parsed (unresolved) form of an equation. Offsets are byte offsets into the equation
+//! text; [`crate::resolve`] turns them into file spans.
+
+/// A parsed expression with its byte range in the equation text.
+#[derive(Debug, Clone)]
+pub struct Ast {
+    pub kind: AstKind,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone)]
+pub enum AstKind {
+    /// A numeric literal (always finite and non-negative; `-2` is `Neg(2)`).
+    Num(f64),
+    /// A name, possibly subscripted: a variable, or a builtin taking no arguments (`TIME`).
+    Ref { name: String, subs: Vec<SubAst> },
+    /// `name(args)` or `name[subs](args)`: a builtin function or a lookup call.
+    /// Multi-word builtin names are stored with single spaces (`PULSE TRAIN`).
+    Call {
+        name: String,
+        subs: Vec<SubAst>,
+        args: Vec<Ast>,
+    },
+    Unary(UnaryOp, Box<Ast>),
+    Binary(BinaryOp, Box<Ast>, Box<Ast>),
+    /// `IF c THEN a ELSE b` or `IF THEN ELSE(c, a, b)`.
+    If(Box<Ast>, Box<Ast>, Box<Ast>),
+}
+
+/// One subscript: a dimension name, an element name, or `dim!` (reduce over `dim`).
+#[derive(Debug, Clone)]
+pub struct SubAst {
+    pub name: String,
+    pub bang: bool,
+    pub start: u32,
+    pub end: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum UnaryOp {
+    Neg,
+    Not,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum BinaryOp {
+    Add,
+    Sub,
+    Mul,
+    Div,
+    Pow,
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    And,
+    Or,
+}
+
+impl BinaryOp {
+    /// Binding strength; higher binds tighter.
+    pub fn precedence(self) -> u8 {
+        match self {
+            BinaryOp::Or => 1,
+            BinaryOp::And => 2,
+            BinaryOp::Eq
+            | BinaryOp::Ne
+            | BinaryOp::Lt
+            | BinaryOp::Le
+            | BinaryOp::Gt
+            | BinaryOp::Ge => 4,
+            BinaryOp::Add | BinaryOp::Sub => 5,
+            BinaryOp::Mul | BinaryOp::Div => 6,
+            BinaryOp::Pow => 8,
+        }
+    }
+
+    pub fn symbol(self) -> &'static str {
+        match self {
+            BinaryOp::Add => "+",
+            BinaryOp::Sub => "-",
+            BinaryOp::Mul => "*",
+            BinaryOp::Div => "/",
+            BinaryOp::Pow => "^",
+            BinaryOp::Eq => "=",
+            BinaryOp::Ne => "<>",
+            BinaryOp::Lt => "<",
+            BinaryOp::Le => "<=",
+            BinaryOp::Gt => ">",
+            BinaryOp::Ge => ">=",
+            BinaryOp::And => "AND",
+            BinaryOp::Or => "OR",
+        }
+    }
+}
+
+/// Precedence of `NOT` and of unary minus, between the binary levels above.
+pub const NOT_PRECEDENCE: u8 = 3;
+pub const NEG_PRECEDENCE: u8 = 7;
+
+impl Ast {
+    /// Structural equality that ignores byte offsets (used by the round-trip tests).
+    pub fn same_as(&self, other: &Ast) -> bool {
+        use AstKind::*;
+        match (&self.kind, &other.kind) {
+            (Num(a), Num(b)) => a == b,
+            (Ref { name: a, subs: sa }, Ref { name: b, subs: sb }) => a == b && same_subs(sa, sb),
+            (
+                Call {
+                    name: a,
+                    subs: sa,
+                    args: xa,
+                },
+                Call {
+                    name: b,
+                    subs: sb,
+                    args: xb,
+                },
+            ) => {
+                a == b
+                    && same_subs(sa, sb)
+                    && xa.len() == xb.len()
+                    && xa.iter().zip(xb).all(|(x, y)| x.same_as(y))
+            }
+            (Unary(o1, a), Unary(o2, b)) => o1 == o2 && a.same_as(b),
+            (Binary(o1, a1, b1), Binary(o2, a2, b2)) => o1 == o2 && a1.same_as(a2) && b1.same_as(b2),
+            (If(c1, a1, b1), If(c2, a2, b2)) => c1.same_as(c2) && a1.same_as(a2) && b1.same_as(b2),
+            _ => false,
+        }
+    }
+}
+
+fn same_subs(a: &[SubAst], b: &[SubAst]) -> bool {
+    a.len() == b.len()
+        && a
+            .iter()
+            .zip(b)
+            .all(|(x, y)| x.name == y.name && x.bang == y.bang)
+}
