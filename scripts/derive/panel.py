@@ -196,7 +196,7 @@ def wdi_block(shared, log):
         d["trade_pct_gdp"] = fmt(ex + im, 4) if ex is not None and im is not None else ""
         out[(iso, y)] = d
     log(f"WDI: {len(names)} economies x {FIRST_YEAR}-{LAST_YEAR}")
-    return names, out
+    return names, out, levels
 
 
 def gwf_block(shared, codes, log):
@@ -316,7 +316,7 @@ def protests_block(shared, codes, log):
 
 def build(shared, out_dir, log):
     codes = Codes(shared)
-    names, wdi = wdi_block(shared, log)
+    names, wdi, gdppc_levels = wdi_block(shared, log)
     wdi_names = {v: k for k, v in names.items()}
     sanc = sanctions.indicators(shared, wdi_names, log)
     spell_list = leaders.spells(shared, codes, log)
@@ -407,7 +407,13 @@ def build(shared, out_dir, log):
     write_csv(os.path.join(panel_dir, "leader_years.csv"), leaders.LEADER_YEAR_HEADER, ly)
     log(f"leader_years: {len(ly)} rows")
     check_against_shared(shared, rows, header, log)
-    return rows, header
+    # What the episode tables reuse.
+    return {
+        "codes": codes,
+        "gdppc_levels": gdppc_levels,
+        "spells": spell_list,
+        "panel_rows": {(r[0], int(r[1])): dict(zip(header, r)) for r in rows},
+    }
 
 
 def check_against_shared(shared, rows, header, log):

@@ -187,6 +187,18 @@ pub enum DataError {
         /// What is wrong and what would be right.
         message: String,
     },
+    /// An observation period that the model run does not cover.
+    #[error("observation period [{start}, {end}] lies outside the model's time span [{model_start}, {model_end}]")]
+    OutsideModelSpan {
+        /// Period start (model time).
+        start: f64,
+        /// Period end (model time).
+        end: f64,
+        /// First saved model time.
+        model_start: f64,
+        /// Last saved model time.
+        model_end: f64,
+    },
     /// A TOML file (sanction timeline) that does not parse or does not validate.
     #[error("{file}:{line}:{column}: {message}")]
     Toml {

@@ -6,6 +6,10 @@
 //!   the header is row 1) and the column (name and 1-based number): see [`DataError`].
 //! * [`panel`]: the country-year panel in `data/panel/` (macro series, sanction indicators by
 //!   type and sender, leader exits, coups, regime type) and its data dictionary.
+//! * [`episode`]: the five calibration episodes in `data/episodes/` (tidy series with units and
+//!   frequencies) and [`timeline`]: their sanction timelines by channel (the scenario input).
+//! * [`align`]: dates to model time, and model output aggregated to the data's periods (annual
+//!   or monthly means, end of period, ...) for comparison with observations.
 //!
 //! ```
 //! use pressure_data::table::{ColumnType, ReadOptions, Table};
@@ -18,10 +22,13 @@
 //! );
 //! ```
 
+pub mod align;
+pub mod episode;
 pub mod error;
 pub mod panel;
 mod paths;
 pub mod table;
+pub mod timeline;
 
 pub use error::{ColumnRef, DataError, Location, Result};
 pub use paths::{data_dir, shared_dir};
