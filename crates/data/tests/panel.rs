@@ -222,3 +222,30 @@ fn fixture_leader_years_errors() {
     let e = load_leader_years(&p).unwrap_err().to_string();
     assert!(e.contains("row 2") && e.contains("`exit_irregular`"), "{e}");
 }
+
+#[test]
+fn leader_years_join_panel_covariates() {
+    // The survival-model use: leader-year intervals with sanction and regime covariates.
+    let ly = load_leader_years(data_dir().join("panel/leader_years.csv")).unwrap();
+    let p = panel();
+    let joined = ly
+        .left_join(p.table(), &["iso3", "year"], &["sanc_un", "gwf_personal"])
+        .unwrap();
+    assert_eq!(joined.n_rows(), ly.n_rows());
+    let r = joined
+        .find_row(&["spell_id", "year"], &["IRN-2005", "2012"])
+        .unwrap()
+        .unwrap();
+    assert_eq!(joined.ints("sanc_un").unwrap()[r], Some(1));
+    // Joining a column the table already has is refused (`year` is in both).
+    let e = ly
+        .left_join(p.table(), &["iso3", "year"], &["year"])
+        .unwrap_err();
+    assert!(
+        matches!(e, pressure_data::DataError::DuplicateColumn { .. }),
+        "{e}"
+    );
+    assert!(ly
+        .left_join(p.table(), &["iso3", "year"], &["no_such"])
+        .is_err());
+}

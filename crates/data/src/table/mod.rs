@@ -348,11 +348,12 @@ impl Table {
     }
 
     /// A [`Location`] for row `i` and column `name` of the source file, for validation errors.
+    /// (Columns added by [`Table::left_join`] have no position in this table's file.)
     pub fn location(&self, i: usize, name: &str) -> Location {
         let loc = Location::file(self.name.clone()).at_row(self.source_row(i));
         match self.index.get(name) {
-            Some(&c) => loc.at_column(name, self.file_columns[c]),
-            None => loc,
+            Some(&c) if self.file_columns[c] > 0 => loc.at_column(name, self.file_columns[c]),
+            _ => loc,
         }
     }
 
@@ -564,6 +565,83 @@ impl Table {
                 c => c.display(i) == *v,
             })
         }))
+    }
+
+    /// Adds `columns` of `right` to this table by matching the `keys` columns (a left join):
+    /// each row of `self` gets the values of the `right` row with the same key values, or
+    /// missing values when there is none. Keys are compared as displayed text (`IRN`, `2012`),
+    /// so an integer year matches an integer year; `right` must have unique keys.
+    ///
+    /// ```
+    /// use pressure_data::table::{ReadOptions, Table};
+    /// let o = ReadOptions::new();
+    /// let spells = Table::read_str("iso3,year,exit\nIRN,2012,0\nIRN,2013,1\nXXX,2013,0\n", "ly.csv", &o)?;
+    /// let panel = Table::read_str("iso3,year,sanc_un\nIRN,2012,1\nIRN,2013,1\n", "p.csv", &o)?;
+    /// let joined = spells.left_join(&panel, &["iso3", "year"], &["sanc_un"])?;
+    /// assert_eq!(joined.ints("sanc_un")?, &[Some(1), Some(1), None]);
+    /// # Ok::<(), pressure_data::DataError>(())
+    /// ```
+    pub fn left_join<S: AsRef<str>, C: AsRef<str>>(
+        &self,
+        right: &Table,
+        keys: &[S],
+        columns: &[C],
+    ) -> Result<Table> {
+        right.check_unique(keys)?;
+        let key_text = |t: &Table| -> Result<Vec<String>> {
+            let cols = keys
+                .iter()
+                .map(|k| t.column(k.as_ref()))
+                .collect::<Result<Vec<_>>>()?;
+            Ok((0..t.n_rows)
+                .map(|i| {
+                    cols.iter()
+                        .map(|c| c.display(i))
+                        .collect::<Vec<_>>()
+                        .join("\u{1f}")
+                })
+                .collect())
+        };
+        let index: HashMap<String, usize> = key_text(right)?
+            .into_iter()
+            .enumerate()
+            .map(|(i, k)| (k, i))
+            .collect();
+        let matches: Vec<Option<usize>> = key_text(self)?
+            .iter()
+            .map(|k| index.get(k).copied())
+            .collect();
+        let mut out = self.clone();
+        for c in columns {
+            let name = c.as_ref();
+            if out.index.contains_key(name) {
+                return Err(DataError::DuplicateColumn {
+                    file: self.name.clone(),
+                    column: name.to_owned(),
+                    first: out.index[name] + 1,
+                    second: out.columns.len() + 1,
+                });
+            }
+            let col = match right.column(name)? {
+                Column::Float(v) => Column::Float(
+                    matches
+                        .iter()
+                        .map(|m| m.map_or(f64::NAN, |r| v[r]))
+                        .collect(),
+                ),
+                Column::Int(v) => {
+                    Column::Int(matches.iter().map(|m| m.and_then(|r| v[r])).collect())
+                }
+                Column::Text(v) => Column::Text(TextColumn::from_values(
+                    matches.iter().map(|m| m.and_then(|r| v.get(r))),
+                )),
+            };
+            out.index.insert(name.to_owned(), out.columns.len());
+            out.names.push(name.to_owned());
+            out.file_columns.push(0);
+            out.columns.push(col);
+        }
+        Ok(out)
     }
 
     pub(crate) fn from_parts(
