@@ -232,3 +232,55 @@ mod tests {
         assert!((d.std_error - 10f64.sqrt()).abs() < 1e-15);
     }
 }
+
+/// A joint Wald test that several coefficients are zero.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct WaldTest {
+    /// `F = W/q` when the table's reference is Student t (F(q, df) reference), `W` (χ²(q))
+    /// when it is normal.
+    pub statistic: f64,
+    /// Number of restrictions `q`.
+    pub df_num: usize,
+    /// Denominator degrees of freedom of the F reference (`None` for χ²).
+    pub df_den: Option<f64>,
+    pub p_value: f64,
+}
+
+impl CoefTable {
+    /// Wald test of `β_i = 0` for all `i` in `indices`. `None` when the covariance of those
+    /// terms is singular.
+    pub fn wald_zero(&self, indices: &[usize]) -> Option<WaldTest> {
+        use statrs::distribution::{ChiSquared, FisherSnedecor};
+        let q = indices.len();
+        if q == 0 {
+            return None;
+        }
+        let v = Mat::from_fn(q, q, |a, b| self.cov(indices[a], indices[b]));
+        let inv =
+            crate::linalg::sym::spd_inverse(v.as_ref(), "covariance of the tested terms").ok()?;
+        let b: Vec<f64> = indices.iter().map(|&i| self.estimate[i]).collect();
+        let mut w = 0.0;
+        for a in 0..q {
+            for c in 0..q {
+                w += b[a] * inv[(a, c)] * b[c];
+            }
+        }
+        Some(match self.reference {
+            Reference::Normal => WaldTest {
+                statistic: w,
+                df_num: q,
+                df_den: None,
+                p_value: ChiSquared::new(q as f64).ok()?.sf(w),
+            },
+            Reference::StudentT { df } => {
+                let f = w / q as f64;
+                WaldTest {
+                    statistic: f,
+                    df_num: q,
+                    df_den: Some(df),
+                    p_value: FisherSnedecor::new(q as f64, df).ok()?.sf(f),
+                }
+            }
+        })
+    }
+}

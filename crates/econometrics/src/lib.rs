@@ -15,6 +15,7 @@
 
 pub mod design;
 pub mod error;
+pub mod event_study;
 pub mod factor;
 pub mod fe;
 pub mod inference;
@@ -25,8 +26,12 @@ pub mod within;
 
 pub use design::{Design, INTERCEPT};
 pub use error::{EconError, Result};
+pub use event_study::{
+    cohorts_from_indicator, event_study, relative_time_term, Endpoints, EventMethod,
+    EventStudyOptions, EventStudyResult,
+};
 pub use factor::Factor;
-pub use inference::{CoefRow, CoefTable, Reference};
+pub use inference::{CoefRow, CoefTable, Reference, WaldTest};
 pub use linalg::lstsq::Precision;
 pub use ols::{ols, Collinear, OlsOptions, OlsResult};
 pub use vcov::{ClusterCorrection, HcKind, MultiwayDf, VcovSpec};

@@ -1,6 +1,8 @@
 //! The within estimator with several high-dimensional fixed effects equals least squares with
 //! the dummy columns (LSDV) on unbalanced panels, after the same singletons are removed.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use pressure_econometrics::fe::{drop_singletons, fe_rank};
