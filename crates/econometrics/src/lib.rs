@@ -13,6 +13,7 @@
 // Index loops are the clearest way to write the dense numerical kernels here.
 #![allow(clippy::needless_range_loop)]
 
+pub mod binary;
 pub mod design;
 pub mod error;
 pub mod event_study;
@@ -24,6 +25,7 @@ pub mod ols;
 pub mod vcov;
 pub mod within;
 
+pub use binary::{binary, BinaryLink, BinaryOptions, BinaryResult};
 pub use design::{Design, INTERCEPT};
 pub use error::{EconError, Result};
 pub use event_study::{
