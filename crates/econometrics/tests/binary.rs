@@ -1,6 +1,8 @@
 //! Logit and probit: closed-form results (one binary regressor: the MLE reproduces the cell
 //! proportions) and statsmodels 0.15.0 on a deterministic data set (values transcribed).
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use pressure_econometrics::{

@@ -3,6 +3,8 @@
 //! Sun–Abraham (shared panel when present; otherwise a panel generated here with the same
 //! design), including heterogeneous effects where TWFE is biased and Sun–Abraham is not.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 
 use pressure_econometrics::{

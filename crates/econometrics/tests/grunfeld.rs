@@ -3,6 +3,8 @@
 //! statsmodels 0.15 / linearmodels 7.1 values of `reference/econometrics/` (12 significant
 //! digits; transcribed below), to 1e-8 relative.
 
+#![allow(clippy::needless_range_loop)]
+
 mod common;
 #[path = "common/grunfeld.rs"]
 mod grunfeld_data;
