@@ -8,8 +8,6 @@
 //! evaluate (e.g. it leaves the model's valid region), the scheme falls back to a one-sided
 //! difference on the other side instead of failing.
 
-#![allow(clippy::needless_range_loop)] // index loops mirror MINPACK
-
 use crate::problem::{checked_residuals, ColMatrix, EvalError, LeastSquaresProblem};
 use serde::{Deserialize, Serialize};
 

@@ -9,12 +9,25 @@
 //! | [`problem`] | the residual/objective interface, [`problem::ColMatrix`] |
 //! | [`lm`] | Levenberg–Marquardt (MINPACK semantics) + Gauss–Newton refinement |
 //! | [`jacobian`] | finite-difference Jacobians |
+//! | [`optim`] | Nelder–Mead, L-BFGS (finite-difference gradient), differential evolution |
+//! | [`params`] | parameters, bounds and the transform to an unbounded internal space |
+//! | [`checkpoint`] | resumable state files |
 //! | [`nist`] | the NIST StRD nonlinear regression problems and LRE scoring |
 
+// Numerical kernels index several arrays in lockstep (and the LM port mirrors MINPACK's
+// Fortran loops line by line); iterator rewrites would obscure them.
+#![allow(clippy::needless_range_loop)]
+
+pub mod checkpoint;
 pub mod error;
+pub mod estimate;
 pub mod jacobian;
 pub mod lm;
 pub mod nist;
+pub mod objective;
+pub mod optim;
+pub mod params;
 pub mod problem;
+pub mod uncertainty;
 
 pub use error::CalibrateError;

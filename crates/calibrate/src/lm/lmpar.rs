@@ -5,8 +5,6 @@
 //! algorithm: implementation and theory", sections 5–7: Newton iteration on `φ(λ) = ‖Dx‖ − Δ`
 //! safeguarded by the bounds `parl ≤ λ ≤ paru`.
 
-#![allow(clippy::needless_range_loop)] // index loops mirror MINPACK
-
 use super::qr::{enorm, qrsolv};
 use crate::problem::ColMatrix;
 

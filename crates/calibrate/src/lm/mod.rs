@@ -19,9 +19,6 @@
 //! `1e-11`), and stop when the relative step falls to rounding level. This is the step-size-based
 //! stopping rule that reaches the float64 ceiling on the NIST StRD problems.
 
-// Index loops mirror MINPACK's Fortran so the port can be checked line by line.
-#![allow(clippy::needless_range_loop)]
-
 mod lmpar;
 pub(crate) mod qr;
 

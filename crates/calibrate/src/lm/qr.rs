@@ -4,8 +4,6 @@
 //! on them: `R` in the upper triangle of the Jacobian's first `n` rows, the Householder
 //! vectors below it, and the permutation as `ipvt`.
 
-#![allow(clippy::needless_range_loop)] // index loops mirror MINPACK
-
 use crate::problem::ColMatrix;
 
 /// Euclidean norm without destructive underflow or overflow.

@@ -1,0 +1,570 @@
+//! The statistical objective of a calibration: observed series, an error model per series, and
+//! a [`Predictor`] that maps parameter values to the model's value for every observation.
+//!
+//! ## Error models and the likelihood
+//!
+//! | error model | residual | scale |
+//! |---|---|---|
+//! | `normal` | `y − ŷ` | σ given, or estimated per series |
+//! | `log_normal` | `ln y − ln ŷ` (both must be positive) | σ on the log scale |
+//! | `student_t` (ν degrees of freedom) | `y − ŷ` | σ given or estimated (EM, Lange et al. 1989) |
+//! | `weighted` (weight w) | `√w (y − ŷ)` | one σ shared by all weighted series, estimated |
+//!
+//! An estimated σ is *profiled out*: for each parameter vector it is set to its maximum-likelihood
+//! value given the residuals (`σ̂² = SSR/n` for normal errors), so every optimiser and every
+//! uncertainty method sees a function of the model parameters only. For normal and log-normal
+//! errors the profile likelihood equals, up to a constant, the marginal likelihood under the
+//! Jeffreys prior `p(σ) ∝ 1/σ`, so the MCMC posterior is the one with σ integrated out.
+//!
+//! Levenberg–Marquardt sees the residuals divided by the current σ̂ (and multiplied by the
+//! Student-t EM weights); the estimator alternates LM and σ updates until σ̂ settles, which
+//! converges to the joint maximum-likelihood estimate.
+
+use crate::error::CalibrateError;
+use crate::params::ParamSet;
+use crate::problem::EvalError;
+use rand::Rng;
+use rand_distr::{Distribution as _, StandardNormal, StudentT};
+use serde::{Deserialize, Serialize};
+use statrs::function::gamma::ln_gamma;
+use std::f64::consts::PI;
+
+/// How the observation errors of one series are modelled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ErrorModel {
+    /// Normal errors; `sigma` given or (when absent) estimated.
+    Normal {
+        #[serde(default)]
+        sigma: Option<f64>,
+    },
+    /// Log-normal errors: normal on `ln y − ln ŷ`.
+    LogNormal {
+        #[serde(default)]
+        sigma: Option<f64>,
+    },
+    /// Student-t errors with `df` degrees of freedom (robust to outliers).
+    StudentT {
+        df: f64,
+        #[serde(default)]
+        sigma: Option<f64>,
+    },
+    /// Weighted least squares: residuals multiplied by `√weight`, one σ shared by all weighted
+    /// series and estimated.
+    Weighted { weight: f64 },
+}
+
+impl Default for ErrorModel {
+    fn default() -> Self {
+        ErrorModel::Normal { sigma: None }
+    }
+}
+
+impl ErrorModel {
+    fn given_sigma(&self) -> Option<f64> {
+        match self {
+            ErrorModel::Normal { sigma } | ErrorModel::LogNormal { sigma } => *sigma,
+            ErrorModel::StudentT { sigma, .. } => *sigma,
+            ErrorModel::Weighted { .. } => None,
+        }
+    }
+
+    pub fn describe(&self) -> String {
+        let s = |sigma: &Option<f64>| match sigma {
+            Some(v) => format!("σ = {v}"),
+            None => "σ estimated".into(),
+        };
+        match self {
+            ErrorModel::Normal { sigma } => format!("normal, {}", s(sigma)),
+            ErrorModel::LogNormal { sigma } => format!("log-normal, {}", s(sigma)),
+            ErrorModel::StudentT { df, sigma } => format!("Student-t (ν = {df}), {}", s(sigma)),
+            ErrorModel::Weighted { weight } => format!("weighted least squares, weight {weight}"),
+        }
+    }
+}
+
+/// One observed series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Series {
+    pub name: String,
+    /// Observations (finite; missing values are left out by whoever builds the series).
+    pub observed: Vec<f64>,
+    pub error: ErrorModel,
+}
+
+/// The model side of a calibration: parameter values (external scale) → the model's value for
+/// every observation, series after series in the order of [`Calibration::series`].
+pub trait Predictor {
+    fn predict(&mut self, params: &[f64], out: &mut [f64]) -> Result<(), EvalError>;
+}
+
+/// A predictor from a closure.
+#[derive(Clone)]
+pub struct FnPredictor<F>(pub F);
+
+impl<F> Predictor for FnPredictor<F>
+where
+    F: FnMut(&[f64], &mut [f64]) -> Result<(), EvalError>,
+{
+    fn predict(&mut self, params: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
+        (self.0)(params, out)
+    }
+}
+
+/// Parameters, observations, error models and the model: everything the estimators and the
+/// uncertainty methods need.
+#[derive(Clone)]
+pub struct Calibration<P> {
+    params: ParamSet,
+    series: Vec<Series>,
+    offsets: Vec<usize>,
+    pub predictor: P,
+    pred: Vec<f64>,
+    x: Vec<f64>,
+    evaluations: usize,
+}
+
+/// Scale estimates at one parameter vector.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Scales {
+    /// σ per series (given or estimated; weighted series share one).
+    pub sigma: Vec<f64>,
+    /// Student-t EM weights per observation (1 for the other models).
+    pub t_weights: Vec<f64>,
+}
+
+const T_EM_MAX_ITER: usize = 200;
+const T_EM_TOL: f64 = 1e-12;
+
+impl<P: Predictor> Calibration<P> {
+    /// Validates the series (non-empty, finite, positive for log-normal errors, valid σ, ν and
+    /// weights).
+    pub fn new(
+        params: ParamSet,
+        series: Vec<Series>,
+        predictor: P,
+    ) -> Result<Self, CalibrateError> {
+        if series.is_empty() {
+            return Err(CalibrateError::invalid(
+                "no observed series to calibrate against",
+            ));
+        }
+        let mut offsets = vec![0];
+        for s in &series {
+            let name = &s.name;
+            if s.observed.is_empty() {
+                return Err(CalibrateError::invalid(format!(
+                    "series `{name}` has no observations"
+                )));
+            }
+            if let Some(k) = s.observed.iter().position(|v| !v.is_finite()) {
+                return Err(CalibrateError::invalid(format!(
+                    "series `{name}`: observation {k} is not a finite number"
+                )));
+            }
+            if let Some(sig) = s.error.given_sigma() {
+                if !(sig.is_finite() && sig > 0.0) {
+                    return Err(CalibrateError::invalid(format!(
+                        "series `{name}`: sigma must be a positive number, got {sig}"
+                    )));
+                }
+            }
+            match s.error {
+                ErrorModel::LogNormal { .. } => {
+                    if let Some(k) = s.observed.iter().position(|v| *v <= 0.0) {
+                        return Err(CalibrateError::invalid(format!(
+                            "series `{name}`: log-normal errors need positive data, observation {k} is {}",
+                            s.observed[k]
+                        )));
+                    }
+                }
+                ErrorModel::StudentT { df, .. } if !(df.is_finite() && df > 0.0) => {
+                    return Err(CalibrateError::invalid(format!(
+                        "series `{name}`: Student-t degrees of freedom must be positive, got {df}"
+                    )));
+                }
+                ErrorModel::Weighted { weight } if !(weight.is_finite() && weight > 0.0) => {
+                    return Err(CalibrateError::invalid(format!(
+                        "series `{name}`: weight must be positive, got {weight}"
+                    )));
+                }
+                _ => {}
+            }
+            offsets.push(offsets.last().unwrap() + s.observed.len());
+        }
+        let m = *offsets.last().unwrap();
+        if m < params.len() {
+            return Err(CalibrateError::invalid(format!(
+                "{m} observations cannot determine {} parameters",
+                params.len()
+            )));
+        }
+        let n = params.len();
+        Ok(Calibration {
+            params,
+            series,
+            offsets,
+            predictor,
+            pred: vec![0.0; m],
+            x: vec![0.0; n],
+            evaluations: 0,
+        })
+    }
+
+    pub fn params(&self) -> &ParamSet {
+        &self.params
+    }
+
+    pub fn series(&self) -> &[Series] {
+        &self.series
+    }
+
+    /// Replaces the observations (same sizes), e.g. with simulated data for a bootstrap.
+    pub fn set_observed(&mut self, flat: &[f64]) {
+        for (s, w) in self.series.iter_mut().zip(self.offsets.windows(2)) {
+            s.observed.copy_from_slice(&flat[w[0]..w[1]]);
+        }
+    }
+
+    /// Observations, series after series.
+    pub fn observed_flat(&self) -> Vec<f64> {
+        self.series
+            .iter()
+            .flat_map(|s| s.observed.iter().copied())
+            .collect()
+    }
+
+    /// The index range of series `s` in flat vectors.
+    pub fn range(&self, s: usize) -> std::ops::Range<usize> {
+        self.offsets[s]..self.offsets[s + 1]
+    }
+
+    pub fn n_obs(&self) -> usize {
+        *self.offsets.last().unwrap()
+    }
+
+    pub fn n_params(&self) -> usize {
+        self.params.len()
+    }
+
+    /// Model runs made through this value (clones count separately).
+    pub fn evaluations(&self) -> usize {
+        self.evaluations
+    }
+
+    /// Model values at external parameters `x`.
+    pub fn predict(&mut self, x: &[f64]) -> Result<&[f64], EvalError> {
+        self.evaluations += 1;
+        self.predictor.predict(x, &mut self.pred)?;
+        for (s, ser) in self.series.iter().enumerate() {
+            for k in self.offsets[s]..self.offsets[s + 1] {
+                let v = self.pred[k];
+                if !v.is_finite() {
+                    return Err(EvalError(format!(
+                        "model value for series `{}`, observation {} is not finite ({v})",
+                        ser.name,
+                        k - self.offsets[s]
+                    )));
+                }
+                if matches!(ser.error, ErrorModel::LogNormal { .. }) && v <= 0.0 {
+                    return Err(EvalError(format!(
+                        "model value for series `{}`, observation {} is {v}: log-normal errors need positive values",
+                        ser.name,
+                        k - self.offsets[s]
+                    )));
+                }
+            }
+        }
+        Ok(&self.pred)
+    }
+
+    /// Model values at internal coordinates `z`.
+    pub fn predict_internal(&mut self, z: &[f64]) -> Result<&[f64], EvalError> {
+        let mut x = std::mem::take(&mut self.x);
+        self.params.to_external(z, &mut x);
+        let r = self.predict(&x).map(|_| ());
+        self.x = x;
+        r.map(|_| self.pred.as_slice())
+    }
+
+    /// Raw residuals on the error model's scale (`y − ŷ`, or `ln y − ln ŷ`), unweighted.
+    pub fn raw_residuals(&self, pred: &[f64], out: &mut [f64]) {
+        raw_residuals(&self.series, &self.offsets, pred, out);
+    }
+
+    /// Predicts at external `x` and writes the raw residuals.
+    pub fn raw_residuals_at(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
+        self.predict(x)?;
+        raw_residuals(&self.series, &self.offsets, &self.pred, out);
+        Ok(())
+    }
+
+    /// Predicts at internal `z` and writes the raw residuals.
+    pub fn raw_residuals_at_internal(
+        &mut self,
+        z: &[f64],
+        out: &mut [f64],
+    ) -> Result<(), EvalError> {
+        self.predict_internal(z)?;
+        raw_residuals(&self.series, &self.offsets, &self.pred, out);
+        Ok(())
+    }
+
+    /// σ per series and Student-t weights, maximising the likelihood for fixed residuals.
+    pub fn scales(&self, raw: &[f64]) -> Scales {
+        let m = self.n_obs();
+        let mut sigma = vec![0.0; self.series.len()];
+        let mut t_weights = vec![1.0; m];
+        // Weighted series share one σ: Σ w r² / Σ n.
+        let (mut wssr, mut wn) = (0.0, 0usize);
+        for (s, ser) in self.series.iter().enumerate() {
+            if let ErrorModel::Weighted { weight } = ser.error {
+                wssr += weight * raw[self.range(s)].iter().map(|r| r * r).sum::<f64>();
+                wn += ser.observed.len();
+            }
+        }
+        let shared = if wn > 0 {
+            (wssr / wn as f64).sqrt()
+        } else {
+            1.0
+        };
+        for (s, ser) in self.series.iter().enumerate() {
+            let r = &raw[self.range(s)];
+            let n = r.len() as f64;
+            sigma[s] = match ser.error {
+                ErrorModel::Normal { sigma: Some(v) }
+                | ErrorModel::LogNormal { sigma: Some(v) } => v,
+                ErrorModel::Normal { sigma: None } | ErrorModel::LogNormal { sigma: None } => {
+                    (r.iter().map(|v| v * v).sum::<f64>() / n).sqrt()
+                }
+                ErrorModel::Weighted { .. } => shared,
+                ErrorModel::StudentT { df, sigma: given } => {
+                    let mut s2 = given.map(|v| v * v).unwrap_or_else(|| {
+                        (r.iter().map(|v| v * v).sum::<f64>() / n).max(f64::MIN_POSITIVE)
+                    });
+                    let w = &mut t_weights[self.range(s)];
+                    for _ in 0..T_EM_MAX_ITER {
+                        for (wi, ri) in w.iter_mut().zip(r) {
+                            *wi = (df + 1.0) / (df + ri * ri / s2);
+                        }
+                        if given.is_some() {
+                            break;
+                        }
+                        let next = w.iter().zip(r).map(|(wi, ri)| wi * ri * ri).sum::<f64>() / n;
+                        let done = (next - s2).abs() <= T_EM_TOL * s2;
+                        s2 = next.max(f64::MIN_POSITIVE);
+                        if done {
+                            break;
+                        }
+                    }
+                    s2.sqrt()
+                }
+            };
+        }
+        Scales { sigma, t_weights }
+    }
+
+    /// Negative log-likelihood from raw residuals, with estimated σ profiled out (the
+    /// `ln y` Jacobian term of log-normal data is included so values are comparable across
+    /// error models).
+    pub fn neg_log_lik_from_raw(&self, raw: &[f64]) -> f64 {
+        let scales = self.scales(raw);
+        let mut nll = 0.0;
+        let half_ln_2pi = 0.5 * (2.0 * PI).ln();
+        for (s, ser) in self.series.iter().enumerate() {
+            let r = &raw[self.range(s)];
+            let sig = scales.sigma[s].max(f64::MIN_POSITIVE);
+            let n = r.len() as f64;
+            match ser.error {
+                ErrorModel::Normal { .. } | ErrorModel::LogNormal { .. } => {
+                    let ssr: f64 = r.iter().map(|v| v * v).sum();
+                    nll += n * (half_ln_2pi + sig.ln()) + ssr / (2.0 * sig * sig);
+                    if matches!(ser.error, ErrorModel::LogNormal { .. }) {
+                        nll += ser.observed.iter().map(|y| y.ln()).sum::<f64>();
+                    }
+                }
+                ErrorModel::Weighted { weight } => {
+                    let ssr: f64 = r.iter().map(|v| weight * v * v).sum();
+                    nll +=
+                        n * (half_ln_2pi + sig.ln() - 0.5 * weight.ln()) + ssr / (2.0 * sig * sig);
+                }
+                ErrorModel::StudentT { df, .. } => {
+                    let c = ln_gamma((df + 1.0) / 2.0) - ln_gamma(df / 2.0) - 0.5 * (df * PI).ln();
+                    for v in r {
+                        let t = v / sig;
+                        nll -= c - sig.ln() - (df + 1.0) / 2.0 * (t * t / df).ln_1p();
+                    }
+                }
+            }
+        }
+        nll
+    }
+
+    /// Negative log-likelihood at external parameters `x` (σ profiled).
+    pub fn neg_log_lik(&mut self, x: &[f64]) -> Result<f64, EvalError> {
+        let mut raw = vec![0.0; self.n_obs()];
+        self.raw_residuals_at(x, &mut raw)?;
+        Ok(self.neg_log_lik_from_raw(&raw))
+    }
+
+    /// Negative log-likelihood at internal coordinates `z` (σ profiled).
+    pub fn neg_log_lik_internal(&mut self, z: &[f64]) -> Result<f64, EvalError> {
+        let mut raw = vec![0.0; self.n_obs()];
+        self.raw_residuals_at_internal(z, &mut raw)?;
+        Ok(self.neg_log_lik_from_raw(&raw))
+    }
+
+    /// Standardised residuals `√w_i (raw_i)/σ_s` for least squares with fixed scales.
+    pub fn standardised(&self, raw: &[f64], scales: &Scales, out: &mut [f64]) {
+        for (s, ser) in self.series.iter().enumerate() {
+            let extra = match ser.error {
+                ErrorModel::Weighted { weight } => weight.sqrt(),
+                _ => 1.0,
+            };
+            let inv = extra / scales.sigma[s].max(f64::MIN_POSITIVE);
+            for i in self.range(s) {
+                out[i] = raw[i] * inv * scales.t_weights[i].sqrt();
+            }
+        }
+    }
+
+    /// Simulated observations from the fitted model: `pred` plus noise drawn from each series'
+    /// error model with scales `sigma` (parametric bootstrap).
+    pub fn simulate<R: Rng>(&self, pred: &[f64], sigma: &[f64], rng: &mut R, out: &mut [f64]) {
+        for (s, ser) in self.series.iter().enumerate() {
+            for i in self.range(s) {
+                let e: f64 = match ser.error {
+                    ErrorModel::StudentT { df, .. } => {
+                        StudentT::new(df).map(|d| d.sample(rng)).unwrap_or(0.0)
+                    }
+                    _ => rng.sample(StandardNormal),
+                };
+                out[i] = match ser.error {
+                    ErrorModel::LogNormal { .. } => pred[i] * (sigma[s] * e).exp(),
+                    ErrorModel::Weighted { weight } => pred[i] + sigma[s] / weight.sqrt() * e,
+                    _ => pred[i] + sigma[s] * e,
+                };
+            }
+        }
+    }
+}
+
+fn raw_residuals(series: &[Series], offsets: &[usize], pred: &[f64], out: &mut [f64]) {
+    for (s, ser) in series.iter().enumerate() {
+        let log = matches!(ser.error, ErrorModel::LogNormal { .. });
+        for (k, y) in ser.observed.iter().enumerate() {
+            let i = offsets[s] + k;
+            out[i] = if log {
+                y.ln() - pred[i].ln()
+            } else {
+                y - pred[i]
+            };
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::ParamSpec;
+
+    fn line(series: Vec<Series>) -> Calibration<impl Predictor + Clone> {
+        let params =
+            ParamSet::new(vec![ParamSpec::free("a", 1.0), ParamSpec::free("b", 0.0)]).unwrap();
+        let sizes: Vec<usize> = series.iter().map(|s| s.observed.len()).collect();
+        let pred = FnPredictor(move |x: &[f64], out: &mut [f64]| {
+            let mut i = 0;
+            for n in &sizes {
+                for t in 0..*n {
+                    out[i] = x[0] + x[1] * t as f64;
+                    i += 1;
+                }
+            }
+            Ok(())
+        });
+        Calibration::new(params, series, pred).unwrap()
+    }
+
+    #[test]
+    fn normal_profile_likelihood_matches_the_closed_form() {
+        let y = vec![1.1, 1.9, 3.2, 3.8, 5.1];
+        let mut c = line(vec![Series {
+            name: "y".into(),
+            observed: y.clone(),
+            error: ErrorModel::Normal { sigma: None },
+        }]);
+        let nll = c.neg_log_lik(&[1.0, 1.0]).unwrap();
+        let ssr: f64 = y
+            .iter()
+            .enumerate()
+            .map(|(t, v)| (v - 1.0 - t as f64).powi(2))
+            .sum();
+        let n = 5.0;
+        let expect = n / 2.0 * ((2.0 * PI * ssr / n).ln() + 1.0);
+        assert!((nll - expect).abs() < 1e-12, "{nll} vs {expect}");
+    }
+
+    #[test]
+    fn student_t_em_scale_is_the_likelihood_maximiser() {
+        let y = vec![1.0, 2.3, 2.9, 4.2, 5.0, 9.0, 7.1];
+        let mut c = line(vec![Series {
+            name: "y".into(),
+            observed: y.clone(),
+            error: ErrorModel::StudentT {
+                df: 4.0,
+                sigma: None,
+            },
+        }]);
+        let x = [1.0, 1.0];
+        let pred = c.predict(&x).unwrap().to_vec();
+        let mut raw = vec![0.0; 7];
+        c.raw_residuals(&pred, &mut raw);
+        let s_hat = c.scales(&raw).sigma[0];
+        // The t log-likelihood as a function of σ is maximal at the EM fixed point.
+        let nll_at = |s: f64| {
+            let mut c2 = c.clone();
+            c2.series[0].error = ErrorModel::StudentT {
+                df: 4.0,
+                sigma: Some(s),
+            };
+            c2.neg_log_lik_from_raw(&raw)
+        };
+        let at = nll_at(s_hat);
+        assert!(at < nll_at(s_hat * 1.01) && at < nll_at(s_hat * 0.99));
+        assert!((c.neg_log_lik_from_raw(&raw) - at).abs() < 1e-10);
+    }
+
+    #[test]
+    fn bad_series_are_rejected_with_their_name() {
+        let params = ParamSet::new(vec![ParamSpec::free("a", 1.0)]).unwrap();
+        let p = FnPredictor(|_x: &[f64], _o: &mut [f64]| Ok(()));
+        let bad = |error: ErrorModel, observed: Vec<f64>| {
+            Calibration::new(
+                params.clone(),
+                vec![Series {
+                    name: "cpi".into(),
+                    observed,
+                    error,
+                }],
+                p.clone(),
+            )
+            .err()
+            .unwrap()
+            .to_string()
+        };
+        assert!(
+            bad(ErrorModel::LogNormal { sigma: None }, vec![1.0, -2.0]).contains("positive data")
+        );
+        assert!(bad(ErrorModel::Normal { sigma: Some(-1.0) }, vec![1.0]).contains("sigma"));
+        assert!(bad(ErrorModel::default(), vec![f64::NAN]).contains("not a finite"));
+        assert!(bad(
+            ErrorModel::StudentT {
+                df: 0.0,
+                sigma: None
+            },
+            vec![1.0]
+        )
+        .contains("degrees of freedom"));
+        assert!(bad(ErrorModel::default(), vec![]).contains("no observations"));
+    }
+}
