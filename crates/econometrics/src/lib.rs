@@ -22,6 +22,7 @@ pub mod fe;
 pub mod inference;
 pub mod linalg;
 pub mod ols;
+pub mod survival;
 pub mod vcov;
 pub mod within;
 
