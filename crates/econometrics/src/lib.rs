@@ -21,8 +21,10 @@ pub mod factor;
 pub mod fe;
 pub mod inference;
 pub mod linalg;
+pub mod lp;
 pub mod ols;
 pub mod survival;
+pub mod var;
 pub mod vcov;
 pub mod within;
 
