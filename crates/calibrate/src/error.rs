@@ -20,6 +20,9 @@ pub enum CalibrateError {
     /// A linear-algebra step failed (e.g. an SVD did not converge).
     #[error("numerical failure: {0}")]
     Numerical(String),
+    /// A computation stopped early on request (e.g. a block limit); it can be resumed.
+    #[error("interrupted: {0}")]
+    Interrupted(String),
     /// Reading or writing a checkpoint failed.
     #[error("checkpoint {path}: {message}")]
     Checkpoint { path: String, message: String },

@@ -21,8 +21,10 @@
 pub mod checkpoint;
 pub mod error;
 pub mod estimate;
+pub mod fitstats;
 pub mod jacobian;
 pub mod lm;
+pub mod multistart;
 pub mod nist;
 pub mod objective;
 pub mod optim;

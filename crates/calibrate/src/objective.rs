@@ -111,6 +111,26 @@ where
     }
 }
 
+/// A predictor with one parameter held fixed: it takes the other parameters and inserts the
+/// pinned value at `index` (for profile likelihoods).
+#[derive(Clone)]
+pub struct Pinned<P> {
+    inner: P,
+    index: usize,
+    value: f64,
+    full: Vec<f64>,
+}
+
+impl<P: Predictor> Predictor for Pinned<P> {
+    fn predict(&mut self, params: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
+        let k = self.index;
+        self.full[..k].copy_from_slice(&params[..k]);
+        self.full[k] = self.value;
+        self.full[k + 1..].copy_from_slice(&params[k..]);
+        self.inner.predict(&self.full, out)
+    }
+}
+
 /// Parameters, observations, error models and the model: everything the estimators and the
 /// uncertainty methods need.
 #[derive(Clone)]
@@ -247,6 +267,39 @@ impl<P: Predictor> Calibration<P> {
         self.params.len()
     }
 
+    /// The same calibration with parameter `index` fixed at `value` (external scale); the
+    /// remaining parameters start at `others` (external, strictly inside their bounds).
+    pub fn pin(
+        &self,
+        index: usize,
+        value: f64,
+        others: &[f64],
+    ) -> Result<Calibration<Pinned<P>>, CalibrateError>
+    where
+        P: Clone,
+    {
+        let specs: Vec<_> = self
+            .params
+            .specs()
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != index)
+            .zip(others)
+            .map(|((_, s), &start)| {
+                let mut s = s.clone();
+                s.start = start;
+                s
+            })
+            .collect();
+        let pinned = Pinned {
+            inner: self.predictor.clone(),
+            index,
+            value,
+            full: vec![0.0; self.params.len()],
+        };
+        Calibration::new(ParamSet::new(specs)?, self.series.clone(), pinned)
+    }
+
     /// Model runs made through this value (clones count separately).
     pub fn evaluations(&self) -> usize {
         self.evaluations
@@ -335,7 +388,9 @@ impl<P: Predictor> Calibration<P> {
                 ErrorModel::Normal { sigma: Some(v) }
                 | ErrorModel::LogNormal { sigma: Some(v) } => v,
                 ErrorModel::Normal { sigma: None } | ErrorModel::LogNormal { sigma: None } => {
-                    (r.iter().map(|v| v * v).sum::<f64>() / n).sqrt()
+                    (r.iter().map(|v| v * v).sum::<f64>() / n)
+                        .sqrt()
+                        .max(self.sigma_floor(Some(s)))
                 }
                 ErrorModel::Weighted { .. } => shared,
                 ErrorModel::StudentT { df, sigma: given } => {
@@ -357,11 +412,36 @@ impl<P: Predictor> Calibration<P> {
                             break;
                         }
                     }
-                    s2.sqrt()
+                    s2.sqrt().max(self.sigma_floor(Some(s)))
                 }
             };
         }
         Scales { sigma, t_weights }
+    }
+
+    /// Smallest estimated σ used: 1e-12 of the series' root mean square (all weighted series
+    /// when `s` is `None`). An exact fit would otherwise give σ = 0 and infinite standardised
+    /// residuals.
+    fn sigma_floor(&self, s: Option<usize>) -> f64 {
+        let rms = |ser: &Series| {
+            let log = matches!(ser.error, ErrorModel::LogNormal { .. });
+            let ss: f64 = ser
+                .observed
+                .iter()
+                .map(|y| if log { 1.0 } else { y * y })
+                .sum();
+            (ss / ser.observed.len() as f64).sqrt()
+        };
+        let scale = match s {
+            Some(s) => rms(&self.series[s]),
+            None => self
+                .series
+                .iter()
+                .filter(|x| matches!(x.error, ErrorModel::Weighted { .. }))
+                .map(rms)
+                .fold(0.0, f64::max),
+        };
+        (1e-12 * scale).max(f64::MIN_POSITIVE)
     }
 
     /// Negative log-likelihood from raw residuals, with estimated σ profiled out (the

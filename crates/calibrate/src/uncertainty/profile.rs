@@ -1,0 +1,376 @@
+//! Profile-likelihood confidence intervals (Venzon & Moolgavkar 1988; Raue et al. 2009).
+//!
+//! For parameter `k`, the profile deviance is `D(v) = 2 [min over the others of nll(θ | θ_k = v)
+//! − nll(θ̂)]`; the `level` interval is where `D ≤ χ²₁(level)` (3.84 at 95%). Each side is walked
+//! from the estimate in internal coordinates with adaptive steps (starting at the Jacobian
+//! standard error, doubled while the deviance rises slowly, halved when it jumps), each point
+//! re-optimising the other parameters by LM warm-started from the previous point. The crossing
+//! is interpolated linearly in the signed root `√D`, which is close to linear in the parameter.
+//!
+//! A side that reaches the parameter's bound or stays below the threshold for `max_steps`
+//! steps is *open*: the data do not bound the parameter there (a flat profile means not
+//! identified). A point with `D < −10⁻⁶` means the estimate was not the global optimum; it is
+//! reported.
+
+use crate::checkpoint::Checkpoint;
+use crate::error::CalibrateError;
+use crate::estimate::{estimate, Estimate, EstimateOptions};
+use crate::objective::{Calibration, Predictor};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ChiSquared, ContinuousCDF};
+
+/// Settings of [`profile_likelihood`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ProfileOptions {
+    pub level: f64,
+    /// Steps per side before the side is declared open.
+    pub max_steps: usize,
+    /// Estimator for the other parameters (LM by default).
+    pub estimate: EstimateOptions,
+}
+
+impl Default for ProfileOptions {
+    fn default() -> Self {
+        ProfileOptions {
+            level: 0.95,
+            max_steps: 30,
+            estimate: EstimateOptions::default(),
+        }
+    }
+}
+
+/// One evaluated point of a profile.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProfilePoint {
+    /// Parameter value (external scale).
+    #[serde(with = "crate::checkpoint::bits")]
+    pub value: f64,
+    /// Profile deviance `2 (nll − nll_min)`.
+    #[serde(with = "crate::checkpoint::bits")]
+    pub deviance: f64,
+    pub converged: bool,
+}
+
+/// The profile of one parameter and its interval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    pub parameter: String,
+    #[serde(with = "crate::checkpoint::bits")]
+    pub estimate: f64,
+    /// Points in increasing parameter value (the estimate itself included, deviance 0).
+    pub points: Vec<ProfilePoint>,
+    /// Interval ends; `None` when that side is open.
+    #[serde(with = "crate::checkpoint::bits")]
+    pub lower: Option<f64>,
+    #[serde(with = "crate::checkpoint::bits")]
+    pub upper: Option<f64>,
+    /// Why a side is open, or that a better optimum was found.
+    pub notes: Vec<String>,
+}
+
+impl Profile {
+    /// Both ends found: the data bound the parameter.
+    pub fn identified(&self) -> bool {
+        self.lower.is_some() && self.upper.is_some()
+    }
+}
+
+/// The χ²₁ quantile at `level` (3.8415 at 0.95).
+pub fn chi2_threshold(level: f64) -> f64 {
+    ChiSquared::new(1.0)
+        .map(|d| d.inverse_cdf(level))
+        .unwrap_or(3.841_458_820_694_124)
+}
+
+/// Profiles every parameter (in parallel). `se_internal` are the Jacobian standard errors in
+/// internal coordinates (used as first step sizes; `∞`/NaN entries fall back to 0.1).
+pub fn profile_likelihood<P: Predictor + Clone + Send + Sync>(
+    cal: &Calibration<P>,
+    est: &Estimate,
+    se_internal: &[f64],
+    opts: &ProfileOptions,
+    checkpoint: Option<&Checkpoint>,
+) -> Result<Vec<Profile>, CalibrateError> {
+    let n = cal.n_params();
+    let saved: Vec<Profile> = match checkpoint {
+        Some(c) => c.load()?.unwrap_or_default(),
+        None => Vec::new(),
+    };
+    let done = std::sync::Mutex::new(saved);
+    let names = cal
+        .params()
+        .names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>();
+    let pending: Vec<usize> = {
+        let d = done.lock().unwrap();
+        (0..n)
+            .filter(|k| !d.iter().any(|p| p.parameter == names[*k]))
+            .collect()
+    };
+    let results: Vec<Result<(), CalibrateError>> = pending
+        .par_iter()
+        .map(|&k| {
+            let p = profile_one(
+                cal,
+                est,
+                k,
+                se_internal.get(k).copied().unwrap_or(f64::NAN),
+                opts,
+            )?;
+            let mut d = done.lock().unwrap();
+            d.push(p);
+            if let Some(c) = checkpoint {
+                c.save(&*d)?;
+            }
+            Ok(())
+        })
+        .collect();
+    for r in results {
+        r?;
+    }
+    let mut all = done.into_inner().unwrap();
+    all.sort_by_key(|p| {
+        names
+            .iter()
+            .position(|n| *n == p.parameter)
+            .unwrap_or(usize::MAX)
+    });
+    Ok(all)
+}
+
+/// Profile deviance at internal value `v` of parameter `k`, warm-started at `warm` (external
+/// values of the other parameters). Returns (deviance, converged, new warm start).
+fn profile_point<P: Predictor + Clone + Send + Sync>(
+    cal: &Calibration<P>,
+    est: &Estimate,
+    k: usize,
+    v: f64,
+    warm: &[f64],
+    opts: &ProfileOptions,
+) -> Result<(f64, bool, Vec<f64>), String> {
+    let t = cal.params().transforms()[k];
+    let xk = t.to_external(v);
+    if cal.n_params() == 1 {
+        let mut c = cal.clone();
+        let nll = c.neg_log_lik(&[xk]).map_err(|e| e.to_string())?;
+        return Ok((2.0 * (nll - est.neg_log_lik), true, vec![]));
+    }
+    let mut reduced = cal.pin(k, xk, warm).map_err(|e| e.to_string())?;
+    let z0 = reduced.params().start_internal();
+    let r = estimate(&mut reduced, &z0, &opts.estimate).map_err(|e| e.to_string())?;
+    Ok((2.0 * (r.neg_log_lik - est.neg_log_lik), r.converged, r.x))
+}
+
+fn profile_one<P: Predictor + Clone + Send + Sync>(
+    cal: &Calibration<P>,
+    est: &Estimate,
+    k: usize,
+    se_z: f64,
+    opts: &ProfileOptions,
+) -> Result<Profile, CalibrateError> {
+    let threshold = chi2_threshold(opts.level);
+    let transform = cal.params().transforms()[k];
+    let spec = &cal.params().specs()[k];
+    let others: Vec<f64> = est
+        .x
+        .iter()
+        .enumerate()
+        .filter(|(j, _)| *j != k)
+        .map(|(_, v)| *v)
+        .collect();
+    let h0 = if se_z.is_finite() && se_z > 0.0 {
+        se_z.clamp(1e-6, 2.0)
+    } else {
+        0.1
+    };
+    let mut points = vec![ProfilePoint {
+        value: est.x[k],
+        deviance: 0.0,
+        converged: true,
+    }];
+    let mut ends = [None, None];
+    let mut notes = Vec::new();
+    for (side, dir) in [-1.0f64, 1.0].into_iter().enumerate() {
+        let mut v = est.z[k];
+        let mut h = h0;
+        let mut d_prev: f64 = 0.0;
+        let mut v_prev = v;
+        let mut warm = others.clone();
+        let mut closed = false;
+        for _ in 0..opts.max_steps {
+            v += dir * h;
+            let value = transform.to_external(v);
+            if value <= spec.lower || value >= spec.upper || v.abs() > 1e6 * (1.0 + est.z[k].abs())
+            {
+                notes.push(format!(
+                    "{} side reaches the bound {value} without crossing the threshold",
+                    if side == 0 { "lower" } else { "upper" }
+                ));
+                closed = true;
+                break;
+            }
+            let (d, conv, next) = match profile_point(cal, est, k, v, &warm, opts) {
+                Ok(r) => r,
+                Err(e) => {
+                    notes.push(format!(
+                        "{} side stopped at {value}: {e}",
+                        if side == 0 { "lower" } else { "upper" }
+                    ));
+                    closed = true;
+                    break;
+                }
+            };
+            if d < -1e-6 {
+                notes.push(format!(
+                    "a better optimum exists: deviance {d:.4} at {} = {value}",
+                    spec.name
+                ));
+            }
+            points.push(ProfilePoint {
+                value,
+                deviance: d,
+                converged: conv,
+            });
+            if !next.is_empty() {
+                warm = next;
+            }
+            if d >= threshold {
+                let (a, b) = (d_prev.max(0.0).sqrt(), d.sqrt());
+                let frac = if b > a {
+                    (threshold.sqrt() - a) / (b - a)
+                } else {
+                    1.0
+                };
+                ends[side] = Some(transform.to_external(v_prev + frac * (v - v_prev)));
+                closed = true;
+                break;
+            }
+            let rise = d - d_prev;
+            if rise < 0.3 {
+                h = (h * 2.0).min(50.0 * h0.max(0.1));
+            } else if rise > 1.5 {
+                h *= 0.5;
+            }
+            d_prev = d;
+            v_prev = v;
+        }
+        if !closed {
+            notes.push(format!(
+                "{} side: deviance stayed below {threshold:.2} for {} steps (flat profile)",
+                if side == 0 { "lower" } else { "upper" },
+                opts.max_steps
+            ));
+        }
+    }
+    points.sort_by(|a, b| a.value.total_cmp(&b.value));
+    let (lo, hi) = (ends[0], ends[1]);
+    Ok(Profile {
+        parameter: spec.name.clone(),
+        estimate: est.x[k],
+        points,
+        lower: lo.map(|a: f64| a.min(hi.unwrap_or(f64::INFINITY))),
+        upper: hi,
+        notes,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::objective::{ErrorModel, FnPredictor, Series};
+    use crate::params::{ParamSet, ParamSpec};
+    use crate::uncertainty::covariance::calibration_covariance;
+
+    #[test]
+    fn linear_model_profile_interval_matches_the_exact_likelihood_ratio_interval() {
+        // y = a + b t with normal errors, σ known = 1: the profile deviance of b is exactly
+        // quadratic, (b − b̂)²/Var(b̂), so the interval is b̂ ± 1.96 SE.
+        let t: Vec<f64> = (0..12).map(f64::from).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|t| 1.0 + 0.5 * t + 0.8 * (t * 2.1).sin())
+            .collect();
+        let params =
+            ParamSet::new(vec![ParamSpec::free("a", 0.0), ParamSpec::free("b", 0.0)]).unwrap();
+        let series = vec![Series {
+            name: "y".into(),
+            observed: y,
+            error: ErrorModel::Normal { sigma: Some(1.0) },
+        }];
+        let tt = t.clone();
+        let model = FnPredictor(move |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&tt) {
+                *o = p[0] + p[1] * t;
+            }
+            Ok(())
+        });
+        let mut cal = Calibration::new(params, series, model).unwrap();
+        let z0 = cal.params().start_internal();
+        let est = estimate(&mut cal, &z0, &EstimateOptions::default()).unwrap();
+        let cov = calibration_covariance(&mut cal, &est, 0.95).unwrap();
+        let prof = profile_likelihood(
+            &cal,
+            &est,
+            &cov.internal.se,
+            &ProfileOptions::default(),
+            None,
+        )
+        .unwrap();
+        let sxx: f64 = t.iter().map(|t| (t - 5.5) * (t - 5.5)).sum();
+        let se_b = (1.0 / sxx).sqrt();
+        assert!((cov.se[1] - se_b).abs() < 1e-8);
+        let half = 1.959_963_984_540_054 * se_b;
+        let p = &prof[1];
+        assert!(p.identified(), "{:?}", p.notes);
+        assert!(
+            (p.lower.unwrap() - (est.x[1] - half)).abs() < 1e-6,
+            "{:?} vs {}",
+            p.lower,
+            est.x[1] - half
+        );
+        assert!((p.upper.unwrap() - (est.x[1] + half)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn an_unidentified_parameter_has_an_open_profile() {
+        // The model depends on a·b only: neither is identified alone; a is bounded in (0, 10).
+        let t: Vec<f64> = (0..10).map(f64::from).collect();
+        let y: Vec<f64> = t.iter().map(|t| 2.0 * t + 0.1 * (t * 3.0).cos()).collect();
+        let params = ParamSet::new(vec![
+            ParamSpec::new("a", 1.0, 0.0, 10.0),
+            ParamSpec::free("b", 1.0),
+        ])
+        .unwrap();
+        let series = vec![Series {
+            name: "y".into(),
+            observed: y,
+            error: ErrorModel::Normal { sigma: None },
+        }];
+        let model = FnPredictor(move |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&t) {
+                *o = p[0] * p[1] * t;
+            }
+            Ok(())
+        });
+        let mut cal = Calibration::new(params, series, model).unwrap();
+        let z0 = cal.params().start_internal();
+        let est = estimate(&mut cal, &z0, &EstimateOptions::default()).unwrap();
+        let cov = calibration_covariance(&mut cal, &est, 0.95).unwrap();
+        assert_eq!(cov.internal.unidentified, vec![0, 1]);
+        let opts = ProfileOptions {
+            max_steps: 12,
+            ..Default::default()
+        };
+        let prof = profile_likelihood(&cal, &est, &cov.internal.se, &opts, None).unwrap();
+        assert!(!prof[0].identified());
+        assert!(
+            prof[0].points.iter().all(|p| p.deviance.abs() < 1e-6),
+            "{:?}",
+            prof[0].points
+        );
+    }
+}
