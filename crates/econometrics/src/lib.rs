@@ -24,6 +24,7 @@ pub mod linalg;
 pub mod lp;
 pub mod ols;
 pub mod survival;
+pub mod synth;
 pub mod var;
 pub mod vcov;
 pub mod within;
