@@ -1,0 +1,371 @@
+//! The compiled model: program, parameter and output tables, default settings.
+
+use crate::compile::{lower, Lowered};
+use crate::error::SimError;
+use crate::params::{ParamSet, ParameterInfo};
+use crate::results::Results;
+use crate::scenario::ExogenousSet;
+use crate::settings::RunSettings;
+use crate::simulator::Simulator;
+use pressure_model::{nearest, Model, Series, VarId, VarKind};
+use std::collections::HashMap;
+
+/// One column the engine can record: an element of a stock, flow, auxiliary, constant or
+/// exogenous series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputInfo {
+    /// `x` or `x[element]`.
+    pub name: String,
+    /// The variable's name.
+    pub variable: String,
+    /// `stock`, `flow`, `aux`, `constant` or `exogenous`.
+    pub kind: &'static str,
+    pub units: Option<String>,
+    pub(crate) slot: u32,
+}
+
+/// An exogenous series of the model (replaceable per run, see [`ExogenousSet`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExogenousInfo {
+    pub name: String,
+    pub units: Option<String>,
+    pub default: Series,
+}
+
+/// A model compiled to a flat program. Cheap to share between threads (`&CompiledModel` is
+/// `Sync`); each thread runs it through its own [`Simulator`].
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("decay.toml");
+/// std::fs::write(&path, r#"
+/// [settings]
+/// stop = 10
+/// dt = 0.0625
+/// method = "rk4"
+/// [stocks.x]
+/// initial = "1"
+/// outflows = ["decay"]
+/// [flows.decay]
+/// equation = "k * x"
+/// [constants.k]
+/// value = 0.5
+/// range = [0.1, 1.0]
+/// "#).unwrap();
+/// let model = pressure_model::load(&path).unwrap();
+/// let compiled = pressure_sim::CompiledModel::compile(&model).unwrap();
+/// let mut params = compiled.default_params();
+/// params.set(compiled.param_index("k").unwrap(), 0.2);
+/// let results = compiled.run(&params, &compiled.default_settings()).unwrap();
+/// let x = results.column("x").unwrap();
+/// assert!((x.last().unwrap() - (-0.2f64 * 10.0).exp()).abs() < 1e-8);
+/// assert_eq!(compiled.parameters()[0].range, Some((0.1, 1.0)));
+/// ```
+pub struct CompiledModel {
+    pub(crate) name: String,
+    pub(crate) p: Lowered,
+    pub(crate) params: Vec<ParameterInfo>,
+    param_lookup: HashMap<String, usize>,
+    /// Constants by variable name: (first parameter index, element count).
+    param_vars: HashMap<String, (usize, usize)>,
+    pub(crate) outputs: Vec<OutputInfo>,
+    output_lookup: HashMap<String, usize>,
+    pub(crate) exogenous: Vec<ExogenousInfo>,
+    exo_lookup: HashMap<String, usize>,
+    /// State offsets of non-negative stocks.
+    pub(crate) non_negative: Vec<usize>,
+    pub(crate) settings: RunSettings,
+    /// Why the model needs a fixed-step method, if it does.
+    pub(crate) fixed_step_reason: Option<String>,
+    /// Slot ranges in the order a non-finite value is looked for: at the initial time, and
+    /// during the run (state first, then the evaluation order).
+    pub(crate) scan_init: Vec<(u32, u32, usize)>,
+    pub(crate) scan_run: Vec<(u32, u32, usize)>,
+    /// Element names of every variable (for messages); hidden ones by their owner.
+    pub(crate) element_names: Vec<Vec<String>>,
+}
+
+impl CompiledModel {
+    /// Compiles a validated model.
+    pub fn compile(model: &Model) -> Result<CompiledModel, SimError> {
+        let p = lower(model);
+        let mut element_names = Vec::with_capacity(model.variables.len());
+        for (i, v) in model.variables.iter().enumerate() {
+            let names = model.element_names(VarId(i as u32));
+            element_names.push(match &v.hidden {
+                Some(h) => names
+                    .iter()
+                    .map(|_| format!("{} (inside {})", model.var(h.owner).name, h.builtin.name()))
+                    .collect(),
+                None => names,
+            });
+        }
+        // Parameters.
+        let mut params = Vec::new();
+        let mut param_vars = HashMap::new();
+        for (i, v) in model.variables.iter().enumerate() {
+            let VarKind::Constant(c) = &v.kind else {
+                continue;
+            };
+            param_vars.insert(v.name.clone(), (params.len(), c.values.len()));
+            for (k, name) in element_names[i].iter().enumerate() {
+                params.push(ParameterInfo {
+                    name: name.clone(),
+                    variable: v.name.clone(),
+                    default: c.values[k],
+                    units: v.units.clone(),
+                    range: c.range,
+                    doc: v.doc.clone(),
+                    source: v.source.clone(),
+                });
+            }
+        }
+        let param_lookup = params.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        // Outputs: every element of every visible value variable.
+        let mut outputs = Vec::new();
+        for (i, v) in model.variables.iter().enumerate() {
+            if v.hidden.is_some() {
+                continue;
+            }
+            let kind = match v.kind {
+                VarKind::Stock(_) => "stock",
+                VarKind::Flow(_) => "flow",
+                VarKind::Aux(_) => "aux",
+                VarKind::Constant(_) => "constant",
+                VarKind::Exogenous(_) => "exogenous",
+                _ => continue,
+            };
+            let vs = p.var_slots[i];
+            for (k, name) in element_names[i].iter().enumerate() {
+                outputs.push(OutputInfo {
+                    name: name.clone(),
+                    variable: v.name.clone(),
+                    kind,
+                    units: v.units.clone(),
+                    slot: vs.base + k as u32,
+                });
+            }
+        }
+        let output_lookup = outputs.iter().enumerate().map(|(i, o)| (o.name.clone(), i)).collect();
+        let exogenous: Vec<ExogenousInfo> = p
+            .exo_vars
+            .iter()
+            .map(|v| {
+                let var = model.var(*v);
+                let VarKind::Exogenous(series) = &var.kind else { unreachable!() };
+                ExogenousInfo {
+                    name: var.name.clone(),
+                    units: var.units.clone(),
+                    default: series[0].clone(),
+                }
+            })
+            .collect();
+        let exo_lookup = exogenous.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        let mut non_negative = Vec::new();
+        for (i, v) in model.variables.iter().enumerate() {
+            if let VarKind::Stock(s) = &v.kind {
+                if s.non_negative {
+                    let vs = p.var_slots[i];
+                    for k in 0..vs.len {
+                        non_negative.push((vs.base + k - p.state_base) as usize);
+                    }
+                }
+            }
+        }
+        let fixed_step_reason = model.variables.iter().find_map(|v| match &v.kind {
+            VarKind::DelayFixed(_) => Some(format!("DELAY FIXED (in {})", owner_name(model, v))),
+            VarKind::Random(_) => Some(format!("RANDOM (in {})", owner_name(model, v))),
+            _ => None,
+        });
+        let range = |v: &VarId| {
+            let vs = p.var_slots[v.index()];
+            (vs.base, vs.len, v.index())
+        };
+        let scan_init: Vec<_> = model
+            .order
+            .initial
+            .iter()
+            .filter(|v| p.var_slots[v.index()].len > 0 && p.var_slots[v.index()].base != u32::MAX)
+            .map(range)
+            .collect();
+        let mut scan_run: Vec<_> = (0..model.variables.len() as u32)
+            .map(VarId)
+            .filter(|v| matches!(model.var(*v).kind, VarKind::Stock(_)))
+            .map(|v| range(&v))
+            .collect();
+        scan_run.extend(model.order.dynamic.iter().map(range));
+        scan_run.extend(
+            (0..model.variables.len() as u32)
+                .map(VarId)
+                .filter(|v| matches!(model.var(*v).kind, VarKind::Exogenous(_) | VarKind::DelayFixed(_) | VarKind::Random(_)))
+                .map(|v| range(&v)),
+        );
+        Ok(CompiledModel {
+            name: model.name.clone(),
+            p,
+            params,
+            param_lookup,
+            param_vars,
+            outputs,
+            output_lookup,
+            exogenous,
+            exo_lookup,
+            non_negative,
+            settings: RunSettings::from_model(&model.settings),
+            fixed_step_reason,
+            scan_init,
+            scan_run,
+            element_names,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Every parameter (one per element of each constant), in [`ParamSet`] order.
+    pub fn parameters(&self) -> &[ParameterInfo] {
+        &self.params
+    }
+
+    /// Position of a parameter (`name` or `name[element]`) in a [`ParamSet`].
+    pub fn param_index(&self, name: &str) -> Option<usize> {
+        self.param_lookup.get(name).copied()
+    }
+
+    /// The model's default parameter values.
+    pub fn default_params(&self) -> ParamSet {
+        ParamSet::from_vec(self.params.iter().map(|p| p.default).collect())
+    }
+
+    /// Sets a parameter by name: `x`, `x[element]`, or `x` of an arrayed constant (every
+    /// element). Unknown names get a suggestion.
+    pub fn set_param(&self, params: &mut ParamSet, name: &str, value: f64) -> Result<(), SimError> {
+        if let Some(i) = self.param_index(name) {
+            params.set(i, value);
+            return Ok(());
+        }
+        if let Some(&(first, n)) = self.param_vars.get(name) {
+            for i in first..first + n {
+                params.set(i, value);
+            }
+            return Ok(());
+        }
+        Err(SimError::UnknownParameter {
+            name: name.to_string(),
+            suggestion: self.suggest_param(name),
+        })
+    }
+
+    /// Sets every element of a constant from a list in element order.
+    pub fn set_param_values(&self, params: &mut ParamSet, name: &str, values: &[f64]) -> Result<(), SimError> {
+        if values.len() == 1 {
+            return self.set_param(params, name, values[0]);
+        }
+        let Some(&(first, n)) = self.param_vars.get(name) else {
+            return Err(SimError::UnknownParameter {
+                name: name.to_string(),
+                suggestion: self.suggest_param(name),
+            });
+        };
+        if values.len() != n {
+            return Err(SimError::WrongLength {
+                what: format!("the values of {name}"),
+                expected: n,
+                got: values.len(),
+            });
+        }
+        params[first..first + n].copy_from_slice(values);
+        Ok(())
+    }
+
+    pub(crate) fn suggest_param(&self, name: &str) -> Option<String> {
+        let names = self.params.iter().map(|p| p.name.as_str()).chain(self.param_vars.keys().map(|s| s.as_str()));
+        nearest(name, names).map(|s| s.to_string())
+    }
+
+    /// Every column the engine can record.
+    pub fn outputs(&self) -> &[OutputInfo] {
+        &self.outputs
+    }
+
+    /// Position of an output (column) by name.
+    pub fn output_index(&self, name: &str) -> Option<usize> {
+        self.output_lookup.get(name).copied()
+    }
+
+    /// Output positions of every element of a variable (`x` gives `x[a]`, `x[b]`, ... for an
+    /// arrayed `x`), or of one element.
+    pub fn output_indices(&self, name: &str) -> Result<Vec<usize>, SimError> {
+        if let Some(i) = self.output_index(name) {
+            return Ok(vec![i]);
+        }
+        let v: Vec<usize> = (0..self.outputs.len()).filter(|i| self.outputs[*i].variable == name).collect();
+        if v.is_empty() {
+            let names = self.outputs.iter().map(|o| o.name.as_str());
+            return Err(SimError::UnknownOutput {
+                name: name.to_string(),
+                suggestion: nearest(name, names).map(|s| s.to_string()),
+            });
+        }
+        Ok(v)
+    }
+
+    /// The model's exogenous series.
+    pub fn exogenous(&self) -> &[ExogenousInfo] {
+        &self.exogenous
+    }
+
+    pub fn exogenous_index(&self, name: &str) -> Option<usize> {
+        self.exo_lookup.get(name).copied()
+    }
+
+    /// The model's own exogenous series (to replace some of them for a run).
+    pub fn default_exogenous(&self) -> ExogenousSet {
+        ExogenousSet::new(self.exogenous.iter().map(|e| e.default.clone()).collect())
+    }
+
+    /// The settings written in the model file.
+    pub fn default_settings(&self) -> RunSettings {
+        self.settings.clone()
+    }
+
+    /// A reusable simulator with buffers for these settings.
+    pub fn simulator(&self, settings: &RunSettings) -> Result<Simulator<'_>, SimError> {
+        Simulator::new(self, settings)
+    }
+
+    /// Runs once with the model's exogenous series and returns every output.
+    pub fn run(&self, params: &ParamSet, settings: &RunSettings) -> Result<Results, SimError> {
+        let mut sim = self.simulator(settings)?;
+        sim.run(params).cloned()
+    }
+
+    /// Runs once with replacement exogenous series.
+    pub fn run_with(&self, params: &ParamSet, exogenous: &ExogenousSet, settings: &RunSettings) -> Result<Results, SimError> {
+        let mut sim = self.simulator(settings)?;
+        sim.set_exogenous(exogenous)?;
+        sim.run(params).cloned()
+    }
+
+    /// Size of the compiled program: (initial instructions, per-evaluation instructions,
+    /// slots, state variables).
+    pub fn program_size(&self) -> (usize, usize, usize, usize) {
+        (self.p.init.len(), self.p.dynamic.len(), self.p.n_slots, self.p.n_state as usize)
+    }
+
+    /// Name of the element held in a slot (for messages).
+    pub(crate) fn slot_name(&self, ranges: &[(u32, u32, usize)], slot: u32) -> Option<String> {
+        ranges
+            .iter()
+            .find(|(b, l, _)| slot >= *b && slot < b + l)
+            .map(|(b, _, v)| self.element_names[*v][(slot - b) as usize].clone())
+    }
+}
+
+fn owner_name(model: &Model, v: &pressure_model::Variable) -> String {
+    match &v.hidden {
+        Some(h) => model.var(h.owner).name.clone(),
+        None => v.name.clone(),
+    }
+}

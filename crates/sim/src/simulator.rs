@@ -1,0 +1,558 @@
+//! The reusable simulator: buffers allocated once, then any number of runs with different
+//! parameters, exogenous series or recorded outputs, allocating nothing per run.
+
+use crate::compiled::CompiledModel;
+use crate::compile::EventSpec;
+use crate::error::SimError;
+use crate::integrate::adaptive::{self, Buffers, SaveGrid, Scheme, System, Tolerances};
+use crate::params::ParamSet;
+use crate::program::*;
+use crate::random::RandomState;
+use crate::results::Results;
+use crate::scenario::ExogenousSet;
+use crate::settings::{Method, RunSettings};
+use pressure_model::Series;
+
+/// Runs a [`CompiledModel`] repeatedly without allocating.
+///
+/// ```
+/// # let dir = tempfile::tempdir().unwrap();
+/// # let path = dir.path().join("growth.toml");
+/// # std::fs::write(&path, "[settings]\nstop = 5\ndt = 0.25\n[stocks.p]\ninitial = \"1\"\ninflows = [\"births\"]\n[flows.births]\nequation = \"r * p\"\n[constants.r]\nvalue = 0.1\n").unwrap();
+/// let model = pressure_model::load(&path).unwrap();
+/// let compiled = pressure_sim::CompiledModel::compile(&model).unwrap();
+/// let mut sim = compiled.simulator(&compiled.default_settings()).unwrap();
+/// sim.record(&["p"]).unwrap();               // only the stock
+/// let r = compiled.param_index("r").unwrap();
+/// let mut params = compiled.default_params();
+/// for rate in [0.1, 0.2, 0.3] {
+///     params.set(r, rate);
+///     let results = sim.run(&params).unwrap();   // no allocation here
+///     assert_eq!(results.names(), ["p"]);
+///     assert!(results.last("p").unwrap() > 1.0);
+/// }
+/// ```
+pub struct Simulator<'a> {
+    core: Core<'a>,
+    settings: RunSettings,
+    y0: Vec<f64>,
+    acc: Vec<f64>,
+    ystate: Vec<f64>,
+    adaptive: Buffers,
+    bounds: Vec<f64>,
+}
+
+/// The model-facing half of a simulator (slots, inputs, recording).
+struct Core<'a> {
+    m: &'a CompiledModel,
+    slots: Vec<f64>,
+    exo: Vec<Series>,
+    random: RandomState,
+    rings: Vec<f64>,
+    /// Per DELAY FIXED element: (offset in `rings`, length, position).
+    ring_meta: Vec<(usize, usize, usize)>,
+    pending: Vec<f64>,
+    /// (column in results, slot).
+    record: Vec<(usize, u32)>,
+    results: Results,
+    /// For adaptive runs: half the width of... the midpoint of the current segment.
+    segment_mid: f64,
+}
+
+impl<'a> Simulator<'a> {
+    pub(crate) fn new(m: &'a CompiledModel, settings: &RunSettings) -> Result<Self, SimError> {
+        settings.validate()?;
+        check_method(m, settings)?;
+        let ns = m.p.n_state as usize;
+        let all: Vec<usize> = (0..m.outputs.len()).collect();
+        let mut core = Core {
+            m,
+            slots: vec![0.0; m.p.n_slots],
+            exo: m.exogenous.iter().map(|e| e.default.clone()).collect(),
+            random: RandomState::new(&m.p.randoms),
+            rings: Vec::new(),
+            ring_meta: vec![(0, 0, 0); m.p.delays.len()],
+            pending: vec![0.0; m.p.delays.len()],
+            record: Vec::new(),
+            results: Results::new(Vec::new(), Vec::new(), Vec::new()),
+            segment_mid: 0.0,
+        };
+        core.set_record(&all, settings);
+        Ok(Simulator {
+            core,
+            settings: settings.clone(),
+            y0: vec![0.0; ns],
+            acc: vec![0.0; ns],
+            ystate: vec![0.0; ns],
+            adaptive: if settings.method.is_adaptive() { Buffers::new(ns) } else { Buffers::default() },
+            bounds: Vec::new(),
+        })
+    }
+
+    /// Records only these outputs (names as in `CompiledModel::outputs`, or a variable name for
+    /// all its elements), in this order.
+    pub fn record(&mut self, names: &[&str]) -> Result<(), SimError> {
+        let mut idx = Vec::new();
+        for n in names {
+            idx.extend(self.core.m.output_indices(n)?);
+        }
+        self.record_indices(&idx);
+        Ok(())
+    }
+
+    /// Records only the outputs at these positions of `CompiledModel::outputs`.
+    pub fn record_indices(&mut self, indices: &[usize]) {
+        self.core.set_record(indices, &self.settings);
+    }
+
+    /// Changes the run settings (reallocating only if the grid or the method needs it).
+    pub fn set_settings(&mut self, settings: &RunSettings) -> Result<(), SimError> {
+        settings.validate()?;
+        check_method(self.core.m, settings)?;
+        let cols: Vec<usize> = self.core.record.iter().map(|(_, s)| *s as usize).collect();
+        let _ = cols;
+        let idx: Vec<usize> = self
+            .core
+            .record
+            .iter()
+            .map(|(_, slot)| self.core.m.outputs.iter().position(|o| o.slot == *slot).unwrap_or(0))
+            .collect();
+        self.settings = settings.clone();
+        self.core.set_record(&idx, settings);
+        if settings.method.is_adaptive() {
+            self.adaptive = Buffers::new(self.core.m.p.n_state as usize);
+        }
+        Ok(())
+    }
+
+    pub fn settings(&self) -> &RunSettings {
+        &self.settings
+    }
+
+    /// Replaces the exogenous series for the following runs.
+    pub fn set_exogenous(&mut self, exo: &ExogenousSet) -> Result<(), SimError> {
+        if exo.len() != self.core.exo.len() {
+            return Err(SimError::WrongLength {
+                what: "the exogenous set".into(),
+                expected: self.core.exo.len(),
+                got: exo.len(),
+            });
+        }
+        self.core.exo.clone_from_slice(exo.series());
+        Ok(())
+    }
+
+    /// The results of the last run.
+    pub fn results(&self) -> &Results {
+        &self.core.results
+    }
+
+    /// Runs once with these parameters.
+    pub fn run(&mut self, params: &ParamSet) -> Result<&Results, SimError> {
+        self.run_inner(params, None)
+    }
+
+    /// Runs once, calling `progress` with the fraction done (0..=1) from time to time.
+    pub fn run_with_progress(&mut self, params: &ParamSet, progress: &mut dyn FnMut(f64)) -> Result<&Results, SimError> {
+        self.run_inner(params, Some(progress))
+    }
+
+    fn run_inner(&mut self, params: &ParamSet, progress: Option<&mut dyn FnMut(f64)>) -> Result<&Results, SimError> {
+        let m = self.core.m;
+        if params.len() != m.params.len() {
+            return Err(SimError::WrongLength {
+                what: "the parameter set".into(),
+                expected: m.params.len(),
+                got: params.len(),
+            });
+        }
+        self.core.begin(params, &self.settings)?;
+        if self.settings.method.is_adaptive() {
+            self.run_adaptive()?;
+        } else {
+            self.run_fixed(progress)?;
+        }
+        Ok(&self.core.results)
+    }
+
+    fn run_fixed(&mut self, mut progress: Option<&mut dyn FnMut(f64)>) -> Result<(), SimError> {
+        let s = &self.settings;
+        let n = s.steps();
+        let stride = s.save_stride();
+        let h = s.dt;
+        let start = s.start;
+        let method = s.method;
+        let core = &mut self.core;
+        let m = core.m;
+        let ns = m.p.n_state as usize;
+        let sb = m.p.state_base as usize;
+        let report_every = (n / 100).max(1);
+        for k in 0..=n {
+            let t = start + k as f64 * h;
+            core.slots[TIME as usize] = t;
+            core.slots[HOLD_TIME as usize] = t;
+            core.slots[TIME_PLUS as usize] = t + 0.5 * h;
+            if k > 0 && !core.random.is_empty() {
+                core.random.draw_all(&mut core.slots);
+            }
+            core.eval();
+            core.check_finite(t)?;
+            if k % stride == 0 {
+                core.record_row(k / stride);
+            }
+            if k == n {
+                break;
+            }
+            if let Some(p) = progress.as_deref_mut() {
+                if k % report_every == 0 {
+                    p(k as f64 / n as f64);
+                }
+            }
+            core.capture_delays();
+            let (st, rest) = core.slots[sb..].split_at_mut(ns);
+            let d = &rest[..ns];
+            match method {
+                Method::Euler => {
+                    for i in 0..ns {
+                        st[i] += h * d[i];
+                    }
+                }
+                Method::Rk2 => {
+                    // Midpoint method (Vensim's RK2): half step with the initial rates, then a
+                    // full step with the rates at the midpoint.
+                    self.y0.copy_from_slice(st);
+                    for i in 0..ns {
+                        st[i] = self.y0[i] + 0.5 * h * d[i];
+                    }
+                    core.slots[TIME as usize] = t + 0.5 * h;
+                    core.eval();
+                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
+                    let d = &rest[..ns];
+                    for i in 0..ns {
+                        st[i] = self.y0[i] + h * d[i];
+                    }
+                }
+                Method::Rk4 => {
+                    let h2 = 0.5 * h;
+                    self.y0.copy_from_slice(st);
+                    self.acc.copy_from_slice(d);
+                    for i in 0..ns {
+                        st[i] = self.y0[i] + h2 * d[i];
+                    }
+                    core.slots[TIME as usize] = t + h2;
+                    core.eval();
+                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
+                    let d = &rest[..ns];
+                    for i in 0..ns {
+                        self.acc[i] += 2.0 * d[i];
+                        st[i] = self.y0[i] + h2 * d[i];
+                    }
+                    core.eval();
+                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
+                    let d = &rest[..ns];
+                    for i in 0..ns {
+                        self.acc[i] += 2.0 * d[i];
+                        st[i] = self.y0[i] + h * d[i];
+                    }
+                    core.slots[TIME as usize] = t + h;
+                    core.eval();
+                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
+                    let d = &rest[..ns];
+                    let h6 = h / 6.0;
+                    for i in 0..ns {
+                        st[i] = self.y0[i] + h6 * (self.acc[i] + d[i]);
+                    }
+                }
+                Method::Dopri5 | Method::Dop853 => unreachable!("adaptive methods use run_adaptive"),
+            }
+            let st = &mut core.slots[sb..sb + ns];
+            for &i in &m.non_negative {
+                if st[i] < 0.0 {
+                    st[i] = 0.0;
+                }
+            }
+            core.check_state(t + h)?;
+            core.update_delays();
+        }
+        if let Some(p) = progress {
+            p(1.0);
+        }
+        Ok(())
+    }
+
+    fn run_adaptive(&mut self) -> Result<(), SimError> {
+        let s = self.settings.clone();
+        self.core.discontinuities(&s, &mut self.bounds);
+        let ns = self.core.m.p.n_state as usize;
+        let sb = self.core.m.p.state_base as usize;
+        self.ystate.copy_from_slice(&self.core.slots[sb..sb + ns]);
+        let grid = SaveGrid {
+            start: s.start,
+            every: s.save_stride() as f64 * s.dt,
+            rows: s.rows(),
+        };
+        let tol = Tolerances {
+            rtol: s.rtol,
+            atol: s.atol,
+            max_steps: s.max_steps,
+        };
+        let scheme = if s.method == Method::Dopri5 { Scheme::Dopri5 } else { Scheme::Dop853 };
+        adaptive::integrate(&mut self.core, scheme, &mut self.ystate, &self.bounds, &grid, &tol, &mut self.adaptive)?;
+        Ok(())
+    }
+}
+
+fn check_method(m: &CompiledModel, s: &RunSettings) -> Result<(), SimError> {
+    if s.method.is_adaptive() {
+        if let Some(reason) = &m.fixed_step_reason {
+            return Err(SimError::NeedsFixedStep { reason: reason.clone() });
+        }
+    }
+    Ok(())
+}
+
+impl<'a> Core<'a> {
+    fn set_record(&mut self, indices: &[usize], s: &RunSettings) {
+        let m = self.m;
+        self.record = indices.iter().enumerate().map(|(c, &i)| (c, m.outputs[i].slot)).collect();
+        let names = indices.iter().map(|&i| m.outputs[i].name.clone()).collect();
+        let units = indices.iter().map(|&i| m.outputs[i].units.clone()).collect();
+        let mut r = Results::new(vec![0.0; s.rows()], names, units);
+        for (j, t) in s.save_times().enumerate() {
+            r.time_mut()[j] = t;
+        }
+        self.results = r;
+    }
+
+    /// Sets registers and parameters and runs the initial program.
+    fn begin(&mut self, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
+        let m = self.m;
+        let sl = &mut self.slots;
+        sl[TIME as usize] = s.start;
+        sl[HOLD_TIME as usize] = s.start;
+        sl[TIME_PLUS as usize] = s.start + 0.5 * s.dt;
+        sl[DT as usize] = s.dt;
+        sl[INITIAL_TIME as usize] = s.start;
+        sl[FINAL_TIME as usize] = s.stop;
+        sl[SAVEPER as usize] = s.save_every;
+        let pb = m.p.params_base as usize;
+        sl[pb..pb + params.len()].copy_from_slice(params);
+        let cb = m.p.consts_base as usize;
+        sl[cb..cb + m.p.consts.len()].copy_from_slice(&m.p.consts);
+        self.random.begin(s.seed);
+        {
+            let mut env = Env {
+                lookups: &m.p.lookups,
+                series: &self.exo,
+                random: Some(&mut self.random),
+            };
+            exec(&m.p.init, &mut self.slots, &mut env);
+        }
+        if let Some(slot) = self.first_non_finite(&m.scan_init) {
+            return Err(SimError::NonFinite {
+                variable: m.slot_name(&m.scan_init, slot).unwrap_or_default(),
+                time: s.start,
+                value: self.slots[slot as usize],
+            });
+        }
+        // DELAY FIXED pipelines: round(delay / dt) values (at least one), all initial.
+        self.rings.clear();
+        for (k, d) in m.p.delays.iter().enumerate() {
+            let steps = (self.slots[d.delay as usize] / s.dt).max(1.0);
+            let len = (steps + 1e-6).round() as usize;
+            let off = self.rings.len();
+            let init = self.slots[d.out as usize];
+            self.rings.resize(off + len, init);
+            self.ring_meta[k] = (off, len, 0);
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn eval(&mut self) {
+        let mut env = Env {
+            lookups: &self.m.p.lookups,
+            series: &self.exo,
+            random: None,
+        };
+        exec(&self.m.p.dynamic, &mut self.slots, &mut env);
+    }
+
+    fn record_row(&mut self, row: usize) {
+        for &(c, slot) in &self.record {
+            self.results.set(c, row, self.slots[slot as usize]);
+        }
+    }
+
+    /// The first slot (in diagnostic order) holding a non-finite value.
+    fn first_non_finite(&self, ranges: &[(u32, u32, usize)]) -> Option<u32> {
+        for &(b, l, _) in ranges {
+            for s in b..b + l {
+                if !self.slots[s as usize].is_finite() {
+                    return Some(s);
+                }
+            }
+        }
+        None
+    }
+
+    /// Checks every state and variable slot after an evaluation at time `t`.
+    #[inline]
+    fn check_finite(&self, t: f64) -> Result<(), SimError> {
+        let p = &self.m.p;
+        let region = &self.slots[p.state_base as usize..p.vars_end as usize];
+        if region.iter().all(|x| x.is_finite()) {
+            return Ok(());
+        }
+        self.non_finite_error(t)
+    }
+
+    #[cold]
+    fn non_finite_error(&self, t: f64) -> Result<(), SimError> {
+        let m = self.m;
+        match self.first_non_finite(&m.scan_run) {
+            Some(slot) => Err(SimError::NonFinite {
+                variable: m.slot_name(&m.scan_run, slot).unwrap_or_default(),
+                time: t,
+                value: self.slots[slot as usize],
+            }),
+            None => Ok(()),
+        }
+    }
+
+    /// Checks the state after a step that ended at time `t`.
+    #[inline]
+    fn check_state(&self, t: f64) -> Result<(), SimError> {
+        let p = &self.m.p;
+        let st = &self.slots[p.state_base as usize..(p.state_base + p.n_state) as usize];
+        if st.iter().all(|x| x.is_finite()) {
+            return Ok(());
+        }
+        self.non_finite_error(t)
+    }
+
+    fn capture_delays(&mut self) {
+        for (k, d) in self.m.p.delays.iter().enumerate() {
+            self.pending[k] = self.slots[d.input as usize];
+        }
+    }
+
+    /// Moves every DELAY FIXED pipeline one step on.
+    fn update_delays(&mut self) {
+        for (k, d) in self.m.p.delays.iter().enumerate() {
+            let (off, len, pos) = self.ring_meta[k];
+            self.rings[off + pos] = self.pending[k];
+            let next = (pos + 1) % len;
+            self.ring_meta[k].2 = next;
+            self.slots[d.out as usize] = self.rings[off + next];
+        }
+    }
+
+    /// Integration segment boundaries: start, every known switch time inside the run, stop.
+    fn discontinuities(&self, s: &RunSettings, out: &mut Vec<f64>) {
+        out.clear();
+        let sl = &self.slots;
+        let dt = s.dt;
+        let mut push = |t: f64| {
+            if t.is_finite() && t > s.start && t < s.stop {
+                out.push(t);
+            }
+        };
+        for e in &self.m.p.events {
+            match *e {
+                EventSpec::At(a) => push(sl[a as usize]),
+                EventSpec::Pulse(a, w) => {
+                    let st = sl[a as usize];
+                    push(st);
+                    push(st + sl[w as usize].max(dt));
+                }
+                EventSpec::Ramp(a, b) => {
+                    push(sl[a as usize]);
+                    push(sl[b as usize]);
+                }
+                EventSpec::Train(a, w, every, end) => {
+                    let (st, wd, ev, en) = (sl[a as usize], sl[w as usize].max(dt), sl[every as usize], sl[end as usize]);
+                    push(st);
+                    push(en);
+                    if ev > wd {
+                        let mut k = 0usize;
+                        while k < 100_000 {
+                            let t0 = st + k as f64 * ev;
+                            if t0 >= en.min(s.stop) {
+                                break;
+                            }
+                            push(t0);
+                            push((t0 + wd).min(en));
+                            k += 1;
+                        }
+                    }
+                }
+            }
+        }
+        for series in &self.exo {
+            for &t in &series.time {
+                push(t);
+            }
+        }
+        out.push(s.start);
+        out.push(s.stop);
+        out.sort_by(|a, b| a.partial_cmp(b).expect("finite times"));
+        let tol = 1e-12 * s.start.abs().max(s.stop.abs()).max(1.0);
+        out.dedup_by(|b, a| (*b - *a).abs() <= tol);
+        // Keep the exact end points.
+        if let Some(last) = out.last_mut() {
+            *last = s.stop;
+        }
+        out[0] = s.start;
+    }
+
+    fn load_state(&mut self, t: f64, y: &[f64]) {
+        let p = &self.m.p;
+        let sb = p.state_base as usize;
+        self.slots[sb..sb + y.len()].copy_from_slice(y);
+        self.slots[TIME as usize] = t;
+        self.slots[HOLD_TIME as usize] = t;
+        self.slots[TIME_PLUS as usize] = self.segment_mid;
+    }
+}
+
+impl System for Core<'_> {
+    #[inline]
+    fn rhs(&mut self, t: f64, y: &[f64], dy: &mut [f64]) {
+        self.load_state(t, y);
+        self.eval();
+        let db = self.m.p.deriv_base as usize;
+        dy.copy_from_slice(&self.slots[db..db + dy.len()]);
+    }
+
+    fn segment(&mut self, a: f64, b: f64) {
+        self.segment_mid = 0.5 * (a + b);
+    }
+
+    fn output(&mut self, row: usize, t: f64, y: &[f64]) -> Result<(), SimError> {
+        self.load_state(t, y);
+        self.eval();
+        self.check_finite(t)?;
+        self.record_row(row);
+        Ok(())
+    }
+
+    fn accept(&mut self, t: f64, y: &mut [f64]) -> Result<(), SimError> {
+        for &i in &self.m.non_negative {
+            if y[i] < 0.0 {
+                y[i] = 0.0;
+            }
+        }
+        if y.iter().all(|v| v.is_finite()) {
+            return Ok(());
+        }
+        self.load_state(t, y);
+        self.non_finite_error(t)
+    }
+
+    fn diagnose(&mut self, t: f64, y: &[f64]) -> Result<(), SimError> {
+        self.load_state(t, y);
+        self.eval();
+        self.check_finite(t)
+    }
+}
