@@ -98,6 +98,15 @@ impl NistModel {
         NistModel::Bennett5,
     ];
 
+    /// The problems available without the NIST files (see [`NistProblem::embedded`]).
+    pub const EMBEDDED: [NistModel; 5] = [
+        NistModel::Misra1a,
+        NistModel::BoxBOD,
+        NistModel::MGH09,
+        NistModel::DanWood,
+        NistModel::Rat42,
+    ];
+
     /// The file stem (`Misra1a` for `Misra1a.dat`).
     pub fn name(self) -> &'static str {
         match self {
@@ -364,6 +373,104 @@ impl NistModel {
     }
 }
 
+/// Five small problems transcribed from the NIST files (public domain), so tests, examples and
+/// benchmarks run without the shared reference folder.
+type Embedded = (
+    NistModel,
+    [&'static [f64]; 2],
+    &'static [f64],
+    &'static [(f64, f64)],
+);
+
+const EMBEDDED_DATA: [Embedded; 5] = [
+    (
+        NistModel::Misra1a,
+        [&[500.0, 0.0001], &[250.0, 0.0005]],
+        &[2.3894212918E+02, 5.5015643181E-04],
+        &[
+            (10.07, 77.6),
+            (14.73, 114.9),
+            (17.94, 141.1),
+            (23.93, 190.8),
+            (29.61, 239.9),
+            (35.18, 289.0),
+            (40.02, 332.8),
+            (44.82, 378.4),
+            (50.76, 434.8),
+            (55.05, 477.3),
+            (61.01, 536.8),
+            (66.4, 593.1),
+            (75.47, 689.1),
+            (81.78, 760.0),
+        ],
+    ),
+    (
+        NistModel::BoxBOD,
+        [&[1.0, 1.0], &[100.0, 0.75]],
+        &[2.1380940889E+02, 5.4723748542E-01],
+        &[
+            (109.0, 1.0),
+            (149.0, 2.0),
+            (149.0, 3.0),
+            (191.0, 5.0),
+            (213.0, 7.0),
+            (224.0, 10.0),
+        ],
+    ),
+    (
+        NistModel::MGH09,
+        [&[25.0, 39.0, 41.5, 39.0], &[0.25, 0.39, 0.415, 0.39]],
+        &[
+            1.9280693458E-01,
+            1.9128232873E-01,
+            1.2305650693E-01,
+            1.3606233068E-01,
+        ],
+        &[
+            (0.1957, 4.0),
+            (0.1947, 2.0),
+            (0.1735, 1.0),
+            (0.16, 0.5),
+            (0.0844, 0.25),
+            (0.0627, 0.167),
+            (0.0456, 0.125),
+            (0.0342, 0.1),
+            (0.0323, 0.0833),
+            (0.0235, 0.0714),
+            (0.0246, 0.0625),
+        ],
+    ),
+    (
+        NistModel::DanWood,
+        [&[1.0, 5.0], &[0.7, 4.0]],
+        &[7.6886226176E-01, 3.8604055871E+00],
+        &[
+            (2.138, 1.309),
+            (3.421, 1.471),
+            (3.597, 1.49),
+            (4.34, 1.565),
+            (4.882, 1.611),
+            (5.66, 1.68),
+        ],
+    ),
+    (
+        NistModel::Rat42,
+        [&[100.0, 1.0, 0.1], &[75.0, 2.5, 0.07]],
+        &[7.2462237576E+01, 2.6180768402E+00, 6.7359200066E-02],
+        &[
+            (8.93, 9.0),
+            (10.8, 14.0),
+            (18.59, 21.0),
+            (22.33, 28.0),
+            (39.35, 42.0),
+            (56.11, 57.0),
+            (61.73, 63.0),
+            (64.62, 70.0),
+            (67.08, 79.0),
+        ],
+    ),
+];
+
 /// Difficulty level as NIST classifies it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Difficulty {
@@ -508,24 +615,32 @@ impl NistProblem {
         })
     }
 
-    /// Builds a problem from transcribed values (used by tests that must run without the
-    /// shared reference folder).
-    pub fn from_parts(
-        model: NistModel,
-        starts: [Vec<f64>; 2],
-        certified: Vec<f64>,
-        data: &[(f64, f64)],
-    ) -> NistProblem {
-        NistProblem {
+    /// One of the [`NistModel::EMBEDDED`] problems, from values transcribed into this crate
+    /// (certified standard deviations and RSS are not transcribed: NaN).
+    ///
+    /// ```
+    /// use pressure_calibrate::lm::{levenberg_marquardt, LmOptions};
+    /// use pressure_calibrate::nist::{NistModel, NistProblem};
+    /// let mut p = NistProblem::embedded(NistModel::MGH09).unwrap();
+    /// let start = p.starts[0].clone();
+    /// let fit = levenberg_marquardt(&mut p, &start, &LmOptions::default()).unwrap();
+    /// assert!(p.min_lre(&fit.x) >= 9.0);
+    /// ```
+    pub fn embedded(model: NistModel) -> Option<NistProblem> {
+        let (_, starts, certified, data) = EMBEDDED_DATA.iter().find(|e| e.0 == model)?;
+        Some(NistProblem {
             model,
-            difficulty: Difficulty::Higher,
-            starts,
+            difficulty: match model {
+                NistModel::Misra1a | NistModel::DanWood => Difficulty::Lower,
+                _ => Difficulty::Higher,
+            },
+            starts: [starts[0].to_vec(), starts[1].to_vec()],
             certified_sd: vec![f64::NAN; certified.len()],
-            certified,
+            certified: certified.to_vec(),
             certified_rss: f64::NAN,
             y: data.iter().map(|d| d.0).collect(),
             x: data.iter().map(|d| vec![d.1]).collect(),
-        }
+        })
     }
 
     /// Minimum LRE over the parameters of `estimate`.

@@ -2,8 +2,9 @@
 //! least 7 correct significant digits (LRE) on every parameter of every problem from both
 //! certified start points, with a median of at least 9.
 //!
-//! Five problems are transcribed here (data, starts and certified values from the NIST files,
-//! which are public domain) so the core check runs everywhere; the full set of 27 is read from
+//! Five small problems are embedded in the library (`NistProblem::embedded`: data, starts and
+//! certified values transcribed from the NIST files, which are public domain) so the core check
+//! runs everywhere; the full set of 27 is read from
 //! the shared reference folder when it is present (`$PRESSURE_SHARED` or `../shared`).
 
 use pressure_calibrate::lm::{levenberg_marquardt, LmOptions};
@@ -11,99 +12,6 @@ use pressure_calibrate::nist::{lre, NistModel, NistProblem};
 use pressure_calibrate::problem::{ColMatrix, LeastSquaresProblem};
 use pressure_calibrate::uncertainty::covariance::JacobianCovariance;
 use std::path::PathBuf;
-
-type Transcribed = (NistModel, [Vec<f64>; 2], Vec<f64>, &'static [(f64, f64)]);
-
-fn transcribed() -> Vec<Transcribed> {
-    vec![
-        (
-            NistModel::Misra1a,
-            [vec![500.0, 0.0001], vec![250.0, 0.0005]],
-            vec![2.3894212918E+02, 5.5015643181E-04],
-            &[
-                (10.07, 77.6),
-                (14.73, 114.9),
-                (17.94, 141.1),
-                (23.93, 190.8),
-                (29.61, 239.9),
-                (35.18, 289.0),
-                (40.02, 332.8),
-                (44.82, 378.4),
-                (50.76, 434.8),
-                (55.05, 477.3),
-                (61.01, 536.8),
-                (66.4, 593.1),
-                (75.47, 689.1),
-                (81.78, 760.0),
-            ],
-        ),
-        (
-            NistModel::BoxBOD,
-            [vec![1.0, 1.0], vec![100.0, 0.75]],
-            vec![2.1380940889E+02, 5.4723748542E-01],
-            &[
-                (109.0, 1.0),
-                (149.0, 2.0),
-                (149.0, 3.0),
-                (191.0, 5.0),
-                (213.0, 7.0),
-                (224.0, 10.0),
-            ],
-        ),
-        (
-            NistModel::MGH09,
-            [vec![25.0, 39.0, 41.5, 39.0], vec![0.25, 0.39, 0.415, 0.39]],
-            vec![
-                1.9280693458E-01,
-                1.9128232873E-01,
-                1.2305650693E-01,
-                1.3606233068E-01,
-            ],
-            &[
-                (0.1957, 4.0),
-                (0.1947, 2.0),
-                (0.1735, 1.0),
-                (0.16, 0.5),
-                (0.0844, 0.25),
-                (0.0627, 0.167),
-                (0.0456, 0.125),
-                (0.0342, 0.1),
-                (0.0323, 0.0833),
-                (0.0235, 0.0714),
-                (0.0246, 0.0625),
-            ],
-        ),
-        (
-            NistModel::DanWood,
-            [vec![1.0, 5.0], vec![0.7, 4.0]],
-            vec![7.6886226176E-01, 3.8604055871E+00],
-            &[
-                (2.138, 1.309),
-                (3.421, 1.471),
-                (3.597, 1.49),
-                (4.34, 1.565),
-                (4.882, 1.611),
-                (5.66, 1.68),
-            ],
-        ),
-        (
-            NistModel::Rat42,
-            [vec![100.0, 1.0, 0.1], vec![75.0, 2.5, 0.07]],
-            vec![7.2462237576E+01, 2.6180768402E+00, 6.7359200066E-02],
-            &[
-                (8.93, 9.0),
-                (10.8, 14.0),
-                (18.59, 21.0),
-                (22.33, 28.0),
-                (39.35, 42.0),
-                (56.11, 57.0),
-                (61.73, 63.0),
-                (64.62, 70.0),
-                (67.08, 79.0),
-            ],
-        ),
-    ]
-}
 
 fn shared_dir() -> Option<PathBuf> {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
@@ -142,8 +50,8 @@ fn median(v: &mut [f64]) -> f64 {
 
 #[test]
 fn transcribed_problems_reach_seven_digits_from_both_starts() {
-    for (model, starts, certified, data) in transcribed() {
-        let prob = NistProblem::from_parts(model, starts, certified, data);
+    for model in NistModel::EMBEDDED {
+        let prob = NistProblem::embedded(model).unwrap();
         for fd in [false, true] {
             let lres = run(&prob, fd);
             for (s, l) in lres.iter().enumerate() {
