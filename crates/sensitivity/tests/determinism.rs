@@ -1,0 +1,250 @@
+//! Results do not depend on the number of threads or on how the runs are split into shards,
+//! and merging shards' partial results gives the single-run result bit for bit.
+
+use pressure_sensitivity::partial::{merge_partials, Partial, RunIdentity};
+use pressure_sensitivity::prelude::*;
+
+/// Two outputs so that multi-column layouts are exercised; a workspace so that the per-worker
+/// scratch path is exercised too.
+struct TwoOutputs;
+
+impl Evaluator for TwoOutputs {
+    type Workspace = Vec<f64>;
+    fn n_outputs(&self) -> usize {
+        2
+    }
+    fn workspace(&self) -> Vec<f64> {
+        vec![0.0; 4]
+    }
+    fn evaluate(&self, ws: &mut Vec<f64>, x: &[f64], y: &mut [f64]) -> Result<(), String> {
+        ws.copy_from_slice(x);
+        y[0] = ws[0].sin() + 7.0 * ws[1].sin().powi(2) + 0.1 * ws[2].powi(4) * ws[0].sin();
+        y[1] = 1e6 + ws[0] * ws[1] + (ws[3] * 3.0).exp();
+        Ok(())
+    }
+}
+
+fn model() -> TwoOutputs {
+    TwoOutputs
+}
+
+fn space() -> ParameterSpace {
+    ParameterSpace::new(vec![
+        Parameter {
+            name: "a".into(),
+            distribution: Distribution::uniform("a", -3.0, 3.0).unwrap(),
+        },
+        Parameter {
+            name: "b".into(),
+            distribution: Distribution::normal("b", 0.0, 1.0).unwrap(),
+        },
+        Parameter {
+            name: "c".into(),
+            distribution: Distribution::triangular("c", -2.0, 0.5, 3.0).unwrap(),
+        },
+        Parameter {
+            name: "d".into(),
+            distribution: Distribution::lognormal("d", -1.0, 0.3).unwrap(),
+        },
+    ])
+    .unwrap()
+}
+
+fn bits(v: &[f64]) -> Vec<u64> {
+    v.iter().map(|x| x.to_bits()).collect()
+}
+
+fn single_run(design: &dyn Design, analysis: &dyn Analysis, threads: usize) -> Vec<f64> {
+    let (space, model) = (space(), model());
+    let job = Job {
+        design,
+        space: &space,
+        evaluator: &model,
+        analysis,
+        plan: Plan::for_design(design),
+        progress: None,
+    };
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .unwrap()
+        .install(|| run_all(&job).unwrap())
+}
+
+fn identity(seed: u64, analysis: &dyn Analysis, design: &dyn Design) -> RunIdentity {
+    let plan = Plan::for_design(design);
+    RunIdentity {
+        experiment_sha256: "0123456789abcdef".into(),
+        seed,
+        layout: analysis.layout(),
+        n_groups: plan.n_groups,
+        block_groups: plan.block_groups,
+    }
+}
+
+/// Runs every shard of an `count`-way split, round-trips each through its on-disk bytes.
+fn shard_partials(
+    design: &dyn Design,
+    analysis: &dyn Analysis,
+    id: &RunIdentity,
+    count: usize,
+) -> Vec<Partial> {
+    let (space, model) = (space(), model());
+    let plan = Plan::for_design(design);
+    (1..=count)
+        .map(|i| {
+            let job = Job {
+                design,
+                space: &space,
+                evaluator: &model,
+                analysis,
+                plan,
+                progress: None,
+            };
+            let blocks = plan.shard_blocks(i, count).unwrap();
+            let pieces = job.run(blocks).unwrap();
+            let p = Partial::new(id.clone(), i, count, 0, pieces);
+            Partial::from_bytes("test", &p.header_json(), &p.binary()).unwrap()
+        })
+        .collect()
+}
+
+fn check_design(design: &dyn Design, analysis: &dyn Analysis) {
+    let reference = single_run(design, analysis, 1);
+    for threads in [2, 3, 4] {
+        assert_eq!(
+            bits(&reference),
+            bits(&single_run(design, analysis, threads)),
+            "{threads} threads"
+        );
+    }
+    let id = identity(11, analysis, design);
+    for count in [1, 2, 3, 5, 8, 13] {
+        let mut partials = shard_partials(design, analysis, &id, count);
+        partials.reverse(); // order of the directories on the command line must not matter
+        let names: Vec<String> = (0..count).map(|i| format!("shard{i}")).collect();
+        let merged = merge_partials(analysis, &id, partials, &names).unwrap();
+        assert_eq!(
+            bits(&reference),
+            bits(&merged),
+            "{count} shards of {}",
+            design.name()
+        );
+    }
+}
+
+#[test]
+fn sobol_is_thread_and_shard_independent() {
+    let design = SaltelliDesign::new(4, 512, true, Some(3)).unwrap();
+    let analysis = SobolAnalysis::new(4, true, vec![50, 20], 3, 0.95);
+    check_design(&design, &analysis);
+}
+
+#[test]
+fn morris_is_thread_and_shard_independent() {
+    let design = MorrisDesign::new(4, 300, 4, 5, None, &space().bounded()).unwrap();
+    let analysis = MorrisAnalysis::new(4, design.delta(), 2, 100, 5, 0.95);
+    check_design(&design, &analysis);
+}
+
+#[test]
+fn monte_carlo_is_thread_and_shard_independent() {
+    let design = LatinHypercube::new(4, 3000, 9).unwrap();
+    let analysis = MonteCarloAnalysis::new(4, 2, vec![0.05, 0.5, 0.95]);
+    check_design(&design, &analysis);
+}
+
+#[test]
+fn merge_rejects_mismatched_partials() {
+    let design = SaltelliDesign::new(4, 256, false, Some(1)).unwrap();
+    let analysis = SobolAnalysis::new(4, false, vec![10, 10], 1, 0.95);
+    let id = identity(1, &analysis, &design);
+    let names: Vec<String> = (0..4).map(|i| format!("dir{i}")).collect();
+    let good = shard_partials(&design, &analysis, &id, 3);
+
+    let mut other_seed = id.clone();
+    other_seed.seed = 2;
+    let e = merge_partials(&analysis, &other_seed, good.clone(), &names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("seed 1") && e.contains("seed 2"), "{e}");
+
+    let mut other_file = id.clone();
+    other_file.experiment_sha256 = "ffffffffffffffff".into();
+    let e = merge_partials(&analysis, &other_file, good.clone(), &names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("different experiment file"), "{e}");
+
+    let e = merge_partials(&analysis, &id, good[..2].to_vec(), &names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("missing shard(s) 3/3"), "{e}");
+
+    let mut twice = good.clone();
+    twice.push(good[1].clone());
+    let e = merge_partials(&analysis, &id, twice, &names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("given twice"), "{e}");
+
+    let mut mixed = shard_partials(&design, &analysis, &id, 2);
+    mixed.push(good[2].clone());
+    let e = merge_partials(&analysis, &id, mixed, &names)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("same --shard I/N split"), "{e}");
+
+    let p = &good[0];
+    let mut bin = p.binary();
+    bin.truncate(bin.len() - 8);
+    let e = Partial::from_bytes("dir0", &p.header_json(), &bin)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("dir0") && e.contains("does not match"), "{e}");
+}
+
+#[test]
+fn failing_and_non_finite_runs_are_reported() {
+    let space = space();
+    let design = LatinHypercube::new(4, 100, 1).unwrap();
+    let analysis = MonteCarloAnalysis::new(4, 1, vec![0.5]);
+    let bad = FnEvaluator::new(1, |x: &[f64], y: &mut [f64]| {
+        y[0] = if x[0] > 2.5 { f64::NAN } else { x[0] };
+        Ok(())
+    });
+    let job = Job {
+        design: &design,
+        space: &space,
+        evaluator: &bad,
+        analysis: &analysis,
+        plan: Plan::for_design(&design),
+        progress: None,
+    };
+    let e = run_all(&job).unwrap_err().to_string();
+    assert!(
+        e.contains("non-finite") && e.contains("output 0") && e.contains("a="),
+        "{e}"
+    );
+
+    let failing = FnEvaluator::new(1, |x: &[f64], _: &mut [f64]| {
+        if x[1] > 1.0 {
+            Err("solver diverged".to_string())
+        } else {
+            Ok(())
+        }
+    });
+    let job = Job {
+        design: &design,
+        space: &space,
+        evaluator: &failing,
+        analysis: &analysis,
+        plan: Plan::for_design(&design),
+        progress: None,
+    };
+    let e = run_all(&job).unwrap_err().to_string();
+    assert!(
+        e.contains("solver diverged") && e.contains("model run"),
+        "{e}"
+    );
+}
