@@ -27,11 +27,17 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         title: Some(name.to_string()),
         x: AxisLabel::new("Year", ""),
         y: AxisLabel::new(name, unit),
-        lines: vec![Series::new("model", years.iter().map(|&t| (t, f(t))).collect())],
+        lines: vec![Series::new(
+            "model",
+            years.iter().map(|&t| (t, f(t))).collect(),
+        )],
         bands: vec![Band {
             series: "model".into(),
             label: "95% interval".into(),
-            points: years.iter().map(|&t| (t, f(t) * 0.85, f(t) * 1.15)).collect(),
+            points: years
+                .iter()
+                .map(|&t| (t, f(t) * 0.85, f(t) * 1.15))
+                .collect(),
         }],
         observed: vec![Series::new(
             "observed",
@@ -72,16 +78,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             y: AxisLabel::new(name, unit),
             ..Default::default()
         };
-        for (k, s) in ["baseline", "oil embargo", "financial sanctions", "full embargo"]
-            .iter()
-            .enumerate()
+        for (k, s) in [
+            "baseline",
+            "oil embargo",
+            "financial sanctions",
+            "full embargo",
+        ]
+        .iter()
+        .enumerate()
         {
             let d = k as f64;
             p.lines.push(Series::new(
                 *s,
                 years
                     .iter()
-                    .map(|&t| (t, 100.0 - d * 4.0 / (1.0 + (-(t - 2012.0) * (1.0 + d * 0.3)).exp())))
+                    .map(|&t| {
+                        (
+                            t,
+                            100.0 - d * 4.0 / (1.0 + (-(t - 2012.0) * (1.0 + d * 0.3)).exp()),
+                        )
+                    })
                     .collect(),
             ));
         }
@@ -89,7 +105,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     figs.push((
         "scenarios",
-        scenario_comparison(&[scen("Real GDP", "index"), scen("Coalition cohesion", "index")], width)?,
+        scenario_comparison(
+            &[
+                scen("Real GDP", "index"),
+                scen("Coalition cohesion", "index"),
+            ],
+            width,
+        )?,
     ));
     figs.push((
         "tornado",
@@ -98,10 +120,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 output: AxisLabel::new("Peak inflation", "% per year"),
                 base: 24.0,
                 rows: vec![
-                    TornadoRow { parameter: "money growth".into(), low: 15.0, high: 36.0 },
-                    TornadoRow { parameter: "import share".into(), low: 21.0, high: 28.0 },
-                    TornadoRow { parameter: "FX pass-through".into(), low: 18.5, high: 31.0 },
-                    TornadoRow { parameter: "elite patience".into(), low: 23.0, high: 25.5 },
+                    TornadoRow {
+                        parameter: "money growth".into(),
+                        low: 15.0,
+                        high: 36.0,
+                    },
+                    TornadoRow {
+                        parameter: "import share".into(),
+                        low: 21.0,
+                        high: 28.0,
+                    },
+                    TornadoRow {
+                        parameter: "FX pass-through".into(),
+                        low: 18.5,
+                        high: 31.0,
+                    },
+                    TornadoRow {
+                        parameter: "elite patience".into(),
+                        low: 23.0,
+                        high: 25.5,
+                    },
                 ],
             },
             width,
@@ -113,10 +151,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &Morris {
                 output: AxisLabel::new("peak inflation", "% per year"),
                 points: vec![
-                    MorrisPoint { parameter: "money growth".into(), mu_star: 9.0, sigma: 5.0, mu_star_conf: Some(1.2) },
-                    MorrisPoint { parameter: "pass-through".into(), mu_star: 6.0, sigma: 7.5, mu_star_conf: Some(1.5) },
-                    MorrisPoint { parameter: "import share".into(), mu_star: 3.0, sigma: 0.8, mu_star_conf: Some(0.5) },
-                    MorrisPoint { parameter: "patience".into(), mu_star: 0.5, sigma: 0.3, mu_star_conf: Some(0.2) },
+                    MorrisPoint {
+                        parameter: "money growth".into(),
+                        mu_star: 9.0,
+                        sigma: 5.0,
+                        mu_star_conf: Some(1.2),
+                    },
+                    MorrisPoint {
+                        parameter: "pass-through".into(),
+                        mu_star: 6.0,
+                        sigma: 7.5,
+                        mu_star_conf: Some(1.5),
+                    },
+                    MorrisPoint {
+                        parameter: "import share".into(),
+                        mu_star: 3.0,
+                        sigma: 0.8,
+                        mu_star_conf: Some(0.5),
+                    },
+                    MorrisPoint {
+                        parameter: "patience".into(),
+                        mu_star: 0.5,
+                        sigma: 0.3,
+                        mu_star_conf: Some(0.2),
+                    },
                 ],
             },
             width,
@@ -128,10 +186,26 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &Sobol {
                 output: "peak inflation".into(),
                 rows: vec![
-                    SobolRow { parameter: "money growth".into(), first: Interval::new(0.42, 0.36, 0.48), total: Interval::new(0.55, 0.49, 0.62) },
-                    SobolRow { parameter: "pass-through".into(), first: Interval::new(0.21, 0.15, 0.27), total: Interval::new(0.36, 0.30, 0.43) },
-                    SobolRow { parameter: "import share".into(), first: Interval::new(0.05, 0.01, 0.09), total: Interval::new(0.08, 0.05, 0.11) },
-                    SobolRow { parameter: "patience".into(), first: Interval::new(0.0, -0.02, 0.02), total: Interval::new(0.01, 0.0, 0.02) },
+                    SobolRow {
+                        parameter: "money growth".into(),
+                        first: Interval::new(0.42, 0.36, 0.48),
+                        total: Interval::new(0.55, 0.49, 0.62),
+                    },
+                    SobolRow {
+                        parameter: "pass-through".into(),
+                        first: Interval::new(0.21, 0.15, 0.27),
+                        total: Interval::new(0.36, 0.30, 0.43),
+                    },
+                    SobolRow {
+                        parameter: "import share".into(),
+                        first: Interval::new(0.05, 0.01, 0.09),
+                        total: Interval::new(0.08, 0.05, 0.11),
+                    },
+                    SobolRow {
+                        parameter: "patience".into(),
+                        first: Interval::new(0.0, -0.02, 0.02),
+                        total: Interval::new(0.01, 0.0, 0.02),
+                    },
                 ],
             },
             width,
@@ -144,10 +218,19 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             y: AxisLabel::new(title, ""),
             ..Default::default()
         };
-        for (k, s) in ["money growth", "pass-through", "import share"].iter().enumerate() {
+        for (k, s) in ["money growth", "pass-through", "import share"]
+            .iter()
+            .enumerate()
+        {
             let pts: Vec<(f64, f64)> = years
                 .iter()
-                .map(|&t| (t, (0.5 / (k as f64 + 1.0)) * (1.0 + 0.5 * ((t - 2005.0) / 3.0 + k as f64).sin())))
+                .map(|&t| {
+                    (
+                        t,
+                        (0.5 / (k as f64 + 1.0))
+                            * (1.0 + 0.5 * ((t - 2005.0) / 3.0 + k as f64).sin()),
+                    )
+                })
                 .collect();
             p.bands.push(Band {
                 series: s.to_string(),
@@ -160,7 +243,13 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     figs.push((
         "indices-time",
-        indices_over_time(&[idx_panel("First-order index S₁"), idx_panel("Total index S_T")], width)?,
+        indices_over_time(
+            &[
+                idx_panel("First-order index S₁"),
+                idx_panel("Total index S_T"),
+            ],
+            width,
+        )?,
     ));
     let prof = |name: &str, unit: &str, est: f64, se: f64| {
         let pts: Vec<(f64, f64)> = (0..=30)
@@ -181,7 +270,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     figs.push((
         "profile",
         profile_likelihood(
-            &[prof("Money growth", "1/year", 0.3, 0.05), prof("Pass-through", "", 0.6, 0.1)],
+            &[
+                prof("Money growth", "1/year", 0.3, 0.05),
+                prof("Pass-through", "", 0.6, 0.1),
+            ],
             width,
         )?,
     ));
@@ -219,15 +311,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     ));
     figs.push((
         "pairs",
-        pairs(&Pairs { parameters: names.to_vec(), draws: draws.clone() }, width)?,
+        pairs(
+            &Pairs {
+                parameters: names.to_vec(),
+                draws: draws.clone(),
+            },
+            width,
+        )?,
     ));
     let es = |label: &str, shift: f64| CoefSeries {
         label: label.into(),
         points: (-5..=6)
             .filter(|&k| k != -1)
             .map(|k| {
-                let e = if k < 0 { 0.1 * wiggle((k + 10) as usize) } else { -2.0 * (1.0 - (-(k as f64) / 2.0).exp()) } + shift;
-                PointEstimate { at: k as f64, estimate: e, low: e - 0.8, high: e + 0.8 }
+                let e = if k < 0 {
+                    0.1 * wiggle((k + 10) as usize)
+                } else {
+                    -2.0 * (1.0 - (-(k as f64) / 2.0).exp())
+                } + shift;
+                PointEstimate {
+                    at: k as f64,
+                    estimate: e,
+                    low: e - 0.8,
+                    high: e + 0.8,
+                }
             })
             .collect(),
     };
@@ -252,14 +359,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             steps.push((k as f64 * 2.0, s));
             band.push((k as f64 * 2.0, (s - 0.08).max(0.0), (s + 0.08).min(1.0)));
         }
-        KmCurve { label: label.into(), steps, censored: vec![5.0, 11.0, 17.0, 25.0], band }
+        KmCurve {
+            label: label.into(),
+            steps,
+            censored: vec![5.0, 11.0, 17.0, 25.0],
+            band,
+        }
     };
     figs.push((
         "kaplan-meier",
         kaplan_meier(
             &KaplanMeier {
                 time: AxisLabel::new("Time in office", "year"),
-                groups: vec![km_curve("sanctioned", 0.12), km_curve("not sanctioned", 0.06)],
+                groups: vec![
+                    km_curve("sanctioned", 0.12),
+                    km_curve("not sanctioned", 0.06),
+                ],
             },
             width,
         )?,
@@ -270,10 +385,30 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             &CoefficientPlot {
                 x: AxisLabel::new("Effect on inflation", "percentage points"),
                 rows: vec![
-                    Coefficient { term: "sanctions (any)".into(), estimate: 4.2, low: 1.9, high: 6.5 },
-                    Coefficient { term: "financial sanctions".into(), estimate: 6.1, low: 2.2, high: 10.0 },
-                    Coefficient { term: "trade sanctions".into(), estimate: 1.3, low: -1.0, high: 3.6 },
-                    Coefficient { term: "oil price (log)".into(), estimate: -2.4, low: -4.0, high: -0.8 },
+                    Coefficient {
+                        term: "sanctions (any)".into(),
+                        estimate: 4.2,
+                        low: 1.9,
+                        high: 6.5,
+                    },
+                    Coefficient {
+                        term: "financial sanctions".into(),
+                        estimate: 6.1,
+                        low: 2.2,
+                        high: 10.0,
+                    },
+                    Coefficient {
+                        term: "trade sanctions".into(),
+                        estimate: 1.3,
+                        low: -1.0,
+                        high: 3.6,
+                    },
+                    Coefficient {
+                        term: "oil price (log)".into(),
+                        estimate: -2.4,
+                        low: -4.0,
+                        high: -0.8,
+                    },
                 ],
                 sort: true,
             },

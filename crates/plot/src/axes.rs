@@ -160,12 +160,18 @@ mod tests {
         assert_eq!(ticks(-0.3, 0.9, 5.0), vec![-0.25, 0.0, 0.25, 0.5, 0.75]);
         assert!(ticks(1.0, 1.0, 5.0).is_empty());
         assert_eq!(integer_ticks(-1.2, 1.2, 5.0), vec![-1.0, 0.0, 1.0]);
-        assert_eq!(integer_ticks(-6.0, 9.0, 6.0), vec![-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(
+            integer_ticks(-6.0, 9.0, 6.0),
+            vec![-6.0, -4.0, -2.0, 0.0, 2.0, 4.0, 6.0, 8.0]
+        );
     }
 
     #[test]
     fn labels_share_decimals_and_use_true_minus() {
-        assert_eq!(tick_labels(&[-0.25, 0.0, 0.25, 0.5]), vec!["−0.25", "0.00", "0.25", "0.50"]);
+        assert_eq!(
+            tick_labels(&[-0.25, 0.0, 0.25, 0.5]),
+            vec!["−0.25", "0.00", "0.25", "0.50"]
+        );
         assert_eq!(tick_labels(&[2010.0, 2015.0]), vec!["2010", "2015"]);
         assert_eq!(tick_labels(&[0.0, 2e6, 4e6]), vec!["0", "2×10⁶", "4×10⁶"]);
         assert_eq!(format_value(3.14159), "3.14");

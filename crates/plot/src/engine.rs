@@ -89,9 +89,18 @@ pub enum Layer {
         look: LineLook,
         label: Option<String>,
     },
-    Diagonal { slope: f64, intercept: f64, look: LineLook },
+    Diagonal {
+        slope: f64,
+        intercept: f64,
+        look: LineLook,
+    },
     /// A shaded vertical span between two x values.
-    VSpan { x0: f64, x1: f64, color: Rgb, opacity: f64 },
+    VSpan {
+        x0: f64,
+        x1: f64,
+        color: Rgb,
+        opacity: f64,
+    },
     /// Text labels placed to the right of (x, y).
     Labels { items: Vec<(f64, f64, String)> },
     /// One line of text centred on (x, y) (e.g. a correlation in a pairs plot).
@@ -258,7 +267,9 @@ fn resolve_range(spec: &AxisSpec, values: &[f64]) -> Result<(f64, f64), PlotErro
     let (mut lo, mut hi) = values
         .iter()
         .filter(|v| v.is_finite())
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| {
+            (a.min(v), b.max(v))
+        });
     if !lo.is_finite() {
         return Err(PlotError::Data(format!(
             "axis `{}`: no finite value to plot",
@@ -334,7 +345,12 @@ fn draw_swatch(scene: &mut Scene, swatch: &Swatch, x: f64, y_mid: f64) {
     let w = pt(14.0);
     match swatch {
         Swatch::Line(look, point) => {
-            scene.line(vec![(x, y_mid), (x + w, y_mid)], look.color, look.width, &look.dash);
+            scene.line(
+                vec![(x, y_mid), (x + w, y_mid)],
+                look.color,
+                look.width,
+                &look.dash,
+            );
             if let Some(p) = point {
                 scene.marker((x + w / 2.0, y_mid), p.shape, p.size, p.color, p.filled);
             }
@@ -342,7 +358,12 @@ fn draw_swatch(scene: &mut Scene, swatch: &Swatch, x: f64, y_mid: f64) {
         Swatch::Points(p) => scene.marker((x + w / 2.0, y_mid), p.shape, p.size, p.color, p.filled),
         Swatch::Box(c, o) => {
             let h = pt(5.0);
-            scene.rect((x + pt(2.0), y_mid - h / 2.0), (x + w - pt(2.0), y_mid + h / 2.0), *c, *o);
+            scene.rect(
+                (x + pt(2.0), y_mid - h / 2.0),
+                (x + w - pt(2.0), y_mid + h / 2.0),
+                *c,
+                *o,
+            );
         }
         Swatch::PointRange(p) => {
             let h = pt(3.5);
@@ -365,11 +386,7 @@ struct Margins {
     bottom: f64,
 }
 
-fn panel_margins(
-    p: &PanelSpec,
-    x_ticks: &Ticks,
-    y_ticks: &Ticks,
-) -> Margins {
+fn panel_margins(p: &PanelSpec, x_ticks: &Ticks, y_ticks: &Ticks) -> Margins {
     let tl = sizes::tick_label();
     let gap = sizes::gap();
     let y_label_w = y_ticks
@@ -377,8 +394,16 @@ fn panel_margins(
         .iter()
         .map(|l| font::text_width(l, tl))
         .fold(0.0, f64::max);
-    let y_title_h = if p.y.title.is_empty() { 0.0 } else { sizes::axis_title() * 1.15 };
-    let x_title_h = if p.x.title.is_empty() { 0.0 } else { sizes::axis_title() * 1.2 };
+    let y_title_h = if p.y.title.is_empty() {
+        0.0
+    } else {
+        sizes::axis_title() * 1.15
+    };
+    let x_title_h = if p.x.title.is_empty() {
+        0.0
+    } else {
+        sizes::axis_title() * 1.2
+    };
     let last_x_w = x_ticks
         .labels
         .last()
@@ -392,7 +417,12 @@ fn panel_margins(
         } else {
             tl * 0.8
         },
-        bottom: sizes::tick_length() + gap + font::cap_height(tl) + font::descent(tl) + gap + x_title_h,
+        bottom: sizes::tick_length()
+            + gap
+            + font::cap_height(tl)
+            + font::descent(tl)
+            + gap
+            + x_title_h,
     }
 }
 
@@ -411,7 +441,9 @@ impl Frame {
 /// Builds the figure: layout, ranges, ticks, primitives.
 pub fn build(spec: &FigureSpec) -> Result<Figure, PlotError> {
     if spec.panels.is_empty() {
-        return Err(PlotError::Data("nothing to draw: the figure has no panel".into()));
+        return Err(PlotError::Data(
+            "nothing to draw: the figure has no panel".into(),
+        ));
     }
     let width = spec.width.pixels();
     let wf = width as f64;
@@ -421,7 +453,11 @@ pub fn build(spec: &FigureSpec) -> Result<Figure, PlotError> {
     let cell_w = (wf - 2.0 * margin) / columns as f64;
     let cell_h = cell_w * spec.aspect;
     let (legend_h, legend_pos) = legend_layout(&spec.legend, margin, wf - margin);
-    let legend_block = if spec.legend.is_empty() { 0.0 } else { legend_h + pt(2.0) };
+    let legend_block = if spec.legend.is_empty() {
+        0.0
+    } else {
+        legend_h + pt(2.0)
+    };
     let height = (margin + legend_block + rows as f64 * cell_h + margin).ceil() as u32;
     let mut scene = Scene::new(width, height);
     let mut geometry = Vec::new();
@@ -650,7 +686,8 @@ fn draw_layer(scene: &mut Scene, f: &Frame, layer: &Layer) {
                 .split(|(x, lo, hi)| !(x.is_finite() && lo.is_finite() && hi.is_finite()))
                 .filter(|c| c.len() >= 2)
             {
-                let mut poly: Vec<(f64, f64)> = chunk.iter().map(|&(x, _, hi)| f.map((x, hi))).collect();
+                let mut poly: Vec<(f64, f64)> =
+                    chunk.iter().map(|&(x, _, hi)| f.map((x, hi))).collect();
                 poly.extend(chunk.iter().rev().map(|&(x, lo, _)| f.map((x, lo))));
                 scene.polygon(clip_polygon(&r, &poly), *color, *opacity);
             }
@@ -732,7 +769,12 @@ fn draw_layer(scene: &mut Scene, f: &Frame, layer: &Layer) {
             let yy = f.y.map(*y);
             if yy >= r.top && yy <= r.bottom {
                 scene.begin("reference", &[("y", y.to_string())]);
-                scene.line(vec![(r.left, yy), (r.right, yy)], look.color, look.width, &look.dash);
+                scene.line(
+                    vec![(r.left, yy), (r.right, yy)],
+                    look.color,
+                    look.width,
+                    &look.dash,
+                );
                 scene.end();
             }
         }
@@ -740,10 +782,22 @@ fn draw_layer(scene: &mut Scene, f: &Frame, layer: &Layer) {
             let xx = f.x.map(*x);
             if xx >= r.left && xx <= r.right {
                 scene.begin("reference", &[("x", x.to_string())]);
-                scene.line(vec![(xx, r.top), (xx, r.bottom)], look.color, look.width, &look.dash);
+                scene.line(
+                    vec![(xx, r.top), (xx, r.bottom)],
+                    look.color,
+                    look.width,
+                    &look.dash,
+                );
                 if let Some(text) = label {
                     let em = sizes::annotation();
-                    scene.text((xx + pt(2.0), r.top + em), text, em, Anchor::Start, AXIS, false);
+                    scene.text(
+                        (xx + pt(2.0), r.top + em),
+                        text,
+                        em,
+                        Anchor::Start,
+                        AXIS,
+                        false,
+                    );
                 }
                 scene.end();
             }
@@ -752,7 +806,14 @@ fn draw_layer(scene: &mut Scene, f: &Frame, layer: &Layer) {
             let em = sizes::axis_title();
             let (px, py) = f.map((*x, *y));
             scene.begin("note", &[]);
-            scene.text((px, py + font::cap_height(em) / 2.0), text, em, Anchor::Middle, AXIS, false);
+            scene.text(
+                (px, py + font::cap_height(em) / 2.0),
+                text,
+                em,
+                Anchor::Middle,
+                AXIS,
+                false,
+            );
             scene.end();
         }
         Layer::Diagonal {
@@ -761,7 +822,10 @@ fn draw_layer(scene: &mut Scene, f: &Frame, layer: &Layer) {
             look,
         } => {
             let (x0, x1) = (f.x.d0, f.x.d1);
-            let pts = [f.map((x0, intercept + slope * x0)), f.map((x1, intercept + slope * x1))];
+            let pts = [
+                f.map((x0, intercept + slope * x0)),
+                f.map((x1, intercept + slope * x1)),
+            ];
             scene.begin("reference", &[("slope", slope.to_string())]);
             for run in clip_polyline(&r, &pts) {
                 scene.line(run, look.color, look.width, &look.dash);
@@ -846,7 +910,10 @@ fn draw_axes(scene: &mut Scene, p: &PanelSpec, f: &Frame, xt: &Ticks, yt: &Ticks
     if !p.x.title.is_empty() {
         let em = fitted_title_size(&p.x.title, cell.width() - pt(2.0));
         scene.text(
-            ((r.left + r.right) / 2.0, cell.bottom - gap - font::descent(em)),
+            (
+                (r.left + r.right) / 2.0,
+                cell.bottom - gap - font::descent(em),
+            ),
             &p.x.title,
             em,
             Anchor::Middle,
@@ -881,7 +948,10 @@ fn draw_axes(scene: &mut Scene, p: &PanelSpec, f: &Frame, xt: &Ticks, yt: &Ticks
         let em = fitted_title_size(&p.y.title, r.height() + pt(6.0));
         // Rotated: the baseline is a vertical line; the glyphs extend to its left by the ascent.
         scene.text(
-            (cell.left + sizes::axis_title() * 0.95, (r.top + r.bottom) / 2.0),
+            (
+                cell.left + sizes::axis_title() * 0.95,
+                (r.top + r.bottom) / 2.0,
+            ),
             &p.y.title,
             em,
             Anchor::Middle,

@@ -28,7 +28,12 @@ pub enum PlotError {
     Render(String),
 }
 
-fn csv_message(path: &std::path::Path, line: Option<u64>, column: Option<&str>, message: &str) -> String {
+fn csv_message(
+    path: &std::path::Path,
+    line: Option<u64>,
+    column: Option<&str>,
+    message: &str,
+) -> String {
     let mut s = path.display().to_string();
     if let Some(l) = line {
         s.push_str(&format!(", row {l}"));

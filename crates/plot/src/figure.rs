@@ -33,7 +33,11 @@ impl Format {
 
     /// The format named by a path's extension, if it names one.
     pub fn from_path(path: &std::path::Path) -> Option<Format> {
-        path.extension()?.to_str()?.to_ascii_lowercase().parse().ok()
+        path.extension()?
+            .to_str()?
+            .to_ascii_lowercase()
+            .parse()
+            .ok()
     }
 
     /// Whether this build can write the format.
@@ -136,7 +140,10 @@ impl Figure {
 
     /// Physical size in inches (width, height).
     pub fn size_inches(&self) -> (f64, f64) {
-        (self.scene.width as f64 / DPI, self.scene.height as f64 / DPI)
+        (
+            self.scene.width as f64 / DPI,
+            self.scene.height as f64 / DPI,
+        )
     }
 
     /// The panels in reading order (left to right, top to bottom).
@@ -163,7 +170,8 @@ impl Figure {
         #[cfg(not(feature = "pdf"))]
         {
             Err(PlotError::Format(
-                "PDF output was not compiled in: build with the `pdf` feature of pressure-plot".into(),
+                "PDF output was not compiled in: build with the `pdf` feature of pressure-plot"
+                    .into(),
             ))
         }
     }

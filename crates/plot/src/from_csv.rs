@@ -136,7 +136,11 @@ pub struct CsvOptions {
 }
 
 /// Reads `path` in the layout of `kind` and draws the figure.
-pub fn figure_from_csv(kind: FigureKind, path: &Path, opts: &CsvOptions) -> Result<Figure, PlotError> {
+pub fn figure_from_csv(
+    kind: FigureKind,
+    path: &Path,
+    opts: &CsvOptions,
+) -> Result<Figure, PlotError> {
     let table = Table::read(path)?;
     let fig = draw(kind, &table, opts)?;
     Ok(match &opts.note {
@@ -174,7 +178,11 @@ fn draw(kind: FigureKind, t: &Table, o: &CsvOptions) -> Result<Figure, PlotError
                     message: format!(
                         "{} observables ({}): draw them with `fit-grid`, or pick one with --select",
                         panels.len(),
-                        panels.iter().filter_map(|p| p.title.clone()).collect::<Vec<_>>().join(", ")
+                        panels
+                            .iter()
+                            .filter_map(|p| p.title.clone())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 });
             }
@@ -276,7 +284,11 @@ fn band_point(
     match (t.opt_num(r, lo)?, t.opt_num(r, hi)?) {
         (Some(l), Some(h)) => {
             if l > h {
-                return Err(t.row_err(r, lo, format!("lower bound {l} is above the upper bound {h}")));
+                return Err(t.row_err(
+                    r,
+                    lo,
+                    format!("lower bound {l} is above the upper bound {h}"),
+                ));
             }
             Ok(Some((x, l, h)))
         }
@@ -284,7 +296,11 @@ fn band_point(
     }
 }
 
-fn fit_panels(t: &Table, o: &CsvOptions, kind: FigureKind) -> Result<Vec<TimeSeriesPanel>, PlotError> {
+fn fit_panels(
+    t: &Table,
+    o: &CsvOptions,
+    kind: FigureKind,
+) -> Result<Vec<TimeSeriesPanel>, PlotError> {
     let layout = kind.layout();
     let time = t.require(&["time", "t", "year"], layout)?;
     let model = t.col(&["model", "fitted", "simulated"]);
@@ -314,7 +330,11 @@ fn fit_panels(t: &Table, o: &CsvOptions, kind: FigureKind) -> Result<Vec<TimeSer
                 band.push(b);
             }
         }
-        let title = if name.is_empty() { "Value".to_string() } else { name.clone() };
+        let title = if name.is_empty() {
+            "Value".to_string()
+        } else {
+            name.clone()
+        };
         let band_label = match rows.first().map(|&r| t.text(r, level, "")) {
             Some(l) if !l.is_empty() => format!("{l} interval"),
             _ => "interval".to_string(),
@@ -322,8 +342,16 @@ fn fit_panels(t: &Table, o: &CsvOptions, kind: FigureKind) -> Result<Vec<TimeSer
         panels.push(TimeSeriesPanel {
             title: Some(title.clone()),
             x: time_label(t, o, &rows),
-            y: label(&o.y_label, &title, rows.first().map_or("", |&r| t.text(r, unit, ""))),
-            lines: if line.is_empty() { vec![] } else { vec![Series::new("model", line)] },
+            y: label(
+                &o.y_label,
+                &title,
+                rows.first().map_or("", |&r| t.text(r, unit, "")),
+            ),
+            lines: if line.is_empty() {
+                vec![]
+            } else {
+                vec![Series::new("model", line)]
+            },
             bands: if band.is_empty() {
                 vec![]
             } else {
@@ -333,7 +361,11 @@ fn fit_panels(t: &Table, o: &CsvOptions, kind: FigureKind) -> Result<Vec<TimeSer
                     points: band,
                 }]
             },
-            observed: if obs.is_empty() { vec![] } else { vec![Series::new("observed", obs)] },
+            observed: if obs.is_empty() {
+                vec![]
+            } else {
+                vec![Series::new("observed", obs)]
+            },
             events: vec![],
             y_range: None,
         });
@@ -351,7 +383,11 @@ fn scenario_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, Pl
     let unit = t.col(&["unit", "units"]);
     let mut panels = Vec::new();
     for (var, rows) in select(t, groups(t, variable, ""), o, "variable")? {
-        let title = if var.is_empty() { "Value".to_string() } else { var.clone() };
+        let title = if var.is_empty() {
+            "Value".to_string()
+        } else {
+            var.clone()
+        };
         let mut p = TimeSeriesPanel {
             title: Some(title.clone()),
             x: time_label(t, o, &rows),
@@ -390,7 +426,11 @@ fn scenario_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, Pl
 }
 
 /// The single output named in an `output` column (after `--select`), for axis titles.
-fn single_output(t: &Table, o: &CsvOptions, col: Option<usize>) -> Result<(String, Vec<usize>), PlotError> {
+fn single_output(
+    t: &Table,
+    o: &CsvOptions,
+    col: Option<usize>,
+) -> Result<(String, Vec<usize>), PlotError> {
     let mut gs = select(t, groups(t, col, ""), o, "output")?;
     if gs.len() > 1 {
         return Err(PlotError::Csv {
@@ -400,7 +440,10 @@ fn single_output(t: &Table, o: &CsvOptions, col: Option<usize>) -> Result<(Strin
             message: format!(
                 "{} outputs ({}): pick one with --select",
                 gs.len(),
-                gs.iter().map(|g| g.0.as_str()).collect::<Vec<_>>().join(", ")
+                gs.iter()
+                    .map(|g| g.0.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         });
     }
@@ -420,7 +463,13 @@ fn tornado(t: &Table, o: &CsvOptions) -> Result<Tornado, PlotError> {
     for &r in &rows {
         let b = t.num(r, base)?;
         if (b - base_value).abs() > 1e-9 * base_value.abs().max(1.0) {
-            return Err(t.row_err(r, Some(base), format!("base {b} differs from the first row's {base_value}; one tornado has one base")));
+            return Err(t.row_err(
+                r,
+                Some(base),
+                format!(
+                    "base {b} differs from the first row's {base_value}; one tornado has one base"
+                ),
+            ));
         }
         out.push(TornadoRow {
             parameter: t.text(r, Some(param), "").to_string(),
@@ -429,7 +478,11 @@ fn tornado(t: &Table, o: &CsvOptions) -> Result<Tornado, PlotError> {
         });
     }
     Ok(Tornado {
-        output: label(&o.x_label, if output.is_empty() { "Output" } else { &output }, &unit),
+        output: label(
+            &o.x_label,
+            if output.is_empty() { "Output" } else { &output },
+            &unit,
+        ),
         base: base_value,
         rows: out,
     })
@@ -484,7 +537,11 @@ fn sobol(t: &Table, o: &CsvOptions) -> Result<Sobol, PlotError> {
         });
     }
     Ok(Sobol {
-        output: if output.is_empty() { "the output".into() } else { output },
+        output: if output.is_empty() {
+            "the output".into()
+        } else {
+            output
+        },
         rows: out,
     })
 }
@@ -497,23 +554,31 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
     // Long layout (a value per row, an optional `index` column) or wide (S1, ST columns).
     if let Some(value) = t.col(&["value"]) {
         let (lo, hi) = (t.col(&["lower", "lo"]), t.col(&["upper", "hi"]));
-        for (index, rows) in select(t, groups(t, t.col(&["index"]), "Sensitivity index"), o, "index")? {
+        for (index, rows) in select(
+            t,
+            groups(t, t.col(&["index"]), "Sensitivity index"),
+            o,
+            "index",
+        )? {
             let mut p = TimeSeriesPanel {
                 title: Some(index.clone()),
                 x: time_label(t, o, &rows),
                 y: label(&o.y_label, &index, ""),
                 ..Default::default()
             };
-            fill_index_lines(t, &rows, param, time, value, &mut p, |r, x| band_point(t, r, x, lo, hi))?;
+            fill_index_lines(t, &rows, param, time, value, &mut p, |r, x| {
+                band_point(t, r, x, lo, hi)
+            })?;
             panels.push(p);
         }
         return Ok(panels);
     }
     let all: Vec<usize> = (0..t.len()).collect();
-    let wide: Vec<(&str, &str, usize)> = [("First-order index S₁", "S1"), ("Total index S_T", "ST")]
-        .into_iter()
-        .filter_map(|(name, col)| t.col(&[col]).map(|c| (name, col, c)))
-        .collect();
+    let wide: Vec<(&str, &str, usize)> =
+        [("First-order index S₁", "S1"), ("Total index S_T", "ST")]
+            .into_iter()
+            .filter_map(|(name, col)| t.col(&[col]).map(|c| (name, col, c)))
+            .collect();
     if wide.is_empty() {
         t.require(&["value", "S1", "ST"], layout)?;
     }
@@ -644,8 +709,18 @@ fn profiles(t: &Table, o: &CsvOptions) -> Result<Vec<Profile>, PlotError> {
 
 /// Columns of a draws table that are bookkeeping, not parameters.
 const NOT_PARAMETERS: [&str; 12] = [
-    "chain", "draw", "iteration", "iter", "sample", "walker", "lp", "lp__", "log_post", "log_posterior",
-    "log_lik", "accepted",
+    "chain",
+    "draw",
+    "iteration",
+    "iter",
+    "sample",
+    "walker",
+    "lp",
+    "lp__",
+    "log_post",
+    "log_posterior",
+    "log_lik",
+    "accepted",
 ];
 
 /// Splits `name [unit]` headers.
@@ -658,8 +733,16 @@ fn header_label(h: &str) -> AxisLabel {
 
 fn draws(t: &Table, o: &CsvOptions) -> Result<(Vec<AxisLabel>, Vec<Vec<f64>>), PlotError> {
     let cols: Vec<usize> = (0..t.headers.len())
-        .filter(|&c| !NOT_PARAMETERS.iter().any(|n| t.headers[c].eq_ignore_ascii_case(n)))
-        .filter(|&c| o.select.as_ref().is_none_or(|s| header_label(&t.headers[c]).title == *s))
+        .filter(|&c| {
+            !NOT_PARAMETERS
+                .iter()
+                .any(|n| t.headers[c].eq_ignore_ascii_case(n))
+        })
+        .filter(|&c| {
+            o.select
+                .as_ref()
+                .is_none_or(|s| header_label(&t.headers[c]).title == *s)
+        })
         .collect();
     if cols.is_empty() {
         return Err(PlotError::Csv {
@@ -694,8 +777,15 @@ fn bounds(
 ) -> Result<(f64, f64), PlotError> {
     match (t.opt_num(r, lo)?, t.opt_num(r, hi)?, t.opt_num(r, se)?) {
         (Some(l), Some(h), _) => Ok((l, h)),
-        (_, _, Some(s)) => Ok((est - 1.959_963_984_540_054 * s, est + 1.959_963_984_540_054 * s)),
-        _ => Err(t.row_err(r, None, format!("no interval: fill lower and upper, or std_error ({layout})"))),
+        (_, _, Some(s)) => Ok((
+            est - 1.959_963_984_540_054 * s,
+            est + 1.959_963_984_540_054 * s,
+        )),
+        _ => Err(t.row_err(
+            r,
+            None,
+            format!("no interval: fill lower and upper, or std_error ({layout})"),
+        )),
     }
 }
 
@@ -703,7 +793,10 @@ fn event_study(t: &Table, o: &CsvOptions) -> Result<EventStudy, PlotError> {
     let layout = FigureKind::EventStudy.layout();
     let at = t.require(&["event_time", "rel_time", "horizon", "time"], layout)?;
     let est = t.require(&["estimate", "coef"], layout)?;
-    let (lo, hi) = (t.col(&["lower", "ci_low", "conf_low"]), t.col(&["upper", "ci_high", "conf_high"]));
+    let (lo, hi) = (
+        t.col(&["lower", "ci_low", "conf_low"]),
+        t.col(&["upper", "ci_high", "conf_high"]),
+    );
     let se = t.col(&["std_error", "se"]);
     let series_col = t.col(&["series", "estimator", "model"]);
     let mut series = Vec::new();
@@ -719,11 +812,18 @@ fn event_study(t: &Table, o: &CsvOptions) -> Result<EventStudy, PlotError> {
                 high: h,
             });
         }
-        series.push(CoefSeries { label: name, points });
+        series.push(CoefSeries {
+            label: name,
+            points,
+        });
     }
     Ok(EventStudy {
         x: label(&o.x_label, "Event time", "periods relative to treatment"),
-        y: label(&o.y_label, "Effect", t.text(0, t.col(&["unit", "units"]), "")),
+        y: label(
+            &o.y_label,
+            "Effect",
+            t.text(0, t.col(&["unit", "units"]), ""),
+        ),
         series,
         reference_period: Some(-1.0),
     })
@@ -771,7 +871,10 @@ fn coefficients(t: &Table, o: &CsvOptions) -> Result<CoefficientPlot, PlotError>
     let layout = FigureKind::Coefficients.layout();
     let term = t.require(&["term", "variable", "name", "parameter"], layout)?;
     let est = t.require(&["estimate", "coef"], layout)?;
-    let (lo, hi) = (t.col(&["lower", "ci_low", "conf_low"]), t.col(&["upper", "ci_high", "conf_high"]));
+    let (lo, hi) = (
+        t.col(&["lower", "ci_low", "conf_low"]),
+        t.col(&["upper", "ci_high", "conf_high"]),
+    );
     let se = t.col(&["std_error", "se"]);
     let mut rows = Vec::new();
     for (name, rs) in select(t, groups(t, Some(term), ""), o, "term")? {
@@ -787,7 +890,11 @@ fn coefficients(t: &Table, o: &CsvOptions) -> Result<CoefficientPlot, PlotError>
         }
     }
     Ok(CoefficientPlot {
-        x: label(&o.x_label, "Estimate", t.text(0, t.col(&["unit", "units"]), "")),
+        x: label(
+            &o.x_label,
+            "Estimate",
+            t.text(0, t.col(&["unit", "units"]), ""),
+        ),
         rows,
         sort: false,
     })

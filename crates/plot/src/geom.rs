@@ -221,7 +221,16 @@ mod tests {
 
     #[test]
     fn nan_breaks_a_line() {
-        let runs = clip_polyline(&R, &[(1.0, 1.0), (2.0, 2.0), (f64::NAN, 3.0), (4.0, 4.0), (5.0, 5.0)]);
+        let runs = clip_polyline(
+            &R,
+            &[
+                (1.0, 1.0),
+                (2.0, 2.0),
+                (f64::NAN, 3.0),
+                (4.0, 4.0),
+                (5.0, 5.0),
+            ],
+        );
         assert_eq!(runs.len(), 2);
     }
 

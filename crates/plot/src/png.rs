@@ -133,7 +133,9 @@ fn draw_item(b: &mut BitMapBackend<'_>, item: &Item) -> Result<(), PlotError> {
                     (ax + u, ay + v)
                 };
                 let c = RGBAColor(color.0, color.1, color.2, f64::from(cov.min(1.0)));
-                if let Err(e) = b.draw_pixel((sx.round() as i32, sy.round() as i32), c.to_backend_color()) {
+                if let Err(e) =
+                    b.draw_pixel((sx.round() as i32, sy.round() as i32), c.to_backend_color())
+                {
                     result = Err(render_err(e));
                 }
             });

@@ -128,7 +128,14 @@ impl Scene {
         });
     }
 
-    pub fn marker(&mut self, (x, y): (f64, f64), shape: Marker, size: f64, color: Rgb, filled: bool) {
+    pub fn marker(
+        &mut self,
+        (x, y): (f64, f64),
+        shape: Marker,
+        size: f64,
+        color: Rgb,
+        filled: bool,
+    ) {
         self.items.push(Item::Marker {
             x,
             y,

@@ -158,7 +158,10 @@ impl SeriesStyle {
     pub fn nth(index: usize) -> Self {
         SeriesStyle {
             color: OKABE_ITO[index % OKABE_ITO.len()],
-            dash: DASHES[index % DASHES.len()].iter().map(|&d| pt(d)).collect(),
+            dash: DASHES[index % DASHES.len()]
+                .iter()
+                .map(|&d| pt(d))
+                .collect(),
             marker: MARKERS[index % MARKERS.len()],
         }
     }

@@ -169,7 +169,13 @@ pub fn render(scene: &Scene) -> String {
                         }
                     } else {
                         for (i, (px, py)) in outline.iter().enumerate() {
-                            let _ = write!(d, "{}{},{}", if i == 0 { 'M' } else { 'L' }, num(*px), num(*py));
+                            let _ = write!(
+                                d,
+                                "{}{},{}",
+                                if i == 0 { 'M' } else { 'L' },
+                                num(*px),
+                                num(*py)
+                            );
                         }
                         d.push('Z');
                     }
@@ -227,7 +233,14 @@ mod tests {
     #[test]
     fn text_is_escaped_and_stays_text() {
         let mut s = Scene::new(100, 50);
-        s.text((10.0, 20.0), "a<b & \"c\"", 12.0, Anchor::Middle, Rgb(0, 0, 0), true);
+        s.text(
+            (10.0, 20.0),
+            "a<b & \"c\"",
+            12.0,
+            Anchor::Middle,
+            Rgb(0, 0, 0),
+            true,
+        );
         let svg = render(&s);
         assert!(svg.contains(">a&lt;b &amp; &quot;c&quot;</text>"), "{svg}");
         assert!(svg.contains(r#"transform="rotate(-90 10 20)""#));

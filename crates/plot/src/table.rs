@@ -43,22 +43,34 @@ impl Table {
             .from_reader(bytes);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| err(e.position().map(|p| p.line()), format!("malformed CSV header: {e}")))?
+            .map_err(|e| {
+                err(
+                    e.position().map(|p| p.line()),
+                    format!("malformed CSV header: {e}"),
+                )
+            })?
             .iter()
             .map(|h| h.trim_start_matches('\u{feff}').to_string())
             .collect();
         if headers.iter().all(|h| h.is_empty()) {
-            return Err(err(Some(1), "the file is empty: expected a header row".into()));
+            return Err(err(
+                Some(1),
+                "the file is empty: expected a header row".into(),
+            ));
         }
         let mut rows = Vec::new();
         for rec in reader.records() {
             let rec = rec.map_err(|e| {
                 let line = e.position().map(|p| p.line());
                 let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { expected_len, len, .. } => format!(
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!(
                         "malformed CSV: this row has {len} fields but the header has {expected_len}"
                     ),
-                    csv::ErrorKind::Utf8 { .. } => "malformed CSV: the row is not valid UTF-8".into(),
+                    csv::ErrorKind::Utf8 { .. } => {
+                        "malformed CSV: the row is not valid UTF-8".into()
+                    }
                     _ => format!("malformed CSV: {e}"),
                 };
                 err(line, message)
@@ -78,11 +90,9 @@ impl Table {
 
     /// The index of the first column whose name matches one of `names` (case-insensitive).
     pub fn col(&self, names: &[&str]) -> Option<usize> {
-        names.iter().find_map(|n| {
-            self.headers
-                .iter()
-                .position(|h| h.eq_ignore_ascii_case(n))
-        })
+        names
+            .iter()
+            .find_map(|n| self.headers.iter().position(|h| h.eq_ignore_ascii_case(n)))
     }
 
     /// Like [`col`](Self::col), but a missing column is an error that lists what the layout
@@ -118,7 +128,11 @@ impl Table {
         let (line, cells) = &self.rows[row];
         let s = cells[col].as_str();
         if is_missing(s) {
-            return Err(self.cell_err(*line, col, "a number is required here, the cell is empty".into()));
+            return Err(self.cell_err(
+                *line,
+                col,
+                "a number is required here, the cell is empty".into(),
+            ));
         }
         match s.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
@@ -173,7 +187,10 @@ mod tests {
         let t = parse("time,value\n0,1\n1,abc\n").unwrap();
         let c = t.require(&["value"], "").unwrap();
         let e = t.num(1, c).unwrap_err().to_string();
-        assert_eq!(e, "in.csv, row 3, column `value`: expected a number, found `abc`");
+        assert_eq!(
+            e,
+            "in.csv, row 3, column `value`: expected a number, found `abc`"
+        );
     }
 
     #[test]
@@ -185,8 +202,14 @@ mod tests {
     #[test]
     fn missing_column_lists_the_header() {
         let t = parse("x,y\n1,2\n").unwrap();
-        let e = t.require(&["time", "t"], "needs time").unwrap_err().to_string();
-        assert!(e.contains("column `time`: missing column (also accepted: t)"), "{e}");
+        let e = t
+            .require(&["time", "t"], "needs time")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("column `time`: missing column (also accepted: t)"),
+            "{e}"
+        );
         assert!(e.contains("the header has: x, y"), "{e}");
     }
 

@@ -44,12 +44,20 @@ pub fn coefficient_plot(c: &CoefficientPlot, width: Width) -> Result<Figure, Plo
                 color: BLACK,
                 horizontal: true,
                 cap: false,
-                items: rows.iter().enumerate().map(|(i, r)| (i as f64, r.low, r.high)).collect(),
+                items: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (i as f64, r.low, r.high))
+                    .collect(),
             },
             Layer::Points {
                 label: "estimate".into(),
                 look,
-                points: rows.iter().enumerate().map(|(i, r)| (r.estimate, i as f64)).collect(),
+                points: rows
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| (r.estimate, i as f64))
+                    .collect(),
             },
         ],
     };

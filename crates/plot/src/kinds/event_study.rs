@@ -32,7 +32,13 @@ pub fn event_study(e: &EventStudy, width: Width) -> Result<Figure, PlotError> {
     for (k, s) in e.series.iter().enumerate() {
         non_empty(&format!("coefficients in series `{}`", s.label), &s.points)?;
         for p in &s.points {
-            check_interval("event-study coefficient", &format!("{} at {}", s.label, p.at), p.low, p.estimate, p.high)?;
+            check_interval(
+                "event-study coefficient",
+                &format!("{} at {}", s.label, p.at),
+                p.low,
+                p.estimate,
+                p.high,
+            )?;
         }
         let style = book.style(&s.label);
         let shift = (k as f64 - (n - 1.0) / 2.0) * dodge;
@@ -41,13 +47,21 @@ pub fn event_study(e: &EventStudy, width: Width) -> Result<Figure, PlotError> {
             color: style.color,
             horizontal: false,
             cap: false,
-            items: s.points.iter().map(|p| (p.at + shift, p.low, p.high)).collect(),
+            items: s
+                .points
+                .iter()
+                .map(|p| (p.at + shift, p.low, p.high))
+                .collect(),
         });
         let look = filled_point(&style);
         layers.push(Layer::Points {
             label: s.label.clone(),
             look: look.clone(),
-            points: s.points.iter().map(|p| (p.at + shift, p.estimate)).collect(),
+            points: s
+                .points
+                .iter()
+                .map(|p| (p.at + shift, p.estimate))
+                .collect(),
         });
         push_entry(&mut legend, &s.label, Swatch::PointRange(look));
     }

@@ -60,7 +60,9 @@ pub fn kaplan_meier(km: &KaplanMeier, width: Width) -> Result<Figure, PlotError>
         }
     }
     if !end.is_finite() {
-        return Err(PlotError::Data("Kaplan–Meier curves have no time point".into()));
+        return Err(PlotError::Data(
+            "Kaplan–Meier curves have no time point".into(),
+        ));
     }
     for g in &km.groups {
         let style = book.style(&g.label);
@@ -106,7 +108,8 @@ pub fn kaplan_meier(km: &KaplanMeier, width: Width) -> Result<Figure, PlotError>
         panels: vec![PanelSpec {
             frameless: false,
             title: None,
-            x: AxisSpec::linear(km.time.text()).with_range(start, end + 0.02 * (end - start).max(1e-9)),
+            x: AxisSpec::linear(km.time.text())
+                .with_range(start, end + 0.02 * (end - start).max(1e-9)),
             y: AxisSpec::linear("Survival probability").with_range(0.0, 1.03),
             layers,
         }],

@@ -46,7 +46,11 @@ impl StyleBook {
 }
 
 /// Legend entries without repeats (first occurrence wins).
-pub(crate) fn push_entry(legend: &mut Vec<crate::engine::LegendEntry>, label: &str, swatch: Swatch) {
+pub(crate) fn push_entry(
+    legend: &mut Vec<crate::engine::LegendEntry>,
+    label: &str,
+    swatch: Swatch,
+) {
     if !label.is_empty() && !legend.iter().any(|e| e.label == label) {
         legend.push(crate::engine::LegendEntry {
             label: label.to_string(),
@@ -65,7 +69,12 @@ pub(crate) fn filled_point(style: &SeriesStyle) -> PointLook {
 }
 
 pub(crate) fn observed_look(index: usize) -> PointLook {
-    const SHAPES: [Marker; 4] = [Marker::Circle, Marker::Square, Marker::Triangle, Marker::Diamond];
+    const SHAPES: [Marker; 4] = [
+        Marker::Circle,
+        Marker::Square,
+        Marker::Triangle,
+        Marker::Diamond,
+    ];
     PointLook {
         color: crate::style::BLACK,
         shape: SHAPES[index % SHAPES.len()],
@@ -77,13 +86,21 @@ pub(crate) fn observed_look(index: usize) -> PointLook {
 /// Fails unless every value is finite, naming what and where.
 pub(crate) fn check_finite(what: &str, name: &str, values: &[f64]) -> Result<(), PlotError> {
     if let Some(v) = values.iter().find(|v| !v.is_finite()) {
-        return Err(PlotError::Data(format!("{what} `{name}`: value {v} is not finite")));
+        return Err(PlotError::Data(format!(
+            "{what} `{name}`: value {v} is not finite"
+        )));
     }
     Ok(())
 }
 
 /// Fails unless low ≤ estimate ≤ high (with a little rounding slack).
-pub(crate) fn check_interval(what: &str, name: &str, low: f64, est: f64, high: f64) -> Result<(), PlotError> {
+pub(crate) fn check_interval(
+    what: &str,
+    name: &str,
+    low: f64,
+    est: f64,
+    high: f64,
+) -> Result<(), PlotError> {
     check_finite(what, name, &[low, est, high])?;
     let slack = 1e-9 * (low.abs() + high.abs()).max(1.0);
     if low > high + slack || est < low - slack || est > high + slack {

@@ -2,7 +2,9 @@
 
 use super::{check_finite, non_empty};
 use crate::data::Morris;
-use crate::engine::{self, AxisSpec, FigureSpec, LegendEntry, Layer, LineLook, PanelSpec, PointLook, Swatch};
+use crate::engine::{
+    self, AxisSpec, FigureSpec, Layer, LegendEntry, LineLook, PanelSpec, PointLook, Swatch,
+};
 use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{sizes, Marker, Width, OKABE_ITO};
@@ -33,7 +35,10 @@ pub fn morris(m: &Morris, width: Width) -> Result<Figure, PlotError> {
     let conf: Vec<(f64, f64, f64)> = m
         .points
         .iter()
-        .filter_map(|p| p.mu_star_conf.map(|c| (p.sigma, (p.mu_star - c).max(0.0), p.mu_star + c)))
+        .filter_map(|p| {
+            p.mu_star_conf
+                .map(|c| (p.sigma, (p.mu_star - c).max(0.0), p.mu_star + c))
+        })
         .collect();
     if !conf.is_empty() {
         layers.push(Layer::ErrorBars {
@@ -50,7 +55,11 @@ pub fn morris(m: &Morris, width: Width) -> Result<Figure, PlotError> {
         points: m.points.iter().map(|p| (p.mu_star, p.sigma)).collect(),
     });
     layers.push(Layer::Labels {
-        items: m.points.iter().map(|p| (p.mu_star, p.sigma, p.parameter.clone())).collect(),
+        items: m
+            .points
+            .iter()
+            .map(|p| (p.mu_star, p.sigma, p.parameter.clone()))
+            .collect(),
     });
     let reference = LineLook::reference();
     layers.push(Layer::Diagonal {
@@ -80,7 +89,11 @@ pub fn morris(m: &Morris, width: Width) -> Result<Figure, PlotError> {
     };
     // Both axes start at 0: μ* and σ are non-negative and the diagonal must start at the origin.
     let mut panel = panel;
-    let max_x = m.points.iter().map(|p| p.mu_star + p.mu_star_conf.unwrap_or(0.0)).fold(0.0, f64::max);
+    let max_x = m
+        .points
+        .iter()
+        .map(|p| p.mu_star + p.mu_star_conf.unwrap_or(0.0))
+        .fold(0.0, f64::max);
     let max_y = m.points.iter().map(|p| p.sigma).fold(0.0, f64::max);
     let max_x = if max_x > 0.0 { max_x } else { 1.0 };
     let max_y = if max_y > 0.0 { max_y } else { 1.0 };

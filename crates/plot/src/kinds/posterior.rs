@@ -2,7 +2,9 @@
 
 use super::{check_finite, non_empty};
 use crate::data::{AxisLabel, Marginal, Pairs};
-use crate::engine::{self, AxisSpec, FigureSpec, LegendEntry, Layer, LineLook, PanelSpec, PointLook, Swatch};
+use crate::engine::{
+    self, AxisSpec, FigureSpec, Layer, LegendEntry, LineLook, PanelSpec, PointLook, Swatch,
+};
 use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{pt, sizes, Marker, Width, BLACK, OKABE_ITO};
@@ -24,7 +26,11 @@ pub(crate) fn density_bars(draws: &[f64]) -> Vec<(f64, f64, f64, f64)> {
     let q = |p: f64| v[((n - 1) as f64 * p).round() as usize];
     let iqr = q(0.75) - q(0.25);
     let fd = 2.0 * iqr / (n as f64).cbrt();
-    let bins = if fd > 0.0 { ((hi - lo) / fd).ceil() as usize } else { 20 };
+    let bins = if fd > 0.0 {
+        ((hi - lo) / fd).ceil() as usize
+    } else {
+        20
+    };
     let bins = bins.clamp(8, 40);
     let w = (hi - lo) / bins as f64;
     let mut counts = vec![0usize; bins];
@@ -148,7 +154,9 @@ pub const PAIRS_MAX_POINTS: usize = 2000;
 pub fn pairs(p: &Pairs, width: Width) -> Result<Figure, PlotError> {
     let k = p.parameters.len();
     if k < 2 {
-        return Err(PlotError::Data("a pairs plot needs at least two parameters".into()));
+        return Err(PlotError::Data(
+            "a pairs plot needs at least two parameters".into(),
+        ));
     }
     if p.draws.len() != k {
         return Err(PlotError::Data(format!(
@@ -191,7 +199,9 @@ pub fn pairs(p: &Pairs, width: Width) -> Result<Figure, PlotError> {
                     frameless: false,
                     title: None,
                     x: AxisSpec::linear(x_title).with_pad(0.03, 0.03),
-                    y: AxisSpec::linear(String::new()).with_range(0.0, top * 1.08).blank(),
+                    y: AxisSpec::linear(String::new())
+                        .with_range(0.0, top * 1.08)
+                        .blank(),
                     layers: vec![Layer::Bars {
                         label: format!("{} draws", xi.title),
                         color: OKABE_ITO[0],

@@ -2,7 +2,9 @@
 
 use super::{check_finite, non_empty};
 use crate::data::Profile;
-use crate::engine::{self, AxisSpec, FigureSpec, LegendEntry, Layer, LineLook, PanelSpec, PointLook, Swatch};
+use crate::engine::{
+    self, AxisSpec, FigureSpec, Layer, LegendEntry, LineLook, PanelSpec, PointLook, Swatch,
+};
 use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{sizes, Marker, Width, BLACK, OKABE_ITO};
@@ -32,7 +34,9 @@ pub fn profile_likelihood(profiles: &[Profile], width: Width) -> Result<Figure, 
     for p in profiles {
         let name = p.parameter.text();
         if p.points.len() < 2 {
-            return Err(PlotError::Data(format!("profile of `{name}` needs at least two points")));
+            return Err(PlotError::Data(format!(
+                "profile of `{name}` needs at least two points"
+            )));
         }
         for &(v, d) in &p.points {
             check_finite("profile", &name, &[v, d])?;
@@ -73,7 +77,10 @@ pub fn profile_likelihood(profiles: &[Profile], width: Width) -> Result<Figure, 
             frameless: false,
             title: Some(p.parameter.title.clone()),
             x: AxisSpec::linear(name).with_pad(0.02, 0.02),
-            y: AxisSpec::linear("−2 Δ log-likelihood").with_range(0.0_f64.min(pts.iter().map(|q| q.1).fold(0.0, f64::min)), max_d * 1.08),
+            y: AxisSpec::linear("−2 Δ log-likelihood").with_range(
+                0.0_f64.min(pts.iter().map(|q| q.1).fold(0.0, f64::min)),
+                max_d * 1.08,
+            ),
             layers,
         });
     }

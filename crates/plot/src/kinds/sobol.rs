@@ -2,7 +2,7 @@
 
 use super::{check_interval, non_empty};
 use crate::data::Sobol;
-use crate::engine::{self, AxisSpec, FigureSpec, LegendEntry, Layer, LineLook, PanelSpec, Swatch};
+use crate::engine::{self, AxisSpec, FigureSpec, Layer, LegendEntry, LineLook, PanelSpec, Swatch};
 use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{Width, AXIS, OKABE_ITO};
@@ -12,8 +12,20 @@ use crate::style::{Width, AXIS, OKABE_ITO};
 pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     non_empty("Sobol rows", &s.rows)?;
     for r in &s.rows {
-        check_interval("Sobol first-order index", &r.parameter, r.first.low, r.first.estimate, r.first.high)?;
-        check_interval("Sobol total index", &r.parameter, r.total.low, r.total.estimate, r.total.high)?;
+        check_interval(
+            "Sobol first-order index",
+            &r.parameter,
+            r.first.low,
+            r.first.estimate,
+            r.first.high,
+        )?;
+        check_interval(
+            "Sobol total index",
+            &r.parameter,
+            r.total.low,
+            r.total.estimate,
+            r.total.high,
+        )?;
     }
     let mut rows = s.rows.clone();
     rows.sort_by(|a, b| b.total.estimate.total_cmp(&a.total.estimate));

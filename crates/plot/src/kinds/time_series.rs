@@ -10,11 +10,7 @@ use crate::style::{sizes, Width};
 
 /// Turns panels into engine panels and a shared legend. Styles follow line labels across the
 /// whole figure; observed series are black markers.
-fn build_panels(
-    panels: &[TimeSeriesPanel],
-    width: Width,
-    grid: bool,
-) -> Result<Figure, PlotError> {
+fn build_panels(panels: &[TimeSeriesPanel], width: Width, grid: bool) -> Result<Figure, PlotError> {
     non_empty("panels", panels)?;
     let mut book = StyleBook::default();
     let mut observed_book = StyleBook::default();
@@ -33,7 +29,11 @@ fn build_panels(
             book.index(&line.label);
         }
         for b in &p.bands {
-            let style = book.style(if b.series.is_empty() { &b.label } else { &b.series });
+            let style = book.style(if b.series.is_empty() {
+                &b.label
+            } else {
+                &b.series
+            });
             let opacity = sizes::band_opacity();
             layers.push(Layer::Band {
                 label: b.label.clone(),
@@ -82,7 +82,11 @@ fn build_panels(
         }
         specs.push(PanelSpec {
             frameless: false,
-            title: if grid || panels.len() > 1 { p.title.clone() } else { None },
+            title: if grid || panels.len() > 1 {
+                p.title.clone()
+            } else {
+                None
+            },
             x: AxisSpec::linear(p.x.text()).with_pad(0.02, 0.02),
             y,
             layers,
@@ -92,7 +96,11 @@ fn build_panels(
     if legend.len() == 1 && panels.len() == 1 {
         legend.clear();
     }
-    let columns = if specs.len() == 1 { 1 } else { width.grid_columns() };
+    let columns = if specs.len() == 1 {
+        1
+    } else {
+        width.grid_columns()
+    };
     engine::build(&FigureSpec {
         width,
         aspect: if specs.len() == 1 { 0.62 } else { 0.78 },
@@ -148,7 +156,11 @@ pub fn indices_over_time(panels: &[TimeSeriesPanel], width: Width) -> Result<Fig
                     .lines
                     .iter()
                     .flat_map(|s| s.points.iter().map(|q| q.1))
-                    .chain(p.bands.iter().flat_map(|b| b.points.iter().flat_map(|q| [q.1, q.2])))
+                    .chain(
+                        p.bands
+                            .iter()
+                            .flat_map(|b| b.points.iter().flat_map(|q| [q.1, q.2])),
+                    )
                     .filter(|v| v.is_finite())
                     .fold((0.0f64, 1.0f64), |(a, b), v| (a.min(v), b.max(v)));
                 p.y_range = Some((lo, hi + 0.02 * (hi - lo)));

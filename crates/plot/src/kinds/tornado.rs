@@ -2,7 +2,7 @@
 
 use super::{check_finite, non_empty};
 use crate::data::Tornado;
-use crate::engine::{self, AxisSpec, FigureSpec, LegendEntry, Layer, LineLook, PanelSpec, Swatch};
+use crate::engine::{self, AxisSpec, FigureSpec, Layer, LegendEntry, LineLook, PanelSpec, Swatch};
 use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{Width, OKABE_ITO};
