@@ -5,6 +5,8 @@
 //! an optimiser that did not converge when convergence was required), 2 bad input (model,
 //! data, experiment or command-line errors); on exit code 2 no output file is written.
 
+pub mod plot;
+
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
 
@@ -20,6 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Print the tool version and the crates it is built from.
     Version,
+    /// Redraw a figure from CSV output (restyle without rerunning).
+    Plot(plot::PlotArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -54,6 +58,7 @@ pub fn main() -> ExitCode {
             println!("pressure {}", env!("CARGO_PKG_VERSION"));
             Ok(())
         }
+        Command::Plot(args) => plot::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
