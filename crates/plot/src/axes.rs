@@ -36,7 +36,10 @@ pub fn nice_step(span: f64, target: f64) -> f64 {
 
 /// Tick values: multiples of a nice step inside [lo, hi].
 pub fn ticks(lo: f64, hi: f64, target: f64) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || !lo.is_finite()
+        || !hi.is_finite()
+    {
         return vec![];
     }
     ticks_with_step(lo, hi, nice_step(hi - lo, target))
@@ -44,7 +47,10 @@ pub fn ticks(lo: f64, hi: f64, target: f64) -> Vec<f64> {
 
 /// Ticks at whole numbers only (event times, horizons, years).
 pub fn integer_ticks(lo: f64, hi: f64, target: f64) -> Vec<f64> {
-    if !(hi > lo) || !lo.is_finite() || !hi.is_finite() {
+    if hi.partial_cmp(&lo) != Some(std::cmp::Ordering::Greater)
+        || !lo.is_finite()
+        || !hi.is_finite()
+    {
         return vec![];
     }
     let step = nice_step(hi - lo, target).max(1.0).floor();
@@ -174,7 +180,7 @@ mod tests {
         );
         assert_eq!(tick_labels(&[2010.0, 2015.0]), vec!["2010", "2015"]);
         assert_eq!(tick_labels(&[0.0, 2e6, 4e6]), vec!["0", "2×10⁶", "4×10⁶"]);
-        assert_eq!(format_value(3.14159), "3.14");
+        assert_eq!(format_value(1.23456), "1.23");
         assert_eq!(format_value(-1234.6), "−1235");
     }
 }

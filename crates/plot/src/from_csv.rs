@@ -394,7 +394,9 @@ fn scenario_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, Pl
             y: label(&o.y_label, &title, t.text(rows[0], unit, "")),
             ..Default::default()
         };
-        let mut by_scenario: Vec<(String, Vec<(f64, f64)>, Vec<(f64, f64, f64)>)> = Vec::new();
+        // (scenario, points, band) in order of first appearance.
+        type Run = (String, Vec<(f64, f64)>, Vec<(f64, f64, f64)>);
+        let mut by_scenario: Vec<Run> = Vec::new();
         for &r in &rows {
             let s = t.text(r, Some(scenario), "").to_string();
             let x = t.num(r, time)?;
