@@ -215,7 +215,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut p = TimeSeriesPanel {
             title: Some(title.into()),
             x: AxisLabel::new("Year", ""),
-            y: AxisLabel::new(title, ""),
+            y: AxisLabel::new("Sensitivity index", ""),
             ..Default::default()
         };
         for (k, s) in ["money growth", "pass-through", "import share"]

@@ -565,7 +565,7 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
             let mut p = TimeSeriesPanel {
                 title: Some(index.clone()),
                 x: time_label(t, o, &rows),
-                y: label(&o.y_label, &index, ""),
+                y: label(&o.y_label, "Sensitivity index", ""),
                 ..Default::default()
             };
             fill_index_lines(t, &rows, param, time, value, &mut p, |r, x| {
@@ -592,7 +592,7 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
         let mut p = TimeSeriesPanel {
             title: Some(name.to_string()),
             x: time_label(t, o, &all),
-            y: label(&o.y_label, name, ""),
+            y: label(&o.y_label, "Sensitivity index", ""),
             ..Default::default()
         };
         fill_index_lines(t, &all, param, time, est, &mut p, |r, x| {

@@ -73,6 +73,9 @@ fn build_panels(panels: &[TimeSeriesPanel], width: Width, grid: bool) -> Result<
         let titled = (grid || panels.len() > 1) && p.title.is_some();
         let y_text = if titled && !p.y.unit.is_empty() {
             p.y.unit.clone()
+        } else if titled && p.title.as_deref() == Some(p.y.title.as_str()) {
+            // A dimensionless variable already named by the panel title.
+            String::new()
         } else {
             p.y.text()
         };
