@@ -27,8 +27,7 @@ fn error(kind: &str, csv: &str) -> String {
         csv.as_bytes(),
         &CsvOptions::default(),
     )
-    .err()
-    .expect("an error")
+    .expect_err("an error")
     .to_string()
 }
 
