@@ -152,6 +152,10 @@ pub(crate) fn encode(rgb: &[u8], width: u32, height: u32) -> Result<Vec<u8>, Plo
         let mut enc = png::Encoder::new(&mut out, width, height);
         enc.set_color(png::ColorType::Rgb);
         enc.set_depth(png::BitDepth::Eight);
+        // Figures are mostly flat colour: the best deflate level with adaptive filtering
+        // roughly halves the file at a negligible cost for a few megapixels.
+        enc.set_compression(png::Compression::Best);
+        enc.set_adaptive_filter(png::AdaptiveFilterType::Adaptive);
         let per_metre = (DPI / 0.0254).round() as u32;
         enc.set_pixel_dims(Some(png::PixelDimensions {
             xppu: per_metre,
