@@ -77,13 +77,15 @@ impl FigureKind {
             FigureKind::Scenarios => {
                 "layout: scenario, time, value; optional variable, unit, lower, upper, time_unit"
             }
-            FigureKind::Tornado => "layout: parameter, low, high, base; optional output, unit",
+            FigureKind::Tornado => {
+                "layout: parameter, output_at_low, output_at_high, output_at_base (or low, high, base); optional output, unit"
+            }
             FigureKind::Morris => "layout: parameter, mu_star, sigma; optional mu_star_conf, output, unit",
             FigureKind::Sobol => {
                 "layout: parameter, S1, ST; optional S1_conf, ST_conf (or S1_low, S1_high, ST_low, ST_high), output"
             }
             FigureKind::IndicesOverTime => {
-                "layout: parameter, time, value with optional index, lower, upper; or parameter, time, S1, ST with optional S1_conf, ST_conf; optional time_unit"
+                "layout: parameter, time, value with optional index, lower, upper; or parameter, time, S1, ST with optional S1_conf, ST_conf; optional variable (or output; one is drawn: --select), time_unit"
             }
             FigureKind::Profile => {
                 "layout: parameter, value, deviance (or nll); optional estimate, lower, upper, threshold, unit"
@@ -92,12 +94,14 @@ impl FigureKind {
                 "layout: one numeric column per parameter (header `name` or `name [unit]`); chain, draw, iteration, lp columns are skipped"
             }
             FigureKind::EventStudy => {
-                "layout: event_time, estimate, and lower, upper or std_error; optional series"
+                "layout: event_time (or relative_time, horizon), estimate, and lower, upper (or ci_lower, ci_upper) or std_error; optional series"
             }
             FigureKind::KaplanMeier => {
                 "layout: time, survival; optional group, lower, upper, censored, time_unit"
             }
-            FigureKind::Coefficients => "layout: term, estimate, and lower, upper or std_error; optional unit",
+            FigureKind::Coefficients => {
+                "layout: term, estimate, and lower, upper (or ci_lower, ci_upper) or std_error; optional model (draws one: --select), unit"
+            }
         }
     }
 }
@@ -433,14 +437,25 @@ fn single_output(
     o: &CsvOptions,
     col: Option<usize>,
 ) -> Result<(String, Vec<usize>), PlotError> {
-    let mut gs = select(t, groups(t, col, ""), o, "output")?;
+    single_key(t, o, col, "output")
+}
+
+/// The rows of the one value of a key column (after `--select`); several values are an error
+/// that lists them.
+fn single_key(
+    t: &Table,
+    o: &CsvOptions,
+    col: Option<usize>,
+    what: &str,
+) -> Result<(String, Vec<usize>), PlotError> {
+    let mut gs = select(t, groups(t, col, ""), o, what)?;
     if gs.len() > 1 {
         return Err(PlotError::Csv {
             path: t.path.clone(),
             line: None,
-            column: Some("output".into()),
+            column: Some(what.into()),
             message: format!(
-                "{} outputs ({}): pick one with --select",
+                "{} {what}s ({}): pick one with --select",
                 gs.len(),
                 gs.iter()
                     .map(|g| g.0.as_str())
@@ -455,9 +470,14 @@ fn single_output(
 fn tornado(t: &Table, o: &CsvOptions) -> Result<Tornado, PlotError> {
     let layout = FigureKind::Tornado.layout();
     let param = t.require(&["parameter", "name"], layout)?;
-    let low = t.require(&["low", "output_low"], layout)?;
-    let high = t.require(&["high", "output_high"], layout)?;
-    let base = t.require(&["base", "output_base", "base_output"], layout)?;
+    // `pressure sensitivity` (OAT) writes output_at_low/high/base next to the parameter's
+    // own low/high values (`low`, `high`): the output columns win when both are present.
+    let low = t.require(&["output_at_low", "low", "output_low"], layout)?;
+    let high = t.require(&["output_at_high", "high", "output_high"], layout)?;
+    let base = t.require(
+        &["output_at_base", "base", "output_base", "base_output"],
+        layout,
+    )?;
     let (output, rows) = single_output(t, o, t.col(&["output"]))?;
     let unit = t.text(rows[0], t.col(&["unit", "units"]), "").to_string();
     let base_value = t.num(rows[0], base)?;
@@ -553,15 +573,25 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
     let param = t.require(&["parameter", "names", "name"], layout)?;
     let time = t.require(&["time", "t", "year"], layout)?;
     let mut panels = Vec::new();
+    // A file with several variables (or outputs) draws one of them: `--select` picks it. With
+    // one variable, `--select` picks an index panel instead.
+    let key = t.col(&["variable"]).or_else(|| t.col(&["output"]));
+    let (all, select_index): (Vec<usize>, bool) = if groups(t, key, "").len() > 1 {
+        (single_key(t, o, key, "variable")?.1, false)
+    } else {
+        ((0..t.len()).collect(), true)
+    };
+    let picked = |name: &str, alias: &str| {
+        !select_index || o.select.as_ref().is_none_or(|s| s == name || s == alias)
+    };
     // Long layout (a value per row, an optional `index` column) or wide (S1, ST columns).
     if let Some(value) = t.col(&["value"]) {
         let (lo, hi) = (t.col(&["lower", "lo"]), t.col(&["upper", "hi"]));
-        for (index, rows) in select(
-            t,
-            groups(t, t.col(&["index"]), "Sensitivity index"),
-            o,
-            "index",
-        )? {
+        let by_index = match t.col(&["index"]) {
+            Some(c) => groups_of(t, &all, c),
+            None => vec![("Sensitivity index".to_string(), all.clone())],
+        };
+        for (index, rows) in by_index.into_iter().filter(|(i, _)| picked(i, i)) {
             let mut p = TimeSeriesPanel {
                 title: Some(index.clone()),
                 x: time_label(t, o, &rows),
@@ -573,9 +603,16 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
             })?;
             panels.push(p);
         }
+        if panels.is_empty() {
+            return Err(PlotError::Csv {
+                path: t.path.clone(),
+                line: None,
+                column: Some("index".into()),
+                message: "--select matches no index".into(),
+            });
+        }
         return Ok(panels);
     }
-    let all: Vec<usize> = (0..t.len()).collect();
     let wide: Vec<(&str, &str, usize)> =
         [("First-order index S₁", "S1"), ("Total index S_T", "ST")]
             .into_iter()
@@ -585,7 +622,7 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
         t.require(&["value", "S1", "ST"], layout)?;
     }
     for (name, col, est) in wide {
-        if o.select.as_ref().is_some_and(|s| s != col && s != name) {
+        if !picked(name, col) {
             continue;
         }
         let conf = t.col(&[&format!("{col}_conf")]);
@@ -670,8 +707,8 @@ fn profiles(t: &Table, o: &CsvOptions) -> Result<Vec<Profile>, PlotError> {
     }
     let (est, lo, hi, thr) = (
         t.col(&["estimate"]),
-        t.col(&["lower", "ci_low"]),
-        t.col(&["upper", "ci_high"]),
+        t.col(&["lower", "ci_lower", "ci_low"]),
+        t.col(&["upper", "ci_upper", "ci_high"]),
         t.col(&["threshold"]),
     );
     let unit = t.col(&["unit", "units"]);
@@ -793,11 +830,14 @@ fn bounds(
 
 fn event_study(t: &Table, o: &CsvOptions) -> Result<EventStudy, PlotError> {
     let layout = FigureKind::EventStudy.layout();
-    let at = t.require(&["event_time", "rel_time", "horizon", "time"], layout)?;
+    let at = t.require(
+        &["event_time", "relative_time", "rel_time", "horizon", "time"],
+        layout,
+    )?;
     let est = t.require(&["estimate", "coef"], layout)?;
     let (lo, hi) = (
-        t.col(&["lower", "ci_low", "conf_low"]),
-        t.col(&["upper", "ci_high", "conf_high"]),
+        t.col(&["lower", "ci_lower", "ci_low", "conf_low"]),
+        t.col(&["upper", "ci_upper", "ci_high", "conf_high"]),
     );
     let se = t.col(&["std_error", "se"]);
     let series_col = t.col(&["series", "estimator", "model"]);
@@ -835,7 +875,10 @@ fn kaplan_meier(t: &Table, o: &CsvOptions) -> Result<KaplanMeier, PlotError> {
     let layout = FigureKind::KaplanMeier.layout();
     let time = t.require(&["time", "t"], layout)?;
     let surv = t.require(&["survival", "surv", "km_estimate"], layout)?;
-    let (lo, hi) = (t.col(&["lower", "ci_low"]), t.col(&["upper", "ci_high"]));
+    let (lo, hi) = (
+        t.col(&["lower", "ci_lower", "ci_low"]),
+        t.col(&["upper", "ci_upper", "ci_high"]),
+    );
     let censored = t.col(&["censored", "n_censored"]);
     let group = t.col(&["group", "strata"]);
     let mut groups_out = Vec::new();
@@ -874,12 +917,14 @@ fn coefficients(t: &Table, o: &CsvOptions) -> Result<CoefficientPlot, PlotError>
     let term = t.require(&["term", "variable", "name", "parameter"], layout)?;
     let est = t.require(&["estimate", "coef"], layout)?;
     let (lo, hi) = (
-        t.col(&["lower", "ci_low", "conf_low"]),
-        t.col(&["upper", "ci_high", "conf_high"]),
+        t.col(&["lower", "ci_lower", "ci_low", "conf_low"]),
+        t.col(&["upper", "ci_upper", "ci_high", "conf_high"]),
     );
     let se = t.col(&["std_error", "se"]);
     let mut rows = Vec::new();
-    for (name, rs) in select(t, groups(t, Some(term), ""), o, "term")? {
+    // `pressure estimate` writes every model into one coefficients.csv: draw one.
+    let (_, model_rows) = single_key(t, o, t.col(&["model"]), "model")?;
+    for (name, rs) in groups_of(t, &model_rows, term) {
         for r in rs {
             let e = t.num(r, est)?;
             let (l, h) = bounds(t, r, e, lo, hi, se, layout)?;

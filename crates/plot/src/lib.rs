@@ -79,15 +79,15 @@
 //! |---|---|---|
 //! | `timeseries`, `fit-grid` (the calibration's `fit.csv`) | `time` [t, year]; `model` [fitted, simulated] and/or `observed` [data] | `observable` [variable, series] (one panel each; `timeseries` takes one), `unit`, `lower`, `upper` (band around the model), `level` (e.g. `95%`, names the band), `time_unit` |
 //! | `scenarios` | `scenario` [run], `time`, `value` | `variable` (one panel each), `unit`, `lower`, `upper`, `time_unit` |
-//! | `tornado` (OAT) | `parameter`, `low` [output_low], `high` [output_high], `base` [output_base] (output at the low end, high end, base case; one base) | `output`, `unit` |
+//! | `tornado` (`pressure sensitivity` OAT) | `parameter`, `output_at_low` [low, output_low], `output_at_high` [high, output_high], `output_at_base` [base, output_base] (output with the parameter at its low end, high end, base case; one base) | `output` (one is drawn: `--select`), `unit` |
 //! | `morris` (SALib names) | `parameter` [names], `mu_star`, `sigma` | `mu_star_conf` (half-width), `output`, `unit` |
 //! | `sobol` (SALib names) | `parameter` [names], `S1`, `ST` | `S1_conf`, `ST_conf` (half-widths) or `S1_low`, `S1_high`, `ST_low`, `ST_high`; `output` |
-//! | `indices-time` | `parameter`, `time`, and either `value` (with optional `index` naming the panel, `lower`, `upper`) or `S1`/`ST` (with optional `S1_conf`/`ST_conf`) | `time_unit` |
+//! | `indices-time` | `parameter`, `time`, and either `value` (with optional `index` naming the panel, `lower`, `upper`) or `S1`/`ST` (with optional `S1_conf`/`ST_conf`) | `variable` [output] (several: one is drawn, `--select`), `time_unit` |
 //! | `profile` | `parameter`, `value`, `deviance` [delta_2ll, lr] = 2(ℓ̂ − ℓ), or `nll` [neg_log_lik] (deviance = 2(nll − min nll)) | `estimate`, `lower`, `upper` (interval ends), `threshold` (default 3.841, χ²₁ 95%), `unit` |
 //! | `posterior`, `pairs` (the calibration's `draws.csv`) | one numeric column per parameter, header `name` or `name [unit]` | `chain`, `draw`, `iteration`, `iter`, `sample`, `walker`, `lp`, `lp__`, `log_post`, `log_posterior`, `log_lik`, `accepted` are skipped |
-//! | `event-study` | `event_time` [rel_time, horizon, time], `estimate` [coef], and `lower`+`upper` [ci_low/ci_high, conf_low/conf_high] or `std_error` [se] (±1.96 se) | `series` [estimator, model], `unit` |
-//! | `kaplan-meier` | `time`, `survival` [surv, km_estimate] (survival just after `time`) | `group` [strata], `lower`, `upper`, `censored` (count censored at `time`; > 0 draws a tick), `time_unit` |
-//! | `coef` (estimation coefficient tables) | `term` [variable, name, parameter], `estimate` [coef], and `lower`+`upper` [ci_low/ci_high, conf_low/conf_high] or `std_error` [se] | `unit` |
+//! | `event-study` (also local projections) | `event_time` [relative_time, rel_time, horizon, time], `estimate` [coef], and `lower`+`upper` [ci_lower/ci_upper, ci_low/ci_high, conf_low/conf_high] or `std_error` [se] (±1.96 se) | `series` [estimator, model], `unit` |
+//! | `kaplan-meier` | `time`, `survival` [surv, km_estimate] (survival just after `time`) | `group` [strata], `lower`/`upper` [ci_lower/ci_upper], `censored` [n_censored] (count censored at `time`; > 0 draws a tick), `time_unit` |
+//! | `coef` (`pressure estimate`'s `coefficients.csv`) | `term` [variable, name, parameter], `estimate` [coef], and `lower`+`upper` [ci_lower/ci_upper, ci_low/ci_high, conf_low/conf_high] or `std_error` [se] | `model` (several: one is drawn, `--select`), `unit` |
 
 mod axes;
 mod data;

@@ -224,3 +224,67 @@ fn options_replace_titles_select_panels_and_add_a_note() {
     svg.text_el("Data: World Bank WDI (CC BY 4.0)");
     assert_eq!(fig.width_px(), 2070);
 }
+
+/// The headers the other commands write today (`pressure sensitivity`, `pressure estimate`).
+#[test]
+fn files_written_by_the_other_commands() {
+    // OAT: `low`/`high` are the parameter's values; the outputs are output_at_*.
+    let svg = draw(
+        "tornado",
+        "output,parameter,low,high,output_at_low,output_at_high,swing,output_at_base\n\
+         infl,a,0.1,0.5,10,30,20,18\ninfl,b,1,2,17,19,2,18\n",
+    );
+    let m = Map::of(svg.groups("panel")[0]).categories();
+    let low = svg.series("series bars", "parameter at low end").rects();
+    assert_close(
+        (low[0].0, low[0].2),
+        (m.x(10.0), m.x(18.0)),
+        "bar from output_at_low to base",
+    );
+    // Sobol and Morris with output and time columns.
+    draw(
+        "sobol",
+        "output,time,parameter,S1,S1_conf,S1_low,S1_high,ST,ST_conf,ST_low,ST_high\n\
+         infl,2014,a,0.3,0.05,0.25,0.35,0.4,0.05,0.35,0.45\n",
+    );
+    draw(
+        "morris",
+        "output,time,parameter,mu,mu_star,mu_star_conf,mu_star_low,mu_star_high,sigma\n\
+         infl,,a,0.5,1.0,0.2,0.8,1.2,0.4\n",
+    );
+    // Event study and Kaplan–Meier from `pressure estimate`.
+    let svg = draw(
+        "event-study",
+        "relative_time,estimate,std_error,ci_lower,ci_upper,p_value\n-2,0.1,0.2,-0.3,0.5,0.6\n0,1.0,0.2,0.6,1.4,0.01\n",
+    );
+    let m = Map::of(svg.groups("panel")[0]);
+    let bars = svg.series("series errorbars", "estimate").polylines();
+    assert_close(bars[1][0], m.xy((0.0, 0.6)), "ci_lower used");
+    draw(
+        "kaplan-meier",
+        "group,time,n_risk,n_event,n_censored,survival,std_error,ci_lower,ci_upper\n\
+         a,1,10,1,0,0.9,0.09,0.7,1.0\na,2,9,0,1,0.9,0.09,0.7,1.0\n",
+    );
+    // coefficients.csv holds every model: one is drawn.
+    let csv = "model,term,estimate,std_error,statistic,p_value,ci_lower,ci_upper\n\
+               ols,x,1,0.1,10,0,0.8,1.2\nfe,x,2,0.1,20,0,1.8,2.2\n";
+    let e = error("coef", csv);
+    assert!(
+        e.contains("2 models (ols, fe): pick one with --select"),
+        "{e}"
+    );
+    let fig = figure_from_csv_bytes(
+        FigureKind::Coefficients,
+        Path::new("coefficients.csv"),
+        csv.as_bytes(),
+        &CsvOptions {
+            select: Some("fe".into()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let svg = parse(&fig.svg());
+    let m = Map::of(svg.groups("panel")[0]).categories();
+    let pts = svg.series("series points", "estimate").marker_centres();
+    assert_close(pts[0], m.xy((2.0, 0.0)), "the fe estimate");
+}
