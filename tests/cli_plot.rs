@@ -261,7 +261,7 @@ fn malformed_csv_names_file_row_and_column() {
     let no_col = dir.file("nocol.csv", "name,value\na,1\n");
     let e = rejects(&["plot", "tornado", s(&no_col), "--out", s(&out)], &out);
     assert!(
-        e.contains("nocol.csv, row 1, column `low`: missing column"),
+        e.contains("nocol.csv, row 1, column `output_at_low`: missing column"),
         "{e}"
     );
     assert!(e.contains("the header has: name, value"), "{e}");
