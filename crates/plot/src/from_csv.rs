@@ -72,7 +72,7 @@ impl FigureKind {
     pub fn layout(self) -> &'static str {
         match self {
             FigureKind::TimeSeries | FigureKind::FitGrid => {
-                "layout: time, model and/or observed; optional observable, unit, lower, upper, level, time_unit"
+                "layout: time (or date: YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD), model and/or observed; optional observable (or series, variable), episode, unit, lower, upper, level, time_unit"
             }
             FigureKind::Scenarios => {
                 "layout: scenario, time, value; optional variable, unit, lower, upper, time_unit"
@@ -271,6 +271,47 @@ fn label(over: &Option<String>, title: &str, unit: &str) -> AxisLabel {
     }
 }
 
+/// A calendar date as a decimal year: `2012` → 2012, `2012-Q3` → 2012.5, `2012-03` →
+/// 2012 + 2/12, `2012-03-15` → 2012 + (day of year − 1)/(days in year).
+fn decimal_year(s: &str) -> Option<f64> {
+    let mut parts = s.trim().split('-');
+    let year: i32 = parts.next()?.parse().ok()?;
+    let y = f64::from(year);
+    let Some(second) = parts.next() else {
+        return Some(y);
+    };
+    if let Some(q) = second.strip_prefix('Q') {
+        let q: u32 = q.parse().ok().filter(|q| (1..=4).contains(q))?;
+        return parts.next().is_none().then(|| y + f64::from(q - 1) / 4.0);
+    }
+    let month: u32 = second.parse().ok().filter(|m| (1..=12).contains(m))?;
+    let Some(third) = parts.next() else {
+        return Some(y + f64::from(month - 1) / 12.0);
+    };
+    let day: u32 = third.parse().ok()?;
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let lengths = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if day == 0 || day > lengths[month as usize - 1] || parts.next().is_some() {
+        return None;
+    }
+    let before: u32 = lengths[..month as usize - 1].iter().sum();
+    let days_in_year = if leap { 366.0 } else { 365.0 };
+    Some(y + f64::from(before + day - 1) / days_in_year)
+}
+
 fn time_label(t: &Table, o: &CsvOptions, rows: &[usize]) -> AxisLabel {
     let unit_col = t.col(&["time_unit"]);
     let unit = rows.first().map_or("", |&r| t.text(r, unit_col, ""));
@@ -306,7 +347,28 @@ fn fit_panels(
     kind: FigureKind,
 ) -> Result<Vec<TimeSeriesPanel>, PlotError> {
     let layout = kind.layout();
-    let time = t.require(&["time", "t", "year"], layout)?;
+    // `pressure calibrate` writes calendar dates (`2012`, `2012-Q3`, `2012-03`, `2012-03-15`).
+    let date = t.col(&["date"]);
+    let time = match date {
+        Some(c) if t.col(&["time", "t", "year"]).is_none() => c,
+        _ => t.require(&["time", "t", "year"], layout)?,
+    };
+    let x_of = |r: usize| -> Result<f64, PlotError> {
+        if Some(time) == date {
+            decimal_year(t.text(r, Some(time), "")).ok_or_else(|| {
+                t.row_err(
+                    r,
+                    Some(time),
+                    format!(
+                        "expected a date (YYYY, YYYY-Qn, YYYY-MM or YYYY-MM-DD), found `{}`",
+                        t.text(r, Some(time), "")
+                    ),
+                )
+            })
+        } else {
+            t.num(r, time)
+        }
+    };
     let model = t.col(&["model", "fitted", "simulated"]);
     let observed = t.col(&["observed", "data"]);
     if model.is_none() && observed.is_none() {
@@ -314,16 +376,31 @@ fn fit_panels(
     }
     let (lo, hi) = (t.col(&["lower", "lo"]), t.col(&["upper", "hi"]));
     let level = t.col(&["level"]);
-    let key = t.col(&["observable", "variable", "series"]);
+    let key = t.col(&["observable", "series", "variable"]);
     let unit = t.col(&["unit", "units"]);
-    let groups = select(t, groups(t, key, ""), o, "observable")?;
+    // Several episodes make one panel per (episode, observable).
+    let episode = t
+        .col(&["episode"])
+        .filter(|&c| groups(t, Some(c), "").len() > 1);
+    let mut keyed: Vec<(String, Vec<usize>)> = Vec::new();
+    for r in 0..t.len() {
+        let name = match episode {
+            Some(e) => format!("{}: {}", t.text(r, Some(e), ""), t.text(r, key, "")),
+            None => t.text(r, key, "").to_string(),
+        };
+        match keyed.iter_mut().find(|(k, _)| *k == name) {
+            Some((_, v)) => v.push(r),
+            None => keyed.push((name, vec![r])),
+        }
+    }
+    let groups = select(t, keyed, o, "observable")?;
     let mut panels = Vec::new();
     for (name, rows) in groups {
         let mut line = Vec::new();
         let mut band = Vec::new();
         let mut obs = Vec::new();
         for &r in &rows {
-            let x = t.num(r, time)?;
+            let x = x_of(r)?;
             if let Some(v) = t.opt_num(r, model)? {
                 line.push((x, v));
             }
@@ -345,7 +422,11 @@ fn fit_panels(
         };
         panels.push(TimeSeriesPanel {
             title: Some(title.clone()),
-            x: time_label(t, o, &rows),
+            x: if Some(time) == date {
+                label(&o.x_label, "Year", "")
+            } else {
+                time_label(t, o, &rows)
+            },
             y: label(
                 &o.y_label,
                 &title,
@@ -945,4 +1026,28 @@ fn coefficients(t: &Table, o: &CsvOptions) -> Result<CoefficientPlot, PlotError>
         rows,
         sort: false,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decimal_year;
+
+    #[test]
+    fn calendar_dates_become_decimal_years() {
+        assert_eq!(decimal_year("2012"), Some(2012.0));
+        assert_eq!(decimal_year("2012-Q3"), Some(2012.5));
+        assert_eq!(decimal_year("2012-04"), Some(2012.25));
+        assert_eq!(decimal_year("2011-01-01"), Some(2011.0));
+        assert_eq!(decimal_year("2012-03-01"), Some(2012.0 + 60.0 / 366.0));
+        for bad in [
+            "",
+            "12x",
+            "2012-13",
+            "2012-Q5",
+            "2011-02-29",
+            "2012-01-01-01",
+        ] {
+            assert_eq!(decimal_year(bad), None, "{bad}");
+        }
+    }
 }

@@ -77,7 +77,7 @@
 //!
 //! | kind | required columns | optional columns |
 //! |---|---|---|
-//! | `timeseries`, `fit-grid` (the calibration's `fit.csv`) | `time` [t, year]; `model` [fitted, simulated] and/or `observed` [data] | `observable` [variable, series] (one panel each; `timeseries` takes one), `unit`, `lower`, `upper` (band around the model), `level` (e.g. `95%`, names the band), `time_unit` |
+//! | `timeseries`, `fit-grid` (`pressure calibrate`'s `fit.csv`) | `time` [t, year] or `date` (`YYYY`, `YYYY-Qn`, `YYYY-MM`, `YYYY-MM-DD`, drawn as decimal years); `model` [fitted, simulated] and/or `observed` [data] | `observable` [series, variable] (one panel each; `timeseries` takes one), `episode` (several: one panel per episode and observable), `unit`, `lower`, `upper` (band around the model), `level` (e.g. `95%`, names the band), `time_unit` |
 //! | `scenarios` | `scenario` [run], `time`, `value` | `variable` (one panel each), `unit`, `lower`, `upper`, `time_unit` |
 //! | `tornado` (`pressure sensitivity` OAT) | `parameter`, `output_at_low` [low, output_low], `output_at_high` [high, output_high], `output_at_base` [base, output_base] (output with the parameter at its low end, high end, base case; one base) | `output` (one is drawn: `--select`), `unit` |
 //! | `morris` (SALib names) | `parameter` [names], `mu_star`, `sigma` | `mu_star_conf` (half-width), `output`, `unit` |

@@ -288,3 +288,36 @@ fn files_written_by_the_other_commands() {
     let pts = svg.series("series points", "estimate").marker_centres();
     assert_close(pts[0], m.xy((2.0, 0.0)), "the fe estimate");
 }
+
+/// `fit.csv` as `pressure calibrate` writes it: calendar dates, one panel per series, and
+/// one per (episode, series) when several episodes are in the file.
+#[test]
+fn calibration_fit_csv_with_dates_and_episodes() {
+    let csv = "episode,series,variable,unit,date,observed,model,residual\n\
+               iran,cpi,inflation,% per year,2011,20,18,2\n\
+               iran,cpi,inflation,% per year,2012,30,28,2\n\
+               iran,cpi,inflation,% per year,2013,35,36,-1\n";
+    let svg = draw("timeseries", csv);
+    svg.text_el("Year");
+    svg.text_el("cpi (% per year)");
+    let m = Map::of(svg.groups("panel")[0]);
+    let obs = svg.series("series points", "observed").marker_centres();
+    assert_close(obs[1], m.xy((2012.0, 30.0)), "observed 2012");
+    let quarterly = "episode,series,variable,unit,date,observed,model,residual\n\
+                     iran,fx,premium,ratio,2012-Q1,1.0,1.1,-0.1\n\
+                     iran,fx,premium,ratio,2012-Q3,2.0,1.9,0.1\n\
+                     venezuela,fx,premium,ratio,2014-Q1,3.0,2.9,0.1\n\
+                     venezuela,fx,premium,ratio,2014-Q2,4.0,3.8,0.2\n";
+    let svg = draw("fit-grid", quarterly);
+    let panels = svg.groups("panel");
+    assert_eq!(panels.len(), 2);
+    assert_eq!(panels[0].attr("data-title"), "iran: fx");
+    let m = Map::of(panels[0]);
+    let line = panels[0].find_all(&|e| e.attr("class") == "series line")[0].polylines()[0].clone();
+    assert_close(line[1], m.xy((2012.5, 1.9)), "2012-Q3 is 2012.5");
+    let e = error("timeseries", "date,model\n2012-13,1\n");
+    assert!(
+        e.contains("in.csv, row 2, column `date`: expected a date"),
+        "{e}"
+    );
+}
