@@ -91,7 +91,7 @@ impl FigureKind {
                 "layout: parameter, value, deviance (or nll); optional estimate, lower, upper, threshold, unit"
             }
             FigureKind::Posterior | FigureKind::Pairs => {
-                "layout: one numeric column per parameter (header `name` or `name [unit]`); chain, draw, iteration, lp columns are skipped"
+                "layout: one numeric column per parameter (header `name` or `name [unit]`); chain, draw, iteration, lp, log_target columns are skipped"
             }
             FigureKind::EventStudy => {
                 "layout: event_time (or relative_time, horizon), estimate, and lower, upper (or ci_lower, ci_upper) or std_error; optional series"
@@ -828,7 +828,7 @@ fn profiles(t: &Table, o: &CsvOptions) -> Result<Vec<Profile>, PlotError> {
 }
 
 /// Columns of a draws table that are bookkeeping, not parameters.
-const NOT_PARAMETERS: [&str; 12] = [
+const NOT_PARAMETERS: [&str; 14] = [
     "chain",
     "draw",
     "iteration",
@@ -839,6 +839,8 @@ const NOT_PARAMETERS: [&str; 12] = [
     "lp__",
     "log_post",
     "log_posterior",
+    "log_target",
+    "log_density",
     "log_lik",
     "accepted",
 ];

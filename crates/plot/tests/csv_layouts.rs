@@ -121,7 +121,7 @@ fn sobol_confidence_half_widths_and_explicit_bounds() {
 fn draws_skip_bookkeeping_columns_and_read_units_from_headers() {
     let svg = draw(
         "posterior",
-        "chain,draw,lp__,growth [1/year],share\n0,0,-3,0.1,0.5\n0,1,-2,0.2,0.6\n0,2,-2.5,0.3,0.55\n",
+        "chain,draw,lp__,growth [1/year],share,log_target\n0,0,-3,0.1,0.5,-3\n0,1,-2,0.2,0.6,-2\n0,2,-2.5,0.3,0.55,-2.5\n",
     );
     assert_eq!(
         svg.groups("panel").len(),
