@@ -175,6 +175,8 @@ const TOP_KEYS: &[&str] = &[
     "modules",
     "interface",
     "loops",
+    // Read by the units checker (crate::units), not here.
+    "units",
 ];
 const COMMON: &[&str] = &["units", "doc", "source", "dims"];
 
@@ -399,7 +401,8 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
         "flows" => &["equation", "equations", "from", "to"],
         "aux" => &["equation", "equations"],
         "constants" => &["value", "range", "file", "column"],
-        "lookups" => &["points", "x", "y", "interpolation", "extrapolation", "tables"],
+        // `x_units`/`y_units` are read by the units checker (crate::units).
+        "lookups" => &["points", "x", "y", "interpolation", "extrapolation", "tables", "x_units", "y_units"],
         "exogenous" => &["file", "time_column", "column", "points", "interpolation"],
         _ => &[],
     };
