@@ -5,7 +5,11 @@
 //! an optimiser that did not converge when convergence was required), 2 bad input (model,
 //! data, experiment or command-line errors); on exit code 2 no output file is written.
 
+pub mod check;
+pub mod describe;
+mod model_errors;
 pub mod plot;
+pub mod run;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -24,6 +28,12 @@ pub enum Command {
     Version,
     /// Redraw a figure from CSV output (restyle without rerunning).
     Plot(plot::PlotArgs),
+    /// Simulate a model and write a table of results (time + one column per variable).
+    Run(run::RunArgs),
+    /// Check a model for errors (exit code 0 when clean).
+    Check(check::CheckArgs),
+    /// List a model's variables with kind, units, equation, doc and source.
+    Describe(describe::DescribeArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -59,6 +69,9 @@ pub fn main() -> ExitCode {
             Ok(())
         }
         Command::Plot(args) => plot::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Check(args) => check::run(&args),
+        Command::Describe(args) => describe::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

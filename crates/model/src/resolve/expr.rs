@@ -160,7 +160,7 @@ impl Builder {
         Some(mk(ExprKind::Var(id, idx), span))
     }
 
-    fn raw_kind_is(&self, id: VarId, kind: &str) -> bool {
+    pub(super) fn raw_kind_is(&self, id: VarId, kind: &str) -> bool {
         self.slots[id.index()]
             .raw
             .map(|(f, i)| self.files[f].vars[i].kind.name() == kind)
@@ -343,11 +343,12 @@ impl Builder {
             let dims = cx.reduce.pop().unwrap_or_default();
             let arg = arg?;
             if dims.is_empty() {
-                self.err(
-                    span,
-                    format!("{} needs a dimension to reduce over, marked with '!'", b.name()),
-                    Some(format!("e.g. {}(x[group!])", b.name())),
-                );
+                let msg = if matches!(b, Builtin::Min | Builtin::Max) {
+                    format!("{} takes at least 2 arguments, or one arrayed argument reduced over a dimension marked with '!'", b.name())
+                } else {
+                    format!("{} needs a dimension to reduce over, marked with '!'", b.name())
+                };
+                self.err(span, msg, Some(format!("e.g. {}(a, b) or {}(x[group!])", b.name(), b.name())));
                 return None;
             }
             let op = match b {

@@ -1016,6 +1016,9 @@ impl Builder {
                         continue;
                     }
                 };
+                if self.slots[fid.index()].kind.is_none() && self.raw_kind_is(fid, "flow") {
+                    continue; // the flow's equation failed; already reported
+                }
                 if !matches!(self.slots[fid.index()].kind, Some(VarKind::Flow(_))) {
                     let kind = self.slots[fid.index()].kind.as_ref().map(|k| k.name()).unwrap_or("variable");
                     self.err(

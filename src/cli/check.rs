@@ -1,0 +1,60 @@
+//! `pressure check`: load and compile a model, report every problem, exit 0 when clean.
+
+use super::model_errors::{from_model, from_sim, model_report};
+use super::CliError;
+use pressure::model::ModelError;
+use pressure::sim::CompiledModel;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// Check a model file for errors (exit code 0 when clean, 2 otherwise).
+#[derive(Debug, clap::Args)]
+pub struct CheckArgs {
+    /// The model file (TOML).
+    pub model: PathBuf,
+    /// text or json.
+    #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
+    pub format: super::describe::TextOrJson,
+}
+
+pub fn run(args: &CheckArgs) -> Result<(), CliError> {
+    let model = pressure::model::load(&args.model).map_err(from_model)?;
+    let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
+    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut hidden = 0;
+    for v in &model.variables {
+        if v.hidden.is_some() {
+            hidden += 1;
+        } else {
+            *counts.entry(v.kind.name()).or_default() += 1;
+        }
+    }
+    let (init_ops, step_ops, slots, states) = compiled.program_size();
+    match args.format {
+        super::describe::TextOrJson::Text => {
+            for w in &model.warnings {
+                eprintln!("{:?}", model_report(ModelError::new(vec![w.clone()])));
+            }
+            let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            println!(
+                "{}: ok ({}; {hidden} hidden variables from stateful functions; {states} state variables, {step_ops} instructions per evaluation)",
+                args.model.display(),
+                parts.join(", ")
+            );
+        }
+        super::describe::TextOrJson::Json => {
+            let warnings: Vec<String> = model.warnings.iter().map(|w| w.to_string()).collect();
+            let v = serde_json::json!({
+                "ok": true,
+                "model": model.name,
+                "variables": counts,
+                "hidden_variables": hidden,
+                "modules": model.modules.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
+                "program": {"initial_instructions": init_ops, "instructions_per_evaluation": step_ops, "slots": slots, "state_variables": states},
+                "warnings": warnings,
+            });
+            println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        }
+    }
+    Ok(())
+}
