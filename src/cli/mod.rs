@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod describe;
+pub mod estimate;
 mod model_errors;
 pub mod plot;
 pub mod run;
@@ -34,6 +35,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List a model's variables with kind, units, equation, doc and source.
     Describe(describe::DescribeArgs),
+    /// Estimate the econometric models of a spec (TOML) and write tables (CSV, JSON, LaTeX).
+    Estimate(estimate::EstimateArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -72,6 +75,7 @@ pub fn main() -> ExitCode {
         Command::Run(args) => run::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Describe(args) => describe::run(&args),
+        Command::Estimate(args) => estimate::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -55,9 +55,19 @@ pub enum EconError {
     /// A model that cannot be estimated as specified (e.g. perfect separation in a logit).
     #[error("{0}")]
     Invalid(String),
+    /// A formula that does not parse (1-based character position).
+    #[error("formula `{formula}`, at character {position}: {message}")]
+    Formula {
+        formula: String,
+        position: usize,
+        message: String,
+    },
     /// A specification file could not be understood.
     #[error("{file}: {message}")]
     Spec { file: String, message: String },
+    /// A data-file error from the table loader (it names the file, row and column).
+    #[error(transparent)]
+    Data(#[from] pressure_data::DataError),
 }
 
 fn suggestion_text(s: &Option<String>) -> String {

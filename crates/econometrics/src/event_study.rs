@@ -3,7 +3,8 @@
 //! staggered adoption.
 //!
 //! Treatment is absorbing: each unit has a cohort, the first period it is treated (`None` for
-//! never treated). Relative time is `k = t − cohort`. The reference period (default `k = −1`)
+//! never treated). Units treated from the first period of the sample on ("always treated")
+//! have no pre-treatment observation and are excluded (counted in the result). Relative time is `k = t − cohort`. The reference period (default `k = −1`)
 //! is omitted. Relative times outside the window are binned into the end points (or the
 //! observations dropped, see [`Endpoints`]).
 //!
@@ -89,6 +90,8 @@ pub struct EventStudyResult {
     pub cohorts: Vec<(Option<i64>, usize)>,
     /// The control group used by Sun–Abraham: `"never treated"` or the last cohort.
     pub control: String,
+    /// Units excluded because they are treated from the first period of the sample on.
+    pub always_treated_dropped: usize,
     pub n_obs: usize,
     pub clusters: Vec<(String, usize)>,
     /// The underlying fixed-effects regression (for Sun–Abraham: on the cohort interactions).
@@ -159,9 +162,21 @@ pub fn event_study(
             _ => {}
         }
     }
+    // Units treated from the first period of the sample on have no pre-treatment observation:
+    // they identify nothing and are excluded (as Sun & Abraham require).
+    let first_period = time.iter().copied().min().unwrap_or(0);
+    let always: Vec<bool> = unit_cohort
+        .iter()
+        .map(|c| matches!(c, Some(Some(e)) if *e <= first_period))
+        .collect();
+    let always_treated_dropped = always.iter().filter(|&&a| a).count();
     let mut cohort_sizes: BTreeMap<Option<i64>, usize> = BTreeMap::new();
-    for c in unit_cohort.iter().flatten() {
-        *cohort_sizes.entry(*c).or_default() += 1;
+    for (u, c) in unit_cohort.iter().enumerate() {
+        if let Some(c) = c {
+            if !always[u] {
+                *cohort_sizes.entry(*c).or_default() += 1;
+            }
+        }
     }
     if !cohort_sizes.keys().any(|c| c.is_some()) {
         return Err(EconError::Invalid(
@@ -193,6 +208,9 @@ pub fn event_study(
     let mut rows = Vec::with_capacity(n);
     let mut rel: Vec<Option<i64>> = Vec::with_capacity(n);
     for i in 0..n {
+        if always[unit.codes[i] as usize] {
+            continue;
+        }
         if let Some(lc) = control_cohort {
             // Without never-treated units, periods from the last cohort's adoption on have no
             // untreated comparison and are dropped; the last cohort serves as control.
@@ -344,6 +362,7 @@ pub fn event_study(
         pretrend_test,
         cohorts: cohort_sizes.into_iter().collect(),
         control,
+        always_treated_dropped,
         n_obs: fit.n_obs,
         clusters: fit.clusters.clone(),
         regression: fit,

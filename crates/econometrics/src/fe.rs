@@ -155,14 +155,7 @@ fn demean_one(
         })
         .collect();
     let total_levels: usize = factors.iter().map(|f| f.n_levels).sum();
-    let mut state = Sweeper {
-        factors,
-        counts,
-        offsets: &offsets,
-        v,
-        fitted: vec![0.0; n],
-        sums: vec![0.0; total_levels],
-    };
+    let mut state = Sweeper::new(factors, counts, &offsets, v, total_levels);
     let mut alpha = vec![0.0; total_levels];
     let tol = opts.tol * rms;
     if factors.len() == 1 {
@@ -224,49 +217,78 @@ struct Sweeper<'a> {
     counts: &'a [Vec<f64>],
     offsets: &'a [usize],
     v: &'a mut [f64],
-    /// Σ_q α_q[g_q(i)] for the current α.
-    fitted: Vec<f64>,
+    /// Group sums of `v` per fixed effect (fixed over the iterations).
+    v_sums: Vec<f64>,
     sums: Vec<f64>,
 }
 
-impl Sweeper<'_> {
-    fn recompute_fitted(&mut self, alpha: &[f64]) {
-        self.fitted.iter_mut().for_each(|f| *f = 0.0);
-        for (q, f) in self.factors.iter().enumerate() {
-            let a = &alpha[self.offsets[q]..self.offsets[q] + f.n_levels];
-            for (t, &g) in self.fitted.iter_mut().zip(&f.codes) {
-                *t += a[g as usize];
+impl<'a> Sweeper<'a> {
+    fn new(
+        factors: &'a [Factor],
+        counts: &'a [Vec<f64>],
+        offsets: &'a [usize],
+        v: &'a mut [f64],
+        total_levels: usize,
+    ) -> Self {
+        let mut v_sums = vec![0.0; total_levels];
+        for (q, f) in factors.iter().enumerate() {
+            let s = &mut v_sums[offsets[q]..offsets[q] + f.n_levels];
+            for (&g, &vi) in f.codes.iter().zip(v.iter()) {
+                s[g as usize] += vi;
             }
+        }
+        Sweeper {
+            factors,
+            counts,
+            offsets,
+            v,
+            v_sums,
+            sums: vec![0.0; total_levels],
         }
     }
 
     /// One block Gauss–Seidel sweep: each α_q becomes the group means of `v` minus the other
-    /// fixed effects.
+    /// fixed effects: `α_q[g] = (Σ_{i∈g} v_i − Σ_{i∈g} Σ_{r≠q} α_r[g_r(i)]) / n_g`, one pass
+    /// over the rows per fixed effect.
     fn sweep(&mut self, alpha: &mut [f64]) {
-        self.recompute_fitted(alpha);
-        for (q, f) in self.factors.iter().enumerate() {
+        let nq = self.factors.len();
+        for q in 0..nq {
+            let f = &self.factors[q];
             let off = self.offsets[q];
             let sums = &mut self.sums[off..off + f.n_levels];
-            sums.iter_mut().for_each(|s| *s = 0.0);
-            for ((&g, &vi), &t) in f.codes.iter().zip(self.v.iter()).zip(&self.fitted) {
-                sums[g as usize] += vi - t;
+            sums.copy_from_slice(&self.v_sums[off..off + f.n_levels]);
+            if nq == 2 {
+                let r = 1 - q;
+                let other = &self.factors[r];
+                let a = &alpha[self.offsets[r]..self.offsets[r] + other.n_levels];
+                for (&g, &h) in f.codes.iter().zip(&other.codes) {
+                    sums[g as usize] -= a[h as usize];
+                }
+            } else {
+                for i in 0..f.codes.len() {
+                    let mut o = 0.0;
+                    for (r, fr) in self.factors.iter().enumerate() {
+                        if r != q {
+                            o += alpha[self.offsets[r] + fr.codes[i] as usize];
+                        }
+                    }
+                    sums[f.codes[i] as usize] -= o;
+                }
             }
             let a = &mut alpha[off..off + f.n_levels];
-            for ((a, s), c) in a.iter_mut().zip(sums.iter_mut()).zip(&self.counts[q]) {
-                // the change of α_q[g]
-                *s /= c;
-                *a += *s;
-            }
-            for (t, &g) in self.fitted.iter_mut().zip(&f.codes) {
-                *t += sums[g as usize];
+            for ((a, s), c) in a.iter_mut().zip(sums.iter()).zip(&self.counts[q]) {
+                *a = s / c;
             }
         }
     }
 
+    /// `v ← v − Σ_q α_q[g_q(i)]`.
     fn finish(&mut self, alpha: &[f64]) {
-        self.recompute_fitted(alpha);
-        for (vi, t) in self.v.iter_mut().zip(&self.fitted) {
-            *vi -= t;
+        for (q, f) in self.factors.iter().enumerate() {
+            let a = &alpha[self.offsets[q]..self.offsets[q] + f.n_levels];
+            for (vi, &g) in self.v.iter_mut().zip(&f.codes) {
+                *vi -= a[g as usize];
+            }
         }
     }
 }

@@ -23,6 +23,7 @@ pub mod inference;
 pub mod linalg;
 pub mod lp;
 pub mod ols;
+pub mod spec;
 pub mod survival;
 pub mod synth;
 pub mod var;

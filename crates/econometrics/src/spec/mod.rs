@@ -1,0 +1,293 @@
+//! Estimation specifications: a TOML file naming the data, the sample, and one or more models
+//! (`[[model]]`), run by [`run_spec_file`] into a [`Report`] that renders as CSV, JSON and a
+//! LaTeX table. `pressure estimate SPEC.toml --out DIR` is a thin layer over this module.
+//!
+//! ```toml
+//! title = "Growth effect of UN and unilateral US sanctions"
+//! data = "../../data/panel"            # a CSV file or a panel directory (with columns.csv);
+//!                                      # paths are relative to the spec file
+//! filter = "year >= 1960 && year <= 2019"   # pressure_data filter language (optional)
+//! panel = { unit = "iso3", time = "year" }  # needed by lag()/lead(), event studies, panel LPs
+//! level = 0.95                          # confidence level (default 0.95)
+//! stars = true                          # significance stars in the LaTeX table (default true)
+//!
+//! [[model]]
+//! name = "TWFE"
+//! estimator = "fe"                      # ols | fe | logit | probit | event_study | lp | var |
+//!                                       # cox | weibull | km | synth
+//! formula = "gdppc_growth_pct ~ sanc_un + sanc_us_unilateral | iso3 + year"
+//! se = "cluster"                        # classical | hc0 | hc1 | hc2 | hc3 | cluster |
+//!                                       # newey_west | driscoll_kraay
+//! cluster = ["iso3"]
+//! correction = "cr1-nested"             # see ClusterCorrection (default cr1-nested)
+//!
+//! [[compare]]                           # published figures to print next to the estimates
+//! model = "TWFE"
+//! term = "sanc_un"
+//! low = -3.5
+//! high = -2.3
+//! source = "Neuenkirch & Neumeier (2015), Table 2"
+//! ```
+//!
+//! The formula language is described in [`formula`]. Rows with a missing value in any column a
+//! model uses are dropped (listwise) and counted. Estimator-specific keys are documented on
+//! [`ModelSpec`]. Bad input is an error before anything is estimated: an unknown column (with
+//! the closest name suggested), a non-numeric value in a numeric column (file, row, column), a
+//! filter that leaves no rows, a cluster variable with one cluster, collinear regressors when
+//! `drop_collinear = false` (otherwise they are dropped and listed), a survival spell that ends
+//! before it starts (row named).
+
+pub mod formula;
+mod frame;
+mod render;
+mod run;
+
+pub use render::{latex_escape, Report};
+pub use run::ModelReport;
+
+use crate::error::{EconError, Result};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A specification file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// CSV file or panel directory, relative to the spec file.
+    pub data: String,
+    /// Left-join columns from another table (e.g. panel covariates onto leader-years).
+    pub join: Option<JoinSpec>,
+    /// Row filter applied to every model.
+    pub filter: Option<String>,
+    pub panel: Option<PanelKeys>,
+    #[serde(default = "default_level")]
+    pub level: f64,
+    #[serde(default = "default_true")]
+    pub stars: bool,
+    /// Seed of stochastic steps (VAR bootstrap); `--seed` overrides it.
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub model: Vec<ModelSpec>,
+    #[serde(default)]
+    pub compare: Vec<Comparison>,
+}
+
+fn default_level() -> f64 {
+    0.95
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The unit and time columns of a panel.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PanelKeys {
+    pub unit: String,
+    pub time: String,
+}
+
+/// A table joined onto the data (left join on `on`; the columns the models need and the data
+/// lacks are taken from it).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinSpec {
+    pub data: String,
+    pub on: Vec<String>,
+}
+
+/// A published figure to compare an estimate with.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Comparison {
+    pub model: String,
+    pub term: String,
+    /// Published point estimate, or a range `low`–`high`.
+    pub value: Option<f64>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub source: String,
+    pub note: Option<String>,
+}
+
+/// One model of a spec. Keys not relevant to the estimator are rejected.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSpec {
+    pub name: Option<String>,
+    pub estimator: Estimator,
+    pub formula: Option<String>,
+    /// Extra filter for this model (ANDed with the spec's).
+    pub filter: Option<String>,
+    /// Variance estimator (default: classical; cluster when `cluster` is given; event
+    /// studies and panel LPs cluster by unit).
+    pub se: Option<SeKind>,
+    #[serde(default)]
+    pub cluster: Vec<String>,
+    pub correction: Option<crate::vcov::ClusterCorrection>,
+    pub multiway: Option<crate::vcov::MultiwayDf>,
+    /// Lags of Newey–West / Driscoll–Kraay.
+    pub hac_lags: Option<usize>,
+    /// Drop collinear regressors and list them (default), or refuse.
+    pub drop_collinear: Option<bool>,
+    // survival
+    pub ties: Option<crate::survival::Ties>,
+    pub strata: Option<String>,
+    /// Kaplan–Meier: one curve per value of this column.
+    pub by: Option<String>,
+    // event study
+    /// 0/1 treatment indicator; the cohort is its first year with 1 per unit.
+    pub treatment: Option<String>,
+    /// Or the cohort (first treated period) directly; missing or 0 = never treated.
+    pub cohort: Option<String>,
+    pub window: Option<[i64; 2]>,
+    pub method: Option<crate::event_study::EventMethod>,
+    pub endpoints: Option<crate::event_study::Endpoints>,
+    // local projections
+    pub shock: Option<String>,
+    pub horizons: Option<usize>,
+    pub lags: Option<usize>,
+    pub response: Option<crate::lp::LpResponse>,
+    pub time_effects: Option<bool>,
+    // VAR
+    pub variables: Option<Vec<String>>,
+    /// `"aic"`, `"bic"`, `"hqic"` (with `max_lags`) or a fixed number via `lags`.
+    pub lag_selection: Option<String>,
+    pub max_lags: Option<usize>,
+    pub irf_horizon: Option<usize>,
+    pub bootstrap: Option<usize>,
+    pub band_level: Option<f64>,
+    // synthetic control
+    pub treated: Option<String>,
+    pub treatment_time: Option<f64>,
+    pub donors: Option<Vec<String>>,
+    pub covariates: Option<Vec<String>>,
+    pub predictor_weights: Option<crate::synth::PredictorWeights>,
+    pub placebo: Option<bool>,
+}
+
+/// The estimators a spec can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Estimator {
+    #[default]
+    Ols,
+    Fe,
+    Logit,
+    Probit,
+    EventStudy,
+    Lp,
+    Var,
+    Cox,
+    Weibull,
+    Km,
+    Synth,
+}
+
+/// Variance estimator names in specs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SeKind {
+    Classical,
+    Hc0,
+    Hc1,
+    Hc2,
+    Hc3,
+    /// HC0 for likelihood models (each observation its own cluster).
+    Robust,
+    Cluster,
+    NeweyWest,
+    DriscollKraay,
+}
+
+/// Values that override a spec from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct Overrides {
+    pub seed: Option<u64>,
+}
+
+/// Reads and checks a spec file (TOML errors carry the line and column).
+pub fn load_spec(path: &Path) -> Result<Spec> {
+    let file = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| EconError::Spec {
+        file: file.clone(),
+        message: format!("cannot read: {e}"),
+    })?;
+    let spec: Spec = toml::from_str(&text).map_err(|e| EconError::Spec {
+        file: file.clone(),
+        message: toml_message(&text, &e),
+    })?;
+    if spec.model.is_empty() {
+        return Err(EconError::Spec {
+            file,
+            message: "no [[model]] table: a spec needs at least one model".into(),
+        });
+    }
+    if !(0.0 < spec.level && spec.level < 1.0) {
+        return Err(EconError::Spec {
+            file,
+            message: format!("level = {} must be between 0 and 1", spec.level),
+        });
+    }
+    let mut names: Vec<String> = vec![];
+    for (i, m) in spec.model.iter().enumerate() {
+        let n = model_name(m, i);
+        if names.contains(&n) {
+            return Err(EconError::Spec {
+                file,
+                message: format!("two models are named `{n}`"),
+            });
+        }
+        names.push(n);
+    }
+    for c in &spec.compare {
+        if !names.contains(&c.model) {
+            return Err(EconError::Spec {
+                file,
+                message: format!(
+                    "[[compare]] names model `{}`, but the models are: {}",
+                    c.model,
+                    names.join(", ")
+                ),
+            });
+        }
+    }
+    Ok(spec)
+}
+
+fn toml_message(text: &str, e: &toml::de::Error) -> String {
+    match e.span() {
+        Some(span) => {
+            let before = &text[..span.start.min(text.len())];
+            let line = before.matches('\n').count() + 1;
+            let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            format!("line {line}, column {col}: {}", e.message())
+        }
+        None => e.message().to_string(),
+    }
+}
+
+/// The display name of model `i`.
+pub(crate) fn model_name(m: &ModelSpec, i: usize) -> String {
+    m.name.clone().unwrap_or_else(|| format!("({})", i + 1))
+}
+
+/// Loads a spec and runs every model in it.
+pub fn run_spec_file(path: &Path, overrides: &Overrides) -> Result<Report> {
+    let spec = load_spec(path)?;
+    let base = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    run::run(&spec, path, &base, overrides)
+}
+
+/// A data path relative to the spec file.
+pub(crate) fn resolve(base: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        base.join(p)
+    }
+}

@@ -1,0 +1,524 @@
+//! Rendering a spec's results: coefficient CSV, JSON, a booktabs LaTeX table, the extra
+//! per-estimator tables, and the comparison with published figures.
+
+use super::run::{num_s, ModelReport};
+use super::Comparison as ComparisonSpec;
+use crate::error::{EconError, Result};
+use serde::Serialize;
+use std::path::PathBuf;
+
+/// A small CSV table produced by an estimator (IRFs, survival curves, synthetic paths...).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtraTable {
+    /// File stem (`irf` → `<model>_irf.csv`).
+    pub name: String,
+    pub header: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+impl ExtraTable {
+    pub(crate) fn new(name: &str, header: &[&str]) -> Self {
+        ExtraTable {
+            name: name.to_string(),
+            header: header.iter().map(|s| s.to_string()).collect(),
+            rows: vec![],
+        }
+    }
+
+    pub(crate) fn push(&mut self, row: Vec<String>) {
+        self.rows.push(row);
+    }
+
+    fn to_csv(&self) -> String {
+        let mut s = csv_line(&self.header);
+        for r in &self.rows {
+            s.push_str(&csv_line(r));
+        }
+        s
+    }
+}
+
+/// An estimate next to a published figure.
+#[derive(Debug, Clone, Serialize)]
+pub struct Comparison {
+    pub model: String,
+    pub term: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub published_value: Option<f64>,
+    pub published_low: Option<f64>,
+    pub published_high: Option<f64>,
+    pub source: String,
+    pub note: Option<String>,
+    /// True when the confidence interval overlaps the published range (or contains the
+    /// published value).
+    pub consistent: bool,
+}
+
+impl Comparison {
+    pub(crate) fn build(c: &ComparisonSpec, models: &[ModelReport]) -> Result<Comparison> {
+        let m = models
+            .iter()
+            .find(|m| m.name == c.model)
+            .expect("checked when the spec was loaded");
+        let row = m.coefficients.get(&c.term).ok_or_else(|| {
+            EconError::Invalid(format!(
+                "[[compare]]: model `{}` has no term `{}` (terms: {})",
+                c.model,
+                c.term,
+                m.coefficients.terms.join(", ")
+            ))
+        })?;
+        let (lo, hi) = match (c.value, c.low, c.high) {
+            (Some(v), _, _) => (v, v),
+            (None, Some(l), Some(h)) => (l.min(h), l.max(h)),
+            _ => {
+                return Err(EconError::Invalid(format!(
+                    "[[compare]] for `{}`: give `value` or both `low` and `high`",
+                    c.term
+                )))
+            }
+        };
+        Ok(Comparison {
+            model: c.model.clone(),
+            term: c.term.clone(),
+            estimate: row.estimate,
+            std_error: row.std_error,
+            ci_lower: row.ci_lower,
+            ci_upper: row.ci_upper,
+            published_value: c.value,
+            published_low: c.low,
+            published_high: c.high,
+            source: c.source.clone(),
+            note: c.note.clone(),
+            consistent: row.ci_lower <= hi && lo <= row.ci_upper,
+        })
+    }
+}
+
+/// The results of a spec.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub title: String,
+    pub description: Option<String>,
+    pub spec_file: PathBuf,
+    /// Data files read.
+    pub inputs: Vec<PathBuf>,
+    pub level: f64,
+    pub stars: bool,
+    pub seed: Option<u64>,
+    pub models: Vec<ModelReport>,
+    pub comparisons: Vec<Comparison>,
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
+    let mut line = fields
+        .iter()
+        .map(|f| csv_field(f.as_ref()))
+        .collect::<Vec<_>>()
+        .join(",");
+    line.push('\n');
+    line
+}
+
+/// Escapes LaTeX special characters in text.
+pub fn latex_escape(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '_' | '%' | '$' | '&' | '#' | '{' | '}' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '~' => out.push_str("\\textasciitilde{}"),
+            '^' => out.push_str("\\textasciicircum{}"),
+            '\\' => out.push_str("\\textbackslash{}"),
+            '²' => out.push_str("$^2$"),
+            '≥' => out.push_str("$\\geq$"),
+            '≤' => out.push_str("$\\leq$"),
+            'Σ' => out.push_str("$\\Sigma$"),
+            '⊗' => out.push_str("$\\otimes$"),
+            '⁻' => out.push_str("$^{-}$"),
+            '¹' => out.push_str("$^{1}$"),
+            '−' => out.push('-'),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A number for a LaTeX table: three decimals, or scientific for tiny magnitudes.
+fn tex_num(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let a = x.abs();
+    if a != 0.0 && a < 0.0005 {
+        let e = a.log10().floor() as i32;
+        let m = x / 10f64.powi(e);
+        format!("${m:.2}\\times10^{{{e}}}$")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn stars(p: f64) -> &'static str {
+    if !p.is_finite() {
+        ""
+    } else if p < 0.01 {
+        "***"
+    } else if p < 0.05 {
+        "**"
+    } else if p < 0.10 {
+        "*"
+    } else {
+        ""
+    }
+}
+
+impl Report {
+    /// `coefficients.csv`: model, term, estimate, std_error, statistic, p_value, ci_lower,
+    /// ci_upper (full precision, empty = not available).
+    pub fn coefficients_csv(&self) -> String {
+        let mut s = csv_line(&[
+            "model",
+            "term",
+            "estimate",
+            "std_error",
+            "statistic",
+            "p_value",
+            "ci_lower",
+            "ci_upper",
+        ]);
+        for m in &self.models {
+            let t = &m.coefficients;
+            for i in 0..t.len() {
+                s.push_str(&csv_line(&[
+                    m.name.clone(),
+                    t.terms[i].clone(),
+                    num_s(t.estimate[i]),
+                    num_s(t.std_error[i]),
+                    num_s(t.statistic[i]),
+                    num_s(t.p_value[i]),
+                    num_s(t.ci_lower[i]),
+                    num_s(t.ci_upper[i]),
+                ]));
+            }
+        }
+        s
+    }
+
+    /// `comparison.csv` (empty string when the spec has no `[[compare]]`).
+    pub fn comparison_csv(&self) -> String {
+        if self.comparisons.is_empty() {
+            return String::new();
+        }
+        let mut s = csv_line(&[
+            "model",
+            "term",
+            "estimate",
+            "std_error",
+            "ci_lower",
+            "ci_upper",
+            "published_value",
+            "published_low",
+            "published_high",
+            "consistent",
+            "source",
+        ]);
+        let opt = |v: Option<f64>| v.map_or(String::new(), num_s);
+        for c in &self.comparisons {
+            s.push_str(&csv_line(&[
+                c.model.clone(),
+                c.term.clone(),
+                num_s(c.estimate),
+                num_s(c.std_error),
+                num_s(c.ci_lower),
+                num_s(c.ci_upper),
+                opt(c.published_value),
+                opt(c.published_low),
+                opt(c.published_high),
+                c.consistent.to_string(),
+                c.source.clone(),
+            ]));
+        }
+        s
+    }
+
+    /// `coefficients.json`: the rows of `coefficients.csv` as an array of objects (numbers;
+    /// `null` when not available).
+    pub fn coefficients_json(&self) -> String {
+        let num = |x: f64| {
+            if x.is_finite() {
+                serde_json::json!(x)
+            } else {
+                serde_json::Value::Null
+            }
+        };
+        let mut rows = vec![];
+        for m in &self.models {
+            let t = &m.coefficients;
+            for i in 0..t.len() {
+                rows.push(serde_json::json!({
+                    "model": m.name,
+                    "term": t.terms[i],
+                    "estimate": num(t.estimate[i]),
+                    "std_error": num(t.std_error[i]),
+                    "statistic": num(t.statistic[i]),
+                    "p_value": num(t.p_value[i]),
+                    "ci_lower": num(t.ci_lower[i]),
+                    "ci_upper": num(t.ci_upper[i]),
+                }));
+            }
+        }
+        serde_json::to_string_pretty(&rows).unwrap_or_default()
+    }
+
+    /// A plain-text summary for the terminal.
+    pub fn summary_text(&self) -> String {
+        let mut s = format!("{}\n", self.title);
+        for m in &self.models {
+            s.push_str(&format!(
+                "\n[{}] {:?}, {} observations{}, {}\n",
+                m.name,
+                m.estimator,
+                m.n_obs,
+                m.clusters
+                    .iter()
+                    .map(|(n, g)| format!(", {g} clusters ({n})"))
+                    .collect::<String>(),
+                m.vcov_type
+            ));
+            let t = &m.coefficients;
+            for i in 0..t.len().min(40) {
+                s.push_str(&format!(
+                    "  {:<36} {:>12.4} ({:.4})  p = {:.3}\n",
+                    t.terms[i], t.estimate[i], t.std_error[i], t.p_value[i]
+                ));
+            }
+            if t.len() > 40 {
+                s.push_str(&format!(
+                    "  ... {} more terms in coefficients.csv\n",
+                    t.len() - 40
+                ));
+            }
+            if !m.dropped.is_empty() {
+                s.push_str(&format!("  dropped: {}\n", m.dropped.join(", ")));
+            }
+        }
+        for c in &self.comparisons {
+            let published = match (c.published_value, c.published_low, c.published_high) {
+                (Some(v), _, _) => format!("{v}"),
+                (None, Some(l), Some(h)) => format!("{l} to {h}"),
+                _ => String::new(),
+            };
+            s.push_str(&format!(
+                "\n{} / {}: {:.3} [{:.3}, {:.3}]  published {} ({}){}\n",
+                c.model,
+                c.term,
+                c.estimate,
+                c.ci_lower,
+                c.ci_upper,
+                published,
+                c.source,
+                if c.consistent {
+                    ""
+                } else {
+                    "  -- interval does not overlap"
+                }
+            ));
+        }
+        s
+    }
+
+    /// The whole report as pretty JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"))
+    }
+
+    /// Extra tables as (file name, CSV text): `<model>_<table>.csv` with the model name made
+    /// file-safe.
+    pub fn extra_csvs(&self) -> Vec<(String, String)> {
+        let mut out = vec![];
+        for m in &self.models {
+            let stem: String = m
+                .name
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_alphanumeric() {
+                        c.to_ascii_lowercase()
+                    } else {
+                        '_'
+                    }
+                })
+                .collect();
+            for t in &m.extra {
+                out.push((
+                    format!("{}_{}.csv", stem.trim_matches('_'), t.name),
+                    t.to_csv(),
+                ));
+            }
+        }
+        out
+    }
+
+    /// A booktabs table: one column per model, each term's estimate (with stars if enabled)
+    /// and its standard error in parentheses below; observations, clusters and each model's
+    /// summary lines at the bottom; notes on the variance estimator, stars and comparisons.
+    pub fn to_latex(&self) -> String {
+        let k = self.models.len();
+        let mut terms: Vec<String> = vec![];
+        for m in &self.models {
+            for t in &m.coefficients.terms {
+                if !terms.contains(t) {
+                    terms.push(t.clone());
+                }
+            }
+        }
+        let mut s = String::new();
+        s.push_str("% Generated by pressure estimate; requires \\usepackage{booktabs}\n");
+        s.push_str("\\begin{table}[htbp]\n\\centering\n");
+        s.push_str(&format!("\\caption{{{}}}\n", latex_escape(&self.title)));
+        s.push_str(&format!(
+            "\\begin{{tabular}}{{l{}}}\n\\toprule\n",
+            "c".repeat(k)
+        ));
+        let header: Vec<String> = self.models.iter().map(|m| latex_escape(&m.name)).collect();
+        s.push_str(&format!(" & {} \\\\\n\\midrule\n", header.join(" & ")));
+        for term in &terms {
+            let mut est = vec![latex_escape(term)];
+            let mut se = vec![String::new()];
+            for m in &self.models {
+                match m.coefficients.get(term) {
+                    Some(r) => {
+                        let st = if self.stars { stars(r.p_value) } else { "" };
+                        let sup = if st.is_empty() {
+                            String::new()
+                        } else {
+                            format!("$^{{{st}}}$")
+                        };
+                        est.push(format!("{}{sup}", tex_num(r.estimate)));
+                        se.push(if r.std_error.is_finite() {
+                            format!("({})", tex_num(r.std_error))
+                        } else {
+                            String::new()
+                        });
+                    }
+                    None => {
+                        est.push(String::new());
+                        se.push(String::new());
+                    }
+                }
+            }
+            s.push_str(&format!("{} \\\\\n", est.join(" & ")));
+            if se.iter().any(|x| !x.is_empty()) {
+                s.push_str(&format!("{} \\\\\n", se.join(" & ")));
+            }
+        }
+        s.push_str("\\midrule\n");
+        let mut bottom: Vec<(String, Vec<String>)> = vec![(
+            "Observations".into(),
+            self.models.iter().map(|m| m.n_obs.to_string()).collect(),
+        )];
+        if self.models.iter().any(|m| !m.clusters.is_empty()) {
+            bottom.push((
+                "Clusters".into(),
+                self.models
+                    .iter()
+                    .map(|m| {
+                        m.clusters
+                            .iter()
+                            .map(|(n, g)| format!("{g} ({})", latex_escape(n)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .collect(),
+            ));
+        }
+        let mut labels: Vec<String> = vec![];
+        for m in &self.models {
+            for (l, _) in &m.summary {
+                if !labels.contains(l) {
+                    labels.push(l.clone());
+                }
+            }
+        }
+        for l in labels {
+            bottom.push((
+                l.clone(),
+                self.models
+                    .iter()
+                    .map(|m| {
+                        m.summary
+                            .iter()
+                            .find(|(x, _)| *x == l)
+                            .map(|(_, v)| latex_escape(v))
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+            ));
+        }
+        for (label, vals) in bottom {
+            s.push_str(&format!(
+                "{} & {} \\\\\n",
+                latex_escape(&label),
+                vals.join(" & ")
+            ));
+        }
+        s.push_str("\\bottomrule\n\\end{tabular}\n");
+        // Each note is LaTeX already: text pieces are escaped where they are put in.
+        let mut notes = vec![];
+        notes.push("Standard errors in parentheses.".to_string());
+        let vc: Vec<String> = self
+            .models
+            .iter()
+            .map(|m| format!("{}: {}", m.name, m.vcov_type))
+            .collect();
+        notes.push(latex_escape(&format!("Variance: {}.", vc.join("; "))));
+        if self.stars {
+            notes.push("$^{*}$ $p<0.10$, $^{**}$ $p<0.05$, $^{***}$ $p<0.01$.".into());
+        }
+        for m in &self.models {
+            if !m.dropped.is_empty() {
+                notes.push(latex_escape(&format!(
+                    "{}: dropped (collinear or absorbed): {}.",
+                    m.name,
+                    m.dropped.join(", ")
+                )));
+            }
+        }
+        for c in &self.comparisons {
+            let published = match (c.published_value, c.published_low, c.published_high) {
+                (Some(v), _, _) => format!("{v}"),
+                (None, Some(l), Some(h)) => format!("{l} to {h}"),
+                _ => String::new(),
+            };
+            notes.push(format!(
+                "{} ({}): {} [{}, {}] vs.\\ published {} ({}).",
+                latex_escape(&c.term),
+                latex_escape(&c.model),
+                tex_num(c.estimate),
+                tex_num(c.ci_lower),
+                tex_num(c.ci_upper),
+                latex_escape(&published),
+                latex_escape(&c.source)
+            ));
+        }
+        s.push_str("\\par\\smallskip\n\\begin{minipage}{0.95\\linewidth}\\footnotesize\n");
+        for n in notes {
+            s.push_str(&format!("{n}\n"));
+        }
+        s.push_str("\\end{minipage}\n\\end{table}\n");
+        s
+    }
+}
