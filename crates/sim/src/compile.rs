@@ -49,8 +49,8 @@ pub(crate) struct DelaySpec {
 }
 
 pub(crate) struct Lowered {
-    pub init: Vec<Op>,
-    pub dynamic: Vec<Op>,
+    pub init: Program,
+    pub dynamic: Program,
     pub n_slots: usize,
     pub consts: Vec<f64>,
     pub consts_base: u32,
@@ -117,9 +117,31 @@ pub(crate) fn lower(m: &Model) -> Lowered {
     let n_state = next - state_base;
     let deriv_base = next;
     next += n_state;
+    // A flow that is the only inflow of one stock (and of nothing else) lives in that stock's
+    // derivative slot, so the derivative needs no instruction of its own.
+    let mut uses = vec![0usize; n];
+    for v in &m.variables {
+        if let VarKind::Stock(st) = &v.kind {
+            for f in st.inflows.iter().chain(&st.outflows) {
+                uses[f.index()] += 1;
+            }
+        }
+    }
+    let mut aliased = vec![false; n];
+    for (i, v) in m.variables.iter().enumerate() {
+        if let VarKind::Stock(st) = &v.kind {
+            if let ([f], []) = (st.inflows.as_slice(), st.outflows.as_slice()) {
+                if uses[f.index()] == 1 && count(f.index()) == count(i) {
+                    let base = deriv_base + (var_slots[i].base - state_base);
+                    var_slots[f.index()] = VarSlots { base, len: count(i) };
+                    aliased[f.index()] = true;
+                }
+            }
+        }
+    }
     // Every other value.
     for (i, v) in m.variables.iter().enumerate() {
-        if !matches!(v.kind, VarKind::Constant(_) | VarKind::Stock(_) | VarKind::Lookup(_)) {
+        if !aliased[i] && !matches!(v.kind, VarKind::Constant(_) | VarKind::Stock(_) | VarKind::Lookup(_)) {
             var_slots[i] = VarSlots { base: next, len: count(i) };
             next += count(i);
         }
@@ -197,6 +219,11 @@ pub(crate) fn lower(m: &Model) -> Lowered {
         let VarKind::Stock(st) = &var.kind else {
             continue;
         };
+        if let ([f], []) = (st.inflows.as_slice(), st.outflows.as_slice()) {
+            if aliased[f.index()] {
+                continue;
+            }
+        }
         let vs = l.var_slots[i];
         for k in 0..vs.len {
             let d = deriv_base + (vs.base - state_base) + k;
@@ -270,8 +297,8 @@ pub(crate) fn lower(m: &Model) -> Lowered {
         }
     }
     Lowered {
-        init,
-        dynamic,
+        init: Program::new(init),
+        dynamic: Program::new(dynamic),
         n_slots,
         consts: l.consts,
         consts_base,

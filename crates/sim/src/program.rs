@@ -305,77 +305,106 @@ pub(crate) struct Env<'a> {
     pub random: Option<&'a mut crate::random::RandomState>,
 }
 
+/// A list of instructions and the largest slot it touches (checked once per run of the
+/// program, so the instructions themselves need no bounds checks).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Program {
+    ops: Vec<Op>,
+    max_slot: u32,
+}
+
+impl Program {
+    pub fn new(ops: Vec<Op>) -> Self {
+        let max_slot = ops.iter().map(|o| o.max_slot()).max().unwrap_or(0);
+        Program { ops, max_slot }
+    }
+
+    pub fn len(&self) -> usize {
+        self.ops.len()
+    }
+
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
+}
+
 /// Runs a program over the slots.
 #[inline(never)]
-pub(crate) fn exec(ops: &[Op], s: &mut [f64], env: &mut Env) {
-    for op in ops {
-        match *op {
-            Op::Copy { d, a } => s[d as usize] = s[a as usize],
-            Op::Neg { d, a } => s[d as usize] = -s[a as usize],
-            Op::Not { d, a } => s[d as usize] = b2f(s[a as usize] == 0.0),
-            Op::Abs { d, a } => s[d as usize] = s[a as usize].abs(),
-            Op::Exp { d, a } => s[d as usize] = s[a as usize].exp(),
-            Op::Ln { d, a } => s[d as usize] = s[a as usize].ln(),
-            Op::Log10 { d, a } => s[d as usize] = s[a as usize].log10(),
-            Op::Sqrt { d, a } => s[d as usize] = s[a as usize].sqrt(),
-            Op::Sin { d, a } => s[d as usize] = s[a as usize].sin(),
-            Op::Cos { d, a } => s[d as usize] = s[a as usize].cos(),
-            Op::Tan { d, a } => s[d as usize] = s[a as usize].tan(),
-            Op::Asin { d, a } => s[d as usize] = s[a as usize].asin(),
-            Op::Acos { d, a } => s[d as usize] = s[a as usize].acos(),
-            Op::Atan { d, a } => s[d as usize] = s[a as usize].atan(),
-            Op::Int { d, a } => s[d as usize] = integer(s[a as usize]),
-            Op::Add { d, a, b } => s[d as usize] = s[a as usize] + s[b as usize],
-            Op::Sub { d, a, b } => s[d as usize] = s[a as usize] - s[b as usize],
-            Op::Mul { d, a, b } => s[d as usize] = s[a as usize] * s[b as usize],
-            Op::Div { d, a, b } => s[d as usize] = s[a as usize] / s[b as usize],
-            Op::Pow { d, a, b } => s[d as usize] = s[a as usize].powf(s[b as usize]),
-            Op::Min { d, a, b } => s[d as usize] = s[a as usize].min(s[b as usize]),
-            Op::Max { d, a, b } => s[d as usize] = s[a as usize].max(s[b as usize]),
-            Op::Mod { d, a, b } => s[d as usize] = modulo(s[a as usize], s[b as usize]),
-            Op::LogB { d, a, b } => s[d as usize] = s[a as usize].ln() / s[b as usize].ln(),
-            Op::Lt { d, a, b } => s[d as usize] = b2f(s[a as usize] < s[b as usize]),
-            Op::Le { d, a, b } => s[d as usize] = b2f(s[a as usize] <= s[b as usize]),
-            Op::Gt { d, a, b } => s[d as usize] = b2f(s[a as usize] > s[b as usize]),
-            Op::Ge { d, a, b } => s[d as usize] = b2f(s[a as usize] >= s[b as usize]),
-            Op::Eq { d, a, b } => s[d as usize] = b2f(s[a as usize] == s[b as usize]),
-            Op::Ne { d, a, b } => s[d as usize] = b2f(s[a as usize] != s[b as usize]),
-            Op::And { d, a, b } => s[d as usize] = b2f(s[a as usize] != 0.0 && s[b as usize] != 0.0),
-            Op::Or { d, a, b } => s[d as usize] = b2f(s[a as usize] != 0.0 || s[b as usize] != 0.0),
-            Op::Zidz { d, a, b } => s[d as usize] = zidz(s[a as usize], s[b as usize]),
-            Op::MulAdd { d, a, b, c } => s[d as usize] = s[a as usize] * s[b as usize] + s[c as usize],
-            Op::MulSub { d, a, b, c } => s[d as usize] = s[a as usize] * s[b as usize] - s[c as usize],
-            Op::NegMulAdd { d, a, b, c } => s[d as usize] = s[c as usize] - s[a as usize] * s[b as usize],
-            Op::Select { d, c, a, b } => {
-                s[d as usize] = if s[c as usize] != 0.0 { s[a as usize] } else { s[b as usize] }
-            }
-            Op::Xidz { d, a, b, c } => s[d as usize] = xidz(s[a as usize], s[b as usize], s[c as usize]),
-            Op::Step { d, height, at } => {
-                s[d as usize] = step(s[TIME_PLUS as usize], s[height as usize], s[at as usize])
-            }
-            Op::Pulse { d, start, width } => {
-                s[d as usize] = pulse(s[TIME_PLUS as usize], s[DT as usize], s[start as usize], s[width as usize])
-            }
-            Op::PulseTrain { d, start, width, every, end } => {
-                s[d as usize] = pulse_train(
-                    s[TIME_PLUS as usize],
-                    s[DT as usize],
-                    s[start as usize],
-                    s[width as usize],
-                    s[every as usize],
-                    s[end as usize],
-                )
-            }
-            Op::Ramp { d, slope, start, end } => {
-                s[d as usize] = ramp(s[HOLD_TIME as usize], s[slope as usize], s[start as usize], s[end as usize])
-            }
-            Op::Lookup { d, table, x } => s[d as usize] = lookup(&env.lookups[table as usize], s[x as usize]),
-            Op::Exo { d, series } => {
-                s[d as usize] = series_value(&env.series[series as usize], s[HOLD_TIME as usize], s[TIME_PLUS as usize])
-            }
-            Op::Random { d, source } => {
-                if let Some(r) = env.random.as_deref_mut() {
-                    s[d as usize] = r.draw(source as usize, s);
+pub(crate) fn exec(p: &Program, s: &mut [f64], env: &mut Env) {
+    assert!((p.max_slot as usize) < s.len(), "slot array too small for the program");
+    let s = s.as_mut_ptr();
+    // SAFETY: every slot index in `p.ops` is at most `p.max_slot` (computed in
+    // `Program::new` from the instructions themselves), and we just checked that `s` has more
+    // than `p.max_slot` elements; `s` is exclusively borrowed for the whole loop.
+    unsafe {
+        macro_rules! r {
+            ($x:expr) => {
+                *s.add($x as usize)
+            };
+        }
+        macro_rules! w {
+            ($d:expr, $v:expr) => {{
+                let v = $v;
+                *s.add($d as usize) = v;
+            }};
+        }
+        for op in &p.ops {
+            match *op {
+                Op::Copy { d, a } => w!(d, r!(a)),
+                Op::Neg { d, a } => w!(d, -r!(a)),
+                Op::Not { d, a } => w!(d, b2f(r!(a) == 0.0)),
+                Op::Abs { d, a } => w!(d, r!(a).abs()),
+                Op::Exp { d, a } => w!(d, r!(a).exp()),
+                Op::Ln { d, a } => w!(d, r!(a).ln()),
+                Op::Log10 { d, a } => w!(d, r!(a).log10()),
+                Op::Sqrt { d, a } => w!(d, r!(a).sqrt()),
+                Op::Sin { d, a } => w!(d, r!(a).sin()),
+                Op::Cos { d, a } => w!(d, r!(a).cos()),
+                Op::Tan { d, a } => w!(d, r!(a).tan()),
+                Op::Asin { d, a } => w!(d, r!(a).asin()),
+                Op::Acos { d, a } => w!(d, r!(a).acos()),
+                Op::Atan { d, a } => w!(d, r!(a).atan()),
+                Op::Int { d, a } => w!(d, integer(r!(a))),
+                Op::Add { d, a, b } => w!(d, r!(a) + r!(b)),
+                Op::Sub { d, a, b } => w!(d, r!(a) - r!(b)),
+                Op::Mul { d, a, b } => w!(d, r!(a) * r!(b)),
+                Op::Div { d, a, b } => w!(d, r!(a) / r!(b)),
+                Op::Pow { d, a, b } => w!(d, r!(a).powf(r!(b))),
+                Op::Min { d, a, b } => w!(d, r!(a).min(r!(b))),
+                Op::Max { d, a, b } => w!(d, r!(a).max(r!(b))),
+                Op::Mod { d, a, b } => w!(d, modulo(r!(a), r!(b))),
+                Op::LogB { d, a, b } => w!(d, r!(a).ln() / r!(b).ln()),
+                Op::Lt { d, a, b } => w!(d, b2f(r!(a) < r!(b))),
+                Op::Le { d, a, b } => w!(d, b2f(r!(a) <= r!(b))),
+                Op::Gt { d, a, b } => w!(d, b2f(r!(a) > r!(b))),
+                Op::Ge { d, a, b } => w!(d, b2f(r!(a) >= r!(b))),
+                Op::Eq { d, a, b } => w!(d, b2f(r!(a) == r!(b))),
+                Op::Ne { d, a, b } => w!(d, b2f(r!(a) != r!(b))),
+                Op::And { d, a, b } => w!(d, b2f(r!(a) != 0.0 && r!(b) != 0.0)),
+                Op::Or { d, a, b } => w!(d, b2f(r!(a) != 0.0 || r!(b) != 0.0)),
+                Op::Zidz { d, a, b } => w!(d, zidz(r!(a), r!(b))),
+                Op::MulAdd { d, a, b, c } => w!(d, r!(a) * r!(b) + r!(c)),
+                Op::MulSub { d, a, b, c } => w!(d, r!(a) * r!(b) - r!(c)),
+                Op::NegMulAdd { d, a, b, c } => w!(d, r!(c) - r!(a) * r!(b)),
+                Op::Select { d, c, a, b } => w!(d, if r!(c) != 0.0 { r!(a) } else { r!(b) }),
+                Op::Xidz { d, a, b, c } => w!(d, xidz(r!(a), r!(b), r!(c))),
+                Op::Step { d, height, at } => w!(d, step(r!(TIME_PLUS), r!(height), r!(at))),
+                Op::Pulse { d, start, width } => w!(d, pulse(r!(TIME_PLUS), r!(DT), r!(start), r!(width))),
+                Op::PulseTrain { d, start, width, every, end } => {
+                    w!(d, pulse_train(r!(TIME_PLUS), r!(DT), r!(start), r!(width), r!(every), r!(end)))
+                }
+                Op::Ramp { d, slope, start, end } => w!(d, ramp(r!(HOLD_TIME), r!(slope), r!(start), r!(end))),
+                Op::Lookup { d, table, x } => w!(d, lookup(&env.lookups[table as usize], r!(x))),
+                Op::Exo { d, series } => {
+                    w!(d, series_value(&env.series[series as usize], r!(HOLD_TIME), r!(TIME_PLUS)))
+                }
+                Op::Random { d, source } => {
+                    if let Some(rs) = env.random.as_deref_mut() {
+                        // The draw reads argument slots: give it a slice view for that call.
+                        let view = std::slice::from_raw_parts(s, p.max_slot as usize + 1);
+                        let v = rs.draw(source as usize, view);
+                        w!(d, v);
+                    }
                 }
             }
         }
@@ -393,6 +422,6 @@ pub(crate) fn fold(op: Op, vals: &[f64]) -> f64 {
         series: &[],
         random: None,
     };
-    exec(&[op], &mut s, &mut env);
+    exec(&Program::new(vec![op]), &mut s, &mut env);
     s[vals.len()]
 }
