@@ -757,18 +757,38 @@ impl<'m> Lowerer<'m> {
         // Every combination of the reduced dimensions, row-major.
         let sizes: Vec<usize> = dims.iter().map(|d| self.m.dim(*d).elements.len()).collect();
         let total: usize = sizes.iter().product();
-        let mut values = Vec::with_capacity(total);
-        for flat in 0..total {
+        let bind = |ctx: &mut Ctx, flat: usize| {
             let mut rest = flat;
             let mut binding = vec![0; dims.len()];
             for k in (0..dims.len()).rev() {
                 binding[k] = rest % sizes[k];
                 rest /= sizes[k];
             }
-            let mark = ctx.bang.len();
             for (d, e) in dims.iter().zip(&binding) {
                 ctx.bang.push((*d, *e));
             }
+        };
+        // A sum of products accumulates with fused multiply-adds, exactly as the written-out
+        // sum `a0*b0 + a1*b1 + ...` would.
+        if let (Builtin::Sum, ExprKind::Binary(BinaryOp::Mul, x, y)) = (b, &arg.kind) {
+            let mut acc: Option<Val> = None;
+            for flat in 0..total {
+                let mark = ctx.bang.len();
+                bind(ctx, flat);
+                let vx = self.expr(x, ctx);
+                let vy = self.expr(y, ctx);
+                ctx.bang.truncate(mark);
+                acc = Some(match acc {
+                    None => self.emit_binary(BinaryOp::Mul, vx, vy),
+                    Some(a) => self.fused(BinaryOp::Add, vx, vy, a, true),
+                });
+            }
+            return acc.expect("a dimension has at least one element");
+        }
+        let mut values = Vec::with_capacity(total);
+        for flat in 0..total {
+            let mark = ctx.bang.len();
+            bind(ctx, flat);
             values.push(self.expr(arg, ctx));
             ctx.bang.truncate(mark);
         }
