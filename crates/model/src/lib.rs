@@ -50,6 +50,7 @@ pub mod scenario;
 pub mod source;
 mod suggest;
 mod toml_read;
+pub mod units;
 
 pub use builtins::Builtin;
 pub use diagnostic::{render, Diagnostic, Location, ModelError, Severity};
