@@ -44,6 +44,7 @@ mod display;
 pub mod eqn;
 mod file;
 mod graph;
+pub mod loops;
 pub mod ir;
 mod resolve;
 pub mod scenario;
