@@ -9,8 +9,10 @@ pub mod check;
 pub mod describe;
 pub mod estimate;
 mod model_errors;
+pub mod merge;
 pub mod plot;
 pub mod run;
+pub mod sensitivity;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -37,6 +39,11 @@ pub enum Command {
     Describe(describe::DescribeArgs),
     /// Estimate the econometric models of a spec (TOML) and write tables (CSV, JSON, LaTeX).
     Estimate(estimate::EstimateArgs),
+    /// Run a sensitivity experiment (Sobol', Morris, Monte Carlo, one at a time), whole or one
+    /// shard of it; writes indices with intervals (CSV, JSON) and a manifest.
+    Sensitivity(sensitivity::SensitivityArgs),
+    /// Merge the partial results of `pressure sensitivity --shard I/N` runs into one result.
+    Merge(merge::MergeArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -76,6 +83,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&args),
         Command::Describe(args) => describe::run(&args),
         Command::Estimate(args) => estimate::run(&args),
+        Command::Sensitivity(args) => sensitivity::run(&args),
+        Command::Merge(args) => merge::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

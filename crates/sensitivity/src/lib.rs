@@ -38,6 +38,7 @@ pub mod design;
 pub mod distribution;
 pub mod engine;
 pub mod error;
+pub mod experiment;
 pub mod partial;
 pub mod space;
 

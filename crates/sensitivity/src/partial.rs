@@ -48,6 +48,10 @@ pub struct PartialHeader {
     pub checksum: String,
     /// Number of model runs this shard made.
     pub runs: usize,
+    /// What the caller needs to turn the merged summary into results (e.g. the experiment's
+    /// parameters, outputs and method); opaque here.
+    #[serde(default)]
+    pub context: serde_json::Value,
 }
 
 /// A shard's partial result in memory.
@@ -73,6 +77,7 @@ impl Partial {
         shard_count: usize,
         runs: usize,
         pieces: Vec<Piece>,
+        context: serde_json::Value,
     ) -> Partial {
         let header = PartialHeader {
             format: FORMAT.to_string(),
@@ -89,6 +94,7 @@ impl Partial {
                 .collect(),
             checksum: String::new(),
             runs,
+            context,
         };
         let mut partial = Partial { header, pieces };
         partial.header.checksum = fnv1a(&partial.binary());

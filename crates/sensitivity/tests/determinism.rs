@@ -103,7 +103,7 @@ fn shard_partials(
             };
             let blocks = plan.shard_blocks(i, count).unwrap();
             let pieces = job.run(blocks).unwrap();
-            let p = Partial::new(id.clone(), i, count, 0, pieces);
+            let p = Partial::new(id.clone(), i, count, 0, pieces, serde_json::Value::Null);
             Partial::from_bytes("test", &p.header_json(), &p.binary()).unwrap()
         })
         .collect()

@@ -10,6 +10,7 @@ pub mod montecarlo;
 pub mod morris;
 pub mod oat;
 pub mod prcc;
+pub mod record;
 pub mod sobol;
 
 /// The data of one block of groups handed to an analysis.

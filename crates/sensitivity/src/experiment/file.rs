@@ -1,0 +1,126 @@
+//! The experiment file format (TOML), as written by a researcher.
+//!
+//! ```toml
+//! [experiment]
+//! name = "sir-sobol"
+//! model = "../../models/examples/sir.toml"   # relative to this file
+//! scenarios = []                             # scenario files applied in order (optional)
+//! seed = 20240601                            # default seed (--seed overrides)
+//! use_model_ranges = true                    # vary every constant that has a `range`
+//!
+//! [method]
+//! kind = "sobol"           # sobol | morris | montecarlo | oat
+//! n = 1024                 # base points (sobol), trajectories (morris), runs (montecarlo)
+//! second_order = false     # sobol
+//! scramble = true          # sobol, and montecarlo with sampler = "sobol"
+//! levels = 4               # morris
+//! candidates = 0           # morris: improved spread from this many candidates (0 = off)
+//! sampler = "lhs"          # montecarlo: random | lhs | sobol
+//! bootstrap = 100          # resamples for scalar outputs
+//! bootstrap_over_time = 0  # resamples for [[series]] columns
+//! confidence = 0.95
+//! quantiles = [0.05, 0.25, 0.5, 0.75, 0.95]   # montecarlo bands
+//! swing = [0.05, 0.95]     # oat: quantiles of each distribution for low/high
+//! save_sample = false      # also write sample.csv and outputs.csv
+//!
+//! [[parameters]]           # add or override; without `distribution`: uniform over the model's range
+//! name = "duration"
+//! distribution = "triangular"
+//! low = 2
+//! mode = 5
+//! high = 10
+//!
+//! [[outputs]]              # scalar outputs
+//! name = "peak_infectious"
+//! variable = "infectious"
+//! statistic = "peak"       # value_at (time) | mean, peak, min (from, to) | first_crossing (threshold, direction, if_never)
+//!
+//! [[series]]               # outputs over time: bands and time-resolved indices
+//! variable = "infectious"
+//! every = 5                # default: the model's save interval
+//! ```
+
+use serde::Deserialize;
+use serde_spanned::Spanned;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    pub experiment: Header,
+    pub method: MethodSection,
+    #[serde(default)]
+    pub parameters: Vec<ParameterEntry>,
+    #[serde(default)]
+    pub outputs: Vec<OutputEntry>,
+    #[serde(default)]
+    pub series: Vec<SeriesEntry>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub model: Spanned<String>,
+    #[serde(default)]
+    pub scenarios: Vec<Spanned<String>>,
+    pub seed: Option<u64>,
+    #[serde(default)]
+    pub use_model_ranges: bool,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MethodSection {
+    pub kind: Spanned<String>,
+    pub n: Option<Spanned<usize>>,
+    pub second_order: Option<bool>,
+    pub scramble: Option<bool>,
+    pub levels: Option<Spanned<usize>>,
+    pub candidates: Option<Spanned<usize>>,
+    pub sampler: Option<Spanned<String>>,
+    pub bootstrap: Option<usize>,
+    pub bootstrap_over_time: Option<usize>,
+    pub confidence: Option<Spanned<f64>>,
+    pub quantiles: Option<Spanned<Vec<f64>>>,
+    pub swing: Option<Spanned<[f64; 2]>>,
+    pub save_sample: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterEntry {
+    pub name: Spanned<String>,
+    pub distribution: Option<Spanned<String>>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub mode: Option<f64>,
+    pub mean: Option<f64>,
+    pub sd: Option<f64>,
+    pub meanlog: Option<f64>,
+    pub sdlog: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputEntry {
+    pub name: Option<Spanned<String>>,
+    pub variable: Spanned<String>,
+    pub statistic: Spanned<String>,
+    pub time: Option<Spanned<f64>>,
+    pub from: Option<Spanned<f64>>,
+    pub to: Option<Spanned<f64>>,
+    pub threshold: Option<f64>,
+    pub direction: Option<Spanned<String>>,
+    pub if_never: Option<f64>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SeriesEntry {
+    pub name: Option<Spanned<String>>,
+    pub variable: Spanned<String>,
+    pub from: Option<Spanned<f64>>,
+    pub to: Option<Spanned<f64>>,
+    pub every: Option<Spanned<f64>>,
+}

@@ -1,0 +1,190 @@
+//! `pressure sensitivity`: run a sensitivity experiment (Sobol', Morris, Monte Carlo, one at a
+//! time) on a model, in parallel, whole or as one shard of a cluster job.
+
+use super::CliError;
+use pressure::output::{write_atomic, Manifest};
+use pressure::sensitivity::experiment::{Experiment, ExperimentError, Outcome, Report, RunOptions};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Run a sensitivity experiment and write the indices with their intervals (CSV and JSON).
+#[derive(Debug, clap::Args)]
+pub struct SensitivityArgs {
+    /// The experiment file (TOML): model, scenarios, parameters, method and outputs.
+    pub experiment: PathBuf,
+    /// Output directory (created if needed; files are written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of every random choice (sample, scrambling, bootstrap); default: the
+    /// experiment's `seed`, else 0.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Run only shard I of N (e.g. 3/10) and write a partial result for `pressure merge`.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<(usize, usize)>,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// Also write the sample (sample.csv) and the outputs of every run (outputs.csv).
+    #[arg(long)]
+    pub save_sample: bool,
+}
+
+pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let bad = || format!("--shard {s}: expected I/N with 1 <= I <= N, e.g. --shard 2/8");
+    let (i, n) = s.split_once('/').ok_or_else(bad)?;
+    let (i, n): (usize, usize) = (
+        i.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || i == 0 || i > n {
+        return Err(bad());
+    }
+    Ok((i, n))
+}
+
+pub(crate) fn from_experiment(e: ExperimentError) -> CliError {
+    let input = e.is_input_error();
+    let report = match e {
+        ExperimentError::Input(mut m) if m.diagnostics.len() == 1 => {
+            miette::Report::new(m.diagnostics.remove(0))
+        }
+        ExperimentError::Input(m) => miette::Report::new(m),
+        other => miette::miette!("{other}"),
+    };
+    if input {
+        CliError::Input(report)
+    } else {
+        CliError::Failure(report)
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> CliError {
+    CliError::Failure(miette::miette!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes a report's files and its manifest into `dir`.
+pub(crate) fn write_report(
+    dir: &Path,
+    report: &Report,
+    manifest: &Manifest,
+) -> Result<(), CliError> {
+    for (name, bytes) in report.files() {
+        let path = dir.join(&name);
+        write_atomic(&path, &bytes).map_err(|e| io_error(&path, e))?;
+    }
+    manifest.write_to_dir(dir).map_err(|e| io_error(dir, e))
+}
+
+/// Facts every sensitivity manifest records.
+pub(crate) fn describe_run(
+    manifest: &mut Manifest,
+    report_spec: &pressure::sensitivity::experiment::RunSpec,
+) {
+    let extra = &mut manifest.extra;
+    extra.insert(
+        "experiment_sha256".into(),
+        report_spec.experiment_sha256.clone().into(),
+    );
+    extra.insert("model".into(), report_spec.model.clone().into());
+    extra.insert(
+        "model_sha256".into(),
+        report_spec.model_sha256.clone().into(),
+    );
+    extra.insert(
+        "method".into(),
+        serde_json::to_value(&report_spec.method).unwrap_or_default(),
+    );
+    extra.insert(
+        "parameters".into(),
+        serde_json::to_value(&report_spec.parameters).unwrap_or_default(),
+    );
+}
+
+pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
+    let experiment = Experiment::load(&args.experiment).map_err(from_experiment)?;
+    let mut prepared = experiment.prepare().map_err(from_experiment)?;
+    if args.save_sample {
+        prepared.spec.save_sample = true;
+    }
+    let seed = args.seed.unwrap_or(prepared.default_seed());
+    let planned = prepared.planned_runs(args.shard).map_err(from_experiment)?;
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::Input(miette::miette!("--threads {threads}: {e}")))?;
+
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new(planned as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, {per_sec}, eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        Some(bar)
+    } else {
+        None
+    };
+    let progress = |done: usize| {
+        if let Some(b) = &bar {
+            b.set_position(b.position().max(done as u64));
+        }
+    };
+    let start = Instant::now();
+    let outcome = pool
+        .install(|| {
+            prepared.run(&RunOptions {
+                seed,
+                shard: args.shard,
+                progress: Some(&progress),
+            })
+        })
+        .map_err(from_experiment)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+
+    let mut manifest = Manifest::for_current_process();
+    for input in &prepared.inputs {
+        manifest.add_input(input);
+    }
+    manifest.seed = Some(seed);
+    let mut spec = prepared.spec.clone();
+    spec.seed = seed;
+    describe_run(&mut manifest, &spec);
+    let extra = &mut manifest.extra;
+    extra.insert("runs".into(), planned.into());
+    extra.insert("threads".into(), pool.current_num_threads().into());
+    extra.insert("elapsed_seconds".into(), elapsed.into());
+    extra.insert(
+        "runs_per_second".into(),
+        (planned as f64 / elapsed.max(1e-9)).into(),
+    );
+    if let Some((i, n)) = args.shard {
+        extra.insert("shard".into(), format!("{i}/{n}").into());
+    }
+
+    match outcome {
+        Outcome::Complete(report) => write_report(&args.out, &report, &manifest)?,
+        Outcome::Partial(partial) => {
+            let bin = args.out.join("partial.bin");
+            write_atomic(&bin, &partial.binary()).map_err(|e| io_error(&bin, e))?;
+            let json = args.out.join("partial.json");
+            write_atomic(&json, &partial.header_json()).map_err(|e| io_error(&json, e))?;
+            manifest
+                .write_to_dir(&args.out)
+                .map_err(|e| io_error(&args.out, e))?;
+        }
+    }
+    eprintln!(
+        "{planned} runs in {elapsed:.2} s ({:.0} runs/s) on {} threads; results in {}",
+        planned as f64 / elapsed.max(1e-9),
+        pool.current_num_threads(),
+        args.out.display()
+    );
+    Ok(())
+}

@@ -1,0 +1,374 @@
+//! `pressure sensitivity` and `pressure merge` as a user calls them: results, shards merged bit
+//! for bit, thread-count independence, and a clear error (exit code 2, nothing written) for
+//! each kind of bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn pressure(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pressure"))
+        .args(args)
+        .output()
+        .expect("the pressure binary runs")
+}
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+/// An experiment on the SIR example model, written into `dir`.
+fn experiment(dir: &Path, name: &str, body: &str) -> PathBuf {
+    let model = root().join("models/examples/sir.toml");
+    let text = format!(
+        "[experiment]\nmodel = {:?}\nuse_model_ranges = true\nseed = 3\n\n{body}",
+        model.display().to_string()
+    );
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+const SOBOL: &str = r#"
+[method]
+kind = "sobol"
+n = 256
+second_order = true
+bootstrap = 50
+bootstrap_over_time = 10
+
+[[outputs]]
+name = "peak"
+variable = "infectious"
+statistic = "peak"
+
+[[outputs]]
+variable = "recovered"
+statistic = "value_at"
+time = 40
+
+[[series]]
+variable = "infectious"
+every = 25
+"#;
+
+fn read(dir: &Path, name: &str) -> Vec<u8> {
+    std::fs::read(dir.join(name)).unwrap_or_else(|e| panic!("{}/{name}: {e}", dir.display()))
+}
+
+#[test]
+fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(tmp.path(), "sobol.toml", SOBOL);
+    let exp = exp.to_str().unwrap();
+    let single = tmp.path().join("single");
+    let o = pressure(&[
+        "sensitivity",
+        exp,
+        "--out",
+        single.to_str().unwrap(),
+        "--threads",
+        "1",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let csv = String::from_utf8(read(&single, "sobol_indices.csv")).unwrap();
+    assert!(csv.starts_with("output,time,parameter,S1,S1_conf,S1_low,S1_high,ST"));
+    // 2 scalar outputs + 5 series points (0, 25, 50, 75, 100), 2 parameters each.
+    assert_eq!(csv.lines().count(), 1 + 7 * 2, "{csv}");
+    assert!(read(&single, "sobol_second_order.csv").len() > 60);
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
+    assert_eq!(manifest["seed"], 3);
+    assert_eq!(manifest["extra"]["runs"], 256 * 6);
+
+    let threaded = tmp.path().join("threaded");
+    let o = pressure(&[
+        "sensitivity",
+        exp,
+        "--out",
+        threaded.to_str().unwrap(),
+        "--threads",
+        "3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let mut shard_dirs = Vec::new();
+    for i in 1..=3 {
+        let d = tmp.path().join(format!("shard{i}"));
+        let o = pressure(&[
+            "sensitivity",
+            exp,
+            "--out",
+            d.to_str().unwrap(),
+            "--shard",
+            &format!("{i}/3"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        assert!(d.join("partial.json").exists() && d.join("partial.bin").exists());
+        shard_dirs.push(d.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let mut args = vec!["merge"];
+    // Any order of directories.
+    args.extend([
+        shard_dirs[2].as_str(),
+        shard_dirs[0].as_str(),
+        shard_dirs[1].as_str(),
+    ]);
+    args.extend(["--out", merged.to_str().unwrap()]);
+    let o = pressure(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    for file in [
+        "sobol_indices.csv",
+        "sobol_second_order.csv",
+        "sobol_indices.json",
+    ] {
+        let want = read(&single, file);
+        assert_eq!(want, read(&threaded, file), "{file}: 1 vs 3 threads");
+        assert_eq!(
+            want,
+            read(&merged, file),
+            "{file}: single run vs merged shards"
+        );
+    }
+
+    // Merging shards of different seeds or different experiment files is refused.
+    let other_seed = tmp.path().join("seed9");
+    let o = pressure(&[
+        "sensitivity",
+        exp,
+        "--out",
+        other_seed.to_str().unwrap(),
+        "--shard",
+        "2/3",
+        "--seed",
+        "9",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = tmp.path().join("bad-merge");
+    let o = pressure(&[
+        "merge",
+        &shard_dirs[0],
+        other_seed.to_str().unwrap(),
+        &shard_dirs[2],
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("seed 9"), "{}", stderr(&o));
+    assert!(!out.exists());
+
+    let exp2 = experiment(
+        tmp.path(),
+        "sobol2.toml",
+        &SOBOL.replace("bootstrap = 50", "bootstrap = 51"),
+    );
+    let other_file = tmp.path().join("otherfile");
+    let o = pressure(&[
+        "sensitivity",
+        exp2.to_str().unwrap(),
+        "--out",
+        other_file.to_str().unwrap(),
+        "--shard",
+        "2/3",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = pressure(&[
+        "merge",
+        &shard_dirs[0],
+        other_file.to_str().unwrap(),
+        &shard_dirs[2],
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("different experiment file"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = pressure(&[
+        "merge",
+        &shard_dirs[0],
+        &shard_dirs[2],
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("missing shard(s) 2/3"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!out.exists());
+}
+
+#[test]
+fn morris_montecarlo_and_tornado_write_their_tables() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            "morris",
+            "[method]\nkind = \"morris\"\nn = 10\ncandidates = 30\n",
+            "morris.csv",
+        ),
+        (
+            "mc",
+            "[method]\nkind = \"montecarlo\"\nsampler = \"lhs\"\nn = 200\n",
+            "summary.csv",
+        ),
+        ("oat", "[method]\nkind = \"oat\"\n", "tornado.csv"),
+    ];
+    for (name, method, file) in cases {
+        let body = format!(
+            "{method}\n[[outputs]]\nname = \"peak\"\nvariable = \"infectious\"\nstatistic = \"peak\"\n\n[[series]]\nvariable = \"infectious\"\nevery = 50\n"
+        );
+        let exp = experiment(tmp.path(), &format!("{name}.toml"), &body);
+        let out = tmp.path().join(name);
+        let o = pressure(&[
+            "sensitivity",
+            exp.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--save-sample",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let table = String::from_utf8(read(&out, file)).unwrap();
+        assert!(table.lines().count() > 2, "{name}: {table}");
+        assert!(out.join("manifest.json").exists());
+        if name != "oat" {
+            let sample = String::from_utf8(read(&out, "sample.csv")).unwrap();
+            assert!(
+                sample.starts_with("run,contact_infectivity,duration\n"),
+                "{sample}"
+            );
+            let outputs = String::from_utf8(read(&out, "outputs.csv")).unwrap();
+            assert!(
+                outputs.starts_with("run,peak,infectious@0,infectious@50,infectious@100\n"),
+                "{outputs}"
+            );
+        }
+    }
+    // Tornado: duration and contact_infectivity both move the peak; rows sorted by swing.
+    let tornado = String::from_utf8(read(&tmp.path().join("oat"), "tornado.csv")).unwrap();
+    let swings: Vec<f64> = tornado
+        .lines()
+        .skip(1)
+        .filter(|l| l.starts_with("peak,"))
+        .map(|l| l.split(',').nth(6).unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(swings.len(), 2);
+    assert!(swings[0] >= swings[1] && swings[1] > 0.0);
+}
+
+/// Runs an experiment that must be rejected: exit code 2, the message contains `expect`, and
+/// no output directory is created.
+fn rejected(body: &str, expect: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(tmp.path(), "bad.toml", body);
+    let out = tmp.path().join("out");
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    // miette wraps long lines and draws a box: compare with whitespace collapsed.
+    let flat = |s: &str| {
+        s.replace(['│', '·'], " ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    for e in expect {
+        assert!(flat(&err).contains(&flat(e)), "expected `{e}` in:\n{err}");
+    }
+    assert!(!out.exists(), "nothing may be written on bad input");
+}
+
+const PEAK: &str = "\n[[outputs]]\nvariable = \"infectious\"\nstatistic = \"peak\"\n";
+
+#[test]
+fn parameter_not_in_the_model() {
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"contact_infectivty\"\n{PEAK}"),
+        &["bad.toml:", "parameter `contact_infectivty` is not in the model", "did you mean `contact_infectivity`"],
+    );
+}
+
+#[test]
+fn empty_or_inverted_range() {
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"duration\"\ndistribution = \"uniform\"\nlow = 10\nhigh = 2\n{PEAK}"),
+        &["duration", "inverted range [10, 2]"],
+    );
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"duration\"\ndistribution = \"uniform\"\nlow = 4\nhigh = 4\n{PEAK}"),
+        &["duration", "empty range"],
+    );
+}
+
+#[test]
+fn distribution_with_invalid_parameters() {
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"duration\"\ndistribution = \"normal\"\nmean = 5\nsd = -1\n{PEAK}"),
+        &["duration", "sd must be positive"],
+    );
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"duration\"\ndistribution = \"triangular\"\nlow = 2\nmode = 12\nhigh = 10\n{PEAK}"),
+        &["mode 12 lies outside its range"],
+    );
+    rejected(
+        &format!("[method]\nkind = \"morris\"\nn = 10\n\n[[parameters]]\nname = \"duration\"\ndistribution = \"normal\"\nmean = 5\n{PEAK}"),
+        &["a normal distribution needs `sd`"],
+    );
+}
+
+#[test]
+fn sample_size_not_allowed_by_the_sampler() {
+    rejected(
+        &format!("[method]\nkind = \"sobol\"\nn = 1000\n{PEAK}"),
+        &["bad.toml:", "power of two", "N = 1024"],
+    );
+}
+
+#[test]
+fn output_time_outside_the_run() {
+    rejected(
+        "[method]\nkind = \"morris\"\nn = 10\n\n[[outputs]]\nvariable = \"recovered\"\nstatistic = \"value_at\"\ntime = 120\n",
+        &["bad.toml:", "time 120 is outside the run, which goes from 0 to 100"],
+    );
+    rejected(
+        "[method]\nkind = \"morris\"\nn = 10\n\n[[outputs]]\nvariable = \"infectous\"\nstatistic = \"peak\"\n",
+        &["variable `infectous` is not in the model", "did you mean `infectious`"],
+    );
+}
+
+#[test]
+fn bad_shard_argument() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        tmp.path(),
+        "e.toml",
+        &format!("[method]\nkind = \"morris\"\nn = 10\n{PEAK}"),
+    );
+    let out = tmp.path().join("out");
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--shard",
+        "4/3",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("expected I/N"), "{}", stderr(&o));
+    assert!(!out.exists());
+}
