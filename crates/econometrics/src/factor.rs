@@ -62,6 +62,10 @@ impl Factor {
 
     /// The factor restricted to some rows, re-coded densely.
     pub fn subset(&self, rows: &[usize]) -> Factor {
+        // All rows in order (no singleton or missing row removed): nothing to re-code.
+        if rows.len() == self.codes.len() && rows.iter().enumerate().all(|(i, &r)| i == r) {
+            return self.clone();
+        }
         let codes: Vec<u32> = rows.iter().map(|&i| self.codes[i]).collect();
         Factor::from_codes(self.name.clone(), &codes)
     }

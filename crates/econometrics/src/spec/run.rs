@@ -1020,6 +1020,17 @@ impl Ctx<'_> {
             });
         }
         if let Some(p) = self.frame.panel_index() {
+            let mut units: Vec<Option<u32>> = rows.iter().map(|&i| p.unit[i]).collect();
+            units.sort_unstable();
+            units.dedup();
+            if units.len() > 1 {
+                return Err(self.err(format!(
+                    "a VAR is estimated on one unit's time series, but the sample has {} units; \
+                     filter to one (e.g. filter = \"{} == '...'\")",
+                    units.len(),
+                    self.spec.panel.as_ref().map_or("unit", |k| k.unit.as_str())
+                )));
+            }
             rows.sort_by_key(|&i| p.time[i]);
         }
         let table = self.frame.table;
