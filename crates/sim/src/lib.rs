@@ -63,3 +63,4 @@ pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
 pub use settings::{Method, RunSettings};
 pub use simulator::Simulator;
+pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};

@@ -13,6 +13,10 @@ use crate::scenario::ExogenousSet;
 use crate::settings::{Method, RunSettings};
 use pressure_model::Series;
 
+// Link gains at a time of a run: a child module, so it can drive a run and read its slots.
+#[path = "jacobian.rs"]
+pub(crate) mod jacobian;
+
 /// Runs a [`CompiledModel`] repeatedly without allocating.
 ///
 /// ```

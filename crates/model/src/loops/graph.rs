@@ -4,6 +4,41 @@
 
 use crate::ir::*;
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fast non-cryptographic hasher for the integer keys of loop analysis (the multiply-rotate
+/// scheme of rustc's FxHasher); SipHash dominated the enumeration of long loops.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FxHasher(u64);
+
+impl Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut b = [0u8; 8];
+            b[..chunk.len()].copy_from_slice(chunk);
+            self.write_u64(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u32(&mut self, x: u32) {
+        self.write_u64(u64::from(x));
+    }
+
+    fn write_u64(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, x: usize) {
+        self.write_u64(x as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// A hash map with [`FxHasher`].
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FxHasher>>;
 
 /// How `from` influences `to`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -125,6 +160,24 @@ impl Sign {
     }
 }
 
+/// Where [`crate::loops::find_loops`] gets link gains from: at least their signs; the engine's
+/// numerical gains also give the element partials of arrayed links.
+pub trait GainSource {
+    /// The sign of a link's gain.
+    fn sign(&self, link: &Link) -> Sign;
+    /// The partial derivatives `d to[i] / d from[j]` as `(i, j, value)` (element indices),
+    /// when known. Used for the polarity of loops through arrayed variables.
+    fn partials(&self, _link: &Link) -> Option<&[(usize, usize, f64)]> {
+        None
+    }
+}
+
+impl<F: Fn(&Link) -> Sign> GainSource for F {
+    fn sign(&self, link: &Link) -> Sign {
+        self(link)
+    }
+}
+
 /// The causal graph of a model.
 ///
 /// ```
@@ -151,7 +204,7 @@ pub struct CausalGraph {
     /// Successor nodes of each node (deduplicated, sorted).
     succ: Vec<Vec<u32>>,
     /// Links between an ordered pair of nodes.
-    pair: HashMap<(u32, u32), Vec<usize>>,
+    pair: FastMap<(u32, u32), Vec<usize>>,
 }
 
 impl CausalGraph {
@@ -198,7 +251,7 @@ impl CausalGraph {
         links.sort_by_key(|l| (l.from, l.to, l.kind as u8));
         links.dedup();
         let mut succ = vec![Vec::new(); n];
-        let mut pair: HashMap<(u32, u32), Vec<usize>> = HashMap::new();
+        let mut pair: FastMap<(u32, u32), Vec<usize>> = FastMap::default();
         for (k, l) in links.iter().enumerate() {
             succ[l.from.index()].push(l.to.0);
             pair.entry((l.from.0, l.to.0)).or_default().push(k);

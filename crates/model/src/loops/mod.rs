@@ -22,9 +22,14 @@
 //! ([`LoopReport::complete`], [`LoopReport::note`]).
 //!
 //! **Arrays** are analysed on the aggregated graph: one node per variable, whatever its
-//! elements. An apply-to-all loop stands for one loop per element (and cross-element links,
-//! e.g. through a SUM, are links of the same variables). A link's sign is the common sign of
-//! its element gains; elements of both signs make it `Mixed` and the loop `undetermined`.
+//! elements, so an apply-to-all loop is listed once and stands for one loop per element
+//! (cross-element links, e.g. through a SUM, are links between the same variables). A
+//! link's sign is the common sign of its element gains (`Mixed` when they differ). The
+//! polarity of a loop through arrayed variables comes from the element gains when the engine
+//! gives them: the product of the links' Jacobian blocks around the loop, started at its
+//! variable with the fewest elements, has on its diagonal the gain of the loop through each
+//! element (all paths back to the same element); the loop is reinforcing or balancing when
+//! these agree in sign, `undetermined` when they do not.
 //!
 //! **Names.** A loop declared as `[loops.NAME] variables = [...]` gets that name when an
 //! enumerated loop contains all the listed variables (the shortest such loop). When none does
@@ -37,11 +42,11 @@ mod johnson;
 mod named;
 mod sils;
 
-pub use graph::{CausalGraph, Link, LinkKind, Sign};
+pub use graph::{CausalGraph, GainSource, Link, LinkKind, Sign};
 
 use crate::diagnostic::Diagnostic;
 use crate::ir::*;
-use std::collections::HashMap;
+use graph::FastMap;
 
 /// How to enumerate loops.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -207,14 +212,19 @@ pub fn find_loops(
     model: &Model,
     graph: &CausalGraph,
     options: &LoopOptions,
-    sign: &dyn Fn(&Link) -> Sign,
+    gains: &dyn GainSource,
 ) -> LoopReport {
-    let mut pair_sign: HashMap<(u32, u32), Sign> = HashMap::new();
+    let mut pair_sign: FastMap<(u32, u32), Sign> = FastMap::default();
     let mut sign_of = |a: u32, b: u32| -> Sign {
-        *pair_sign
-            .entry((a, b))
-            .or_insert_with(|| Sign::combine(graph.links_between(VarId(a), VarId(b)).map(sign)))
+        *pair_sign.entry((a, b)).or_insert_with(|| {
+            Sign::combine(
+                graph
+                    .links_between(VarId(a), VarId(b))
+                    .map(|l| gains.sign(l)),
+            )
+        })
     };
+    let arrayed = |c: &[u32]| -> Option<Sign> { element_loop_sign(model, graph, c, gains) };
     let (raw, enumeration, complete, note) = match options.method {
         LoopMethod::Independent => {
             let (c, _) = sils::shortest_independent_loops(graph);
@@ -242,14 +252,21 @@ pub fn find_loops(
         }
     };
     let mut loops: Vec<FeedbackLoop> = Vec::new();
-    let mut index: HashMap<Vec<u32>, usize> = HashMap::new();
+    let mut index: FastMap<Vec<u32>, usize> = FastMap::default();
     for c in &raw {
-        if let Some(l) = collapse(model, c, &mut sign_of) {
+        if let Some(l) = collapse(model, c, &mut sign_of, &arrayed) {
             add(&mut loops, &mut index, l);
         }
     }
-    let warnings =
-        named::assign_names(model, graph, &mut loops, &mut index, &mut sign_of, complete);
+    let warnings = named::assign_names(
+        model,
+        graph,
+        &mut loops,
+        &mut index,
+        &mut sign_of,
+        &arrayed,
+        complete,
+    );
     order(model, &mut loops);
     LoopReport {
         loops,
@@ -264,7 +281,7 @@ pub fn find_loops(
 /// paths folding into the same loop with different signs make its sign `Mixed`.
 fn add(
     loops: &mut Vec<FeedbackLoop>,
-    index: &mut HashMap<Vec<u32>, usize>,
+    index: &mut FastMap<Vec<u32>, usize>,
     l: FeedbackLoop,
 ) -> usize {
     let key = sils::canonical(l.variables.iter().map(|v| v.0).collect());
@@ -286,6 +303,7 @@ fn collapse(
     model: &Model,
     c: &[u32],
     sign_of: &mut dyn FnMut(u32, u32) -> Sign,
+    arrayed: &dyn Fn(&[u32]) -> Option<Sign>,
 ) -> Option<FeedbackLoop> {
     let visible = |v: u32| model.variables[v as usize].hidden.is_none();
     let first = c.iter().position(|v| visible(*v))?;
@@ -311,7 +329,8 @@ fn collapse(
             }
         }
     }
-    let sign = links.iter().fold(Sign::Positive, |s, l| s.times(l.sign));
+    let sign =
+        arrayed(c).unwrap_or_else(|| links.iter().fold(Sign::Positive, |s, l| s.times(l.sign)));
     Some(FeedbackLoop {
         id: String::new(),
         name: None,
@@ -323,8 +342,53 @@ fn collapse(
     })
 }
 
+/// Element loops never multiply matrices larger than this many elements per side.
+const MAX_ELEMENTS: usize = 256;
+
+/// The polarity of a loop through arrayed variables from the element partials (see the
+/// module docs); `None` when every variable is scalar or some partials are not known.
+fn element_loop_sign(
+    model: &Model,
+    graph: &CausalGraph,
+    c: &[u32],
+    gains: &dyn GainSource,
+) -> Option<Sign> {
+    let size = |v: u32| model.element_count(VarId(v));
+    if c.iter().all(|v| size(*v) == 1) {
+        return None;
+    }
+    // Start at the variable with the fewest elements.
+    let start = (0..c.len()).min_by_key(|i| (size(c[*i]), *i))?;
+    let n0 = size(c[start]);
+    if n0 > MAX_ELEMENTS {
+        return None;
+    }
+    // a: rows = elements of the current node, columns = elements of the start node.
+    let mut a: Vec<Vec<f64>> = (0..n0)
+        .map(|i| (0..n0).map(|j| f64::from(u8::from(i == j))).collect())
+        .collect();
+    for step in 0..c.len() {
+        let from = c[(start + step) % c.len()];
+        let to = c[(start + step + 1) % c.len()];
+        let (nf, nt) = (size(from), size(to));
+        let mut next = vec![vec![0.0; n0]; nt];
+        for link in graph.links_between(VarId(from), VarId(to)) {
+            for &(i, j, g) in gains.partials(link)? {
+                if i >= nt || j >= nf {
+                    return None;
+                }
+                for (k, x) in a[j].iter().enumerate() {
+                    next[i][k] += g * x;
+                }
+            }
+        }
+        a = next;
+    }
+    Some(Sign::combine((0..n0).map(|i| Sign::of(a[i][i]))))
+}
+
 /// Starts every loop at its first stock (declaration order) and sorts loops shortest first,
-/// then by their variables' names; numbers them `L1`, `L2`, ...
+/// then by their variables in declaration order; numbers them `L1`, `L2`, ...
 fn order(model: &Model, loops: &mut [FeedbackLoop]) {
     for l in loops.iter_mut() {
         let start = l
@@ -339,17 +403,7 @@ fn order(model: &Model, loops: &mut [FeedbackLoop]) {
         l.variables.rotate_left(start);
         l.links.rotate_left(start);
     }
-    let names = |l: &FeedbackLoop| -> Vec<String> {
-        l.variables
-            .iter()
-            .map(|v| model.var(*v).name.clone())
-            .collect()
-    };
-    loops.sort_by(|a, b| {
-        a.length()
-            .cmp(&b.length())
-            .then_with(|| names(a).cmp(&names(b)))
-    });
+    loops.sort_by(|a, b| (a.length(), &a.variables).cmp(&(b.length(), &b.variables)));
     for (i, l) in loops.iter_mut().enumerate() {
         l.id = format!("L{}", i + 1);
     }

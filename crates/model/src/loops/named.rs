@@ -13,8 +13,9 @@ pub(super) fn assign_names(
     model: &Model,
     graph: &CausalGraph,
     loops: &mut Vec<FeedbackLoop>,
-    index: &mut HashMap<Vec<u32>, usize>,
+    index: &mut crate::loops::graph::FastMap<Vec<u32>, usize>,
     sign_of: &mut dyn FnMut(u32, u32) -> Sign,
+    arrayed: &dyn Fn(&[u32]) -> Option<Sign>,
     complete: bool,
 ) -> Vec<Diagnostic> {
     let mut warnings = Vec::new();
@@ -56,7 +57,9 @@ pub(super) fn assign_names(
         let slot = match found {
             Some(i) => Some(i),
             None => match join_in_order(model, graph, &decl.variables) {
-                Ok(cycle) => collapse(model, &cycle, sign_of).map(|l| add(loops, index, l)),
+                Ok(cycle) => {
+                    collapse(model, &cycle, sign_of, arrayed).map(|l| add(loops, index, l))
+                }
                 Err(why) if complete => {
                     warnings.push(warn(
                         format!(
