@@ -140,6 +140,34 @@ fn generated_model() -> String {
     s
 }
 
+/// 5 groups x 50 equations, arrayed (`scalar = false`) or written out element by element.
+fn groups_model(scalar: bool) -> String {
+    let groups = ["tec", "sec", "pty", "biz", "prov"];
+    let mut s = String::from("[settings]\nstop = 50\ndt = 0.125\n");
+    if !scalar {
+        s += "[dimensions]\ngroup = [\"tec\", \"sec\", \"pty\", \"biz\", \"prov\"]\n";
+        s += "[constants.w]\ndims = [\"group\"]\nvalue = [1, 2, 3, 4, 5]\n";
+        s += "[stocks.l]\ndims = [\"group\"]\ninitial = \"w[group]\"\ninflows = [\"f\"]\n";
+        s += "[flows.f]\ndims = [\"group\"]\nequation = \"a49[group] - 0.05 * l[group]\"\n";
+        s += "[aux.a0]\ndims = [\"group\"]\nequation = \"l[group] * 0.1 + MEAN(l[group!]) * 0.01\"\n";
+        for k in 1..50 {
+            s += &format!("[aux.a{k}]\ndims = [\"group\"]\nequation = \"0.5 * a{}[group] + l[group] * w[group] * 0.01\"\n", k - 1);
+        }
+    } else {
+        for (i, g) in groups.iter().enumerate() {
+            s += &format!("[constants.w_{g}]\nvalue = {}\n", i + 1);
+            s += &format!("[stocks.l_{g}]\ninitial = \"w_{g}\"\ninflows = [\"f_{g}\"]\n");
+            s += &format!("[flows.f_{g}]\nequation = \"a49_{g} - 0.05 * l_{g}\"\n");
+            let mean: Vec<String> = groups.iter().map(|h| format!("l_{h}")).collect();
+            s += &format!("[aux.a0_{g}]\nequation = \"l_{g} * 0.1 + ({}) / 5 * 0.01\"\n", mean.join(" + "));
+            for k in 1..50 {
+                s += &format!("[aux.a{k}_{g}]\nequation = \"0.5 * a{}_{g} + l_{g} * w_{g} * 0.01\"\n", k - 1);
+            }
+        }
+    }
+    s
+}
+
 fn benches(c: &mut Criterion) {
     // Teacup: 1 stock, 240 Euler steps.
     let teacup = compile_file("models/examples/teacup.toml");
@@ -217,6 +245,25 @@ fn benches(c: &mut Criterion) {
         t * 1e6,
         t * 1e6 / 801.0,
         t * 1e9 / (801.0 * 450.0)
+    );
+
+    // Arrays: 5 groups x 50 equations, arrayed vs written out (issue 3: within 10%).
+    let arrayed = compile_text(&groups_model(false));
+    let scalar = compile_text(&groups_model(true));
+    let mut sa = arrayed.simulator(&arrayed.default_settings()).unwrap();
+    let mut ss = scalar.simulator(&scalar.default_settings()).unwrap();
+    let (pa, ps) = (arrayed.default_params(), scalar.default_params());
+    c.bench_function("groups_5x50_arrayed", |b| b.iter(|| black_box(sa.run(black_box(&pa)).unwrap().rows())));
+    c.bench_function("groups_5x50_scalarised", |b| b.iter(|| black_box(ss.run(black_box(&ps)).unwrap().rows())));
+    let ta = per_call(|| { black_box(sa.run(&pa).unwrap().rows()); }, 1.0);
+    let ts = per_call(|| { black_box(ss.run(&ps).unwrap().rows()); }, 1.0);
+    println!(
+        "5 groups x 50 equations: arrayed {:.1} us/run ({} instructions), scalarised {:.1} us/run ({} instructions): ratio {:.3}",
+        ta * 1e6,
+        arrayed.program_size().1,
+        ts * 1e6,
+        scalar.program_size().1,
+        ta / ts
     );
     let _ = RunSettings::default();
 }

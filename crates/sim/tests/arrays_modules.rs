@@ -119,6 +119,9 @@ dims = ["group"]
 equations = { tec = "1", hard = "2 * w[group]", biz = "w[prov] * 3", prov = "4" }
 [aux.hard_sum]
 equation = "SUM(w[hard!])"
+[aux.share]
+dims = ["group"]
+equation = "w[group] / SUM(w[group!])"
 [aux.h]
 dims = ["hard"]
 equation = "w[hard] * 10"
@@ -144,6 +147,7 @@ fn per_element_equations_subranges_reductions_and_arrayed_lookups() {
         [1.0, 4.0, 6.0, 15.0, 4.0]
     );
     assert_eq!(at("hard_sum"), 5.0);
+    assert_eq!(at("share[pty]"), 3.0 / 15.0);
     assert_eq!((at("h[sec]"), at("h[pty]")), (20.0, 30.0));
     let sd = 2f64.sqrt(); // population sd of 1..5
     assert!((at("stats") - (120.0 + sd * 1000.0 + 0.5)).abs() < 1e-9);

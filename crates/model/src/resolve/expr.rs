@@ -238,14 +238,8 @@ impl Builder {
                         );
                         return None;
                     };
-                    if cx.dims.contains(&d) {
-                        self.err(
-                            sspan,
-                            format!("the equation is already arrayed over '{}'; it cannot also reduce over it", s.name),
-                            None,
-                        );
-                        return None;
-                    }
+                    // `x[g] / SUM(x[g!])` is fine even in an equation arrayed over g: the `!`
+                    // index is the reduction's own, independent of the element being computed.
                     if !frame.contains(&d) {
                         frame.push(d);
                     }
