@@ -41,6 +41,7 @@ pub mod builtins;
 mod data;
 pub mod diagnostic;
 mod display;
+pub mod export;
 pub mod eqn;
 mod file;
 mod graph;

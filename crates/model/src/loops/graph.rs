@@ -212,11 +212,9 @@ impl CausalGraph {
         let n = model.variables.len();
         let mut links = Vec::new();
         let push = |from: VarId, to: VarId, kind: LinkKind, links: &mut Vec<Link>| {
-            // Constants and lookups never change within a run: they cannot be on a loop.
-            if !matches!(
-                model.var(from).kind,
-                VarKind::Constant(_) | VarKind::Lookup(_)
-            ) {
+            // Lookups are tables, not values. (Constants cannot be on a loop, but their links
+            // have gains too, which graph export shows.)
+            if !matches!(model.var(from).kind, VarKind::Lookup(_)) {
                 links.push(Link { from, to, kind });
             }
         };
