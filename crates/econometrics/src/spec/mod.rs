@@ -113,7 +113,8 @@ pub struct Comparison {
     pub note: Option<String>,
 }
 
-/// One model of a spec. Keys not relevant to the estimator are rejected.
+/// One model of a spec. Unknown keys are rejected (with the line of the spec); keys that
+/// belong to other estimators are ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
