@@ -1,0 +1,151 @@
+//! Shared helpers of the behaviour-reproduction tests (`tests/behaviour_*.rs`): load and compile
+//! the sanctions model library once, apply presets and scenarios, read values at given times.
+//!
+//! Every test compares a sanctioned run with the baseline run of the same preset (the
+//! counterfactual), so the pre-episode drift of a preset never counts as an effect.
+#![allow(dead_code)]
+
+use pressure::sim::{CompiledModel, Results, Scenario};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// Year the sanctions of every scenario start (`onset_time` in models/sanctions.toml).
+pub const ONSET: f64 = 5.0;
+
+/// The regime presets, `None` being the model defaults (a generic autocracy).
+pub const PRESETS: [Option<&str>; 6] = [
+    None,
+    Some("personalist"),
+    Some("single_party"),
+    Some("military"),
+    Some("monarchy"),
+    Some("electoral_autocracy"),
+];
+
+/// Every scenario file except the baseline.
+pub const SANCTION_SCENARIOS: [&str; 14] = [
+    "un_comprehensive",
+    "un_comprehensive_oil_collapse",
+    "us_unilateral_financial",
+    "us_unilateral_financial_oil_collapse",
+    "energy_embargo",
+    "energy_embargo_oil_collapse",
+    "targeted_elites",
+    "targeted_elites_oil_collapse",
+    "threat_only",
+    "threat_only_oil_collapse",
+    "lifting_after_concession",
+    "lifting_after_concession_oil_collapse",
+    "conditional_aid_offer",
+    "conditional_aid_offer_oil_collapse",
+];
+
+pub fn models_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("models")
+}
+
+fn compile(file: &str) -> CompiledModel {
+    let model = pressure::model::load(&models_dir().join(file))
+        .unwrap_or_else(|e| panic!("{file} does not load:\n{e}"));
+    CompiledModel::compile(&model).unwrap_or_else(|e| panic!("{file} does not compile:\n{e}"))
+}
+
+/// The coupled model, compiled once per test binary.
+pub fn coupled() -> &'static CompiledModel {
+    static MODEL: OnceLock<CompiledModel> = OnceLock::new();
+    MODEL.get_or_init(|| compile("sanctions.toml"))
+}
+
+/// One block file compiled on its own (it runs with its inputs at their defaults).
+pub fn block(file: &str) -> CompiledModel {
+    compile(file)
+}
+
+/// Runs `model` with the scenario files (relative to models/, applied in order) and then the
+/// `sets` (name, value).
+pub fn run(model: &CompiledModel, files: &[String], sets: &[(&str, f64)]) -> Results {
+    let (mut params, mut exo, mut settings) = (
+        model.default_params(),
+        model.default_exogenous(),
+        model.default_settings(),
+    );
+    for f in files {
+        let path = models_dir().join(f);
+        Scenario::load(&path)
+            .and_then(|s| s.apply(model, &mut params, &mut exo, &mut settings))
+            .unwrap_or_else(|e| panic!("{f}:\n{e}"));
+    }
+    for (name, value) in sets {
+        model
+            .set_param(&mut params, name, *value)
+            .unwrap_or_else(|e| panic!("--set {name}: {e}"));
+    }
+    model
+        .run_with(&params, &exo, &settings)
+        .unwrap_or_else(|e| panic!("run with {files:?} {sets:?} failed: {e}"))
+}
+
+/// The file list for a preset (or none) followed by a scenario.
+pub fn files(preset: Option<&str>, scenario: &str) -> Vec<String> {
+    let mut v = Vec::new();
+    if let Some(p) = preset {
+        v.push(format!("presets/{p}.toml"));
+    }
+    v.push(format!("scenarios/{scenario}.toml"));
+    v
+}
+
+/// Runs the coupled model under a preset and a scenario.
+pub fn scenario_run(preset: Option<&str>, scenario: &str, sets: &[(&str, f64)]) -> Results {
+    run(coupled(), &files(preset, scenario), sets)
+}
+
+/// A preset's name for messages.
+pub fn label(preset: Option<&str>) -> &str {
+    preset.unwrap_or("default")
+}
+
+/// The column of `name`, with a clear message when it is missing.
+pub fn col<'a>(r: &'a Results, name: &str) -> &'a [f64] {
+    r.column(name)
+        .unwrap_or_else(|| panic!("no output column '{name}'"))
+}
+
+/// Row index of time `t` (times are saved on a regular grid from the start).
+pub fn row(r: &Results, t: f64) -> usize {
+    let time = r.time();
+    let step = time[1] - time[0];
+    let i = ((t - time[0]) / step).round() as usize;
+    assert!(
+        i < time.len() && (time[i] - t).abs() < 1e-9,
+        "time {t} is not a saved time"
+    );
+    i
+}
+
+/// Value of `name` at time `t`.
+pub fn at(r: &Results, name: &str, t: f64) -> f64 {
+    col(r, name)[row(r, t)]
+}
+
+/// Largest value of `name` over `[t0, t1]`.
+pub fn max_between(r: &Results, name: &str, t0: f64, t1: f64) -> f64 {
+    col(r, name)[row(r, t0)..=row(r, t1)]
+        .iter()
+        .copied()
+        .fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// Mean of `name` over the saved times in `[t0, t1]`.
+pub fn mean_between(r: &Results, name: &str, t0: f64, t1: f64) -> f64 {
+    let s = &col(r, name)[row(r, t0)..=row(r, t1)];
+    s.iter().sum::<f64>() / s.len() as f64
+}
+
+/// Growth shortfall (percentage points) of `run` against `base` in year `k` of the episode
+/// (k = 1 is the first year after onset), from the log output gaps.
+pub fn annual_shortfall_pp(base: &Results, run: &Results, k: usize) -> f64 {
+    let (t0, t1) = (ONSET + (k - 1) as f64, ONSET + k as f64);
+    let g = |r: &Results| at(r, "fiscal.output_gap", t1) - at(r, "fiscal.output_gap", t0);
+    100.0 * (g(base) - g(run))
+}
