@@ -21,7 +21,7 @@ import time
 import warnings
 
 import numpy as np
-import SALib
+from importlib.metadata import version
 from SALib.analyze import sobol as sobol_analyze
 from SALib.sample import sobol as sobol_sample
 from SALib.test_functions import Ishigami
@@ -73,7 +73,7 @@ def main():
     binary = pressure_binary()
     cores = os.cpu_count()
     print(f"Ishigami, N = {N}, {RESAMPLES} bootstrap resamples, best of {REPEATS}; "
-          f"SALib {SALib.__version__}, {cores} cores\n")
+          f"SALib {version('SALib')}, {cores} cores\n")
     print(f"{'second order':>12} {'runs':>7} {'SALib s':>9} {'Pressure 1 thr s':>17} "
           f"{'Pressure {0} thr s'.format(cores):>17} {'ratio 1 thr':>11} {'ratio all':>10}")
     rows = []

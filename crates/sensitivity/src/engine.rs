@@ -91,10 +91,11 @@ where
     }
 }
 
-/// Groups per block: about 512 runs per block, at least 16 groups. Depends on the design
-/// only, never on threads or shards.
+/// Groups per block: about 256 runs per block, at least 4 groups. Depends on the design
+/// only, never on threads or shards. Smaller blocks spread work over more threads and shards;
+/// larger ones merge fewer summaries (a merge costs about as much as adding one group).
 pub fn default_block_groups(group_size: usize) -> usize {
-    512usize.div_ceil(group_size.max(1)).max(16)
+    256usize.div_ceil(group_size.max(1)).max(4)
 }
 
 /// A node of the merge tree with its summary: blocks `[lo, hi)`, `hi - lo` a power of two.

@@ -25,7 +25,7 @@
 //! NaN.
 
 use super::{Analysis, BlockData};
-use crate::bootstrap::{poisson_weights, Estimate};
+use crate::bootstrap::{weight_matrix, weighted_sums, Estimate, LANES};
 use serde::Serialize;
 
 /// Streaming Sobol' analysis of the outputs of a [`crate::design::SaltelliDesign`].
@@ -276,20 +276,13 @@ impl Analysis for SobolAnalysis {
         let k = self.record_len();
         let groups = block.groups;
         let max_b = self.resamples.iter().copied().max().unwrap_or(0);
-        let mut weights = vec![0.0; groups * max_b];
-        for (g, w) in weights
-            .chunks_exact_mut(max_b.max(1))
-            .enumerate()
-            .take(groups)
-        {
-            if max_b > 0 {
-                poisson_weights(self.seed, (block.first_group + g) as u64, w);
-            }
-        }
+        // Weight set 0 (all ones) is the data itself; sets 1..=max_b are bootstrap replicates.
+        let weights = weight_matrix(self.seed, block.first_group as u64, groups, max_b);
+        let kp = k.div_ceil(LANES) * LANES;
         let mut out = vec![0.0; *self.offsets.last().unwrap()];
         let mut vars = vec![0.0; groups * l];
         let mut shift = vec![0.0; l];
-        let mut f = vec![0.0; k];
+        let mut features = vec![0.0; groups * kp];
         for c in 0..columns {
             let nb = self.resamples[c];
             for g in 0..groups {
@@ -304,8 +297,8 @@ impl Analysis for SobolAnalysis {
                 }
             }
             shift.iter_mut().for_each(|s| *s /= groups as f64);
-            let acc = &mut out[self.offsets[c]..self.offsets[c + 1]];
-            for (g, v) in vars.chunks_exact(l).enumerate() {
+            // Per group: [1, shifted linear variables, their products].
+            for (v, f) in vars.chunks_exact(l).zip(features.chunks_exact_mut(kp)) {
                 f[0] = 1.0;
                 for i in 0..l {
                     f[1 + i] = v[i] - shift[i];
@@ -313,19 +306,9 @@ impl Analysis for SobolAnalysis {
                 for (p, &(x, y)) in self.pairs.iter().enumerate() {
                     f[1 + l + p] = f[1 + x] * f[1 + y];
                 }
-                for (a, x) in acc[..k].iter_mut().zip(&f) {
-                    *a += x;
-                }
-                let w = &weights[g * max_b..g * max_b + nb];
-                for (b, &wb) in w.iter().enumerate() {
-                    if wb != 0.0 {
-                        let rec = &mut acc[(b + 1) * k..(b + 2) * k];
-                        for (a, x) in rec.iter_mut().zip(&f) {
-                            *a += wb * x;
-                        }
-                    }
-                }
             }
+            let acc = &mut out[self.offsets[c]..self.offsets[c + 1]];
+            weighted_sums(&weights, groups, &features, kp, k, nb + 1, acc);
             // Raw shifted sums -> means and centred co-moments.
             for rec in acc.chunks_exact_mut(k) {
                 let n = rec[0];
