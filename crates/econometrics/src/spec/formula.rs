@@ -229,7 +229,10 @@ fn parse_lhs(src: &str, s: &str) -> Result<Lhs> {
             )),
         };
     }
-    Ok(Lhs::Outcome(parse_atom(src, t, 1 + leading_spaces(s))?))
+    match parse_atom(src, t, 1 + leading_spaces(s))? {
+        Atom::Categorical(_) => Err(fail(src, 1, "the outcome cannot be i(x)")),
+        atom => Ok(Lhs::Outcome(atom)),
+    }
 }
 
 fn parse_atom(src: &str, s: &str, at: usize) -> Result<Atom> {
