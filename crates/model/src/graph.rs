@@ -82,14 +82,13 @@ fn cycle_text(m: &Model, cycle: &[VarId]) -> String {
 
 /// The declaration span of the first user-visible variable of a cycle.
 fn cycle_span(m: &Model, cycle: &[VarId]) -> crate::source::Span {
-    for v in cycle {
-        let var = m.var(*v);
-        if let Some(h) = &var.hidden {
-            return m.var(h.owner).span;
-        }
-        return var.span;
+    match cycle.first().map(|v| m.var(*v)) {
+        Some(var) => match &var.hidden {
+            Some(h) => m.var(h.owner).span,
+            None => var.span,
+        },
+        None => crate::source::Span::default(),
     }
-    crate::source::Span::default()
 }
 
 pub(crate) fn analyse(m: &mut Model) -> Result<(), ModelError> {

@@ -37,6 +37,9 @@
 //! assert!(text.contains("did you mean 'room_temperature'"), "{text}");
 //! ```
 
+// Diagnostics carry a snippet of the file; they are returned only on error paths.
+#![allow(clippy::result_large_err)]
+
 pub mod builtins;
 mod data;
 pub mod diagnostic;

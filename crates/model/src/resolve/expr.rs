@@ -437,7 +437,7 @@ impl Builder {
         let a = |i: usize| args[i].clone();
         let order = |this: &mut Builder, i: usize| -> Option<usize> {
             match const_value(&args[i]) {
-                Some(v) if v >= 1.0 && v <= 1000.0 && v.fract() == 0.0 => Some(v as usize),
+                Some(v) if (1.0..=1000.0).contains(&v) && v.fract() == 0.0 => Some(v as usize),
                 _ => {
                     let s = cx.span(&raw_args[i]);
                     this.err(s, format!("the order of {} must be a whole number from 1 to 1000 written as a number", b.name()), None);

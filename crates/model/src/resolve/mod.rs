@@ -66,6 +66,9 @@ pub(crate) struct Builder {
     pub stateful_count: HashMap<VarId, usize>,
 }
 
+/// Units (and their span), doc and source of a declared variable.
+type VarMeta = (Option<String>, Option<Span>, Option<String>, Option<String>);
+
 /// Reserved words: registers and keywords cannot name variables.
 fn reserved(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
@@ -126,7 +129,7 @@ pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError>
     });
     let doc = rootf.doc.clone();
     let root_path = rootf.path.clone();
-    let units: Vec<(Option<String>, Option<Span>, Option<String>, Option<String>)> = b
+    let units: Vec<VarMeta> = b
         .slots
         .iter()
         .map(|s| match s.raw {
@@ -1004,7 +1007,7 @@ impl Builder {
                 _ => continue,
             }
             for (stock, flow, inflow) in links {
-                if matches!(self.slots[stock.index()].kind, None) {
+                if self.slots[stock.index()].kind.is_none() {
                     continue; // the stock failed to resolve; already reported
                 }
                 let fid = match self.lookup_var(scope, &flow.value) {
@@ -1147,6 +1150,8 @@ pub fn is_multiple(x: f64, unit: f64) -> bool {
 
 /// Checks run settings: `dt > 0`, `stop > start`, `stop - start` and `save_every` whole
 /// multiples of `dt`, positive tolerances.
+// The negated comparisons make NaN fail every check.
+#[allow(clippy::neg_cmp_op_on_partial_ord)]
 pub fn validate_settings(s: &Settings) -> Result<(), SettingsError> {
     let bad = |field, message: String, help: &str| {
         Err(SettingsError {

@@ -5,6 +5,9 @@
 //! model is only known at run time, and `ode_solvers` with `DVector` allocates in every stage
 //! (4.7x slower, see research/crates.md); here every buffer is allocated once per simulator.
 
+// Index loops mirror the published algorithm across several arrays at once.
+#![allow(clippy::needless_range_loop)]
+
 use super::tableau::*;
 use crate::error::SimError;
 

@@ -6,6 +6,9 @@
 //! estimators of orders 5 and 3 and a dense output of order 7 (3 extra stages). The numbers are
 //! the published constants (as distributed with Hairer's `dop853.f`).
 
+// The constants are kept digit for digit as published.
+#![allow(clippy::excessive_precision)]
+
 // ---- DOPRI5 ----
 pub(crate) const D5_C: [f64; 7] = [0.0, 0.2, 0.3, 0.8, 8.0 / 9.0, 1.0, 1.0];
 pub(crate) const D5_A: [[f64; 6]; 7] = [
