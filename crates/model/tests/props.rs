@@ -16,7 +16,7 @@ fn name() -> impl Strategy<Value = String> {
 
 fn leaf() -> impl Strategy<Value = Ast> {
     prop_oneof![
-        (0.0f64..1e6).prop_map(|v| AstKind::Num(v)),
+        (0.0f64..1e6).prop_map(AstKind::Num),
         (0u32..1000).prop_map(|v| AstKind::Num(v as f64)),
         (name(), proptest::collection::vec(sub(), 0..3)).prop_map(|(name, subs)| AstKind::Ref { name, subs }),
         Just(AstKind::Ref { name: "TIME STEP".into(), subs: vec![] }),
