@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn pressure(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressure")).args(args).output().expect("run pressure")
+    Command::new(env!("CARGO_BIN_EXE_pressure"))
+        .args(args)
+        .output()
+        .expect("run pressure")
 }
 
 /// Stderr with miette's frame characters and line wrapping undone.
@@ -39,7 +42,11 @@ fn s(p: &Path) -> &str {
 }
 
 fn repo(rel: &str) -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel).to_str().unwrap().to_string()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join(rel)
+        .to_str()
+        .unwrap()
+        .to_string()
 }
 
 const GOOD: &str = r#"
@@ -93,7 +100,8 @@ fn writes_a_csv_table_with_units_and_a_manifest() {
     assert_eq!(lines[3], "0.5,7.5,3.75,0.5");
     assert_eq!(lines.len(), 2 + 5);
     let manifest: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(d.path("out.csv.manifest.json")).unwrap()).unwrap();
+        serde_json::from_str(&std::fs::read_to_string(d.path("out.csv.manifest.json")).unwrap())
+            .unwrap();
     assert_eq!(manifest["extra"]["method"], "euler");
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
 }
@@ -102,7 +110,20 @@ fn writes_a_csv_table_with_units_and_a_manifest() {
 fn json_output_selected_variables_and_overrides() {
     let d = Dir::new();
     let m = d.file("model.toml", GOOD);
-    let o = pressure(&["run", s(&m), "--format", "json", "--vars", "x", "--set", "k=0.1", "--method", "rk4", "--dt", "0.25"]);
+    let o = pressure(&[
+        "run",
+        s(&m),
+        "--format",
+        "json",
+        "--vars",
+        "x",
+        "--set",
+        "k=0.1",
+        "--method",
+        "rk4",
+        "--dt",
+        "0.25",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(v["method"], "rk4");
@@ -111,7 +132,13 @@ fn json_output_selected_variables_and_overrides() {
     assert_eq!(cols.len(), 1);
     assert_eq!(cols[0]["name"], "x");
     assert_eq!(cols[0]["units"], "widget");
-    let last = cols[0]["values"].as_array().unwrap().last().unwrap().as_f64().unwrap();
+    let last = cols[0]["values"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()
+        .as_f64()
+        .unwrap();
     assert!((last - 10.0 * (-0.1f64 * 2.0).exp()).abs() < 1e-7, "{last}");
 }
 
@@ -121,19 +148,46 @@ fn scenarios_apply_in_order_then_set() {
     let m = d.file("model.toml", GOOD);
     let a = d.file("a.toml", "[set]\nk = 0.2\n[settings]\nstop = 4\n");
     let b = d.file("b.toml", "[set]\nk = 0.0\n");
-    let o = pressure(&["run", s(&m), "--scenario", s(&a), "--scenario", s(&b), "--vars", "x"]);
+    let o = pressure(&[
+        "run",
+        s(&m),
+        "--scenario",
+        s(&a),
+        "--scenario",
+        s(&b),
+        "--vars",
+        "x",
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = String::from_utf8(o.stdout).unwrap();
     let last = text.lines().last().unwrap();
     assert_eq!(last, "4,10", "{text}");
-    let o = pressure(&["run", s(&m), "--scenario", s(&b), "--set", "k=1", "--vars", "x", "--dt", "1"]);
+    let o = pressure(&[
+        "run",
+        s(&m),
+        "--scenario",
+        s(&b),
+        "--set",
+        "k=1",
+        "--vars",
+        "x",
+        "--dt",
+        "1",
+    ]);
     assert!(o.status.success());
-    assert_eq!(String::from_utf8(o.stdout).unwrap().lines().last().unwrap(), "2,0");
+    assert_eq!(
+        String::from_utf8(o.stdout).unwrap().lines().last().unwrap(),
+        "2,0"
+    );
 }
 
 #[test]
 fn the_shipped_examples_run() {
-    for m in ["models/examples/teacup.toml", "models/examples/sir.toml", "models/examples/chain10.toml"] {
+    for m in [
+        "models/examples/teacup.toml",
+        "models/examples/sir.toml",
+        "models/examples/chain10.toml",
+    ] {
         let o = pressure(&["run", &repo(m), "--vars", "time"]);
         // `time` is not a variable: a clear input error listing what exists.
         assert_eq!(o.status.code(), Some(2));
@@ -145,32 +199,66 @@ fn the_shipped_examples_run() {
 
 #[test]
 fn toml_syntax_error() {
-    rejects("[stocks.x\ninitial = 1\n", &[], &[], &["model.toml:1:", "TOML syntax error"]);
+    rejects(
+        "[stocks.x\ninitial = 1\n",
+        &[],
+        &[],
+        &["model.toml:1:", "TOML syntax error"],
+    );
 }
 
 #[test]
 fn equation_syntax_error() {
-    rejects(&GOOD.replace("k * x", "k * * x"), &[], &[], &["model.toml:11:17", "equation syntax error"]);
+    rejects(
+        &GOOD.replace("k * x", "k * * x"),
+        &[],
+        &[],
+        &["model.toml:11:17", "equation syntax error"],
+    );
 }
 
 #[test]
 fn unknown_variable() {
-    rejects(&GOOD.replace("k * x", "kk * x"), &[], &[], &["model.toml:11:13", "unknown variable 'kk'", "did you mean 'k'"]);
+    rejects(
+        &GOOD.replace("k * x", "kk * x"),
+        &[],
+        &[],
+        &[
+            "model.toml:11:13",
+            "unknown variable 'kk'",
+            "did you mean 'k'",
+        ],
+    );
 }
 
 #[test]
 fn duplicate_name() {
-    rejects(&format!("{GOOD}[aux.x]\nequation = \"1\"\n"), &[], &[], &["model.toml:", "duplicate name 'x'"]);
+    rejects(
+        &format!("{GOOD}[aux.x]\nequation = \"1\"\n"),
+        &[],
+        &[],
+        &["model.toml:", "duplicate name 'x'"],
+    );
 }
 
 #[test]
 fn missing_initial_value() {
-    rejects(&GOOD.replace("initial = \"10\"\n", ""), &[], &[], &["model.toml:6:9", "no initial value"]);
+    rejects(
+        &GOOD.replace("initial = \"10\"\n", ""),
+        &[],
+        &[],
+        &["model.toml:6:9", "no initial value"],
+    );
 }
 
 #[test]
 fn flow_attached_to_unknown_stock() {
-    rejects(&format!("{GOOD}[flows.g]\nequation = \"1\"\nto = \"y\"\n"), &[], &[], &["model.toml:", "unknown stock 'y'"]);
+    rejects(
+        &format!("{GOOD}[flows.g]\nequation = \"1\"\nto = \"y\"\n"),
+        &[],
+        &[],
+        &["model.toml:", "unknown stock 'y'"],
+    );
 }
 
 #[test]
@@ -185,18 +273,48 @@ fn algebraic_loop() {
 
 #[test]
 fn wrong_number_of_arguments() {
-    rejects(&GOOD.replace("k * x", "MAX(x)"), &[], &[], &["model.toml:11:13", "MAX takes at least 2 arguments"]);
-    rejects(&GOOD.replace("k * x", "SMOOTH(x)"), &[], &[], &["model.toml:11:13", "SMOOTH takes 2 arguments, got 1"]);
+    rejects(
+        &GOOD.replace("k * x", "MAX(x)"),
+        &[],
+        &[],
+        &["model.toml:11:13", "MAX takes at least 2 arguments"],
+    );
+    rejects(
+        &GOOD.replace("k * x", "SMOOTH(x)"),
+        &[],
+        &[],
+        &["model.toml:11:13", "SMOOTH takes 2 arguments, got 1"],
+    );
 }
 
 #[test]
 fn bad_settings() {
-    rejects(&GOOD.replace("dt = 0.5", "dt = -0.5"), &[], &[], &["model.toml:4:6", "dt must be greater than 0"]);
-    rejects(&GOOD.replace("stop = 2", "stop = 0"), &[], &[], &["model.toml:3:8", "must be greater than start"]);
-    rejects(&GOOD.replace("dt = 0.5", "dt = 0.5\nsave_every = 0.75"), &[], &[], &["model.toml:5:14", "not a whole multiple of dt"]);
+    rejects(
+        &GOOD.replace("dt = 0.5", "dt = -0.5"),
+        &[],
+        &[],
+        &["model.toml:4:6", "dt must be greater than 0"],
+    );
+    rejects(
+        &GOOD.replace("stop = 2", "stop = 0"),
+        &[],
+        &[],
+        &["model.toml:3:8", "must be greater than start"],
+    );
+    rejects(
+        &GOOD.replace("dt = 0.5", "dt = 0.5\nsave_every = 0.75"),
+        &[],
+        &[],
+        &["model.toml:5:14", "not a whole multiple of dt"],
+    );
     // Command-line overrides are checked too (no file position: they come from the command line).
     rejects(GOOD, &[], &["--dt", "0"], &["dt must be greater than 0"]);
-    rejects(GOOD, &[], &["--save-every", "0.3"], &["save_every (0.3) is not a whole multiple of dt (0.5)"]);
+    rejects(
+        GOOD,
+        &[],
+        &["--save-every", "0.3"],
+        &["save_every (0.3) is not a whole multiple of dt (0.5)"],
+    );
 }
 
 #[test]
@@ -209,26 +327,47 @@ fn unsorted_lookup() {
     );
 }
 
-const EXO: &str = "[exogenous.oil]\nfile = \"oil.csv\"\ncolumn = \"price\"\n[aux.a]\nequation = \"oil * 2\"\n";
+const EXO: &str =
+    "[exogenous.oil]\nfile = \"oil.csv\"\ncolumn = \"price\"\n[aux.a]\nequation = \"oil * 2\"\n";
 
 #[test]
 fn exogenous_csv_missing() {
-    rejects(EXO, &[], &[], &["model.toml:2:8", "cannot read data file", "oil.csv"]);
+    rejects(
+        EXO,
+        &[],
+        &[],
+        &["model.toml:2:8", "cannot read data file", "oil.csv"],
+    );
 }
 
 #[test]
 fn exogenous_csv_non_numeric_cell() {
-    rejects(EXO, &[("oil.csv", "time,price\n0,1\n1,n/a\n")], &[], &["oil.csv: row 3, column 2 (price)", "'n/a' is not a number"]);
+    rejects(
+        EXO,
+        &[("oil.csv", "time,price\n0,1\n1,n/a\n")],
+        &[],
+        &["oil.csv: row 3, column 2 (price)", "'n/a' is not a number"],
+    );
 }
 
 #[test]
 fn exogenous_csv_gap() {
-    rejects(EXO, &[("oil.csv", "time,price\n0,1\n1,\n")], &[], &["oil.csv: row 3, column 2 (price)", "missing value (a gap)"]);
+    rejects(
+        EXO,
+        &[("oil.csv", "time,price\n0,1\n1,\n")],
+        &[],
+        &["oil.csv: row 3, column 2 (price)", "missing value (a gap)"],
+    );
 }
 
 #[test]
 fn set_unknown_name_or_non_number() {
-    rejects(GOOD, &[], &["--set", "kk=1"], &["unknown parameter 'kk'", "did you mean 'k'"]);
+    rejects(
+        GOOD,
+        &[],
+        &["--set", "kk=1"],
+        &["unknown parameter 'kk'", "did you mean 'k'"],
+    );
     rejects(GOOD, &[], &["--set", "k=fast"], &["'fast' is not a number"]);
     rejects(GOOD, &[], &["--set", "k"], &["expected NAME=VALUE"]);
 }
@@ -242,7 +381,10 @@ fn scenario_with_unknown_names_points_into_the_scenario() {
     let o = pressure(&["run", s(&m), "--scenario", s(&sc), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
-    assert!(err.contains("sc.toml:2:1") && err.contains("unknown parameter 'kk'"), "{err}");
+    assert!(
+        err.contains("sc.toml:2:1") && err.contains("unknown parameter 'kk'"),
+        "{err}"
+    );
     assert!(!out.exists());
 }
 
@@ -259,6 +401,9 @@ fn non_finite_value_fails_the_run_naming_variable_and_time() {
     let o = pressure(&["run", s(&m), "--out", s(&out)]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let err = stderr(&o);
-    assert!(err.contains("out became") && err.contains("at time 1.5"), "{err}");
+    assert!(
+        err.contains("out became") && err.contains("at time 1.5"),
+        "{err}"
+    );
     assert!(!out.exists());
 }

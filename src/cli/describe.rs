@@ -42,7 +42,11 @@ fn definition(m: &Model, id: VarId) -> String {
             let name = |f: &VarId| m.var(*f).name.clone();
             let mut rate = s.inflows.iter().map(name).collect::<Vec<_>>().join(" + ");
             for o in &s.outflows {
-                rate = if rate.is_empty() { format!("-{}", name(o)) } else { format!("{rate} - {}", name(o)) };
+                rate = if rate.is_empty() {
+                    format!("-{}", name(o))
+                } else {
+                    format!("{rate} - {}", name(o))
+                };
             }
             if rate.is_empty() {
                 rate = "0".into();
@@ -51,7 +55,11 @@ fn definition(m: &Model, id: VarId) -> String {
         }
         VarKind::Flow(e) | VarKind::Aux(e) | VarKind::Initial(e) => eqs(e),
         VarKind::Constant(c) => {
-            let vals: Vec<String> = c.values.iter().map(|x| pressure::model::eqn::number(*x)).collect();
+            let vals: Vec<String> = c
+                .values
+                .iter()
+                .map(|x| pressure::model::eqn::number(*x))
+                .collect();
             if vals.len() == 1 {
                 vals[0].clone()
             } else {
@@ -59,7 +67,9 @@ fn definition(m: &Model, id: VarId) -> String {
             }
         }
         VarKind::Lookup(t) => format!("lookup with {} points", t[0].x.len()),
-        VarKind::Exogenous(s) => format!("series from {} ({} points)", s[0].origin, s[0].time.len()),
+        VarKind::Exogenous(s) => {
+            format!("series from {} ({} points)", s[0].origin, s[0].time.len())
+        }
         VarKind::DelayFixed(_) | VarKind::Random(_) => String::new(),
     }
 }
@@ -67,7 +77,9 @@ fn definition(m: &Model, id: VarId) -> String {
 pub fn run(args: &DescribeArgs) -> Result<(), CliError> {
     let m = pressure::model::load(&args.model).map_err(from_model)?;
     let rows: Vec<(VarId, &pressure::model::Variable)> = m.visible_variables().collect();
-    let dims = |v: &pressure::model::Variable| -> Vec<String> { v.dims.iter().map(|d| m.dim(*d).name.clone()).collect() };
+    let dims = |v: &pressure::model::Variable| -> Vec<String> {
+        v.dims.iter().map(|d| m.dim(*d).name.clone()).collect()
+    };
     match args.format {
         TextOrJson::Json => {
             let vars: Vec<serde_json::Value> = rows
@@ -116,7 +128,10 @@ pub fn run(args: &DescribeArgs) -> Result<(), CliError> {
                 s.dt,
                 s.save_every,
                 s.method.name(),
-                s.time_units.as_ref().map(|u| format!(" time units {u}")).unwrap_or_default()
+                s.time_units
+                    .as_ref()
+                    .map(|u| format!(" time units {u}"))
+                    .unwrap_or_default()
             );
             for d in &m.dimensions {
                 println!("dimension {} = [{}]", d.name, d.elements.join(", "));
@@ -124,12 +139,19 @@ pub fn run(args: &DescribeArgs) -> Result<(), CliError> {
             println!();
             for (id, v) in &rows {
                 let dd = dims(v);
-                let dims_s = if dd.is_empty() { String::new() } else { format!("[{}]", dd.join(", ")) };
+                let dims_s = if dd.is_empty() {
+                    String::new()
+                } else {
+                    format!("[{}]", dd.join(", "))
+                };
                 println!(
                     "{}{dims_s}  ({}{})",
                     v.name,
                     v.kind.name(),
-                    v.units.as_ref().map(|u| format!(", {u}")).unwrap_or_default()
+                    v.units
+                        .as_ref()
+                        .map(|u| format!(", {u}"))
+                        .unwrap_or_default()
                 );
                 let def = definition(&m, *id);
                 if !def.is_empty() {

@@ -20,7 +20,9 @@ impl std::error::Error for Problems {}
 
 impl miette::Diagnostic for Problems {
     fn related<'a>(&'a self) -> Option<Box<dyn Iterator<Item = &'a dyn miette::Diagnostic> + 'a>> {
-        Some(Box::new(self.0.iter().map(|d| d as &dyn miette::Diagnostic)))
+        Some(Box::new(
+            self.0.iter().map(|d| d as &dyn miette::Diagnostic),
+        ))
     }
 }
 

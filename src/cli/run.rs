@@ -58,11 +58,22 @@ pub struct RunArgs {
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {
-    Method::parse(s).ok_or_else(|| format!("unknown method '{s}'; use euler, rk2, rk4, dopri5 or dop853"))
+    Method::parse(s)
+        .ok_or_else(|| format!("unknown method '{s}'; use euler, rk2, rk4, dopri5 or dop853"))
 }
 
 /// Loads, compiles and applies scenarios, --set and settings overrides.
-pub fn prepare(args: &RunArgs) -> Result<(CompiledModel, ParamSet, pressure::sim::ExogenousSet, RunSettings), CliError> {
+pub fn prepare(
+    args: &RunArgs,
+) -> Result<
+    (
+        CompiledModel,
+        ParamSet,
+        pressure::sim::ExogenousSet,
+        RunSettings,
+    ),
+    CliError,
+> {
     let model = pressure::model::load(&args.model).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     let mut params = compiled.default_params();
@@ -70,7 +81,8 @@ pub fn prepare(args: &RunArgs) -> Result<(CompiledModel, ParamSet, pressure::sim
     let mut settings = compiled.default_settings();
     for path in &args.scenarios {
         let sc = Scenario::load(path).map_err(from_sim)?;
-        sc.apply(&compiled, &mut params, &mut exo, &mut settings).map_err(from_sim)?;
+        sc.apply(&compiled, &mut params, &mut exo, &mut settings)
+            .map_err(from_sim)?;
     }
     for s in &args.sets {
         let Some((name, value)) = s.split_once('=') else {
@@ -80,12 +92,16 @@ pub fn prepare(args: &RunArgs) -> Result<(CompiledModel, ParamSet, pressure::sim
             )));
         };
         let (name, value) = (name.trim(), value.trim());
-        let v: f64 = value.parse().ok().filter(|v: &f64| v.is_finite()).ok_or_else(|| {
-            CliError::Input(miette::miette!(
-                help = "the value must be a finite number such as 0.25 or 3e-2",
-                "--set {name}={value}: '{value}' is not a number"
-            ))
-        })?;
+        let v: f64 = value
+            .parse()
+            .ok()
+            .filter(|v: &f64| v.is_finite())
+            .ok_or_else(|| {
+                CliError::Input(miette::miette!(
+                    help = "the value must be a finite number such as 0.25 or 3e-2",
+                    "--set {name}={value}: '{value}' is not a number"
+                ))
+            })?;
         compiled.set_param(&mut params, name, v).map_err(|e| {
             CliError::Input(miette::miette!(
                 help = "`pressure describe MODEL` lists the parameters",
@@ -118,9 +134,17 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let mut sim = compiled.simulator(&settings).map_err(from_sim)?;
     sim.set_exogenous(&exo).map_err(from_sim)?;
     if !args.vars.is_empty() {
-        let names: Vec<&str> = args.vars.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+        let names: Vec<&str> = args
+            .vars
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
         sim.record(&names).map_err(|e| {
-            CliError::Input(miette::miette!(help = "`pressure describe MODEL` lists the variables", "--vars: {e}"))
+            CliError::Input(miette::miette!(
+                help = "`pressure describe MODEL` lists the variables",
+                "--vars: {e}"
+            ))
         })?;
     }
     if args.repeat > 0 {
@@ -130,7 +154,12 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
             sim.run(&params).map_err(from_sim)?;
         }
         let per = t0.elapsed().as_secs_f64() / args.repeat as f64;
-        eprintln!("{} runs of {}: {:.3} us per run", args.repeat, compiled.name(), per * 1e6);
+        eprintln!(
+            "{} runs of {}: {:.3} us per run",
+            args.repeat,
+            compiled.name(),
+            per * 1e6
+        );
     }
     // A progress bar only for long runs on a terminal (an estimate from the program size).
     let (_, per_eval, _, _) = compiled.program_size();
@@ -139,8 +168,10 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
     let results = if long && std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(1000);
         bar.set_style(
-            indicatif::ProgressStyle::with_template("{spinner} running [{bar:40}] {percent}% ({eta})")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+            indicatif::ProgressStyle::with_template(
+                "{spinner} running [{bar:40}] {percent}% ({eta})",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
         );
         let r = sim.run_with_progress(&params, &mut |f| bar.set_position((f * 1000.0) as u64));
         bar.finish_and_clear();
@@ -149,14 +180,18 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         sim.run(&params)
     }
     .map_err(from_sim)?;
-    let time_units = pressure::model::load(&args.model).ok().and_then(|m| m.settings.time_units);
+    let time_units = pressure::model::load(&args.model)
+        .ok()
+        .and_then(|m| m.settings.time_units);
     let bytes = match args.format {
         Format::Csv => csv(results, time_units.as_deref()),
         Format::Json => json(compiled.name(), results, time_units.as_deref(), &settings),
     };
     match &args.out {
         Some(path) => {
-            write_atomic(path, &bytes).map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))?;
+            write_atomic(path, &bytes).map_err(|e| {
+                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
+            })?;
             write_manifest(path, args, &compiled, &params, &settings)?;
         }
         None => {
@@ -227,7 +262,13 @@ fn json(model: &str, r: &Results, time_units: Option<&str>, s: &RunSettings) -> 
     out
 }
 
-fn write_manifest(out: &Path, args: &RunArgs, compiled: &CompiledModel, params: &ParamSet, s: &RunSettings) -> Result<(), CliError> {
+fn write_manifest(
+    out: &Path,
+    args: &RunArgs,
+    compiled: &CompiledModel,
+    params: &ParamSet,
+    s: &RunSettings,
+) -> Result<(), CliError> {
     let mut m = Manifest::for_current_process();
     m.add_input(&args.model);
     for sc in &args.scenarios {
@@ -244,9 +285,16 @@ fn write_manifest(out: &Path, args: &RunArgs, compiled: &CompiledModel, params: 
     m.extra.insert("save_every".into(), s.save_every.into());
     m.extra.insert("start".into(), s.start.into());
     m.extra.insert("stop".into(), s.stop.into());
-    m.extra.insert("output".into(), out.display().to_string().into());
+    m.extra
+        .insert("output".into(), out.display().to_string().into());
     let json = serde_json::to_vec_pretty(&m).unwrap_or_default();
-    let name = format!("{}.manifest.json", out.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default());
+    let name = format!(
+        "{}.manifest.json",
+        out.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
     let path = out.with_file_name(name);
-    write_atomic(&path, &json).map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+    write_atomic(&path, &json)
+        .map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
 }

@@ -258,7 +258,9 @@ impl Builtin {
             Builtin::Min | Builtin::Max => "(a, b, ...) or (x[dim!])",
             Builtin::Xidz => "(numerator, denominator, value if denominator is zero)",
             Builtin::Zidz => "(numerator, denominator)",
-            Builtin::SafeDiv => "(numerator, denominator) or (numerator, denominator, value if zero)",
+            Builtin::SafeDiv => {
+                "(numerator, denominator) or (numerator, denominator, value if zero)"
+            }
             Builtin::IfThenElse => "(condition, value if true, value if false)",
             Builtin::Step => "(height, step time)",
             Builtin::Pulse => "(start, width)",

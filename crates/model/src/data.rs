@@ -19,7 +19,13 @@ pub(crate) fn read_csv(path: &Path) -> Result<CsvTable, String> {
         .flexible(true)
         .trim(csv::Trim::All)
         .from_path(path)
-        .map_err(|e| format!("cannot read data file {}: {}", path.display(), io_message(&e)))?;
+        .map_err(|e| {
+            format!(
+                "cannot read data file {}: {}",
+                path.display(),
+                io_message(&e)
+            )
+        })?;
     let headers: Vec<String> = rdr
         .headers()
         .map_err(|e| format!("cannot read the header of {}: {e}", path.display()))?
@@ -61,8 +67,7 @@ impl CsvTable {
         let (line, cells) = &self.rows[r];
         let name = self.headers.get(c).cloned();
         let cell = cells.get(c).map(|s| s.as_str()).unwrap_or("");
-        if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell.eq_ignore_ascii_case("nan")
-        {
+        if cell.is_empty() || cell.eq_ignore_ascii_case("na") || cell.eq_ignore_ascii_case("nan") {
             return Err(Diagnostic::error(format!(
                 "missing value (a gap) in {}",
                 path.display()
@@ -72,12 +77,11 @@ impl CsvTable {
         }
         match cell.parse::<f64>() {
             Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(Diagnostic::error(format!(
-                "'{cell}' is not a number in {}",
-                path.display()
-            ))
-            .at_cell(path, *line, c + 1, name)
-            .help("cells must be plain numbers such as 12.5 or -3e-2")),
+            _ => Err(
+                Diagnostic::error(format!("'{cell}' is not a number in {}", path.display()))
+                    .at_cell(path, *line, c + 1, name)
+                    .help("cells must be plain numbers such as 12.5 or -3e-2"),
+            ),
         }
     }
 }

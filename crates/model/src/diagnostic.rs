@@ -257,7 +257,8 @@ impl miette::Diagnostic for ModelError {
 ///
 /// The location (`file:line:col`) is always part of the text, so scripts can grep for it.
 pub fn render(error: &ModelError) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor());
     let mut out = String::new();
     for d in &error.diagnostics {
         let mut one = String::new();

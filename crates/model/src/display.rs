@@ -84,9 +84,12 @@ fn write(m: &Model, e: &Expr, out: &mut String) {
                 child(m, b, p + 1, out);
             }
         }
-        ExprKind::If(c, a, b) => {
-            args(m, "IF_THEN_ELSE", &[(**c).clone(), (**a).clone(), (**b).clone()], out)
-        }
+        ExprKind::If(c, a, b) => args(
+            m,
+            "IF_THEN_ELSE",
+            &[(**c).clone(), (**a).clone(), (**b).clone()],
+            out,
+        ),
         ExprKind::Call(b, a) => args(m, &b.name().replace(' ', "_"), a, out),
         ExprKind::Lookup(t, idx, a) => {
             out.push_str(&m.var(*t).name);
@@ -97,7 +100,11 @@ fn write(m: &Model, e: &Expr, out: &mut String) {
         }
         ExprKind::Reduce(b, _, a) => args(m, b.name(), std::slice::from_ref(a), out),
         ExprKind::Stateful(s) => {
-            let name = if s.builtin == Builtin::IfThenElse { "IF_THEN_ELSE" } else { s.builtin.name() };
+            let name = if s.builtin == Builtin::IfThenElse {
+                "IF_THEN_ELSE"
+            } else {
+                s.builtin.name()
+            };
             args(m, &name.replace(' ', "_"), &s.args, out)
         }
     }

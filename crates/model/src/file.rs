@@ -270,7 +270,10 @@ pub(crate) fn parse_file(
                             Vec::new()
                         }
                     };
-                    let doc = b.get("doc").and_then(|x| r.string(x, "doc")).map(|s| s.value);
+                    let doc = b
+                        .get("doc")
+                        .and_then(|x| r.string(x, "doc"))
+                        .map(|s| s.value);
                     out.loops.push(RawLoop {
                         name: Sp {
                             value: name.get_ref().to_string(),
@@ -296,8 +299,14 @@ fn read_model_table(r: &mut Reader, v: &Value, out: &mut RawFile) {
         return;
     };
     r.check_keys(t, &["name", "doc", "source"], "[model]");
-    out.name = t.get("name").and_then(|x| r.string(x, "name")).map(|s| s.value);
-    out.doc = t.get("doc").and_then(|x| r.string(x, "doc")).map(|s| s.value);
+    out.name = t
+        .get("name")
+        .and_then(|x| r.string(x, "name"))
+        .map(|s| s.value);
+    out.doc = t
+        .get("doc")
+        .and_then(|x| r.string(x, "doc"))
+        .map(|s| s.value);
 }
 
 /// Reads a `[settings]` table (also used by scenario files).
@@ -363,7 +372,9 @@ fn read_dimensions(r: &mut Reader, v: &Value, out: &mut RawFile) {
             DeValue::Table(b) => {
                 let ctx = format!("dimension {}", name.value);
                 r.check_keys(b, &["subrange_of", "elements"], &ctx);
-                let subrange_of = b.get("subrange_of").and_then(|x| r.string(x, "subrange_of"));
+                let subrange_of = b
+                    .get("subrange_of")
+                    .and_then(|x| r.string(x, "subrange_of"));
                 let elements = match b.get("elements") {
                     Some(x) => r.strings(x, "elements").unwrap_or_default(),
                     None => {
@@ -402,15 +413,30 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
         "aux" => &["equation", "equations"],
         "constants" => &["value", "range", "file", "column"],
         // `x_units`/`y_units` are read by the units checker (crate::units).
-        "lookups" => &["points", "x", "y", "interpolation", "extrapolation", "tables", "x_units", "y_units"],
+        "lookups" => &[
+            "points",
+            "x",
+            "y",
+            "interpolation",
+            "extrapolation",
+            "tables",
+            "x_units",
+            "y_units",
+        ],
         "exogenous" => &["file", "time_column", "column", "points", "interpolation"],
         _ => &[],
     };
     let allowed: Vec<&str> = COMMON.iter().chain(specific).copied().collect();
     r.check_keys(t, &allowed, &ctx);
     let units = t.get("units").and_then(|x| r.string(x, "units"));
-    let doc = t.get("doc").and_then(|x| r.string(x, "doc")).map(|s| s.value);
-    let source = t.get("source").and_then(|x| r.string(x, "source")).map(|s| s.value);
+    let doc = t
+        .get("doc")
+        .and_then(|x| r.string(x, "doc"))
+        .map(|s| s.value);
+    let source = t
+        .get("source")
+        .and_then(|x| r.string(x, "source"))
+        .map(|s| s.value);
     let dims = t
         .get("dims")
         .and_then(|x| r.strings(x, "dims"))
@@ -456,7 +482,11 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
             let value = if let Some(x) = t.get("value") {
                 if t.contains_key("file") {
                     let span = r.span(x.span());
-                    r.error(span, format!("{ctx} has both `value` and `file`; keep one"), None);
+                    r.error(
+                        span,
+                        format!("{ctx} has both `value` and `file`; keep one"),
+                        None,
+                    );
                 }
                 raw_value(r, x)
             } else if let Some(f) = t.get("file") {
@@ -503,7 +533,11 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
                         };
                         let c = format!("{ctx}.tables.{}", key.value);
                         if let Some(b) = r.table(v, &c) {
-                            r.check_keys(b, &["points", "x", "y", "interpolation", "extrapolation"], &c);
+                            r.check_keys(
+                                b,
+                                &["points", "x", "y", "interpolation", "extrapolation"],
+                                &c,
+                            );
                             if let Some(tab) = read_table(r, b, &c, key.span) {
                                 per_element.push((key, tab));
                             }
@@ -514,7 +548,9 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
             if default.is_none() && per_element.is_empty() {
                 r.error(
                     name.span,
-                    format!("{ctx} needs `points = [[x, y], ...]` (or `x = [...]` and `y = [...]`)"),
+                    format!(
+                        "{ctx} needs `points = [[x, y], ...]` (or `x = [...]` and `y = [...]`)"
+                    ),
                     None,
                 );
             }
@@ -532,7 +568,9 @@ fn read_var(r: &mut Reader, section: &str, name: Sp<String>, body: &Value) -> Op
             } else if let Some(f) = t.get("file") {
                 RawSeriesSource::File {
                     file: r.string(f, "file")?,
-                    time_column: t.get("time_column").and_then(|x| r.string(x, "time_column")),
+                    time_column: t
+                        .get("time_column")
+                        .and_then(|x| r.string(x, "time_column")),
                     column: t.get("column").and_then(|x| r.string(x, "column")),
                 }
             } else {
@@ -688,7 +726,11 @@ pub(crate) fn points(r: &mut Reader, v: &Value, what: &str) -> Option<(Vec<f64>,
         let span = r.span(p.span());
         let pair = r.numbers(p, &format!("each entry of {what}"))?;
         if pair.len() != 2 {
-            r.error(span, format!("each entry of {what} must be a pair [x, y]"), None);
+            r.error(
+                span,
+                format!("each entry of {what} must be a pair [x, y]"),
+                None,
+            );
             return None;
         }
         xs.push(pair[0]);
@@ -721,7 +763,11 @@ fn read_table(r: &mut Reader, t: &DeTable, ctx: &str, fallback: Span) -> Option<
                 (x, y, span)
             }
             _ => {
-                r.error(fallback, format!("{ctx} needs both `x` and `y`, or `points`"), None);
+                r.error(
+                    fallback,
+                    format!("{ctx} needs both `x` and `y`, or `points`"),
+                    None,
+                );
                 return None;
             }
         }
@@ -751,7 +797,11 @@ fn read_modules(r: &mut Reader, v: &Value, out: &mut RawFile) {
         r.check_keys(b, &["file", "inputs", "doc"], &ctx);
         let Some(file) = b.get("file").and_then(|x| r.string(x, "file")) else {
             if !b.contains_key("file") {
-                r.error(name.span, format!("{ctx} needs `file = \"block.toml\"`"), None);
+                r.error(
+                    name.span,
+                    format!("{ctx} needs `file = \"block.toml\"`"),
+                    None,
+                );
             }
             continue;
         };

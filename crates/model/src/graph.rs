@@ -6,7 +6,11 @@ use crate::ir::*;
 
 /// Depth-first topological sort of `nodes` (dependencies first). Returns the order, or the
 /// first cycle found as a list of nodes where each needs the next (and the last the first).
-fn topo(nodes: &[VarId], deps: &dyn Fn(VarId) -> Vec<VarId>, n: usize) -> Result<Vec<VarId>, Vec<VarId>> {
+fn topo(
+    nodes: &[VarId],
+    deps: &dyn Fn(VarId) -> Vec<VarId>,
+    n: usize,
+) -> Result<Vec<VarId>, Vec<VarId>> {
     #[derive(Clone, Copy, PartialEq)]
     enum C {
         White,
@@ -26,7 +30,10 @@ fn topo(nodes: &[VarId], deps: &dyn Fn(VarId) -> Vec<VarId>, n: usize) -> Result
         // Explicit stack of (node, its deps, next dep index).
         let mut stack: Vec<(VarId, Vec<VarId>, usize)> = Vec::new();
         color[root.index()] = C::Gray;
-        let d: Vec<VarId> = deps(root).into_iter().filter(|x| in_graph[x.index()]).collect();
+        let d: Vec<VarId> = deps(root)
+            .into_iter()
+            .filter(|x| in_graph[x.index()])
+            .collect();
         stack.push((root, d, 0));
         while let Some(top) = stack.last_mut() {
             if top.2 < top.1.len() {
@@ -35,7 +42,10 @@ fn topo(nodes: &[VarId], deps: &dyn Fn(VarId) -> Vec<VarId>, n: usize) -> Result
                 match color[w.index()] {
                     C::White => {
                         color[w.index()] = C::Gray;
-                        let d: Vec<VarId> = deps(w).into_iter().filter(|x| in_graph[x.index()]).collect();
+                        let d: Vec<VarId> = deps(w)
+                            .into_iter()
+                            .filter(|x| in_graph[x.index()])
+                            .collect();
                         stack.push((w, d, 0));
                     }
                     C::Gray => {

@@ -671,7 +671,8 @@ impl Expr {
     pub fn reads_time(&self) -> bool {
         let mut found = false;
         self.walk(&mut |e| {
-            if let ExprKind::Register(Builtin::Time) | ExprKind::Call(
+            if let ExprKind::Register(Builtin::Time)
+            | ExprKind::Call(
                 Builtin::Step | Builtin::Pulse | Builtin::PulseTrain | Builtin::Ramp,
                 _,
             ) = e.kind
@@ -688,7 +689,9 @@ impl Expr {
         f(self);
         match &self.kind {
             ExprKind::Const(_) | ExprKind::Register(_) | ExprKind::Var(..) => {}
-            ExprKind::Unary(_, a) | ExprKind::Reduce(_, _, a) | ExprKind::Lookup(_, _, a) => a.walk(f),
+            ExprKind::Unary(_, a) | ExprKind::Reduce(_, _, a) | ExprKind::Lookup(_, _, a) => {
+                a.walk(f)
+            }
             ExprKind::Binary(_, a, b) => {
                 a.walk(f);
                 b.walk(f);

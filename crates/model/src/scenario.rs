@@ -74,7 +74,11 @@ impl ScenarioFile {
         let file = sources.add(path, text);
         let doc = parse_document(&sources, file, text)?;
         let mut r = Reader::new(&sources, file);
-        r.check_keys(&doc, &["scenario", "set", "exogenous", "settings"], "a scenario file");
+        r.check_keys(
+            &doc,
+            &["scenario", "set", "exogenous", "settings"],
+            "a scenario file",
+        );
         let mut out = ScenarioFile {
             path: path.to_path_buf(),
             name: None,
@@ -87,8 +91,14 @@ impl ScenarioFile {
         if let Some(v) = doc.get("scenario") {
             if let Some(t) = r.table(v, "[scenario]") {
                 r.check_keys(t, &["name", "doc"], "[scenario]");
-                out.name = t.get("name").and_then(|x| r.string(x, "name")).map(|s| s.value);
-                out.doc = t.get("doc").and_then(|x| r.string(x, "doc")).map(|s| s.value);
+                out.name = t
+                    .get("name")
+                    .and_then(|x| r.string(x, "name"))
+                    .map(|s| s.value);
+                out.doc = t
+                    .get("doc")
+                    .and_then(|x| r.string(x, "doc"))
+                    .map(|s| s.value);
             }
         }
         if let Some(v) = doc.get("set") {
@@ -174,10 +184,19 @@ fn collect_sets(r: &mut Reader, t: &DeTable, prefix: &str, out: &mut Vec<SetEntr
     }
 }
 
-fn read_entry_series(r: &mut Reader, dir: &Path, name: &str, body: &crate::toml_read::Value) -> Option<Series> {
+fn read_entry_series(
+    r: &mut Reader,
+    dir: &Path,
+    name: &str,
+    body: &crate::toml_read::Value,
+) -> Option<Series> {
     let ctx = format!("[exogenous.{name}]");
     let t = r.table(body, &ctx)?;
-    r.check_keys(t, &["points", "file", "column", "time_column", "interpolation"], &ctx);
+    r.check_keys(
+        t,
+        &["points", "file", "column", "time_column", "interpolation"],
+        &ctx,
+    );
     let interpolation = match t.get("interpolation") {
         None => Interpolation::Linear,
         Some(v) => {
@@ -186,7 +205,11 @@ fn read_entry_series(r: &mut Reader, dir: &Path, name: &str, body: &crate::toml_
                 "linear" => Interpolation::Linear,
                 "step" => Interpolation::Step,
                 other => {
-                    r.error(s.span, format!("unknown interpolation '{other}'"), Some("use \"linear\" or \"step\"".into()));
+                    r.error(
+                        s.span,
+                        format!("unknown interpolation '{other}'"),
+                        Some("use \"linear\" or \"step\"".into()),
+                    );
                     return None;
                 }
             }
@@ -196,7 +219,11 @@ fn read_entry_series(r: &mut Reader, dir: &Path, name: &str, body: &crate::toml_
         let span = r.span(p.span());
         let (time, values) = points(r, p, "points")?;
         if time.is_empty() || time.windows(2).any(|w| w[1] <= w[0]) {
-            r.error(span, "points need at least one [time, value] pair, with increasing times", None);
+            r.error(
+                span,
+                "points need at least one [time, value] pair, with increasing times",
+                None,
+            );
             return None;
         }
         return Some(Series {
@@ -208,19 +235,35 @@ fn read_entry_series(r: &mut Reader, dir: &Path, name: &str, body: &crate::toml_
     }
     let Some(f) = t.get("file") else {
         let span = r.span(body.span());
-        r.error(span, format!("{ctx} needs `points = [[t, v], ...]` or `file = \"data.csv\"`"), None);
+        r.error(
+            span,
+            format!("{ctx} needs `points = [[t, v], ...]` or `file = \"data.csv\"`"),
+            None,
+        );
         return None;
     };
     let file = r.string(f, "file")?;
     let column = t.get("column").and_then(|x| r.string(x, "column"));
-    let time_column = t.get("time_column").and_then(|x| r.string(x, "time_column"));
+    let time_column = t
+        .get("time_column")
+        .and_then(|x| r.string(x, "time_column"));
     let path = dir.join(&file.value);
-    let tcol = time_column.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| "time".into());
-    let vcol = column.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| name.to_string());
+    let tcol = time_column
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| "time".into());
+    let vcol = column
+        .as_ref()
+        .map(|c| c.value.clone())
+        .unwrap_or_else(|| name.to_string());
     match read_series(&path, &tcol, &vcol, interpolation) {
         Ok(s) => Some(s),
         Err(SeriesError::File(m)) => {
-            r.error(file.span, m, Some("the path is relative to the scenario file".into()));
+            r.error(
+                file.span,
+                m,
+                Some("the path is relative to the scenario file".into()),
+            );
             None
         }
         Err(SeriesError::TimeColumn(m)) => {

@@ -140,9 +140,13 @@ impl<'s> Reader<'s> {
                     .trim_start_matches("0x")
                     .trim_start_matches("0o")
                     .trim_start_matches("0b");
-                i64::from_str_radix(digits, radix)
-                    .ok()
-                    .map(|x| if neg { -(x as f64) } else { x as f64 })
+                i64::from_str_radix(digits, radix).ok().map(|x| {
+                    if neg {
+                        -(x as f64)
+                    } else {
+                        x as f64
+                    }
+                })
             }
             DeValue::Float(f) => f.as_str().replace('_', "").parse::<f64>().ok(),
             other => {
@@ -214,7 +218,12 @@ impl<'s> Reader<'s> {
     /// An equation: a string, or a bare number (`initial = 180`).
     pub fn equation(&mut self, v: &Value<'_>, what: &str) -> Option<RawEq> {
         let r = v.span();
-        let raw = self.sources.file(self.file).text.get(r.clone()).unwrap_or("");
+        let raw = self
+            .sources
+            .file(self.file)
+            .text
+            .get(r.clone())
+            .unwrap_or("");
         match v.get_ref() {
             DeValue::String(s) => {
                 let (open, close) = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
@@ -278,11 +287,9 @@ pub(crate) fn parse_document<'i>(
         Err(e) => {
             let r = e.span().unwrap_or(0..0);
             let msg = e.message().trim().to_string();
-            Err(
-                Diagnostic::error(format!("TOML syntax error: {msg}"))
-                    .at(sources, Span::new(file, r.start, r.end))
-                    .help("see docs/model-format.md for the file layout"),
-            )
+            Err(Diagnostic::error(format!("TOML syntax error: {msg}"))
+                .at(sources, Span::new(file, r.start, r.end))
+                .help("see docs/model-format.md for the file layout"))
         }
     }
 }

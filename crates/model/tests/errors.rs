@@ -43,37 +43,76 @@ fn toml_syntax_error() {
 
 #[test]
 fn equation_syntax_error_points_inside_the_string() {
-    let e = fails("[aux.a]\nequation = \"c + * 2\"\n[constants.c]\nvalue = 1\n", &[]);
+    let e = fails(
+        "[aux.a]\nequation = \"c + * 2\"\n[constants.c]\nvalue = 1\n",
+        &[],
+    );
     // `equation = "` is 12 characters: the string starts at column 13, the '*' is at 17.
     assert_has(&e, &["model.toml:2:17", "equation syntax error", "'*'"]);
 }
 
 #[test]
 fn unknown_variable_suggests_the_nearest_name() {
-    let e = fails("[aux.a]\nequation = \"2 * room_temprature\"\n[constants.room_temperature]\nvalue = 1\n", &[]);
-    assert_has(&e, &["model.toml:2:17", "unknown variable 'room_temprature'", "did you mean 'room_temperature'"]);
+    let e = fails(
+        "[aux.a]\nequation = \"2 * room_temprature\"\n[constants.room_temperature]\nvalue = 1\n",
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:17",
+            "unknown variable 'room_temprature'",
+            "did you mean 'room_temperature'",
+        ],
+    );
 }
 
 #[test]
 fn duplicate_name_across_kinds() {
     let e = fails("[aux.x]\nequation = \"1\"\n[constants.x]\nvalue = 2\n", &[]);
     assert_has(&e, &["duplicate name 'x'", "already declared at"]);
-    assert!(e.contains("model.toml:3:") || e.contains("model.toml:1:"), "{e}");
+    assert!(
+        e.contains("model.toml:3:") || e.contains("model.toml:1:"),
+        "{e}"
+    );
 }
 
 #[test]
 fn stock_without_initial_value() {
     let e = fails("[stocks.s]\ninflows = []\n", &[]);
-    assert_has(&e, &["model.toml:1:9", "stock 's' has no initial value", "initial ="]);
+    assert_has(
+        &e,
+        &[
+            "model.toml:1:9",
+            "stock 's' has no initial value",
+            "initial =",
+        ],
+    );
 }
 
 #[test]
 fn flow_attached_to_unknown_stock() {
-    let e = fails("[stocks.tank]\ninitial = \"0\"\n[flows.f]\nequation = \"1\"\nto = \"tnak\"\n", &[]);
-    assert_has(&e, &["model.toml:5:6", "unknown stock 'tnak'", "did you mean 'tank'"]);
-    let e = fails("[stocks.tank]\ninitial = \"0\"\ninflows = [\"fill\"]\n", &[]);
+    let e = fails(
+        "[stocks.tank]\ninitial = \"0\"\n[flows.f]\nequation = \"1\"\nto = \"tnak\"\n",
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:5:6",
+            "unknown stock 'tnak'",
+            "did you mean 'tank'",
+        ],
+    );
+    let e = fails(
+        "[stocks.tank]\ninitial = \"0\"\ninflows = [\"fill\"]\n",
+        &[],
+    );
     assert_has(&e, &["model.toml:3:12", "unknown variable 'fill'"]);
-    let e = fails("[stocks.tank]\ninitial = \"0\"\ninflows = [\"a\"]\n[aux.a]\nequation = \"1\"\n", &[]);
+    let e = fails(
+        "[stocks.tank]\ninitial = \"0\"\ninflows = [\"a\"]\n[aux.a]\nequation = \"1\"\n",
+        &[],
+    );
     assert_has(&e, &["only flows can fill or drain a stock"]);
 }
 
@@ -83,7 +122,10 @@ fn algebraic_loop_names_the_cycle() {
         "[aux.a]\nequation = \"b + 1\"\n[aux.b]\nequation = \"c * 2\"\n[aux.c]\nequation = \"a\"\n",
         &[],
     );
-    assert_has(&e, &["model.toml:1:6", "algebraic loop", "a -> b -> c -> a"]);
+    assert_has(
+        &e,
+        &["model.toml:1:6", "algebraic loop", "a -> b -> c -> a"],
+    );
 }
 
 #[test]
@@ -94,8 +136,14 @@ fn a_stock_or_a_delay_breaks_a_loop() {
     );
     pressure_model::load(&c.path).unwrap();
     // SMOOTH starts at its input, so the same loop has circular initial values (as in Vensim).
-    let e = fails("[aux.a]\nequation = \"SMOOTH(b, 2)\"\n[aux.b]\nequation = \"a + 1\"\n", &[]);
-    assert_has(&e, &["initial values depend on each other", "a (inside SMOOTH)"]);
+    let e = fails(
+        "[aux.a]\nequation = \"SMOOTH(b, 2)\"\n[aux.b]\nequation = \"a + 1\"\n",
+        &[],
+    );
+    assert_has(
+        &e,
+        &["initial values depend on each other", "a (inside SMOOTH)"],
+    );
 }
 
 #[test]
@@ -110,15 +158,32 @@ fn circular_initial_values() {
 #[test]
 fn wrong_number_of_builtin_arguments() {
     let e = fails("[aux.a]\nequation = \"1 + STEP(5)\"\n", &[]);
-    assert_has(&e, &["model.toml:2:17", "STEP takes 2 arguments, got 1", "(height, step time)"]);
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:17",
+            "STEP takes 2 arguments, got 1",
+            "(height, step time)",
+        ],
+    );
     let e = fails("[aux.a]\nequation = \"if_then_else(1, 2)\"\n", &[]);
     assert_has(&e, &["IF THEN ELSE takes 3 arguments, got 2"]);
 }
 
 #[test]
 fn unknown_function_is_reported() {
-    let e = fails("[aux.a]\nequation = \"SMOTH(c, 2)\"\n[constants.c]\nvalue = 1\n", &[]);
-    assert_has(&e, &["model.toml:2:13", "unknown function or lookup 'SMOTH'", "SMOOTH"]);
+    let e = fails(
+        "[aux.a]\nequation = \"SMOTH(c, 2)\"\n[constants.c]\nvalue = 1\n",
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:13",
+            "unknown function or lookup 'SMOTH'",
+            "SMOOTH",
+        ],
+    );
 }
 
 #[test]
@@ -126,19 +191,45 @@ fn bad_settings() {
     let e = fails(&format!("[settings]\ndt = 0\n{OK_TAIL}"), &[]);
     assert_has(&e, &["model.toml:2:6", "dt must be greater than 0"]);
     let e = fails(&format!("[settings]\nstart = 10\nstop = 5\n{OK_TAIL}"), &[]);
-    assert_has(&e, &["model.toml:3:8", "stop (5) must be greater than start (10)"]);
-    let e = fails(&format!("[settings]\nstop = 10\ndt = 0.25\nsave_every = 0.3\n{OK_TAIL}"), &[]);
-    assert_has(&e, &["model.toml:4:14", "save_every (0.3) is not a whole multiple of dt (0.25)"]);
+    assert_has(
+        &e,
+        &["model.toml:3:8", "stop (5) must be greater than start (10)"],
+    );
+    let e = fails(
+        &format!("[settings]\nstop = 10\ndt = 0.25\nsave_every = 0.3\n{OK_TAIL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:4:14",
+            "save_every (0.3) is not a whole multiple of dt (0.25)",
+        ],
+    );
     let e = fails(&format!("[settings]\nstop = 10\ndt = 0.3\n{OK_TAIL}"), &[]);
     assert_has(&e, &["not a whole multiple of dt"]);
     let e = fails(&format!("[settings]\nmethod = \"rk5\"\n{OK_TAIL}"), &[]);
-    assert_has(&e, &["model.toml:2:10", "unknown integration method 'rk5'", "euler, rk2, rk4, dopri5, dop853"]);
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:10",
+            "unknown integration method 'rk5'",
+            "euler, rk2, rk4, dopri5, dop853",
+        ],
+    );
 }
 
 #[test]
 fn lookup_with_unsorted_or_duplicate_x() {
     let e = fails("[lookups.f]\npoints = [[0, 0], [2, 1], [1, 2]]\n", &[]);
-    assert_has(&e, &["model.toml:2:10", "unsorted x values", "point 3 has x = 1 after x = 2"]);
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:10",
+            "unsorted x values",
+            "point 3 has x = 1 after x = 2",
+        ],
+    );
     let e = fails("[lookups.f]\nx = [0, 1, 1]\ny = [0, 1, 2]\n", &[]);
     assert_has(&e, &["model.toml:2:5", "duplicate x values"]);
 }
@@ -149,11 +240,20 @@ fn exogenous_csv_problems_name_file_row_and_column() {
     let e = fails(model, &[]);
     assert_has(&e, &["model.toml:2:8", "cannot read data file", "oil.csv"]);
     let e = fails(model, &[("oil.csv", "time,price\n0,50\n1,abc\n")]);
-    assert_has(&e, &["oil.csv: row 3, column 2 (price)", "'abc' is not a number"]);
+    assert_has(
+        &e,
+        &["oil.csv: row 3, column 2 (price)", "'abc' is not a number"],
+    );
     let e = fails(model, &[("oil.csv", "time,price\n0,50\n1,\n2,60\n")]);
-    assert_has(&e, &["oil.csv: row 3, column 2 (price)", "missing value (a gap)"]);
+    assert_has(
+        &e,
+        &["oil.csv: row 3, column 2 (price)", "missing value (a gap)"],
+    );
     let e = fails(model, &[("oil.csv", "time,price\n0,50\n0,60\n")]);
-    assert_has(&e, &["oil.csv: row 3, column 1 (time)", "does not increase"]);
+    assert_has(
+        &e,
+        &["oil.csv: row 3, column 1 (time)", "does not increase"],
+    );
     let e = fails(model, &[("oil.csv", "time,cost\n0,50\n")]);
     assert_has(&e, &["model.toml:3:10", "no column 'price'", "time, cost"]);
 }
@@ -161,7 +261,14 @@ fn exogenous_csv_problems_name_file_row_and_column() {
 #[test]
 fn unknown_keys_get_a_suggestion() {
     let e = fails("[stocks.s]\ninitial = \"0\"\noutflow = [\"f\"]\n", &[]);
-    assert_has(&e, &["model.toml:3:1", "unknown key 'outflow'", "did you mean 'outflows'"]);
+    assert_has(
+        &e,
+        &[
+            "model.toml:3:1",
+            "unknown key 'outflow'",
+            "did you mean 'outflows'",
+        ],
+    );
 }
 
 #[test]
@@ -174,7 +281,10 @@ fn reserved_names_and_invalid_names() {
 
 #[test]
 fn every_problem_is_listed_at_once() {
-    let c = write("[aux.a]\nequation = \"nope1\"\n[aux.b]\nequation = \"nope2\"\n", &[]);
+    let c = write(
+        "[aux.a]\nequation = \"nope1\"\n[aux.b]\nequation = \"nope2\"\n",
+        &[],
+    );
     let e = pressure_model::load(&c.path).unwrap_err();
     assert_eq!(e.diagnostics.len(), 2, "{e}");
 }
@@ -184,5 +294,8 @@ fn diagnostics_render_with_a_snippet() {
     let c = write("[aux.a]\nequation = \"1 + nope\"\n", &[]);
     let e = pressure_model::load(&c.path).unwrap_err();
     let text = pressure_model::render(&e);
-    assert_has(&text, &["model.toml:2:17", "1 + nope", "unknown variable 'nope'"]);
+    assert_has(
+        &text,
+        &["model.toml:2:17", "1 + nope", "unknown variable 'nope'"],
+    );
 }

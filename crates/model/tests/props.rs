@@ -5,7 +5,12 @@ use pressure_model::eqn::{parse, print, Ast, AstKind, BinaryOp, SubAst, UnaryOp}
 use proptest::prelude::*;
 
 fn sub() -> impl Strategy<Value = SubAst> {
-    ("[a-z][a-z0-9_]{0,4}", any::<bool>()).prop_map(|(name, bang)| SubAst { name, bang, start: 0, end: 0 })
+    ("[a-z][a-z0-9_]{0,4}", any::<bool>()).prop_map(|(name, bang)| SubAst {
+        name,
+        bang,
+        start: 0,
+        end: 0,
+    })
 }
 
 fn name() -> impl Strategy<Value = String> {
@@ -18,10 +23,18 @@ fn leaf() -> impl Strategy<Value = Ast> {
     prop_oneof![
         (0.0f64..1e6).prop_map(AstKind::Num),
         (0u32..1000).prop_map(|v| AstKind::Num(v as f64)),
-        (name(), proptest::collection::vec(sub(), 0..3)).prop_map(|(name, subs)| AstKind::Ref { name, subs }),
-        Just(AstKind::Ref { name: "TIME STEP".into(), subs: vec![] }),
+        (name(), proptest::collection::vec(sub(), 0..3))
+            .prop_map(|(name, subs)| AstKind::Ref { name, subs }),
+        Just(AstKind::Ref {
+            name: "TIME STEP".into(),
+            subs: vec![]
+        }),
     ]
-    .prop_map(|kind| Ast { kind, start: 0, end: 0 })
+    .prop_map(|kind| Ast {
+        kind,
+        start: 0,
+        end: 0,
+    })
 }
 
 fn binop() -> impl Strategy<Value = BinaryOp> {
@@ -44,18 +57,38 @@ fn binop() -> impl Strategy<Value = BinaryOp> {
 
 fn expr() -> impl Strategy<Value = Ast> {
     leaf().prop_recursive(5, 48, 4, |inner| {
-        let b = |kind| Ast { kind, start: 0, end: 0 };
+        let b = |kind| Ast {
+            kind,
+            start: 0,
+            end: 0,
+        };
         prop_oneof![
-            (binop(), inner.clone(), inner.clone()).prop_map(move |(op, l, r)| b(AstKind::Binary(op, Box::new(l), Box::new(r)))),
-            inner.clone().prop_map(move |e| b(AstKind::Unary(UnaryOp::Neg, Box::new(e)))),
-            inner.clone().prop_map(move |e| b(AstKind::Unary(UnaryOp::Not, Box::new(e)))),
+            (binop(), inner.clone(), inner.clone()).prop_map(move |(op, l, r)| b(AstKind::Binary(
+                op,
+                Box::new(l),
+                Box::new(r)
+            ))),
+            inner
+                .clone()
+                .prop_map(move |e| b(AstKind::Unary(UnaryOp::Neg, Box::new(e)))),
+            inner
+                .clone()
+                .prop_map(move |e| b(AstKind::Unary(UnaryOp::Not, Box::new(e)))),
             (inner.clone(), inner.clone(), inner.clone())
                 .prop_map(move |(c, x, y)| b(AstKind::If(Box::new(c), Box::new(x), Box::new(y)))),
             (
-                prop_oneof![Just("SMOOTH".to_string()), Just("PULSE TRAIN".to_string()), name()],
+                prop_oneof![
+                    Just("SMOOTH".to_string()),
+                    Just("PULSE TRAIN".to_string()),
+                    name()
+                ],
                 proptest::collection::vec(inner.clone(), 0..4)
             )
-                .prop_map(move |(name, args)| b(AstKind::Call { name, subs: vec![], args })),
+                .prop_map(move |(name, args)| b(AstKind::Call {
+                    name,
+                    subs: vec![],
+                    args
+                })),
         ]
     })
 }

@@ -73,7 +73,8 @@ fn chain10_rk4_by_hand(out: &mut Vec<[f64; 10]>) {
     out.clear();
     let h = 1.0 / 16.0;
     let mut y = chain10_initial();
-    let (mut k1, mut k2, mut k3, mut k4, mut t) = ([0.0; 10], [0.0; 10], [0.0; 10], [0.0; 10], [0.0; 10]);
+    let (mut k1, mut k2, mut k3, mut k4, mut t) =
+        ([0.0; 10], [0.0; 10], [0.0; 10], [0.0; 10], [0.0; 10]);
     for step in 0..=1600 {
         chain10_rhs(&y, &mut k1);
         if step % 16 == 0 {
@@ -103,7 +104,12 @@ fn chain10_rk4_by_hand(out: &mut Vec<[f64; 10]>) {
 struct Chain10Ode;
 
 impl ode_solvers::System<f64, ode_solvers::SVector<f64, 10>> for Chain10Ode {
-    fn system(&self, _t: f64, y: &ode_solvers::SVector<f64, 10>, dy: &mut ode_solvers::SVector<f64, 10>) {
+    fn system(
+        &self,
+        _t: f64,
+        y: &ode_solvers::SVector<f64, 10>,
+        dy: &mut ode_solvers::SVector<f64, 10>,
+    ) {
         let yy: [f64; 10] = (*y).into();
         let mut d = [0.0; 10];
         chain10_rhs(&yy, &mut d);
@@ -120,7 +126,10 @@ fn generated_model() -> String {
         s += &format!("[constants.c{c}]\nvalue = {}\n", 0.1 + 0.01 * c as f64);
     }
     for i in 0..100 {
-        s += &format!("[stocks.s{i}]\ninitial = \"{}\"\ninflows = [\"in{i}\"]\noutflows = [\"out{i}\"]\n", 10 + i % 7);
+        s += &format!(
+            "[stocks.s{i}]\ninitial = \"{}\"\ninflows = [\"in{i}\"]\noutflows = [\"out{i}\"]\n",
+            10 + i % 7
+        );
     }
     for j in 0..150 {
         let (a, b) = (j % 100, (j * 7 + 3) % 100);
@@ -134,7 +143,11 @@ fn generated_model() -> String {
         s += &format!("[aux.a{j}]\nequation = \"{eq}\"\n");
     }
     for i in 0..100 {
-        s += &format!("[flows.in{i}]\nequation = \"a{} * c{} + 0.1\"\n", i % 150, (i + 3) % 50);
+        s += &format!(
+            "[flows.in{i}]\nequation = \"a{} * c{} + 0.1\"\n",
+            i % 150,
+            (i + 3) % 50
+        );
         s += &format!("[flows.out{i}]\nequation = \"s{i} * c{} * 0.5\"\n", i % 50);
     }
     s
@@ -159,9 +172,15 @@ fn groups_model(scalar: bool) -> String {
             s += &format!("[stocks.l_{g}]\ninitial = \"w_{g}\"\ninflows = [\"f_{g}\"]\n");
             s += &format!("[flows.f_{g}]\nequation = \"a49_{g} - 0.05 * l_{g}\"\n");
             let mean: Vec<String> = groups.iter().map(|h| format!("l_{h}")).collect();
-            s += &format!("[aux.a0_{g}]\nequation = \"l_{g} * 0.1 + ({}) / 5 * 0.01\"\n", mean.join(" + "));
+            s += &format!(
+                "[aux.a0_{g}]\nequation = \"l_{g} * 0.1 + ({}) / 5 * 0.01\"\n",
+                mean.join(" + ")
+            );
             for k in 1..50 {
-                s += &format!("[aux.a{k}_{g}]\nequation = \"0.5 * a{}_{g} + l_{g} * w_{g} * 0.01\"\n", k - 1);
+                s += &format!(
+                    "[aux.a{k}_{g}]\nequation = \"0.5 * a{}_{g} + l_{g} * w_{g} * 0.01\"\n",
+                    k - 1
+                );
             }
         }
     }
@@ -173,18 +192,32 @@ fn benches(c: &mut Criterion) {
     let teacup = compile_file("models/examples/teacup.toml");
     let mut sim = teacup.simulator(&teacup.default_settings()).unwrap();
     let p = teacup.default_params();
-    c.bench_function("teacup_euler_240_steps", |b| b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows())));
-    let t = per_call(|| { black_box(sim.run(&p).unwrap().rows()); }, 1.0);
+    c.bench_function("teacup_euler_240_steps", |b| {
+        b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows()))
+    });
+    let t = per_call(
+        || {
+            black_box(sim.run(&p).unwrap().rows());
+        },
+        1.0,
+    );
     let (_, ops, _, _) = teacup.program_size();
     println!("teacup: {:.2} us/run, {:.1} ns per model evaluation (241 evaluations, {ops} instructions each)", t * 1e6, t * 1e9 / 241.0);
 
     // chain10 RK4, 1600 steps, recording the 10 states every 16 steps.
     let chain = compile_file("models/examples/chain10.toml");
-    let s = chain.default_settings().with_method(Method::Rk4).with_dt(1.0 / 16.0).with_save_every(1.0);
+    let s = chain
+        .default_settings()
+        .with_method(Method::Rk4)
+        .with_dt(1.0 / 16.0)
+        .with_save_every(1.0);
     let mut sim = chain.simulator(&s).unwrap();
-    sim.record(&["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4", "x5", "y5"]).unwrap();
+    sim.record(&["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4", "x5", "y5"])
+        .unwrap();
     let p = chain.default_params();
-    c.bench_function("chain10_rk4_1600_steps", |b| b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows())));
+    c.bench_function("chain10_rk4_1600_steps", |b| {
+        b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows()))
+    });
     let mut out = Vec::with_capacity(101);
     c.bench_function("chain10_rk4_1600_steps_by_hand", |b| {
         b.iter(|| {
@@ -192,7 +225,12 @@ fn benches(c: &mut Criterion) {
             black_box(out.len())
         })
     });
-    let t_engine = per_call(|| { black_box(sim.run(&p).unwrap().rows()); }, 1.0);
+    let t_engine = per_call(
+        || {
+            black_box(sim.run(&p).unwrap().rows());
+        },
+        1.0,
+    );
     let t_hand = per_call(
         || {
             chain10_rk4_by_hand(&mut out);
@@ -211,10 +249,18 @@ fn benches(c: &mut Criterion) {
     );
 
     // chain10 adaptive: our DOP853 on the compiled model vs ode_solvers' Dop853 on SVector.
-    let s8 = chain.default_settings().with_method(Method::Dop853).with_tolerances(1e-9, 1e-12).with_save_every(1.0).with_dt(1.0 / 16.0);
+    let s8 = chain
+        .default_settings()
+        .with_method(Method::Dop853)
+        .with_tolerances(1e-9, 1e-12)
+        .with_save_every(1.0)
+        .with_dt(1.0 / 16.0);
     let mut sim8 = chain.simulator(&s8).unwrap();
-    sim8.record(&["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4", "x5", "y5"]).unwrap();
-    c.bench_function("chain10_dop853_rtol1e-9", |b| b.iter(|| black_box(sim8.run(black_box(&p)).unwrap().rows())));
+    sim8.record(&["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4", "x5", "y5"])
+        .unwrap();
+    c.bench_function("chain10_dop853_rtol1e-9", |b| {
+        b.iter(|| black_box(sim8.run(black_box(&p)).unwrap().rows()))
+    });
     c.bench_function("chain10_ode_solvers_dop853_svector_rtol1e-9", |b| {
         b.iter(|| {
             let y0: ode_solvers::SVector<f64, 10> = chain10_initial().into();
@@ -222,7 +268,12 @@ fn benches(c: &mut Criterion) {
             black_box(solver.integrate().unwrap())
         })
     });
-    let t8 = per_call(|| { black_box(sim8.run(&p).unwrap().rows()); }, 1.0);
+    let t8 = per_call(
+        || {
+            black_box(sim8.run(&p).unwrap().rows());
+        },
+        1.0,
+    );
     let t_os = per_call(
         || {
             let y0: ode_solvers::SVector<f64, 10> = chain10_initial().into();
@@ -237,8 +288,15 @@ fn benches(c: &mut Criterion) {
     let big = compile_text(&generated_model());
     let mut sim = big.simulator(&big.default_settings()).unwrap();
     let p = big.default_params();
-    c.bench_function("generated_500_variables_euler_800_steps", |b| b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows())));
-    let t = per_call(|| { black_box(sim.run(&p).unwrap().rows()); }, 1.0);
+    c.bench_function("generated_500_variables_euler_800_steps", |b| {
+        b.iter(|| black_box(sim.run(black_box(&p)).unwrap().rows()))
+    });
+    let t = per_call(
+        || {
+            black_box(sim.run(&p).unwrap().rows());
+        },
+        1.0,
+    );
     let (_, ops, _, _) = big.program_size();
     println!(
         "generated 500 variables: {:.1} us/run, {:.2} us per model evaluation ({ops} instructions), {:.2} ns per equation evaluation",
@@ -253,10 +311,24 @@ fn benches(c: &mut Criterion) {
     let mut sa = arrayed.simulator(&arrayed.default_settings()).unwrap();
     let mut ss = scalar.simulator(&scalar.default_settings()).unwrap();
     let (pa, ps) = (arrayed.default_params(), scalar.default_params());
-    c.bench_function("groups_5x50_arrayed", |b| b.iter(|| black_box(sa.run(black_box(&pa)).unwrap().rows())));
-    c.bench_function("groups_5x50_scalarised", |b| b.iter(|| black_box(ss.run(black_box(&ps)).unwrap().rows())));
-    let ta = per_call(|| { black_box(sa.run(&pa).unwrap().rows()); }, 1.0);
-    let ts = per_call(|| { black_box(ss.run(&ps).unwrap().rows()); }, 1.0);
+    c.bench_function("groups_5x50_arrayed", |b| {
+        b.iter(|| black_box(sa.run(black_box(&pa)).unwrap().rows()))
+    });
+    c.bench_function("groups_5x50_scalarised", |b| {
+        b.iter(|| black_box(ss.run(black_box(&ps)).unwrap().rows()))
+    });
+    let ta = per_call(
+        || {
+            black_box(sa.run(&pa).unwrap().rows());
+        },
+        1.0,
+    );
+    let ts = per_call(
+        || {
+            black_box(ss.run(&ps).unwrap().rows());
+        },
+        1.0,
+    );
     println!(
         "5 groups x 50 equations: arrayed {:.1} us/run ({} instructions), scalarised {:.1} us/run ({} instructions): ratio {:.3}",
         ta * 1e6,

@@ -95,14 +95,23 @@ struct Ctx<'a> {
 
 pub(crate) fn lower(m: &Model) -> Lowered {
     let n = m.variables.len();
-    let mut var_slots = vec![VarSlots { base: NO_SLOT, len: 0 }; n];
+    let mut var_slots = vec![
+        VarSlots {
+            base: NO_SLOT,
+            len: 0
+        };
+        n
+    ];
     let count = |v: usize| m.element_count(VarId(v as u32)) as u32;
     let mut next = N_REGISTERS;
     // Parameters.
     let params_base = next;
     for (i, v) in m.variables.iter().enumerate() {
         if matches!(v.kind, VarKind::Constant(_)) {
-            var_slots[i] = VarSlots { base: next, len: count(i) };
+            var_slots[i] = VarSlots {
+                base: next,
+                len: count(i),
+            };
             next += count(i);
         }
     }
@@ -110,7 +119,10 @@ pub(crate) fn lower(m: &Model) -> Lowered {
     let state_base = next;
     for (i, v) in m.variables.iter().enumerate() {
         if matches!(v.kind, VarKind::Stock(_)) {
-            var_slots[i] = VarSlots { base: next, len: count(i) };
+            var_slots[i] = VarSlots {
+                base: next,
+                len: count(i),
+            };
             next += count(i);
         }
     }
@@ -133,7 +145,10 @@ pub(crate) fn lower(m: &Model) -> Lowered {
             if let ([f], []) = (st.inflows.as_slice(), st.outflows.as_slice()) {
                 if uses[f.index()] == 1 && count(f.index()) == count(i) {
                     let base = deriv_base + (var_slots[i].base - state_base);
-                    var_slots[f.index()] = VarSlots { base, len: count(i) };
+                    var_slots[f.index()] = VarSlots {
+                        base,
+                        len: count(i),
+                    };
                     aliased[f.index()] = true;
                 }
             }
@@ -141,8 +156,16 @@ pub(crate) fn lower(m: &Model) -> Lowered {
     }
     // Every other value.
     for (i, v) in m.variables.iter().enumerate() {
-        if !aliased[i] && !matches!(v.kind, VarKind::Constant(_) | VarKind::Stock(_) | VarKind::Lookup(_)) {
-            var_slots[i] = VarSlots { base: next, len: count(i) };
+        if !aliased[i]
+            && !matches!(
+                v.kind,
+                VarKind::Constant(_) | VarKind::Stock(_) | VarKind::Lookup(_)
+            )
+        {
+            var_slots[i] = VarSlots {
+                base: next,
+                len: count(i),
+            };
             next += count(i);
         }
     }
@@ -165,7 +188,11 @@ pub(crate) fn lower(m: &Model) -> Lowered {
         }
     }
     let mut static_slot = vec![false; next as usize];
-    for s in static_slot.iter_mut().take(N_REGISTERS as usize).skip(DT as usize) {
+    for s in static_slot
+        .iter_mut()
+        .take(N_REGISTERS as usize)
+        .skip(DT as usize)
+    {
         *s = true;
     }
     for (i, vs) in var_slots.iter().enumerate() {
@@ -271,7 +298,10 @@ pub(crate) fn lower(m: &Model) -> Lowered {
     };
     for op in init.iter_mut().chain(dynamic.iter_mut()) {
         op.map_slots(reloc);
-        assert!((op.max_slot() as usize) < n_slots, "slot out of range after relocation");
+        assert!(
+            (op.max_slot() as usize) < n_slots,
+            "slot out of range after relocation"
+        );
     }
     for d in &mut l.delays {
         d.out = reloc(d.out);
@@ -352,7 +382,10 @@ impl<'m> Lowerer<'m> {
     fn is_static(&self, v: Val) -> bool {
         match v {
             Val::Const(_) => true,
-            Val::Slot(s) => s & (TEMP_TAG | CONST_TAG) == 0 && self.static_slot.get(s as usize).copied().unwrap_or(false),
+            Val::Slot(s) => {
+                s & (TEMP_TAG | CONST_TAG) == 0
+                    && self.static_slot.get(s as usize).copied().unwrap_or(false)
+            }
         }
     }
 
@@ -407,7 +440,11 @@ impl<'m> Lowerer<'m> {
         };
         for k in 0..n {
             let idx = self.m.unflatten(&dims, k);
-            let mut ctx = Ctx { dims: &dims, idx: &idx, bang: Vec::new() };
+            let mut ctx = Ctx {
+                dims: &dims,
+                idx: &idx,
+                bang: Vec::new(),
+            };
             self.temp_next = 0;
             self.store(&eqs.for_element(k).expr, &mut ctx, base + k as u32);
         }
@@ -422,12 +459,18 @@ impl<'m> Lowerer<'m> {
             VarKind::Stock(st) => {
                 for k in 0..n {
                     let idx = m.unflatten(&dims, k);
-                    let mut ctx = Ctx { dims: &dims, idx: &idx, bang: Vec::new() };
+                    let mut ctx = Ctx {
+                        dims: &dims,
+                        idx: &idx,
+                        bang: Vec::new(),
+                    };
                     self.temp_next = 0;
                     self.store(&st.initial.for_element(k).expr, &mut ctx, base + k as u32);
                 }
             }
-            VarKind::Flow(_) | VarKind::Aux(_) | VarKind::Initial(_) => self.lower_equations(v, true),
+            VarKind::Flow(_) | VarKind::Aux(_) | VarKind::Initial(_) => {
+                self.lower_equations(v, true)
+            }
             VarKind::Exogenous(_) => {
                 let series = self.exo_index[&v];
                 self.ops.push(Op::Exo { d: base, series });
@@ -435,7 +478,11 @@ impl<'m> Lowerer<'m> {
             VarKind::DelayFixed(df) => {
                 for k in 0..n {
                     let idx = m.unflatten(&dims, k);
-                    let mut ctx = Ctx { dims: &dims, idx: &idx, bang: Vec::new() };
+                    let mut ctx = Ctx {
+                        dims: &dims,
+                        idx: &idx,
+                        bang: Vec::new(),
+                    };
                     self.temp_next = 0;
                     let delay = self.extra_slot();
                     self.store(&df.delay_time, &mut ctx, delay);
@@ -458,7 +505,11 @@ impl<'m> Lowerer<'m> {
             VarKind::Random(r) => {
                 for k in 0..n {
                     let idx = m.unflatten(&dims, k);
-                    let mut ctx = Ctx { dims: &dims, idx: &idx, bang: Vec::new() };
+                    let mut ctx = Ctx {
+                        dims: &dims,
+                        idx: &idx,
+                        bang: Vec::new(),
+                    };
                     let mut args = Vec::new();
                     for a in &r.args {
                         self.temp_next = 0;
@@ -467,7 +518,8 @@ impl<'m> Lowerer<'m> {
                         args.push(s);
                     }
                     let source = self.randoms.len() as u32;
-                    self.randoms.push(RandomSpec::new(r.distribution, base + k as u32, &args));
+                    self.randoms
+                        .push(RandomSpec::new(r.distribution, base + k as u32, &args));
                     self.ops.push(Op::Random {
                         d: base + k as u32,
                         source,
@@ -485,15 +537,29 @@ impl<'m> Lowerer<'m> {
             let (d, e) = match idx[k] {
                 Index::Element(_, e) => (*target, e as usize),
                 Index::Dim(d) => {
-                    let p = ctx.dims.iter().position(|x| *x == d).expect("resolver checked the dimension");
+                    let p = ctx
+                        .dims
+                        .iter()
+                        .position(|x| *x == d)
+                        .expect("resolver checked the dimension");
                     (d, ctx.idx[p])
                 }
                 Index::Reduce(d) => {
-                    let e = ctx.bang.iter().rev().find(|(x, _)| *x == d).expect("resolver checked the reduction").1;
+                    let e = ctx
+                        .bang
+                        .iter()
+                        .rev()
+                        .find(|(x, _)| *x == d)
+                        .expect("resolver checked the reduction")
+                        .1;
                     (d, e)
                 }
             };
-            let e = if d == *target { e } else { m.dim(d).parent_index[e] };
+            let e = if d == *target {
+                e
+            } else {
+                m.dim(d).parent_index[e]
+            };
             flat = flat * m.dim(*target).elements.len() + e;
         }
         flat
@@ -561,7 +627,11 @@ impl<'m> Lowerer<'m> {
             ExprKind::If(c, a, b) => {
                 let c = self.expr(c, ctx);
                 if let Val::Const(x) = c {
-                    return if x != 0.0 { self.expr(a, ctx) } else { self.expr(b, ctx) };
+                    return if x != 0.0 {
+                        self.expr(a, ctx)
+                    } else {
+                        self.expr(b, ctx)
+                    };
                 }
                 let a = self.expr(a, ctx);
                 let b = self.expr(b, ctx);
@@ -599,8 +669,14 @@ impl<'m> Lowerer<'m> {
         let is_mul = |e: &Expr| matches!(e.kind, ExprKind::Binary(Mul, _, _));
         // Fused multiply-add shapes (two roundings, exactly as unfused).
         if matches!(op, Add | Sub) && (is_mul(l) || is_mul(r)) {
-            let (mul, other, mul_left) = if is_mul(l) { (l, r, true) } else { (r, l, false) };
-            let ExprKind::Binary(_, a, b) = &mul.kind else { unreachable!() };
+            let (mul, other, mul_left) = if is_mul(l) {
+                (l, r, true)
+            } else {
+                (r, l, false)
+            };
+            let ExprKind::Binary(_, a, b) = &mul.kind else {
+                unreachable!()
+            };
             let (va, vb) = if mul_left {
                 let va = self.expr(a, ctx);
                 let vb = self.expr(b, ctx);
@@ -624,12 +700,18 @@ impl<'m> Lowerer<'m> {
     fn fused(&mut self, op: BinaryOp, a: Val, b: Val, c: Val, mul_left: bool) -> Val {
         if let (Val::Const(_), Val::Const(_)) = (a, b) {
             let p = self.emit_binary(BinaryOp::Mul, a, b);
-            return if mul_left { self.emit_binary(op, p, c) } else { self.emit_binary(op, c, p) };
+            return if mul_left {
+                self.emit_binary(op, p, c)
+            } else {
+                self.emit_binary(op, c, p)
+            };
         }
         match (op, mul_left) {
             (BinaryOp::Add, _) => self.emit3(|d, a, b, c| Op::MulAdd { d, a, b, c }, a, b, c),
             (BinaryOp::Sub, true) => self.emit3(|d, a, b, c| Op::MulSub { d, a, b, c }, a, b, c),
-            (BinaryOp::Sub, false) => self.emit3(|d, a, b, c| Op::NegMulAdd { d, a, b, c }, a, b, c),
+            (BinaryOp::Sub, false) => {
+                self.emit3(|d, a, b, c| Op::NegMulAdd { d, a, b, c }, a, b, c)
+            }
             _ => unreachable!(),
         }
     }
@@ -692,12 +774,22 @@ impl<'m> Lowerer<'m> {
                 acc
             }
             Builtin::Zidz => self.emit2(|d, a, b| Op::Zidz { d, a, b }, vals[0], vals[1]),
-            Builtin::Xidz => self.emit3(|d, a, b, c| Op::Xidz { d, a, b, c }, vals[0], vals[1], vals[2]),
+            Builtin::Xidz => self.emit3(
+                |d, a, b, c| Op::Xidz { d, a, b, c },
+                vals[0],
+                vals[1],
+                vals[2],
+            ),
             Builtin::SafeDiv => {
                 if vals.len() == 2 {
                     self.emit2(|d, a, b| Op::Zidz { d, a, b }, vals[0], vals[1])
                 } else {
-                    self.emit3(|d, a, b, c| Op::Xidz { d, a, b, c }, vals[0], vals[1], vals[2])
+                    self.emit3(
+                        |d, a, b, c| Op::Xidz { d, a, b, c },
+                        vals[0],
+                        vals[1],
+                        vals[2],
+                    )
                 }
             }
             Builtin::IfThenElse => {
@@ -740,13 +832,22 @@ impl<'m> Lowerer<'m> {
                 Val::Slot(d)
             }
             Builtin::Ramp => {
-                let end = if vals.len() == 3 { vals[2] } else { Val::Const(f64::INFINITY) };
+                let end = if vals.len() == 3 {
+                    vals[2]
+                } else {
+                    Val::Const(f64::INFINITY)
+                };
                 let (slope, start, ends) = (self.slot(vals[0]), self.slot(vals[1]), self.slot(end));
                 if self.is_static(vals[1]) && self.is_static(end) {
                     self.events.push(EventSpec::Ramp(start, ends));
                 }
                 let d = self.temp();
-                self.ops.push(Op::Ramp { d, slope, start, end: ends });
+                self.ops.push(Op::Ramp {
+                    d,
+                    slope,
+                    start,
+                    end: ends,
+                });
                 Val::Slot(d)
             }
             _ => unreachable!("builtin {b:?} is not a plain call"),

@@ -120,7 +120,11 @@ impl CompiledModel {
                 });
             }
         }
-        let param_lookup = params.iter().enumerate().map(|(i, p)| (p.name.clone(), i)).collect();
+        let param_lookup = params
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect();
         // Outputs: every element of every visible value variable.
         let mut outputs = Vec::new();
         for (i, v) in model.variables.iter().enumerate() {
@@ -146,13 +150,19 @@ impl CompiledModel {
                 });
             }
         }
-        let output_lookup = outputs.iter().enumerate().map(|(i, o)| (o.name.clone(), i)).collect();
+        let output_lookup = outputs
+            .iter()
+            .enumerate()
+            .map(|(i, o)| (o.name.clone(), i))
+            .collect();
         let exogenous: Vec<ExogenousInfo> = p
             .exo_vars
             .iter()
             .map(|v| {
                 let var = model.var(*v);
-                let VarKind::Exogenous(series) = &var.kind else { unreachable!() };
+                let VarKind::Exogenous(series) = &var.kind else {
+                    unreachable!()
+                };
                 ExogenousInfo {
                     name: var.name.clone(),
                     units: var.units.clone(),
@@ -160,7 +170,11 @@ impl CompiledModel {
                 }
             })
             .collect();
-        let exo_lookup = exogenous.iter().enumerate().map(|(i, e)| (e.name.clone(), i)).collect();
+        let exo_lookup = exogenous
+            .iter()
+            .enumerate()
+            .map(|(i, e)| (e.name.clone(), i))
+            .collect();
         let mut non_negative = Vec::new();
         for (i, v) in model.variables.iter().enumerate() {
             if let VarKind::Stock(s) = &v.kind {
@@ -197,7 +211,12 @@ impl CompiledModel {
         scan_run.extend(
             (0..model.variables.len() as u32)
                 .map(VarId)
-                .filter(|v| matches!(model.var(*v).kind, VarKind::Exogenous(_) | VarKind::DelayFixed(_) | VarKind::Random(_)))
+                .filter(|v| {
+                    matches!(
+                        model.var(*v).kind,
+                        VarKind::Exogenous(_) | VarKind::DelayFixed(_) | VarKind::Random(_)
+                    )
+                })
                 .map(|v| range(&v)),
         );
         Ok(CompiledModel {
@@ -258,7 +277,12 @@ impl CompiledModel {
     }
 
     /// Sets every element of a constant from a list in element order.
-    pub fn set_param_values(&self, params: &mut ParamSet, name: &str, values: &[f64]) -> Result<(), SimError> {
+    pub fn set_param_values(
+        &self,
+        params: &mut ParamSet,
+        name: &str,
+        values: &[f64],
+    ) -> Result<(), SimError> {
         if values.len() == 1 {
             return self.set_param(params, name, values[0]);
         }
@@ -280,7 +304,11 @@ impl CompiledModel {
     }
 
     pub(crate) fn suggest_param(&self, name: &str) -> Option<String> {
-        let names = self.params.iter().map(|p| p.name.as_str()).chain(self.param_vars.keys().map(|s| s.as_str()));
+        let names = self
+            .params
+            .iter()
+            .map(|p| p.name.as_str())
+            .chain(self.param_vars.keys().map(|s| s.as_str()));
         nearest(name, names).map(|s| s.to_string())
     }
 
@@ -300,7 +328,9 @@ impl CompiledModel {
         if let Some(i) = self.output_index(name) {
             return Ok(vec![i]);
         }
-        let v: Vec<usize> = (0..self.outputs.len()).filter(|i| self.outputs[*i].variable == name).collect();
+        let v: Vec<usize> = (0..self.outputs.len())
+            .filter(|i| self.outputs[*i].variable == name)
+            .collect();
         if v.is_empty() {
             let names = self.outputs.iter().map(|o| o.name.as_str());
             return Err(SimError::UnknownOutput {
@@ -342,7 +372,12 @@ impl CompiledModel {
     }
 
     /// Runs once with replacement exogenous series.
-    pub fn run_with(&self, params: &ParamSet, exogenous: &ExogenousSet, settings: &RunSettings) -> Result<Results, SimError> {
+    pub fn run_with(
+        &self,
+        params: &ParamSet,
+        exogenous: &ExogenousSet,
+        settings: &RunSettings,
+    ) -> Result<Results, SimError> {
         let mut sim = self.simulator(settings)?;
         sim.set_exogenous(exogenous)?;
         sim.run(params).cloned()
@@ -351,7 +386,12 @@ impl CompiledModel {
     /// Size of the compiled program: (initial instructions, per-evaluation instructions,
     /// slots, state variables).
     pub fn program_size(&self) -> (usize, usize, usize, usize) {
-        (self.p.init.len(), self.p.dynamic.len(), self.p.n_slots, self.p.n_state as usize)
+        (
+            self.p.init.len(),
+            self.p.dynamic.len(),
+            self.p.n_slots,
+            self.p.n_state as usize,
+        )
     }
 
     /// Name of the element held in a slot (for messages).

@@ -20,11 +20,20 @@ pub enum SimError {
         help: String,
     },
     /// A parameter name that the model does not have.
-    UnknownParameter { name: String, suggestion: Option<String> },
+    UnknownParameter {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// An output (column) name that the model does not have.
-    UnknownOutput { name: String, suggestion: Option<String> },
+    UnknownOutput {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// An exogenous series name that the model does not have.
-    UnknownExogenous { name: String, suggestion: Option<String> },
+    UnknownExogenous {
+        name: String,
+        suggestion: Option<String>,
+    },
     /// A vector of the wrong length (parameter set, arrayed value).
     WrongLength {
         what: String,
@@ -47,7 +56,9 @@ impl SimError {
     pub fn is_input_error(&self) -> bool {
         !matches!(
             self,
-            SimError::NonFinite { .. } | SimError::StepSizeTooSmall { .. } | SimError::TooManySteps { .. }
+            SimError::NonFinite { .. }
+                | SimError::StepSizeTooSmall { .. }
+                | SimError::TooManySteps { .. }
         )
     }
 }

@@ -26,56 +26,227 @@ pub(crate) const N_REGISTERS: u32 = 7;
 /// One instruction. `d` is the destination slot; other fields are source slots.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) enum Op {
-    Copy { d: u32, a: u32 },
-    Neg { d: u32, a: u32 },
-    Not { d: u32, a: u32 },
-    Abs { d: u32, a: u32 },
-    Exp { d: u32, a: u32 },
-    Ln { d: u32, a: u32 },
-    Log10 { d: u32, a: u32 },
-    Sqrt { d: u32, a: u32 },
-    Sin { d: u32, a: u32 },
-    Cos { d: u32, a: u32 },
-    Tan { d: u32, a: u32 },
-    Asin { d: u32, a: u32 },
-    Acos { d: u32, a: u32 },
-    Atan { d: u32, a: u32 },
-    Int { d: u32, a: u32 },
-    Add { d: u32, a: u32, b: u32 },
-    Sub { d: u32, a: u32, b: u32 },
-    Mul { d: u32, a: u32, b: u32 },
-    Div { d: u32, a: u32, b: u32 },
-    Pow { d: u32, a: u32, b: u32 },
-    Min { d: u32, a: u32, b: u32 },
-    Max { d: u32, a: u32, b: u32 },
-    Mod { d: u32, a: u32, b: u32 },
-    LogB { d: u32, a: u32, b: u32 },
-    Lt { d: u32, a: u32, b: u32 },
-    Le { d: u32, a: u32, b: u32 },
-    Gt { d: u32, a: u32, b: u32 },
-    Ge { d: u32, a: u32, b: u32 },
-    Eq { d: u32, a: u32, b: u32 },
-    Ne { d: u32, a: u32, b: u32 },
-    And { d: u32, a: u32, b: u32 },
-    Or { d: u32, a: u32, b: u32 },
-    Zidz { d: u32, a: u32, b: u32 },
+    Copy {
+        d: u32,
+        a: u32,
+    },
+    Neg {
+        d: u32,
+        a: u32,
+    },
+    Not {
+        d: u32,
+        a: u32,
+    },
+    Abs {
+        d: u32,
+        a: u32,
+    },
+    Exp {
+        d: u32,
+        a: u32,
+    },
+    Ln {
+        d: u32,
+        a: u32,
+    },
+    Log10 {
+        d: u32,
+        a: u32,
+    },
+    Sqrt {
+        d: u32,
+        a: u32,
+    },
+    Sin {
+        d: u32,
+        a: u32,
+    },
+    Cos {
+        d: u32,
+        a: u32,
+    },
+    Tan {
+        d: u32,
+        a: u32,
+    },
+    Asin {
+        d: u32,
+        a: u32,
+    },
+    Acos {
+        d: u32,
+        a: u32,
+    },
+    Atan {
+        d: u32,
+        a: u32,
+    },
+    Int {
+        d: u32,
+        a: u32,
+    },
+    Add {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Sub {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Mul {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Div {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Pow {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Min {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Max {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Mod {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    LogB {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Lt {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Le {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Gt {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Ge {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Eq {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Ne {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    And {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Or {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
+    Zidz {
+        d: u32,
+        a: u32,
+        b: u32,
+    },
     /// `a * b + c`
-    MulAdd { d: u32, a: u32, b: u32, c: u32 },
+    MulAdd {
+        d: u32,
+        a: u32,
+        b: u32,
+        c: u32,
+    },
     /// `a * b - c`
-    MulSub { d: u32, a: u32, b: u32, c: u32 },
+    MulSub {
+        d: u32,
+        a: u32,
+        b: u32,
+        c: u32,
+    },
     /// `c - a * b`
-    NegMulAdd { d: u32, a: u32, b: u32, c: u32 },
+    NegMulAdd {
+        d: u32,
+        a: u32,
+        b: u32,
+        c: u32,
+    },
     /// `if c != 0 { a } else { b }`
-    Select { d: u32, c: u32, a: u32, b: u32 },
-    Xidz { d: u32, a: u32, b: u32, c: u32 },
-    Step { d: u32, height: u32, at: u32 },
-    Pulse { d: u32, start: u32, width: u32 },
-    PulseTrain { d: u32, start: u32, width: u32, every: u32, end: u32 },
-    Ramp { d: u32, slope: u32, start: u32, end: u32 },
-    Lookup { d: u32, table: u32, x: u32 },
-    Exo { d: u32, series: u32 },
+    Select {
+        d: u32,
+        c: u32,
+        a: u32,
+        b: u32,
+    },
+    Xidz {
+        d: u32,
+        a: u32,
+        b: u32,
+        c: u32,
+    },
+    Step {
+        d: u32,
+        height: u32,
+        at: u32,
+    },
+    Pulse {
+        d: u32,
+        start: u32,
+        width: u32,
+    },
+    PulseTrain {
+        d: u32,
+        start: u32,
+        width: u32,
+        every: u32,
+        end: u32,
+    },
+    Ramp {
+        d: u32,
+        slope: u32,
+        start: u32,
+        end: u32,
+    },
+    Lookup {
+        d: u32,
+        table: u32,
+        x: u32,
+    },
+    Exo {
+        d: u32,
+        series: u32,
+    },
     /// A random draw (only in the initial program; later draws happen once per step).
-    Random { d: u32, source: u32 },
+    Random {
+        d: u32,
+        source: u32,
+    },
 }
 
 impl Op {
@@ -83,21 +254,50 @@ impl Op {
     pub(crate) fn map_slots(&mut self, mut f: impl FnMut(u32) -> u32) {
         use Op::*;
         match self {
-            Copy { d, a } | Neg { d, a } | Not { d, a } | Abs { d, a } | Exp { d, a } | Ln { d, a }
-            | Log10 { d, a } | Sqrt { d, a } | Sin { d, a } | Cos { d, a } | Tan { d, a }
-            | Asin { d, a } | Acos { d, a } | Atan { d, a } | Int { d, a } => {
+            Copy { d, a }
+            | Neg { d, a }
+            | Not { d, a }
+            | Abs { d, a }
+            | Exp { d, a }
+            | Ln { d, a }
+            | Log10 { d, a }
+            | Sqrt { d, a }
+            | Sin { d, a }
+            | Cos { d, a }
+            | Tan { d, a }
+            | Asin { d, a }
+            | Acos { d, a }
+            | Atan { d, a }
+            | Int { d, a } => {
                 *d = f(*d);
                 *a = f(*a);
             }
-            Add { d, a, b } | Sub { d, a, b } | Mul { d, a, b } | Div { d, a, b } | Pow { d, a, b }
-            | Min { d, a, b } | Max { d, a, b } | Mod { d, a, b } | LogB { d, a, b } | Lt { d, a, b }
-            | Le { d, a, b } | Gt { d, a, b } | Ge { d, a, b } | Eq { d, a, b } | Ne { d, a, b }
-            | And { d, a, b } | Or { d, a, b } | Zidz { d, a, b } => {
+            Add { d, a, b }
+            | Sub { d, a, b }
+            | Mul { d, a, b }
+            | Div { d, a, b }
+            | Pow { d, a, b }
+            | Min { d, a, b }
+            | Max { d, a, b }
+            | Mod { d, a, b }
+            | LogB { d, a, b }
+            | Lt { d, a, b }
+            | Le { d, a, b }
+            | Gt { d, a, b }
+            | Ge { d, a, b }
+            | Eq { d, a, b }
+            | Ne { d, a, b }
+            | And { d, a, b }
+            | Or { d, a, b }
+            | Zidz { d, a, b } => {
                 *d = f(*d);
                 *a = f(*a);
                 *b = f(*b);
             }
-            MulAdd { d, a, b, c } | MulSub { d, a, b, c } | NegMulAdd { d, a, b, c } | Xidz { d, a, b, c } => {
+            MulAdd { d, a, b, c }
+            | MulSub { d, a, b, c }
+            | NegMulAdd { d, a, b, c }
+            | Xidz { d, a, b, c } => {
                 *d = f(*d);
                 *a = f(*a);
                 *b = f(*b);
@@ -119,14 +319,25 @@ impl Op {
                 *start = f(*start);
                 *width = f(*width);
             }
-            PulseTrain { d, start, width, every, end } => {
+            PulseTrain {
+                d,
+                start,
+                width,
+                every,
+                end,
+            } => {
                 *d = f(*d);
                 *start = f(*start);
                 *width = f(*width);
                 *every = f(*every);
                 *end = f(*end);
             }
-            Ramp { d, slope, start, end } => {
+            Ramp {
+                d,
+                slope,
+                start,
+                end,
+            } => {
                 *d = f(*d);
                 *slope = f(*slope);
                 *start = f(*start);
@@ -327,7 +538,10 @@ impl Program {
 /// Runs a program over the slots.
 #[inline(never)]
 pub(crate) fn exec(p: &Program, s: &mut [f64], env: &mut Env) {
-    assert!((p.max_slot as usize) < s.len(), "slot array too small for the program");
+    assert!(
+        (p.max_slot as usize) < s.len(),
+        "slot array too small for the program"
+    );
     let s = s.as_mut_ptr();
     // SAFETY: every slot index in `p.ops` is at most `p.max_slot` (computed in
     // `Program::new` from the instructions themselves), and we just checked that `s` has more
@@ -385,14 +599,40 @@ pub(crate) fn exec(p: &Program, s: &mut [f64], env: &mut Env) {
                 Op::Select { d, c, a, b } => w!(d, if r!(c) != 0.0 { r!(a) } else { r!(b) }),
                 Op::Xidz { d, a, b, c } => w!(d, xidz(r!(a), r!(b), r!(c))),
                 Op::Step { d, height, at } => w!(d, step(r!(TIME_PLUS), r!(height), r!(at))),
-                Op::Pulse { d, start, width } => w!(d, pulse(r!(TIME_PLUS), r!(DT), r!(start), r!(width))),
-                Op::PulseTrain { d, start, width, every, end } => {
-                    w!(d, pulse_train(r!(TIME_PLUS), r!(DT), r!(start), r!(width), r!(every), r!(end)))
+                Op::Pulse { d, start, width } => {
+                    w!(d, pulse(r!(TIME_PLUS), r!(DT), r!(start), r!(width)))
                 }
-                Op::Ramp { d, slope, start, end } => w!(d, ramp(r!(HOLD_TIME), r!(slope), r!(start), r!(end))),
+                Op::PulseTrain {
+                    d,
+                    start,
+                    width,
+                    every,
+                    end,
+                } => {
+                    w!(
+                        d,
+                        pulse_train(
+                            r!(TIME_PLUS),
+                            r!(DT),
+                            r!(start),
+                            r!(width),
+                            r!(every),
+                            r!(end)
+                        )
+                    )
+                }
+                Op::Ramp {
+                    d,
+                    slope,
+                    start,
+                    end,
+                } => w!(d, ramp(r!(HOLD_TIME), r!(slope), r!(start), r!(end))),
                 Op::Lookup { d, table, x } => w!(d, lookup(&env.lookups[table as usize], r!(x))),
                 Op::Exo { d, series } => {
-                    w!(d, series_value(&env.series[series as usize], r!(HOLD_TIME), r!(TIME_PLUS)))
+                    w!(
+                        d,
+                        series_value(&env.series[series as usize], r!(HOLD_TIME), r!(TIME_PLUS))
+                    )
                 }
                 Op::Random { d, source } => {
                     if let Some(rs) = env.random.as_deref_mut() {

@@ -32,7 +32,12 @@ impl ExogenousSet {
     }
 
     /// Replaces the series of exogenous variable `name`.
-    pub fn set(&mut self, model: &CompiledModel, name: &str, series: Series) -> Result<(), SimError> {
+    pub fn set(
+        &mut self,
+        model: &CompiledModel,
+        name: &str,
+        series: Series,
+    ) -> Result<(), SimError> {
         match model.exogenous_index(name) {
             Some(i) => {
                 self.series[i] = series;
@@ -40,7 +45,8 @@ impl ExogenousSet {
             }
             None => Err(SimError::UnknownExogenous {
                 name: name.to_string(),
-                suggestion: nearest(name, model.exogenous().iter().map(|e| e.name.as_str())).map(|s| s.to_string()),
+                suggestion: nearest(name, model.exogenous().iter().map(|e| e.name.as_str()))
+                    .map(|s| s.to_string()),
             }),
         }
     }

@@ -25,7 +25,10 @@ fn euler_decay_is_exactly_the_geometric_sequence() {
     let x = r.column("x").unwrap();
     for (n, v) in x.iter().enumerate() {
         let expect = 100.0 * (1.0f64 - 0.5 * 0.125).powi(n as i32);
-        assert!((v - expect).abs() <= 1e-12 * expect, "step {n}: {v} vs {expect}");
+        assert!(
+            (v - expect).abs() <= 1e-12 * expect,
+            "step {n}: {v} vs {expect}"
+        );
     }
     // The flow column is the rate at the saved time.
     assert_eq!(r.column("out").unwrap()[0], 50.0);
@@ -37,7 +40,9 @@ fn exponential_growth_and_decay_with_rk4() {
         let model = if sign < 0.0 {
             DECAY.replace("value = 0.5", &format!("value = {k}"))
         } else {
-            DECAY.replace("outflows = [\"out\"]", "inflows = [\"out\"]").replace("value = 0.5", &format!("value = {k}"))
+            DECAY
+                .replace("outflows = [\"out\"]", "inflows = [\"out\"]")
+                .replace("value = 0.5", &format!("value = {k}"))
         };
         let c = compile(&model);
         let r = run(&c, Method::Rk4, 1.0 / 64.0);
@@ -137,8 +142,16 @@ equation = "SMOOTHI(input, 6, 2)"
 "#,
     );
     let r = run(&c, Method::Euler, 0.25);
-    assert!(r.column("d3").unwrap().iter().all(|v| (v - 7.0).abs() < 1e-12));
-    assert!(r.column("s").unwrap().iter().all(|v| (v - 7.0).abs() < 1e-12));
+    assert!(r
+        .column("d3")
+        .unwrap()
+        .iter()
+        .all(|v| (v - 7.0).abs() < 1e-12));
+    assert!(r
+        .column("s")
+        .unwrap()
+        .iter()
+        .all(|v| (v - 7.0).abs() < 1e-12));
     // With an explicit initial value the output starts there.
     assert_eq!(r.column("d1i").unwrap()[0], 2.0);
     assert_eq!(r.column("si").unwrap()[0], 2.0);
@@ -184,25 +197,46 @@ fn step_pulse_and_ramp_timing_is_the_same_in_euler_and_rk4() {
         for (i, &t) in r.time().iter().enumerate() {
             // STEP(2, 3) is 0 before t = 3 and 2 from t = 3 on.
             let step = r.column("f_step").unwrap()[i];
-            assert_eq!(step, if t >= 3.0 { 2.0 } else { 0.0 }, "{method:?} step at {t}");
+            assert_eq!(
+                step,
+                if t >= 3.0 { 2.0 } else { 0.0 },
+                "{method:?} step at {t}"
+            );
             // Its integral: 2 (t - 3) after 3, exactly, because the input is held over a step.
             let s = r.column("s_step").unwrap()[i];
-            assert!((s - 2.0 * (t - 3.0).max(0.0)).abs() < 1e-12, "{method:?} s_step at {t}: {s}");
+            assert!(
+                (s - 2.0 * (t - 3.0).max(0.0)).abs() < 1e-12,
+                "{method:?} s_step at {t}: {s}"
+            );
             // PULSE(2, 1): 1 on [2, 3).
             let p = r.column("f_pulse").unwrap()[i];
-            assert_eq!(p, if (2.0..3.0).contains(&t) { 1.0 } else { 0.0 }, "{method:?} pulse at {t}");
+            assert_eq!(
+                p,
+                if (2.0..3.0).contains(&t) { 1.0 } else { 0.0 },
+                "{method:?} pulse at {t}"
+            );
             // PULSE(5, 0) lasts one time step.
             let p0 = r.column("f_pulse0").unwrap()[i];
-            assert_eq!(p0, if t == 5.0 { 1.0 } else { 0.0 }, "{method:?} pulse0 at {t}");
+            assert_eq!(
+                p0,
+                if t == 5.0 { 1.0 } else { 0.0 },
+                "{method:?} pulse0 at {t}"
+            );
             // RAMP(1, 2, 4): t - 2 between 2 and 4, then 2.
             let ramp = r.column("f_ramp").unwrap()[i];
-            assert!((ramp - (t.min(4.0) - 2.0).max(0.0)).abs() < 1e-12, "{method:?} ramp at {t}");
+            assert!(
+                (ramp - (t.min(4.0) - 2.0).max(0.0)).abs() < 1e-12,
+                "{method:?} ramp at {t}"
+            );
         }
         assert!((r.last("s_pulse").unwrap() - 1.0).abs() < 1e-12);
         assert!((r.last("s_pulse0").unwrap() - 0.25).abs() < 1e-12);
         // The held ramp accumulates as the left Riemann sum: 0.25 * (0 + 0.25 + ... + 1.75) + 2 * 8.
         let riemann: f64 = (0..8).map(|k| 0.25 * (k as f64 * 0.25)).sum::<f64>() + 2.0 * 8.0;
-        assert!((r.last("s_ramp").unwrap() - riemann).abs() < 1e-12, "{method:?} ramp integral");
+        assert!(
+            (r.last("s_ramp").unwrap() - riemann).abs() < 1e-12,
+            "{method:?} ramp integral"
+        );
     }
 }
 
@@ -214,7 +248,13 @@ fn pulse_train_fires_the_right_number_of_times() {
     let rising = f.windows(2).filter(|w| w[0] == 0.0 && w[1] == 1.0).count();
     // Pulses start at 1, 3, 5, 7 (the one at 9 is at the end time: not included).
     assert_eq!(rising, 4);
-    let on: Vec<f64> = r.time().iter().zip(f).filter(|(_, v)| **v == 1.0).map(|(t, _)| *t).collect();
+    let on: Vec<f64> = r
+        .time()
+        .iter()
+        .zip(f)
+        .filter(|(_, v)| **v == 1.0)
+        .map(|(t, _)| *t)
+        .collect();
     assert_eq!(on, vec![1.0, 1.25, 3.0, 3.25, 5.0, 5.25, 7.0, 7.25]);
     assert!((r.last("s_train").unwrap() - 2.0).abs() < 1e-12);
 }
@@ -239,11 +279,18 @@ fn error_at_end(method: Method, dt: f64) -> f64 {
 
 #[test]
 fn convergence_orders_are_one_two_and_four() {
-    for (method, order, dt) in [(Method::Euler, 1.0, 0.01), (Method::Rk2, 2.0, 0.004), (Method::Rk4, 4.0, 0.04)] {
+    for (method, order, dt) in [
+        (Method::Euler, 1.0, 0.01),
+        (Method::Rk2, 2.0, 0.004),
+        (Method::Rk4, 4.0, 0.04),
+    ] {
         let e1 = error_at_end(method, dt);
         let e2 = error_at_end(method, dt / 2.0);
         let measured = (e1 / e2).log2();
-        assert!((measured - order).abs() < 0.1, "{method:?}: measured order {measured} (errors {e1}, {e2})");
+        assert!(
+            (measured - order).abs() < 0.1,
+            "{method:?}: measured order {measured} (errors {e1}, {e2})"
+        );
     }
 }
 
@@ -264,11 +311,21 @@ equation = "STEP(1, 3.3) - x / 2"
 "#,
     );
     for (method, rtol, bound) in [(Method::Dopri5, 1e-9, 1e-7), (Method::Dop853, 1e-11, 1e-9)] {
-        let s = c.default_settings().with_method(method).with_tolerances(rtol, 1e-12);
+        let s = c
+            .default_settings()
+            .with_method(method)
+            .with_tolerances(rtol, 1e-12);
         let r = run_settings(&c, &s);
         for (t, v) in r.time().iter().zip(r.column("x").unwrap()) {
-            let exact = if *t > 3.3 { 2.0 * (1.0 - (-(t - 3.3) / 2.0).exp()) } else { 0.0 };
-            assert!((v - exact).abs() < bound, "{method:?} t={t}: {v} vs {exact}");
+            let exact = if *t > 3.3 {
+                2.0 * (1.0 - (-(t - 3.3) / 2.0).exp())
+            } else {
+                0.0
+            };
+            assert!(
+                (v - exact).abs() < bound,
+                "{method:?} t={t}: {v} vs {exact}"
+            );
         }
     }
 }
@@ -300,9 +357,16 @@ equation = "INITIAL(input + 1)"
     assert!((tr - 0.05).abs() < 1e-6, "trend {tr}");
     let u = (0.05f64 * 60.0).exp();
     let fc = r.last("fc").unwrap();
-    assert!((fc - u * (1.0 + 0.05 * 3.0)).abs() < 1e-4 * u, "forecast {fc}");
+    assert!(
+        (fc - u * (1.0 + 0.05 * 3.0)).abs() < 1e-4 * u,
+        "forecast {fc}"
+    );
     // TREND started at its initial trend, so it is exact from the start.
-    assert!(r.column("tr").unwrap().iter().all(|v| (v - 0.05).abs() < 1e-6));
+    assert!(r
+        .column("tr")
+        .unwrap()
+        .iter()
+        .all(|v| (v - 0.05).abs() < 1e-6));
     // INITIAL holds the value at the start.
     assert!(r.column("iv").unwrap().iter().all(|v| *v == 2.0));
 }
@@ -324,7 +388,11 @@ equation = "DELAY FIXED(input, 2, -1)"
         let r = run(&c, method, 0.5);
         for (i, t) in r.time().iter().enumerate() {
             let v = r.column("shifted").unwrap()[i];
-            let expect = if *t < 2.0 { -1.0 } else { (t - 2.0) * (t - 2.0) };
+            let expect = if *t < 2.0 {
+                -1.0
+            } else {
+                (t - 2.0) * (t - 2.0)
+            };
             assert_eq!(v, expect, "{method:?} t={t}");
         }
     }
@@ -360,9 +428,18 @@ equation = "stair(TIME)"
     );
     let r = run(&c, Method::Euler, 0.5);
     let pick = |n: &str| r.column(n).unwrap().to_vec();
-    assert_eq!(pick("a"), vec![0.0, 5.0, 10.0, 12.5, 15.0, 15.0, 15.0, 15.0, 15.0]);
-    assert_eq!(pick("b"), vec![0.0, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0]);
-    assert_eq!(pick("c"), vec![0.0, 0.0, 10.0, 10.0, 15.0, 15.0, 15.0, 15.0, 15.0]);
+    assert_eq!(
+        pick("a"),
+        vec![0.0, 5.0, 10.0, 12.5, 15.0, 15.0, 15.0, 15.0, 15.0]
+    );
+    assert_eq!(
+        pick("b"),
+        vec![0.0, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0, 22.5, 25.0]
+    );
+    assert_eq!(
+        pick("c"),
+        vec![0.0, 0.0, 10.0, 10.0, 15.0, 15.0, 15.0, 15.0, 15.0]
+    );
 }
 
 #[test]
@@ -393,7 +470,10 @@ equation = "INITIAL TIME + FINAL TIME * 10 + TIME STEP * 100"
     assert_eq!(r.column("ints").unwrap()[0], -20.0 + 1.0);
     assert_eq!(r.column("negmod").unwrap()[0], -1.0);
     assert_eq!(r.column("ite").unwrap()[0], 5.0);
-    assert!((r.column("mm").unwrap()[0] - (1.0 + 9.0 + 1.0 + 8.0 + 4.0 + 2.0 + 3.0 + 3.0)).abs() < 1e-12);
+    assert!(
+        (r.column("mm").unwrap()[0] - (1.0 + 9.0 + 1.0 + 8.0 + 4.0 + 2.0 + 3.0 + 3.0)).abs()
+            < 1e-12
+    );
     assert!((r.column("trig").unwrap()[0] - 2.0).abs() < 1e-12);
     assert_eq!(r.column("times").unwrap()[0], 0.0 + 10.0 + 100.0);
 }
@@ -419,7 +499,10 @@ equation = "2"
 "#,
     );
     let r = run(&c, Method::Euler, 1.0);
-    assert_eq!(r.column("tank").unwrap(), &[5.0, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]);
+    assert_eq!(
+        r.column("tank").unwrap(),
+        &[5.0, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0]
+    );
     assert_eq!(r.last("free"), Some(-15.0));
 }
 
@@ -440,7 +523,11 @@ equation = "RANDOM UNIFORM(2, 3, 7)"
     assert_eq!(a, b);
     let n = a.column("n").unwrap();
     assert!(n.iter().all(|v| (-1.0..=1.0).contains(v)));
-    assert!(a.column("u").unwrap().iter().all(|v| (2.0..3.0).contains(v)));
+    assert!(a
+        .column("u")
+        .unwrap()
+        .iter()
+        .all(|v| (2.0..3.0).contains(v)));
     // Draws change from step to step.
     assert!(n.windows(2).any(|w| w[0] != w[1]));
     // A different run seed gives different draws.

@@ -31,7 +31,9 @@ fn load_error(list: &[(&str, &str)]) -> String {
 
 fn arrayed(n: usize) -> String {
     let elems: Vec<String> = (0..n).map(|i| format!("\"e{i}\"")).collect();
-    let base: Vec<String> = (0..n).map(|i| format!("{}", 1.0 + i as f64 * 0.5)).collect();
+    let base: Vec<String> = (0..n)
+        .map(|i| format!("{}", 1.0 + i as f64 * 0.5))
+        .collect();
     format!(
         r#"
 [settings]
@@ -75,7 +77,11 @@ fn scalar(n: usize) -> String {
     let wsum: Vec<String> = (0..n).map(|i| format!("s_e{i} * base_e{i}")).collect();
     t += &format!("[aux.mean_s]\nequation = \"({}) / {n}\"\n", sum.join(" + "));
     t += &format!("[aux.total]\nequation = \"{}\"\n", wsum.join(" + "));
-    let max = if n == 1 { "s_e0".to_string() } else { format!("MAX({})", sum.join(", ")) };
+    let max = if n == 1 {
+        "s_e0".to_string()
+    } else {
+        format!("MAX({})", sum.join(", "))
+    };
     t += &format!("[aux.top]\nequation = \"s_e0 + {max}\"\n");
     t
 }
@@ -89,12 +95,22 @@ fn arrayed_models_equal_the_written_out_models() {
             let ra = common::run(&a, method, 0.25);
             let rs = common::run(&s, method, 0.25);
             for i in 0..n {
-                let (x, y) = (ra.column(&format!("s[e{i}]")).unwrap(), rs.column(&format!("s_e{i}")).unwrap());
+                let (x, y) = (
+                    ra.column(&format!("s[e{i}]")).unwrap(),
+                    rs.column(&format!("s_e{i}")).unwrap(),
+                );
                 assert_eq!(x, y, "n={n} {method:?} element {i}");
-                assert_eq!(ra.column(&format!("f[e{i}]")).unwrap(), rs.column(&format!("f_e{i}")).unwrap());
+                assert_eq!(
+                    ra.column(&format!("f[e{i}]")).unwrap(),
+                    rs.column(&format!("f_e{i}")).unwrap()
+                );
             }
             for name in ["mean_s", "total", "top"] {
-                assert_eq!(ra.column(name).unwrap(), rs.column(name).unwrap(), "n={n} {method:?} {name}");
+                assert_eq!(
+                    ra.column(name).unwrap(),
+                    rs.column(name).unwrap(),
+                    "n={n} {method:?} {name}"
+                );
             }
         }
         // Both compile to the same amount of work per element.
@@ -175,18 +191,47 @@ fn arrayed_constants_from_csv() {
 #[test]
 fn array_errors_are_located() {
     let base = "[dimensions]\ng = [\"a\", \"b\"]\nh = [\"x\", \"y\"]\n[constants.k]\ndims = [\"g\"]\nvalue = [1, 2]\n";
-    let e = load_error(&[("m.toml", &format!("{base}[aux.s]\ndims = [\"gg\"]\nequation = \"1\"\n"))]);
-    assert!(e.contains("m.toml:8:9") && e.contains("unknown dimension 'gg'") && e.contains("did you mean 'g'"), "{e}");
+    let e = load_error(&[(
+        "m.toml",
+        &format!("{base}[aux.s]\ndims = [\"gg\"]\nequation = \"1\"\n"),
+    )]);
+    assert!(
+        e.contains("m.toml:8:9")
+            && e.contains("unknown dimension 'gg'")
+            && e.contains("did you mean 'g'"),
+        "{e}"
+    );
     let e = load_error(&[("m.toml", &format!("{base}[aux.s]\nequation = \"k[c]\"\n"))]);
-    assert!(e.contains("m.toml:8:15") && e.contains("unknown dimension or element 'c'"), "{e}");
-    let e = load_error(&[("m.toml", &format!("{base}[aux.s]\ndims = [\"h\"]\nequation = \"k[h]\"\n"))]);
-    assert!(e.contains("m.toml:9:15") && e.contains("mismatched dimensions"), "{e}");
+    assert!(
+        e.contains("m.toml:8:15") && e.contains("unknown dimension or element 'c'"),
+        "{e}"
+    );
+    let e = load_error(&[(
+        "m.toml",
+        &format!("{base}[aux.s]\ndims = [\"h\"]\nequation = \"k[h]\"\n"),
+    )]);
+    assert!(
+        e.contains("m.toml:9:15") && e.contains("mismatched dimensions"),
+        "{e}"
+    );
     let e = load_error(&[("m.toml", &format!("{base}[aux.s]\nequation = \"k[g]\"\n"))]);
     assert!(e.contains("is not arrayed over 'g'"), "{e}");
-    let e = load_error(&[("m.toml", &format!("{base}[aux.s]\ndims = [\"g\"]\nequations = {{ a = \"1\" }}\n"))]);
-    assert!(e.contains("m.toml:7:6") && e.contains("no equation for element(s) [b]"), "{e}");
-    let e = load_error(&[("m.toml", &format!("{base}[aux.s]\ndims = [\"g\"]\nequations = {{ a = \"1\", g = \"2\" }}\n"))]);
-    assert!(e.contains("m.toml:9:24") && e.contains("element [a] already has an equation"), "{e}");
+    let e = load_error(&[(
+        "m.toml",
+        &format!("{base}[aux.s]\ndims = [\"g\"]\nequations = {{ a = \"1\" }}\n"),
+    )]);
+    assert!(
+        e.contains("m.toml:7:6") && e.contains("no equation for element(s) [b]"),
+        "{e}"
+    );
+    let e = load_error(&[(
+        "m.toml",
+        &format!("{base}[aux.s]\ndims = [\"g\"]\nequations = {{ a = \"1\", g = \"2\" }}\n"),
+    )]);
+    assert!(
+        e.contains("m.toml:9:24") && e.contains("element [a] already has an equation"),
+        "{e}"
+    );
     let e = load_error(&[("m.toml", &format!("{base}[aux.s]\nequation = \"SUM(k)\"\n"))]);
     assert!(e.contains("arrayed over [g]"), "{e}");
 }
@@ -274,8 +319,18 @@ fn two_instances_of_a_module_equal_the_flat_model() {
     for method in [Method::Euler, Method::Rk4] {
         let rm = common::run(&m, method, 0.25);
         let rf = common::run(&f, method, 0.25);
-        for (mn, fn_) in [("a.level", "a_level"), ("b.level", "b_level"), ("a.value", "a_value"), ("b.value", "b_value"), ("total", "total")] {
-            assert_eq!(rm.column(mn).unwrap(), rf.column(fn_).unwrap(), "{method:?} {mn}");
+        for (mn, fn_) in [
+            ("a.level", "a_level"),
+            ("b.level", "b_level"),
+            ("a.value", "a_value"),
+            ("b.value", "b_value"),
+            ("total", "total"),
+        ] {
+            assert_eq!(
+                rm.column(mn).unwrap(),
+                rf.column(fn_).unwrap(),
+                "{method:?} {mn}"
+            );
         }
     }
     // Module parameters are namespaced and overridable.
@@ -295,20 +350,35 @@ fn a_block_runs_alone_with_its_defaults() {
 fn module_errors_are_located() {
     let unwired = PARENT.replace("price = \"3\"\n", "");
     let e = load_error(&[("parent.toml", &unwired), ("block.toml", BLOCK)]);
-    assert!(e.contains("parent.toml:5:10") && e.contains("input 'price' of module 'a' is not wired"), "{e}");
+    assert!(
+        e.contains("parent.toml:5:10") && e.contains("input 'price' of module 'a' is not wired"),
+        "{e}"
+    );
     let not_input = PARENT.replace("price = \"3\"", "price = \"3\"\ncost = \"1\"");
     let e = load_error(&[("parent.toml", &not_input), ("block.toml", BLOCK)]);
     assert!(e.contains("'cost' is not an input of module 'a'"), "{e}");
     let not_output = PARENT.replace("a.value + b.value", "a.leak + b.value");
     let e = load_error(&[("parent.toml", &not_output), ("block.toml", BLOCK)]);
-    assert!(e.contains("'leak' is not an output of module 'a'") && e.contains("level, value"), "{e}");
+    assert!(
+        e.contains("'leak' is not an output of module 'a'") && e.contains("level, value"),
+        "{e}"
+    );
     let e = load_error(&[("self.toml", "[modules.me]\nfile = \"self.toml\"\n")]);
-    assert!(e.contains("self.toml:2:8") && e.contains("includes itself: self.toml -> self.toml"), "{e}");
+    assert!(
+        e.contains("self.toml:2:8") && e.contains("includes itself: self.toml -> self.toml"),
+        "{e}"
+    );
     let e = load_error(&[
         ("x.toml", "[modules.y]\nfile = \"y.toml\"\n"),
         ("y.toml", "[modules.x]\nfile = \"x.toml\"\n"),
     ]);
-    assert!(e.contains("includes itself: x.toml -> y.toml -> x.toml"), "{e}");
+    assert!(
+        e.contains("includes itself: x.toml -> y.toml -> x.toml"),
+        "{e}"
+    );
     let e = load_error(&[("p.toml", "[modules.m]\nfile = \"missing.toml\"\n")]);
-    assert!(e.contains("p.toml:2:8") && e.contains("cannot read model file"), "{e}");
+    assert!(
+        e.contains("p.toml:2:8") && e.contains("cannot read model file"),
+        "{e}"
+    );
 }

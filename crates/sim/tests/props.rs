@@ -18,7 +18,12 @@ fn the_generator_produces_runnable_models() {
         if let Ok(m) = pressure_model::load(&path) {
             loaded += 1;
             let c = CompiledModel::compile(&m).unwrap();
-            if c.run(&c.default_params(), &c.default_settings().with_method(Method::Euler)).is_ok() {
+            if c.run(
+                &c.default_params(),
+                &c.default_settings().with_method(Method::Euler),
+            )
+            .is_ok()
+            {
                 ran += 1;
             }
         }
@@ -27,7 +32,9 @@ fn the_generator_produces_runnable_models() {
     assert!(loaded >= 40 && ran >= 20, "loaded {loaded}, ran {ran}");
 }
 
-const NAMES: [&str; 11] = ["s0", "s1", "s2", "f0", "f1", "f2", "a0", "a1", "a2", "c0", "c1"];
+const NAMES: [&str; 11] = [
+    "s0", "s1", "s2", "f0", "f1", "f2", "a0", "a1", "a2", "c0", "c1",
+];
 
 fn expr() -> impl Strategy<Value = String> {
     let leaf = prop_oneof![
@@ -39,15 +46,35 @@ fn expr() -> impl Strategy<Value = String> {
     ];
     leaf.prop_recursive(4, 24, 3, |inner| {
         prop_oneof![
-            (inner.clone(), proptest::sample::select(&["+", "-", "*", "/", "^", "<", "=", "AND", "OR"][..]), inner.clone())
+            (
+                inner.clone(),
+                proptest::sample::select(&["+", "-", "*", "/", "^", "<", "=", "AND", "OR"][..]),
+                inner.clone()
+            )
                 .prop_map(|(a, op, b)| format!("({a} {op} {b})")),
             inner.clone().prop_map(|a| format!("-{a}")),
-            (proptest::sample::select(&["ABS", "EXP", "LN", "SQRT", "SIN", "INTEGER", "INITIAL"][..]), inner.clone())
+            (
+                proptest::sample::select(
+                    &["ABS", "EXP", "LN", "SQRT", "SIN", "INTEGER", "INITIAL"][..]
+                ),
+                inner.clone()
+            )
                 .prop_map(|(f, a)| format!("{f}({a})")),
-            (proptest::sample::select(&["MIN", "MAX", "ZIDZ", "STEP", "PULSE", "SMOOTH", "DELAY1", "DELAY3", "SMOOTH3", "MODULO"][..]), inner.clone(), inner.clone())
+            (
+                proptest::sample::select(
+                    &[
+                        "MIN", "MAX", "ZIDZ", "STEP", "PULSE", "SMOOTH", "DELAY1", "DELAY3",
+                        "SMOOTH3", "MODULO"
+                    ][..]
+                ),
+                inner.clone(),
+                inner.clone()
+            )
                 .prop_map(|(f, a, b)| format!("{f}({a}, {b})")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(c, a, b)| format!("IF THEN ELSE({c}, {a}, {b})")),
-            (inner.clone(), inner.clone(), inner.clone()).prop_map(|(a, b, c)| format!("XIDZ({a}, {b}, {c})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(c, a, b)| format!("IF THEN ELSE({c}, {a}, {b})")),
+            (inner.clone(), inner.clone(), inner.clone())
+                .prop_map(|(a, b, c)| format!("XIDZ({a}, {b}, {c})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("DELAY FIXED({a}, 1, {b})")),
             (inner.clone(), inner.clone()).prop_map(|(a, b)| format!("RAMP({a}, {b})")),
             (inner.clone(), inner).prop_map(|(a, b)| format!("TREND({a}, 2, {b})")),

@@ -43,14 +43,21 @@ fn reference_csv_agrees_with_the_transcribed_values() {
     };
     let text = std::fs::read_to_string(shared.join("reference/ode/chain10_reference.csv")).unwrap();
     let last = text.lines().find(|l| l.starts_with("100,")).unwrap();
-    let vals: Vec<f64> = last.split(',').skip(1).map(|s| s.parse().unwrap()).collect();
+    let vals: Vec<f64> = last
+        .split(',')
+        .skip(1)
+        .map(|s| s.parse().unwrap())
+        .collect();
     assert_eq!(vals, T100);
 }
 
 #[test]
 fn chain10_dop853_matches_the_reference_to_1e_8() {
     let c = chain10();
-    let s = c.default_settings().with_method(Method::Dop853).with_tolerances(1e-10, 1e-12);
+    let s = c
+        .default_settings()
+        .with_method(Method::Dop853)
+        .with_tolerances(1e-10, 1e-12);
     let r = c.run(&c.default_params(), &s).unwrap();
     let e = max_rel_error(&r);
     println!("chain10 dop853 rtol 1e-10: max relative error at t=100 = {e:.3e}");
@@ -60,7 +67,10 @@ fn chain10_dop853_matches_the_reference_to_1e_8() {
 #[test]
 fn chain10_dopri5_at_tight_tolerance_is_close() {
     let c = chain10();
-    let s = c.default_settings().with_method(Method::Dopri5).with_tolerances(1e-10, 1e-12);
+    let s = c
+        .default_settings()
+        .with_method(Method::Dopri5)
+        .with_tolerances(1e-10, 1e-12);
     let r = c.run(&c.default_params(), &s).unwrap();
     let e = max_rel_error(&r);
     println!("chain10 dopri5 rtol 1e-10: max relative error at t=100 = {e:.3e}");
@@ -78,12 +88,28 @@ fn chain10_rk4_at_dt_1_64_matches_the_reference_to_1e_6() {
 
 /// Reads a canonical SDXorg output table (CSV or tab, any line ending).
 fn canonical(path: &std::path::Path) -> (Vec<String>, Vec<Vec<f64>>) {
-    let text = std::fs::read_to_string(path).unwrap().replace("\r\n", "\n").replace('\r', "\n");
-    let sep = if path.extension().is_some_and(|e| e == "tab") { '\t' } else { ',' };
+    let text = std::fs::read_to_string(path)
+        .unwrap()
+        .replace("\r\n", "\n")
+        .replace('\r', "\n");
+    let sep = if path.extension().is_some_and(|e| e == "tab") {
+        '\t'
+    } else {
+        ','
+    };
     let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<String> = lines.next().unwrap().split(sep).map(|s| s.trim().to_string()).collect();
+    let header: Vec<String> = lines
+        .next()
+        .unwrap()
+        .split(sep)
+        .map(|s| s.trim().to_string())
+        .collect();
     let rows = lines
-        .map(|l| l.split(sep).map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN)).collect())
+        .map(|l| {
+            l.split(sep)
+                .map(|s| s.trim().parse::<f64>().unwrap_or(f64::NAN))
+                .collect()
+        })
         .collect();
     (header, rows)
 }
@@ -100,7 +126,11 @@ fn compare_sample(model: &str, output: &str, rename: &[(&str, &str)]) {
     };
     let c = CompiledModel::compile(&pressure_model::load(&repo().join(model)).unwrap()).unwrap();
     let r = c.run(&c.default_params(), &c.default_settings()).unwrap();
-    let (header, rows) = canonical(&shared.join("conformance/sdxorg-test-models/samples").join(output));
+    let (header, rows) = canonical(
+        &shared
+            .join("conformance/sdxorg-test-models/samples")
+            .join(output),
+    );
     let mut checked = 0;
     for (ci, h) in header.iter().enumerate().skip(1) {
         let mut name = ours(h);
@@ -112,10 +142,16 @@ fn compare_sample(model: &str, output: &str, rename: &[(&str, &str)]) {
         let Some(col) = r.column(&name) else { continue };
         for row in &rows {
             let t = row[0];
-            let Some(i) = r.time().iter().position(|x| (x - t).abs() < 1e-9) else { continue };
+            let Some(i) = r.time().iter().position(|x| (x - t).abs() < 1e-9) else {
+                continue;
+            };
             let expect = row[ci];
             // Vensim exports ~6 significant digits.
-            assert!((col[i] - expect).abs() <= 1e-5 * expect.abs().max(1.0), "{h} at {t}: {} vs {expect}", col[i]);
+            assert!(
+                (col[i] - expect).abs() <= 1e-5 * expect.abs().max(1.0),
+                "{h} at {t}: {} vs {expect}",
+                col[i]
+            );
             checked += 1;
         }
     }
@@ -124,11 +160,7 @@ fn compare_sample(model: &str, output: &str, rename: &[(&str, &str)]) {
 
 #[test]
 fn teacup_matches_the_vensim_output() {
-    compare_sample(
-        "models/examples/teacup.toml",
-        "teacup/output.csv",
-        &[],
-    );
+    compare_sample("models/examples/teacup.toml", "teacup/output.csv", &[]);
 }
 
 #[test]

@@ -14,7 +14,10 @@ pub enum AstKind {
     /// A numeric literal (always finite and non-negative; `-2` is `Neg(2)`).
     Num(f64),
     /// A name, possibly subscripted: a variable, or a builtin taking no arguments (`TIME`).
-    Ref { name: String, subs: Vec<SubAst> },
+    Ref {
+        name: String,
+        subs: Vec<SubAst>,
+    },
     /// `name(args)` or `name[subs](args)`: a builtin function or a lookup call.
     /// Multi-word builtin names are stored with single spaces (`PULSE TRAIN`).
     Call {
@@ -126,7 +129,9 @@ impl Ast {
                     && xa.iter().zip(xb).all(|(x, y)| x.same_as(y))
             }
             (Unary(o1, a), Unary(o2, b)) => o1 == o2 && a.same_as(b),
-            (Binary(o1, a1, b1), Binary(o2, a2, b2)) => o1 == o2 && a1.same_as(a2) && b1.same_as(b2),
+            (Binary(o1, a1, b1), Binary(o2, a2, b2)) => {
+                o1 == o2 && a1.same_as(a2) && b1.same_as(b2)
+            }
             (If(c1, a1, b1), If(c2, a2, b2)) => c1.same_as(c2) && a1.same_as(a2) && b1.same_as(b2),
             _ => false,
         }
@@ -135,8 +140,7 @@ impl Ast {
 
 fn same_subs(a: &[SubAst], b: &[SubAst]) -> bool {
     a.len() == b.len()
-        && a
-            .iter()
+        && a.iter()
             .zip(b)
             .all(|(x, y)| x.name == y.name && x.bang == y.bang)
 }

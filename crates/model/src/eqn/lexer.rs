@@ -118,7 +118,11 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
             }
             Tok::Num(v)
         } else {
-            let two = if i + 1 < b.len() { &b[i..i + 2] } else { &b[i..i + 1] };
+            let two = if i + 1 < b.len() {
+                &b[i..i + 2]
+            } else {
+                &b[i..i + 1]
+            };
             let (tok, len) = match two {
                 b"<=" => (Tok::Le, 2),
                 b">=" => (Tok::Ge, 2),
@@ -160,11 +164,7 @@ pub(crate) fn lex(text: &str) -> Result<Vec<Token>, ParseError> {
             i += len;
             tok
         };
-        out.push(Token {
-            tok,
-            start,
-            end: i,
-        });
+        out.push(Token { tok, start, end: i });
     }
     out.push(Token {
         tok: Tok::End,

@@ -40,7 +40,10 @@ pub fn parse(text: &str) -> Result<Ast, ParseError> {
             Err(ParseError {
                 start: t.start,
                 end: t.end,
-                message: format!("unexpected {} after a complete expression", describe(&t.tok)),
+                message: format!(
+                    "unexpected {} after a complete expression",
+                    describe(&t.tok)
+                ),
                 help: Some("is an operator or a comma missing?".into()),
             })
         }
@@ -332,10 +335,13 @@ impl Parser {
                         }
                     }
                     let close = self.close(Tok::RParen, "')'", open.start)?;
-                    let is_ite = name.replace([' ', '_'], "").eq_ignore_ascii_case("IFTHENELSE");
+                    let is_ite = name
+                        .replace([' ', '_'], "")
+                        .eq_ignore_ascii_case("IFTHENELSE");
                     if is_ite && subs.is_empty() && args.len() == 3 {
                         let mut it = args.into_iter();
-                        let (c, a, b) = (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
+                        let (c, a, b) =
+                            (it.next().unwrap(), it.next().unwrap(), it.next().unwrap());
                         return Ok(Ast {
                             kind: AstKind::If(Box::new(c), Box::new(a), Box::new(b)),
                             start: t.start as u32,
@@ -424,7 +430,9 @@ impl Parser {
                             "expected a dimension or element name in [...], found {}",
                             describe(&t.tok)
                         ),
-                        help: Some("subscripts look like x[group], x[sec] or SUM(x[group!])".into()),
+                        help: Some(
+                            "subscripts look like x[group], x[sec] or SUM(x[group!])".into(),
+                        ),
                     })
                 }
             }
@@ -477,7 +485,10 @@ mod tests {
     fn multi_word_builtins_and_if_forms() {
         assert_eq!(p("IF THEN ELSE(a > 1, 2, 3)"), "IF_THEN_ELSE(a > 1, 2, 3)");
         assert_eq!(p("if_then_else(a, 2, 3)"), "IF_THEN_ELSE(a, 2, 3)");
-        assert_eq!(p("IF a > 1 THEN 2 ELSE 3 + 1"), "IF_THEN_ELSE(a > 1, 2, 3 + 1)");
+        assert_eq!(
+            p("IF a > 1 THEN 2 ELSE 3 + 1"),
+            "IF_THEN_ELSE(a > 1, 2, 3 + 1)"
+        );
         assert_eq!(p("PULSE TRAIN(1, 2, 3, 4)"), "PULSE TRAIN(1, 2, 3, 4)");
         assert_eq!(p("FINAL TIME - INITIAL TIME"), "FINAL TIME - INITIAL TIME");
         assert_eq!(p("TIME STEP"), "TIME STEP");
@@ -487,8 +498,14 @@ mod tests {
 
     #[test]
     fn subscripts_and_dotted_names() {
-        assert_eq!(p("SUM(x[group!] * w[group!])"), "SUM(x[group!] * w[group!])");
-        assert_eq!(p("fiscal.deficit + effect[sec](x)"), "fiscal.deficit + effect[sec](x)");
+        assert_eq!(
+            p("SUM(x[group!] * w[group!])"),
+            "SUM(x[group!] * w[group!])"
+        );
+        assert_eq!(
+            p("fiscal.deficit + effect[sec](x)"),
+            "fiscal.deficit + effect[sec](x)"
+        );
     }
 
     #[test]

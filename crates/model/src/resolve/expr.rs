@@ -139,7 +139,12 @@ impl Builder {
             Ok(id) => id,
             Err((msg, help)) => {
                 let help = match Builtin::lookup(name) {
-                    Some(b) => Some(format!("{} is a function: call it as {}{}", b.name(), b.name(), b.signature())),
+                    Some(b) => Some(format!(
+                        "{} is a function: call it as {}{}",
+                        b.name(),
+                        b.name(),
+                        b.signature()
+                    )),
                     None => help,
                 };
                 self.err(span, msg, help);
@@ -168,7 +173,13 @@ impl Builder {
     }
 
     /// One index per dimension of `var`, from the written subscripts (or implicit ones).
-    fn indices(&mut self, cx: &mut Cx, var: VarId, subs: &[SubAst], span: Span) -> Option<Vec<Index>> {
+    fn indices(
+        &mut self,
+        cx: &mut Cx,
+        var: VarId,
+        subs: &[SubAst],
+        span: Span,
+    ) -> Option<Vec<Index>> {
         let vdims = self.slots[var.index()].dims.clone();
         let vname = self.slots[var.index()].name.clone();
         if subs.is_empty() {
@@ -180,7 +191,10 @@ impl Builder {
                         None => Index::Dim(*d),
                     }),
                     None => {
-                        let names: Vec<&str> = vdims.iter().map(|d| self.dims[d.index()].name.as_str()).collect();
+                        let names: Vec<&str> = vdims
+                            .iter()
+                            .map(|d| self.dims[d.index()].name.as_str())
+                            .collect();
                         self.err(
                             span,
                             format!("'{vname}' is arrayed over [{}]; say which elements", names.join(", ")),
@@ -201,7 +215,10 @@ impl Builder {
             let msg = if vdims.is_empty() {
                 format!("'{vname}' is not arrayed and takes no subscripts")
             } else {
-                let names: Vec<&str> = vdims.iter().map(|d| self.dims[d.index()].name.as_str()).collect();
+                let names: Vec<&str> = vdims
+                    .iter()
+                    .map(|d| self.dims[d.index()].name.as_str())
+                    .collect();
                 format!(
                     "'{vname}' has {} dimension(s) [{}] but {} subscript(s) are given",
                     vdims.len(),
@@ -249,7 +266,11 @@ impl Builder {
                 match cx.dims.iter().position(|x| *x == d) {
                     Some(p) => out.push(match &cx.fixed {
                         Some(f) => {
-                            let e = if d == *target { f[p] } else { self.dims[d.index()].parent_index[f[p]] };
+                            let e = if d == *target {
+                                f[p]
+                            } else {
+                                self.dims[d.index()].parent_index[f[p]]
+                            };
                             Index::Element(*target, e as u32)
                         }
                         None => Index::Dim(d),
@@ -285,11 +306,22 @@ impl Builder {
                     let mut cands: Vec<&str> = tdim.elements.iter().map(|e| e.as_str()).collect();
                     cands.extend(self.dims.iter().map(|d| d.name.as_str()));
                     let help = nearest(&s.name, cands)
-                        .map(|n| format!("did you mean '{n}'? elements of {}: {}", tdim.name, tdim.elements.join(", ")))
-                        .unwrap_or_else(|| format!("elements of {}: {}", tdim.name, tdim.elements.join(", ")));
+                        .map(|n| {
+                            format!(
+                                "did you mean '{n}'? elements of {}: {}",
+                                tdim.name,
+                                tdim.elements.join(", ")
+                            )
+                        })
+                        .unwrap_or_else(|| {
+                            format!("elements of {}: {}", tdim.name, tdim.elements.join(", "))
+                        });
                     self.err(
                         sspan,
-                        format!("unknown dimension or element '{}' (for '{vname}', indexed by '{}')", s.name, tdim.name),
+                        format!(
+                            "unknown dimension or element '{}' (for '{vname}', indexed by '{}')",
+                            s.name, tdim.name
+                        ),
                         Some(help),
                     );
                     return None;
@@ -299,7 +331,14 @@ impl Builder {
         Some(out)
     }
 
-    fn call(&mut self, cx: &mut Cx, a: &Ast, name: &str, subs: &[SubAst], args: &[Ast]) -> Option<Expr> {
+    fn call(
+        &mut self,
+        cx: &mut Cx,
+        a: &Ast,
+        name: &str,
+        subs: &[SubAst],
+        args: &[Ast],
+    ) -> Option<Expr> {
         let span = cx.span(a);
         let builtin = Builtin::lookup(name);
         let Some(b) = builtin else {
@@ -330,7 +369,8 @@ impl Builder {
             );
             return None;
         }
-        let is_reduction = b.role() == Role::Reduction || (matches!(b, Builtin::Min | Builtin::Max) && args.len() == 1);
+        let is_reduction = b.role() == Role::Reduction
+            || (matches!(b, Builtin::Min | Builtin::Max) && args.len() == 1);
         if is_reduction {
             cx.reduce.push(Vec::new());
             let arg = self.expr(cx, &args[0]);
@@ -340,13 +380,29 @@ impl Builder {
                 let msg = if matches!(b, Builtin::Min | Builtin::Max) {
                     format!("{} takes at least 2 arguments, or one arrayed argument reduced over a dimension marked with '!'", b.name())
                 } else {
-                    format!("{} needs a dimension to reduce over, marked with '!'", b.name())
+                    format!(
+                        "{} needs a dimension to reduce over, marked with '!'",
+                        b.name()
+                    )
                 };
-                self.err(span, msg, Some(format!("e.g. {}(a, b) or {}(x[group!])", b.name(), b.name())));
+                self.err(
+                    span,
+                    msg,
+                    Some(format!(
+                        "e.g. {}(a, b) or {}(x[group!])",
+                        b.name(),
+                        b.name()
+                    )),
+                );
                 return None;
             }
             let op = match b {
-                Builtin::Min | Builtin::Max | Builtin::Sum | Builtin::Prod | Builtin::Mean | Builtin::Stddev => b,
+                Builtin::Min
+                | Builtin::Max
+                | Builtin::Sum
+                | Builtin::Prod
+                | Builtin::Mean
+                | Builtin::Stddev => b,
                 _ => b,
             };
             return Some(mk(ExprKind::Reduce(op, dims, Box::new(arg)), span));
@@ -366,21 +422,38 @@ impl Builder {
                 if b == Builtin::IfThenElse {
                     let mut it = resolved.into_iter();
                     let (c, x, y) = (it.next()?, it.next()?, it.next()?);
-                    return Some(mk(ExprKind::If(Box::new(c), Box::new(x), Box::new(y)), span));
+                    return Some(mk(
+                        ExprKind::If(Box::new(c), Box::new(x), Box::new(y)),
+                        span,
+                    ));
                 }
                 Some(mk(ExprKind::Call(b, resolved), span))
             }
         }
     }
 
-    fn lookup_call(&mut self, cx: &mut Cx, a: &Ast, name: &str, subs: &[SubAst], args: &[Ast]) -> Option<Expr> {
+    fn lookup_call(
+        &mut self,
+        cx: &mut Cx,
+        a: &Ast,
+        name: &str,
+        subs: &[SubAst],
+        args: &[Ast],
+    ) -> Option<Expr> {
         let span = cx.span(a);
         let id = match self.lookup_var(cx.scope, name) {
             Ok(id) => id,
             Err((_, vhelp)) => {
                 let key = normalise(name);
                 let mut cands: Vec<String> = BUILTIN_NAMES.iter().map(|s| s.to_string()).collect();
-                cands.extend(self.slots.iter().filter(|s| s.scope == cx.scope && matches!(s.kind, Some(VarKind::Lookup(_)))).map(|s| s.name.clone()));
+                cands.extend(
+                    self.slots
+                        .iter()
+                        .filter(|s| {
+                            s.scope == cx.scope && matches!(s.kind, Some(VarKind::Lookup(_)))
+                        })
+                        .map(|s| s.name.clone()),
+                );
                 let help = nearest(&key, cands.iter().map(|s| s.as_str()))
                     .map(|n| format!("did you mean {n}(...)?"))
                     .or(vhelp);
@@ -389,7 +462,11 @@ impl Builder {
             }
         };
         if !matches!(self.slots[id.index()].kind, Some(VarKind::Lookup(_))) {
-            let kind = self.slots[id.index()].kind.as_ref().map(|k| k.name()).unwrap_or("variable");
+            let kind = self.slots[id.index()]
+                .kind
+                .as_ref()
+                .map(|k| k.name())
+                .unwrap_or("variable");
             self.err(
                 span,
                 format!("'{name}' is a {kind}, not a function or lookup, so it cannot be called"),
@@ -398,7 +475,11 @@ impl Builder {
             return None;
         }
         if args.len() != 1 {
-            self.err(span, format!("lookup '{name}' takes 1 argument, got {}", args.len()), None);
+            self.err(
+                span,
+                format!("lookup '{name}' takes 1 argument, got {}", args.len()),
+                None,
+            );
             return None;
         }
         let idx = self.indices(cx, id, subs, span)?;
@@ -408,7 +489,14 @@ impl Builder {
 
     // ----- stateful builtins -------------------------------------------------------------
 
-    fn stateful(&mut self, cx: &mut Cx, b: Builtin, args: Vec<Expr>, span: Span, raw_args: &[Ast]) -> Option<Expr> {
+    fn stateful(
+        &mut self,
+        cx: &mut Cx,
+        b: Builtin,
+        args: Vec<Expr>,
+        span: Span,
+        raw_args: &[Ast],
+    ) -> Option<Expr> {
         if !cx.reduce.is_empty() {
             self.err(
                 span,
@@ -431,7 +519,11 @@ impl Builder {
                 normalise(b.name()).to_lowercase(),
                 k
             ),
-            dims: if cx.fixed.is_some() { Vec::new() } else { cx.dims.clone() },
+            dims: if cx.fixed.is_some() {
+                Vec::new()
+            } else {
+                cx.dims.clone()
+            },
             hidden: Vec::new(),
         };
         let a = |i: usize| args[i].clone();
@@ -446,7 +538,11 @@ impl Builder {
             }
         };
         let value = match b {
-            Builtin::Smooth | Builtin::SmoothI | Builtin::Smooth3 | Builtin::Smooth3I | Builtin::SmoothN => {
+            Builtin::Smooth
+            | Builtin::SmoothI
+            | Builtin::Smooth3
+            | Builtin::Smooth3I
+            | Builtin::SmoothN => {
                 let n = match b {
                     Builtin::Smooth | Builtin::SmoothI => 1,
                     Builtin::Smooth3 | Builtin::Smooth3I => 3,
@@ -458,13 +554,26 @@ impl Builder {
                     Builtin::Smooth | Builtin::Smooth3 => input.clone(),
                     _ => lw.hoist(self, a(2), "initial value"),
                 };
-                let stage_time = if n == 1 { time } else { bin(BinaryOp::Div, time, num(n as f64, span)) };
+                let stage_time = if n == 1 {
+                    time
+                } else {
+                    bin(BinaryOp::Div, time, num(n as f64, span))
+                };
                 let mut prev = input;
                 for i in 1..=n {
                     let s = lw.slot(self, &format!("stage{i}"), &format!("stage {i} of {n}"));
                     let sref = lw.var(s);
-                    let rate = bin(BinaryOp::Div, bin(BinaryOp::Sub, prev, sref.clone()), stage_time.clone());
-                    let f = lw.new_var(self, &format!("rate{i}"), &format!("rate of stage {i} of {n}"), VarKind::Flow(lw.eq(rate)));
+                    let rate = bin(
+                        BinaryOp::Div,
+                        bin(BinaryOp::Sub, prev, sref.clone()),
+                        stage_time.clone(),
+                    );
+                    let f = lw.new_var(
+                        self,
+                        &format!("rate{i}"),
+                        &format!("rate of stage {i} of {n}"),
+                        VarKind::Flow(lw.eq(rate)),
+                    );
                     self.slots[s.index()].kind = Some(VarKind::Stock(Stock {
                         initial: lw.eq(init.clone()),
                         inflows: vec![f],
@@ -475,7 +584,11 @@ impl Builder {
                 }
                 prev
             }
-            Builtin::Delay1 | Builtin::Delay1I | Builtin::Delay3 | Builtin::Delay3I | Builtin::DelayN => {
+            Builtin::Delay1
+            | Builtin::Delay1I
+            | Builtin::Delay3
+            | Builtin::Delay3I
+            | Builtin::DelayN => {
                 let n = match b {
                     Builtin::Delay1 | Builtin::Delay1I => 1,
                     Builtin::Delay3 | Builtin::Delay3I => 3,
@@ -487,14 +600,31 @@ impl Builder {
                     Builtin::Delay1 | Builtin::Delay3 => input.clone(),
                     _ => a(2),
                 };
-                let stage_time = if n == 1 { time } else { bin(BinaryOp::Div, time, num(n as f64, span)) };
-                let init_level = lw.hoist(self, bin(BinaryOp::Mul, init, stage_time.clone()), "initial level");
+                let stage_time = if n == 1 {
+                    time
+                } else {
+                    bin(BinaryOp::Div, time, num(n as f64, span))
+                };
+                let init_level = lw.hoist(
+                    self,
+                    bin(BinaryOp::Mul, init, stage_time.clone()),
+                    "initial level",
+                );
                 let mut inflow = lw.new_var(self, "inflow", "inflow", VarKind::Flow(lw.eq(input)));
                 let mut last = inflow;
                 for i in 1..=n {
-                    let s = lw.slot(self, &format!("stage{i}"), &format!("material in stage {i} of {n}"));
+                    let s = lw.slot(
+                        self,
+                        &format!("stage{i}"),
+                        &format!("material in stage {i} of {n}"),
+                    );
                     let out = bin(BinaryOp::Div, lw.var(s), stage_time.clone());
-                    let f = lw.new_var(self, &format!("outflow{i}"), &format!("outflow of stage {i} of {n}"), VarKind::Flow(lw.eq(out)));
+                    let f = lw.new_var(
+                        self,
+                        &format!("outflow{i}"),
+                        &format!("outflow of stage {i} of {n}"),
+                        VarKind::Flow(lw.eq(out)),
+                    );
                     self.slots[s.index()].kind = Some(VarKind::Stock(Stock {
                         initial: lw.eq(init_level.clone()),
                         inflows: vec![inflow],
@@ -513,12 +643,29 @@ impl Builder {
                 let avg = lw.var(s);
                 let initial = if b == Builtin::Trend {
                     // AV(0) = input / (1 + initial trend * average time)
-                    bin(BinaryOp::Div, input.clone(), bin(BinaryOp::Add, num(1.0, span), bin(BinaryOp::Mul, a(2), time.clone())))
+                    bin(
+                        BinaryOp::Div,
+                        input.clone(),
+                        bin(
+                            BinaryOp::Add,
+                            num(1.0, span),
+                            bin(BinaryOp::Mul, a(2), time.clone()),
+                        ),
+                    )
                 } else {
                     input.clone()
                 };
-                let rate = bin(BinaryOp::Div, bin(BinaryOp::Sub, input.clone(), avg.clone()), time.clone());
-                let f = lw.new_var(self, "change", "change in average", VarKind::Flow(lw.eq(rate)));
+                let rate = bin(
+                    BinaryOp::Div,
+                    bin(BinaryOp::Sub, input.clone(), avg.clone()),
+                    time.clone(),
+                );
+                let f = lw.new_var(
+                    self,
+                    "change",
+                    "change in average",
+                    VarKind::Flow(lw.eq(rate)),
+                );
                 self.slots[s.index()].kind = Some(VarKind::Stock(Stock {
                     initial: lw.eq(initial),
                     inflows: vec![f],
@@ -528,14 +675,33 @@ impl Builder {
                 let diff = bin(BinaryOp::Sub, input.clone(), avg.clone());
                 if b == Builtin::Trend {
                     let abs = mk(ExprKind::Call(Builtin::Abs, vec![avg]), span);
-                    mk(ExprKind::Call(Builtin::Zidz, vec![diff, bin(BinaryOp::Mul, time, abs)]), span)
+                    mk(
+                        ExprKind::Call(Builtin::Zidz, vec![diff, bin(BinaryOp::Mul, time, abs)]),
+                        span,
+                    )
                 } else {
-                    let trend = mk(ExprKind::Call(Builtin::Zidz, vec![diff, bin(BinaryOp::Mul, time, avg)]), span);
-                    bin(BinaryOp::Mul, input, bin(BinaryOp::Add, num(1.0, span), bin(BinaryOp::Mul, trend, a(2))))
+                    let trend = mk(
+                        ExprKind::Call(Builtin::Zidz, vec![diff, bin(BinaryOp::Mul, time, avg)]),
+                        span,
+                    );
+                    bin(
+                        BinaryOp::Mul,
+                        input,
+                        bin(
+                            BinaryOp::Add,
+                            num(1.0, span),
+                            bin(BinaryOp::Mul, trend, a(2)),
+                        ),
+                    )
                 }
             }
             Builtin::Initial => {
-                let h = lw.new_var(self, "value", "initial value", VarKind::Initial(lw.eq(a(0))));
+                let h = lw.new_var(
+                    self,
+                    "value",
+                    "initial value",
+                    VarKind::Initial(lw.eq(a(0))),
+                );
                 lw.var(h)
             }
             Builtin::DelayFixed => {
@@ -635,22 +801,69 @@ impl Lowering {
 
     /// Moves a non-trivial argument into a hidden auxiliary so it is computed once.
     fn hoist(&mut self, b: &mut Builder, e: Expr, part: &str) -> Expr {
-        if matches!(e.kind, ExprKind::Const(_) | ExprKind::Var(..) | ExprKind::Register(_)) {
+        if matches!(
+            e.kind,
+            ExprKind::Const(_) | ExprKind::Var(..) | ExprKind::Register(_)
+        ) {
             return e;
         }
         let text = b.sources.text(e.span).to_string();
         let span = e.span;
         let id = self.slot(b, &part.replace(' ', "_"), part);
-        b.slots[id.index()].kind = Some(VarKind::Aux(EquationSet::Uniform(Equation { text, span, expr: e })));
+        b.slots[id.index()].kind = Some(VarKind::Aux(EquationSet::Uniform(Equation {
+            text,
+            span,
+            expr: e,
+        })));
         self.var(id)
     }
 }
 
 /// Builtin names offered as suggestions for unknown functions.
 const BUILTIN_NAMES: &[&str] = &[
-    "ABS", "EXP", "LN", "LOG", "LOG10", "SQRT", "POWER", "SIN", "COS", "TAN", "ARCSIN", "ARCCOS", "ARCTAN",
-    "INTEGER", "MODULO", "MIN", "MAX", "XIDZ", "ZIDZ", "SAFEDIV", "IF_THEN_ELSE", "STEP", "PULSE",
-    "PULSE_TRAIN", "RAMP", "SMOOTH", "SMOOTHI", "SMOOTH3", "SMOOTH3I", "SMOOTHN", "DELAY1", "DELAY1I",
-    "DELAY3", "DELAY3I", "DELAYN", "DELAY_FIXED", "TREND", "FORECAST", "INITIAL", "RANDOM_NORMAL",
-    "RANDOM_UNIFORM", "SUM", "PROD", "MEAN", "STDDEV",
+    "ABS",
+    "EXP",
+    "LN",
+    "LOG",
+    "LOG10",
+    "SQRT",
+    "POWER",
+    "SIN",
+    "COS",
+    "TAN",
+    "ARCSIN",
+    "ARCCOS",
+    "ARCTAN",
+    "INTEGER",
+    "MODULO",
+    "MIN",
+    "MAX",
+    "XIDZ",
+    "ZIDZ",
+    "SAFEDIV",
+    "IF_THEN_ELSE",
+    "STEP",
+    "PULSE",
+    "PULSE_TRAIN",
+    "RAMP",
+    "SMOOTH",
+    "SMOOTHI",
+    "SMOOTH3",
+    "SMOOTH3I",
+    "SMOOTHN",
+    "DELAY1",
+    "DELAY1I",
+    "DELAY3",
+    "DELAY3I",
+    "DELAYN",
+    "DELAY_FIXED",
+    "TREND",
+    "FORECAST",
+    "INITIAL",
+    "RANDOM_NORMAL",
+    "RANDOM_UNIFORM",
+    "SUM",
+    "PROD",
+    "MEAN",
+    "STDDEV",
 ];

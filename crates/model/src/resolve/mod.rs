@@ -75,7 +75,10 @@ fn reserved(name: &str) -> bool {
     if ["IF", "THEN", "ELSE", "AND", "OR", "NOT"].contains(&upper.as_str()) {
         return true;
     }
-    matches!(Builtin::lookup(name).map(|b| b.role()), Some(Role::Register))
+    matches!(
+        Builtin::lookup(name).map(|b| b.role()),
+        Some(Role::Register)
+    )
 }
 
 pub(crate) fn is_identifier(s: &str) -> bool {
@@ -151,7 +154,9 @@ pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError>
         .zip(units)
         .map(|(s, (units, units_span, doc, source))| Variable {
             name: s.name,
-            kind: s.kind.expect("every slot has a kind once resolution succeeded"),
+            kind: s
+                .kind
+                .expect("every slot has a kind once resolution succeeded"),
             dims: s.dims,
             units,
             units_span,
@@ -200,7 +205,12 @@ impl Builder {
     }
 
     /// Reads (once) and parses a model file; returns its index.
-    fn open_file(&mut self, path: &Path, included_at: Option<Span>, text: Option<&str>) -> Option<usize> {
+    fn open_file(
+        &mut self,
+        path: &Path,
+        included_at: Option<Span>,
+        text: Option<&str>,
+    ) -> Option<usize> {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(&i) = self.file_index.get(&canonical) {
             return Some(i);
@@ -210,7 +220,11 @@ impl Builder {
                 let id = self.sources.add(path, t);
                 crate::file::parse_file(&self.sources, id, path)
             }
-            None => read_file(&mut self.sources, path, included_at.map(|s| (s, "this module"))),
+            None => read_file(
+                &mut self.sources,
+                path,
+                included_at.map(|s| (s, "this module")),
+            ),
         };
         match parsed {
             Ok(mut f) => {
@@ -354,12 +368,7 @@ impl Builder {
                 span: mspan,
             });
             stack.push(canonical);
-            let child = self.instantiate(
-                mfile,
-                format!("{prefix}{mname}."),
-                Some(mid),
-                stack,
-            );
+            let child = self.instantiate(mfile, format!("{prefix}{mname}."), Some(mid), stack);
             stack.pop();
             self.scopes[scope].instances.insert(mname, (mid, child));
         }
@@ -384,7 +393,11 @@ impl Builder {
             let element_spans: Vec<Span> = rd.elements.iter().map(|e| e.span).collect();
             let sub = rd.subrange_of.clone();
             if !is_identifier(&name) {
-                self.err(span, format!("'{name}' is not a valid dimension name"), None);
+                self.err(
+                    span,
+                    format!("'{name}' is not a valid dimension name"),
+                    None,
+                );
                 continue;
             }
             if elements.is_empty() {
@@ -394,7 +407,11 @@ impl Builder {
             let mut bad = false;
             for (i, e) in elements.iter().enumerate() {
                 if !is_identifier(e) {
-                    self.err(element_spans[i], format!("'{e}' is not a valid element name"), None);
+                    self.err(
+                        element_spans[i],
+                        format!("'{e}' is not a valid element name"),
+                        None,
+                    );
                     bad = true;
                 } else if elements[..i].contains(e) {
                     self.err(
@@ -410,41 +427,43 @@ impl Builder {
             }
             let (parent, parent_index) = match &sub {
                 None => (None, Vec::new()),
-                Some(p) => match self.dim_by_name.get(&p.value).copied() {
-                    None => {
-                        let help = nearest(&p.value, self.dims.iter().map(|d| d.name.as_str()))
-                            .map(|n| format!("did you mean '{n}'?"));
-                        self.err(p.span, format!("unknown dimension '{}'", p.value), help);
-                        continue;
-                    }
-                    Some(pid) => {
-                        let pd = self.dims[pid.index()].clone();
-                        if pd.parent.is_some() {
-                            self.err(p.span, "a subrange must be of a full dimension, not of another subrange", None);
+                Some(p) => {
+                    match self.dim_by_name.get(&p.value).copied() {
+                        None => {
+                            let help = nearest(&p.value, self.dims.iter().map(|d| d.name.as_str()))
+                                .map(|n| format!("did you mean '{n}'?"));
+                            self.err(p.span, format!("unknown dimension '{}'", p.value), help);
                             continue;
                         }
-                        let mut idx = Vec::new();
-                        let mut ok = true;
-                        for (i, e) in elements.iter().enumerate() {
-                            match pd.elements.iter().position(|x| x == e) {
-                                Some(k) => idx.push(k),
-                                None => {
-                                    let msg = format!(
-                                        "'{e}' is not an element of '{}' (elements: {})",
-                                        pd.name,
-                                        pd.elements.join(", ")
-                                    );
-                                    self.err(element_spans[i], msg, None);
-                                    ok = false;
+                        Some(pid) => {
+                            let pd = self.dims[pid.index()].clone();
+                            if pd.parent.is_some() {
+                                self.err(p.span, "a subrange must be of a full dimension, not of another subrange", None);
+                                continue;
+                            }
+                            let mut idx = Vec::new();
+                            let mut ok = true;
+                            for (i, e) in elements.iter().enumerate() {
+                                match pd.elements.iter().position(|x| x == e) {
+                                    Some(k) => idx.push(k),
+                                    None => {
+                                        let msg = format!(
+                                            "'{e}' is not an element of '{}' (elements: {})",
+                                            pd.name,
+                                            pd.elements.join(", ")
+                                        );
+                                        self.err(element_spans[i], msg, None);
+                                        ok = false;
+                                    }
                                 }
                             }
+                            if !ok {
+                                continue;
+                            }
+                            (Some(pid), idx)
                         }
-                        if !ok {
-                            continue;
-                        }
-                        (Some(pid), idx)
                     }
-                },
+                }
             };
             if let Some(existing) = self.dim_by_name.get(&name).copied() {
                 let ex = &self.dims[existing.index()];
@@ -453,7 +472,10 @@ impl Builder {
                     self.err(
                         span,
                         format!("dimension '{name}' is defined differently at {loc}"),
-                        Some("a dimension shared by several files must list the same elements".into()),
+                        Some(
+                            "a dimension shared by several files must list the same elements"
+                                .into(),
+                        ),
                     );
                 }
                 continue;
@@ -485,7 +507,8 @@ impl Builder {
     }
 
     pub fn dim_suggestion(&self, name: &str) -> Option<String> {
-        nearest(name, self.dims.iter().map(|d| d.name.as_str())).map(|n| format!("did you mean '{n}'?"))
+        nearest(name, self.dims.iter().map(|d| d.name.as_str()))
+            .map(|n| format!("did you mean '{n}'?"))
     }
 
     fn resolve_dims(&mut self) {
@@ -499,7 +522,11 @@ impl Builder {
                 match self.dim_by_name.get(&d.value).copied() {
                     Some(id) => {
                         if dims.contains(&id) {
-                            self.err(d.span, format!("dimension '{}' is listed twice", d.value), None);
+                            self.err(
+                                d.span,
+                                format!("dimension '{}' is listed twice", d.value),
+                                None,
+                            );
                         }
                         dims.push(id);
                     }
@@ -515,7 +542,9 @@ impl Builder {
 
     /// Number of elements over a list of dimensions.
     pub fn count(&self, dims: &[DimId]) -> usize {
-        dims.iter().map(|d| self.dims[d.index()].elements.len()).product()
+        dims.iter()
+            .map(|d| self.dims[d.index()].elements.len())
+            .product()
     }
 
     /// Resolves a variable name as written in `scope` (dotted names reach module outputs).
@@ -536,7 +565,10 @@ impl Builder {
                     } else {
                         format!("its outputs are: {}", outputs.join(", "))
                     };
-                    return Err((format!("'{rest}' is not an output of module '{module}'"), Some(help)));
+                    return Err((
+                        format!("'{rest}' is not an output of module '{module}'"),
+                        Some(help),
+                    ));
                 }
                 let full = format!("{}{rest}", self.scopes[child].prefix);
                 return self
@@ -563,7 +595,8 @@ impl Builder {
                 visible.extend(i.outputs.iter().map(|o| format!("{inst}.{}", o.value)));
             }
         }
-        let help = nearest(name, visible.iter().map(|s| s.as_str())).map(|n| format!("did you mean '{n}'?"));
+        let help = nearest(name, visible.iter().map(|s| s.as_str()))
+            .map(|n| format!("did you mean '{n}'?"));
         Err((format!("unknown variable '{name}'"), help))
     }
 
@@ -603,11 +636,16 @@ impl Builder {
                 for (key, _) in &wires {
                     if !inputs.iter().any(|i| i.value == key.value) {
                         let help = if inputs.is_empty() {
-                            "the module file declares no inputs ([interface] inputs = [...])".to_string()
+                            "the module file declares no inputs ([interface] inputs = [...])"
+                                .to_string()
                         } else {
-                            let names: Vec<&str> = inputs.iter().map(|i| i.value.as_str()).collect();
+                            let names: Vec<&str> =
+                                inputs.iter().map(|i| i.value.as_str()).collect();
                             match nearest(&key.value, names.iter().copied()) {
-                                Some(n) => format!("did you mean '{n}'? its inputs are: {}", names.join(", ")),
+                                Some(n) => format!(
+                                    "did you mean '{n}'? its inputs are: {}",
+                                    names.join(", ")
+                                ),
                                 None => format!("its inputs are: {}", names.join(", ")),
                             }
                         };
@@ -636,7 +674,10 @@ impl Builder {
                     if !is_param {
                         self.err(
                             inp.span,
-                            format!("interface input '{}' must be a constant or an exogenous series", inp.value),
+                            format!(
+                                "interface input '{}' must be a constant or an exogenous series",
+                                inp.value
+                            ),
                             Some("inputs carry default values so the block runs alone".into()),
                         );
                         continue;
@@ -669,7 +710,10 @@ impl Builder {
                         Some(id) => self.modules[mid.0 as usize].outputs.push(*id),
                         None => self.err(
                             out.span,
-                            format!("interface output '{}' is not a variable of this file", out.value),
+                            format!(
+                                "interface output '{}' is not a variable of this file",
+                                out.value
+                            ),
                             None,
                         ),
                     }
@@ -691,8 +735,12 @@ impl Builder {
                     Some(id) => dst.push(*id),
                     None => {
                         let span = n.span;
-                        let msg = format!("interface names '{}', which is not a variable of this file", n.value);
-                        self.errors.push(Diagnostic::error(msg).at(&self.sources, span));
+                        let msg = format!(
+                            "interface names '{}', which is not a variable of this file",
+                            n.value
+                        );
+                        self.errors
+                            .push(Diagnostic::error(msg).at(&self.sources, span));
                     }
                 }
             }
@@ -708,7 +756,12 @@ impl Builder {
             for l in 0..self.files[file].loops.len() {
                 let (name, span, vars, doc) = {
                     let rl = &self.files[file].loops[l];
-                    (rl.name.value.clone(), rl.name.span, rl.variables.clone(), rl.doc.clone())
+                    (
+                        rl.name.value.clone(),
+                        rl.name.span,
+                        rl.variables.clone(),
+                        rl.doc.clone(),
+                    )
                 };
                 let mut ids = Vec::new();
                 for v in vars {
@@ -767,7 +820,9 @@ impl Builder {
                         continue;
                     }
                 },
-                RawKind::Flow { eq: Some(x), .. } | RawKind::Aux { eq: Some(x) } => (x.clone(), "equation"),
+                RawKind::Flow { eq: Some(x), .. } | RawKind::Aux { eq: Some(x) } => {
+                    (x.clone(), "equation")
+                }
                 _ => continue,
             };
             let Some(eqs) = self.resolve_set(s, &set, what) else {
@@ -798,7 +853,10 @@ impl Builder {
                 .map(EquationSet::Uniform),
             RawEqSet::PerElement(list) => {
                 if dims.is_empty() {
-                    let span = list.first().map(|(k, _)| k.span).unwrap_or(self.slots[s].span);
+                    let span = list
+                        .first()
+                        .map(|(k, _)| k.span)
+                        .unwrap_or(self.slots[s].span);
                     self.err(
                         span,
                         format!("per-element {what}s need `dims`; this variable is a scalar"),
@@ -834,8 +892,14 @@ impl Builder {
                     let name = self.slots[s].name.clone();
                     self.err(
                         self.slots[s].span,
-                        format!("'{name}' has no {what} for element(s) {}", missing.join(", ")),
-                        Some("give each element exactly one equation, or use one equation for all".into()),
+                        format!(
+                            "'{name}' has no {what} for element(s) {}",
+                            missing.join(", ")
+                        ),
+                        Some(
+                            "give each element exactly one equation, or use one equation for all"
+                                .into(),
+                        ),
                     );
                     return None;
                 }
@@ -865,9 +929,9 @@ impl Builder {
     }
 
     pub fn flatten(&self, dims: &[DimId], idx: &[usize]) -> usize {
-        dims.iter()
-            .zip(idx)
-            .fold(0, |acc, (d, i)| acc * self.dims[d.index()].elements.len() + i)
+        dims.iter().zip(idx).fold(0, |acc, (d, i)| {
+            acc * self.dims[d.index()].elements.len() + i
+        })
     }
 
     pub fn element_label(&self, dims: &[DimId], flat: usize) -> String {
@@ -915,9 +979,20 @@ impl Builder {
                 }
             }
             let help = nearest(p, dim.elements.iter().map(|e| e.as_str()))
-                .map(|n| format!("did you mean '{n}'? elements of {}: {}", dim.name, dim.elements.join(", ")))
-                .unwrap_or_else(|| format!("elements of {}: {}", dim.name, dim.elements.join(", ")));
-            let msg = format!("'{p}' is not an element or subrange of dimension '{}'", dim.name);
+                .map(|n| {
+                    format!(
+                        "did you mean '{n}'? elements of {}: {}",
+                        dim.name,
+                        dim.elements.join(", ")
+                    )
+                })
+                .unwrap_or_else(|| {
+                    format!("elements of {}: {}", dim.name, dim.elements.join(", "))
+                });
+            let msg = format!(
+                "'{p}' is not an element or subrange of dimension '{}'",
+                dim.name
+            );
             self.err(key.span, msg, Some(help));
             return None;
         }
@@ -947,7 +1022,9 @@ impl Builder {
             let scope = self.slots[s].scope;
             let mut links: Vec<(VarId, Sp<String>, bool)> = Vec::new(); // (stock, flow name, inflow?)
             let raw_kind = match &self.files[f].vars[i].kind {
-                RawKind::Stock { inflows, outflows, .. } => RawKind::Stock {
+                RawKind::Stock {
+                    inflows, outflows, ..
+                } => RawKind::Stock {
                     initial: None,
                     inflows: inflows.clone(),
                     outflows: outflows.clone(),
@@ -981,11 +1058,20 @@ impl Builder {
                             continue;
                         };
                         match self.lookup_var(scope, &st.value) {
-                            Ok(id) if matches!(self.slots[id.index()].kind, Some(VarKind::Stock(_))) => {
+                            Ok(id)
+                                if matches!(
+                                    self.slots[id.index()].kind,
+                                    Some(VarKind::Stock(_))
+                                ) =>
+                            {
                                 links.push((id, flow_name.clone(), inflow));
                             }
                             Ok(id) => {
-                                let kind = self.slots[id.index()].kind.as_ref().map(|k| k.name()).unwrap_or("variable");
+                                let kind = self.slots[id.index()]
+                                    .kind
+                                    .as_ref()
+                                    .map(|k| k.name())
+                                    .unwrap_or("variable");
                                 self.err(
                                     st.span,
                                     format!("flow '{}' is attached to '{}', which is a {kind}, not a stock", flow_name.value, st.value),
@@ -994,10 +1080,16 @@ impl Builder {
                             }
                             Err((_, help)) => {
                                 let stocks: Vec<String> = self.stock_names(scope);
-                                let help = help.or_else(|| nearest(&st.value, stocks.iter().map(|s| s.as_str())).map(|n| format!("did you mean '{n}'?")));
+                                let help = help.or_else(|| {
+                                    nearest(&st.value, stocks.iter().map(|s| s.as_str()))
+                                        .map(|n| format!("did you mean '{n}'?"))
+                                });
                                 self.err(
                                     st.span,
-                                    format!("flow '{}' is attached to an unknown stock '{}'", flow_name.value, st.value),
+                                    format!(
+                                        "flow '{}' is attached to an unknown stock '{}'",
+                                        flow_name.value, st.value
+                                    ),
                                     help,
                                 );
                             }
@@ -1014,8 +1106,18 @@ impl Builder {
                     Ok(id) => id,
                     Err((msg, help)) => {
                         let flows: Vec<String> = self.flow_names(scope);
-                        let help = help.or_else(|| nearest(&flow.value, flows.iter().map(|s| s.as_str())).map(|n| format!("did you mean '{n}'?")));
-                        self.err(flow.span, format!("{msg} in the flows of stock '{}'", self.slots[stock.index()].name), help);
+                        let help = help.or_else(|| {
+                            nearest(&flow.value, flows.iter().map(|s| s.as_str()))
+                                .map(|n| format!("did you mean '{n}'?"))
+                        });
+                        self.err(
+                            flow.span,
+                            format!(
+                                "{msg} in the flows of stock '{}'",
+                                self.slots[stock.index()].name
+                            ),
+                            help,
+                        );
                         continue;
                     }
                 };
@@ -1023,10 +1125,17 @@ impl Builder {
                     continue; // the flow's equation failed; already reported
                 }
                 if !matches!(self.slots[fid.index()].kind, Some(VarKind::Flow(_))) {
-                    let kind = self.slots[fid.index()].kind.as_ref().map(|k| k.name()).unwrap_or("variable");
+                    let kind = self.slots[fid.index()]
+                        .kind
+                        .as_ref()
+                        .map(|k| k.name())
+                        .unwrap_or("variable");
                     self.err(
                         flow.span,
-                        format!("'{}' is a {kind}; only flows can fill or drain a stock", flow.value),
+                        format!(
+                            "'{}' is a {kind}; only flows can fill or drain a stock",
+                            flow.value
+                        ),
                         Some(format!("declare it under [flows.{}]", flow.value)),
                     );
                     continue;
@@ -1037,13 +1146,21 @@ impl Builder {
                         flow.value,
                         self.slots[stock.index()].name
                     );
-                    self.err(flow.span, msg, Some("a flow must have the same `dims` as the stocks it connects".into()));
+                    self.err(
+                        flow.span,
+                        msg,
+                        Some("a flow must have the same `dims` as the stocks it connects".into()),
+                    );
                     continue;
                 }
                 let Some(VarKind::Stock(st)) = &mut self.slots[stock.index()].kind else {
                     continue;
                 };
-                let list = if inflow { &mut st.inflows } else { &mut st.outflows };
+                let list = if inflow {
+                    &mut st.inflows
+                } else {
+                    &mut st.outflows
+                };
                 if list.contains(&fid) {
                     let msg = format!("flow '{}' is attached to this stock twice", flow.value);
                     self.err(flow.span, msg, None);
@@ -1058,7 +1175,9 @@ impl Builder {
         let p = &self.scopes[scope].prefix;
         self.slots
             .iter()
-            .filter(|s| s.scope == scope && matches!(s.kind, Some(VarKind::Stock(_))) && s.hidden.is_none())
+            .filter(|s| {
+                s.scope == scope && matches!(s.kind, Some(VarKind::Stock(_))) && s.hidden.is_none()
+            })
             .map(|s| s.name[p.len()..].to_string())
             .collect()
     }
@@ -1067,7 +1186,9 @@ impl Builder {
         let p = &self.scopes[scope].prefix;
         self.slots
             .iter()
-            .filter(|s| s.scope == scope && matches!(s.kind, Some(VarKind::Flow(_))) && s.hidden.is_none())
+            .filter(|s| {
+                s.scope == scope && matches!(s.kind, Some(VarKind::Flow(_))) && s.hidden.is_none()
+            })
             .map(|s| s.name[p.len()..].to_string())
             .collect()
     }
@@ -1161,7 +1282,11 @@ pub fn validate_settings(s: &Settings) -> Result<(), SettingsError> {
         })
     };
     if !(s.dt > 0.0) || !s.dt.is_finite() {
-        return bad("dt", format!("dt must be greater than 0 (got {})", s.dt), "the time step is a positive number, e.g. dt = 0.125");
+        return bad(
+            "dt",
+            format!("dt must be greater than 0 (got {})", s.dt),
+            "the time step is a positive number, e.g. dt = 0.125",
+        );
     }
     if !(s.stop > s.start) {
         return bad(
@@ -1173,22 +1298,37 @@ pub fn validate_settings(s: &Settings) -> Result<(), SettingsError> {
     if !is_multiple(s.stop - s.start, s.dt) {
         return bad(
             "dt",
-            format!("stop - start ({}) is not a whole multiple of dt ({})", s.stop - s.start, s.dt),
+            format!(
+                "stop - start ({}) is not a whole multiple of dt ({})",
+                s.stop - s.start,
+                s.dt
+            ),
             "choose dt so that (stop - start) / dt is a whole number, e.g. a power of two fraction",
         );
     }
     if !(s.save_every > 0.0) || !is_multiple(s.save_every, s.dt) {
         return bad(
             "save_every",
-            format!("save_every ({}) is not a whole multiple of dt ({})", s.save_every, s.dt),
+            format!(
+                "save_every ({}) is not a whole multiple of dt ({})",
+                s.save_every, s.dt
+            ),
             "results are saved every k time steps: use save_every = k * dt",
         );
     }
     if !(s.rtol > 0.0) {
-        return bad("rtol", format!("rtol must be greater than 0 (got {})", s.rtol), "e.g. rtol = 1e-6");
+        return bad(
+            "rtol",
+            format!("rtol must be greater than 0 (got {})", s.rtol),
+            "e.g. rtol = 1e-6",
+        );
     }
     if !(s.atol > 0.0) {
-        return bad("atol", format!("atol must be greater than 0 (got {})", s.atol), "e.g. atol = 1e-9");
+        return bad(
+            "atol",
+            format!("atol must be greater than 0 (got {})", s.atol),
+            "e.g. atol = 1e-9",
+        );
     }
     Ok(())
 }

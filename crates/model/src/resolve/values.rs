@@ -29,7 +29,9 @@ impl Builder {
             self.err(
                 self.slots[s].span,
                 format!("constant '{name}' has no value"),
-                Some("add `value = ...` (or `file = \"table.csv\"` for an arrayed constant)".into()),
+                Some(
+                    "add `value = ...` (or `file = \"table.csv\"` for an arrayed constant)".into(),
+                ),
             );
             return None;
         };
@@ -37,7 +39,11 @@ impl Builder {
             RawValue::Num(x, _) => vec![x; n],
             RawValue::List(items, span) => {
                 if dims.is_empty() {
-                    self.err(span, format!("'{name}' is a scalar; a list of values needs `dims`"), None);
+                    self.err(
+                        span,
+                        format!("'{name}' is a scalar; a list of values needs `dims`"),
+                        None,
+                    );
                     return None;
                 }
                 let mut out = Vec::with_capacity(n);
@@ -46,13 +52,21 @@ impl Builder {
             }
             RawValue::Table(entries, span) => {
                 if dims.is_empty() {
-                    self.err(span, format!("'{name}' is a scalar; a table of values needs `dims`"), None);
+                    self.err(
+                        span,
+                        format!("'{name}' is a scalar; a table of values needs `dims`"),
+                        None,
+                    );
                     return None;
                 }
                 let mut out: Vec<Option<f64>> = vec![None; n];
                 for (key, v) in &entries {
                     let RawValue::Num(x, vspan) = v else {
-                        self.err(key.span, "each element of a value table needs a number", None);
+                        self.err(
+                            key.span,
+                            "each element of a value table needs a number",
+                            None,
+                        );
                         return None;
                     };
                     for flat in self.element_key(&dims, key)? {
@@ -69,17 +83,27 @@ impl Builder {
                     .map(|k| self.element_label(&dims, k))
                     .collect();
                 if !missing.is_empty() {
-                    self.err(span, format!("no value for element(s) {} of '{name}'", missing.join(", ")), None);
+                    self.err(
+                        span,
+                        format!("no value for element(s) {} of '{name}'", missing.join(", ")),
+                        None,
+                    );
                     return None;
                 }
                 out.into_iter().map(|x| x.unwrap_or(0.0)).collect()
             }
-            RawValue::Csv { file, column, span } => self.constant_csv(f, &name, &dims, &file, column.as_ref(), span)?,
+            RawValue::Csv { file, column, span } => {
+                self.constant_csv(f, &name, &dims, &file, column.as_ref(), span)?
+            }
         };
         if let Some((lo, hi)) = range {
             for (k, x) in values.iter().enumerate() {
                 if *x < lo || *x > hi {
-                    let label = if dims.is_empty() { String::new() } else { self.element_label(&dims, k) };
+                    let label = if dims.is_empty() {
+                        String::new()
+                    } else {
+                        self.element_label(&dims, k)
+                    };
                     let d = Diagnostic::warning(format!(
                         "value {x} of '{name}{label}' lies outside its range [{lo}, {hi}]"
                     ))
@@ -92,7 +116,13 @@ impl Builder {
         Some(VarKind::Constant(Constant { values, range }))
     }
 
-    fn flatten_list(&mut self, items: &[RawValue], span: Span, dims: &[DimId], out: &mut Vec<f64>) -> Option<()> {
+    fn flatten_list(
+        &mut self,
+        items: &[RawValue],
+        span: Span,
+        dims: &[DimId],
+        out: &mut Vec<f64>,
+    ) -> Option<()> {
         let dim = &self.dims[dims[0].index()];
         if items.len() != dim.elements.len() {
             let msg = format!(
@@ -108,7 +138,9 @@ impl Builder {
         for it in items {
             match (it, dims.len()) {
                 (RawValue::Num(x, _), 1) => out.push(*x),
-                (RawValue::List(inner, s), k) if k > 1 => self.flatten_list(inner, *s, &dims[1..], out)?,
+                (RawValue::List(inner, s), k) if k > 1 => {
+                    self.flatten_list(inner, *s, &dims[1..], out)?
+                }
                 (RawValue::Num(_, s) | RawValue::List(_, s) | RawValue::Table(_, s), _) => {
                     let msg = if dims.len() > 1 {
                         "expected a nested list (one list per element of the outer dimension)"
@@ -139,7 +171,11 @@ impl Builder {
         span: Span,
     ) -> Option<Vec<f64>> {
         if dims.is_empty() {
-            self.err(span, format!("'{name}' is a scalar; values from a file need `dims`"), None);
+            self.err(
+                span,
+                format!("'{name}' is a scalar; values from a file need `dims`"),
+                None,
+            );
             return None;
         }
         let path = self.file_dir(f).join(&file.value);
@@ -180,9 +216,13 @@ impl Builder {
                 match dim.elements.iter().position(|e| e == cell) {
                     Some(i) => idx.push(i),
                     None => {
-                        let d = Diagnostic::error(format!("'{cell}' is not an element of '{}' in {}", dim.name, path.display()))
-                            .at_cell(&path, *line, dcols[k] + 1, Some(dim.name.clone()))
-                            .help(format!("elements: {}", dim.elements.join(", ")));
+                        let d = Diagnostic::error(format!(
+                            "'{cell}' is not an element of '{}' in {}",
+                            dim.name,
+                            path.display()
+                        ))
+                        .at_cell(&path, *line, dcols[k] + 1, Some(dim.name.clone()))
+                        .help(format!("elements: {}", dim.elements.join(", ")));
                         self.errors.push(d);
                         return None;
                     }
@@ -197,8 +237,12 @@ impl Builder {
             };
             let flat = self.flatten(dims, &idx);
             if out[flat].is_some() {
-                let d = Diagnostic::error(format!("element {} appears twice in {}", self.element_label(dims, flat), path.display()))
-                    .at_cell(&path, *line, vc + 1, Some(col_name.to_string()));
+                let d = Diagnostic::error(format!(
+                    "element {} appears twice in {}",
+                    self.element_label(dims, flat),
+                    path.display()
+                ))
+                .at_cell(&path, *line, vc + 1, Some(col_name.to_string()));
                 self.errors.push(d);
                 return None;
             }
@@ -209,7 +253,15 @@ impl Builder {
             .map(|k| self.element_label(dims, k))
             .collect();
         if !missing.is_empty() {
-            self.err(file.span, format!("{} has no row for element(s) {}", path.display(), missing.join(", ")), None);
+            self.err(
+                file.span,
+                format!(
+                    "{} has no row for element(s) {}",
+                    path.display(),
+                    missing.join(", ")
+                ),
+                None,
+            );
             return None;
         }
         Some(out.into_iter().map(|x| x.unwrap_or(0.0)).collect())
@@ -222,7 +274,11 @@ impl Builder {
         }
         for k in 1..t.x.len() {
             if t.x[k] <= t.x[k - 1] {
-                let what = if t.x[k] == t.x[k - 1] { "duplicate" } else { "unsorted" };
+                let what = if t.x[k] == t.x[k - 1] {
+                    "duplicate"
+                } else {
+                    "unsorted"
+                };
                 self.err(
                     t.span,
                     format!(
@@ -245,7 +301,11 @@ impl Builder {
     }
 
     pub(super) fn lookups(&mut self, s: usize, f: usize, i: usize) -> Option<VarKind> {
-        let RawKind::Lookup { default, per_element } = &self.files[f].vars[i].kind else {
+        let RawKind::Lookup {
+            default,
+            per_element,
+        } = &self.files[f].vars[i].kind
+        else {
             return None;
         };
         let (default, per_element) = (default.clone(), per_element.clone());
@@ -254,7 +314,9 @@ impl Builder {
             self.err(
                 self.slots[s].span,
                 format!("lookup '{name}' has the name of a builtin function"),
-                Some("lookups are called like functions; choose a name that is not a builtin".into()),
+                Some(
+                    "lookups are called like functions; choose a name that is not a builtin".into(),
+                ),
             );
             return None;
         }
@@ -267,7 +329,11 @@ impl Builder {
         }
         if !per_element.is_empty() {
             if dims.is_empty() {
-                self.err(per_element[0].0.span, format!("'{name}' is a scalar; per-element tables need `dims`"), None);
+                self.err(
+                    per_element[0].0.span,
+                    format!("'{name}' is a scalar; per-element tables need `dims`"),
+                    None,
+                );
                 return None;
             }
             for (key, t) in &per_element {
@@ -282,14 +348,25 @@ impl Builder {
             .map(|k| self.element_label(&dims, k))
             .collect();
         if !missing.is_empty() {
-            self.err(self.slots[s].span, format!("lookup '{name}' has no table for element(s) {}", missing.join(", ")), None);
+            self.err(
+                self.slots[s].span,
+                format!(
+                    "lookup '{name}' has no table for element(s) {}",
+                    missing.join(", ")
+                ),
+                None,
+            );
             return None;
         }
         Some(VarKind::Lookup(tables.into_iter().flatten().collect()))
     }
 
     pub(super) fn exogenous(&mut self, s: usize, f: usize, i: usize) -> Option<VarKind> {
-        let RawKind::Exogenous { source, interpolation } = &self.files[f].vars[i].kind else {
+        let RawKind::Exogenous {
+            source,
+            interpolation,
+        } = &self.files[f].vars[i].kind
+        else {
             return None;
         };
         let (source, interpolation) = (source.clone(), *interpolation);
@@ -306,7 +383,15 @@ impl Builder {
             RawSeriesSource::Inline { time, values, span } => {
                 for k in 1..time.len() {
                     if time[k] <= time[k - 1] {
-                        self.err(span, format!("series times must increase: {} after {}", time[k], time[k - 1]), None);
+                        self.err(
+                            span,
+                            format!(
+                                "series times must increase: {} after {}",
+                                time[k],
+                                time[k - 1]
+                            ),
+                            None,
+                        );
                         return None;
                     }
                 }
@@ -321,24 +406,46 @@ impl Builder {
                     origin: "inline".into(),
                 }
             }
-            RawSeriesSource::File { file, time_column, column } => {
+            RawSeriesSource::File {
+                file,
+                time_column,
+                column,
+            } => {
                 let path = self.file_dir(f).join(&file.value);
-                let tcol = time_column.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| "time".into());
-                let vcol = column.as_ref().map(|c| c.value.clone()).unwrap_or_else(|| name.clone());
+                let tcol = time_column
+                    .as_ref()
+                    .map(|c| c.value.clone())
+                    .unwrap_or_else(|| "time".into());
+                let vcol = column
+                    .as_ref()
+                    .map(|c| c.value.clone())
+                    .unwrap_or_else(|| name.clone());
                 match read_series(&path, &tcol, &vcol, interpolation) {
                     Ok(s) => s,
                     Err(SeriesError::File(msg)) => {
-                        self.err(file.span, msg, Some("the path is relative to the model file".into()));
+                        self.err(
+                            file.span,
+                            msg,
+                            Some("the path is relative to the model file".into()),
+                        );
                         return None;
                     }
                     Err(SeriesError::TimeColumn(msg)) => {
                         let span = time_column.map(|c| c.span).unwrap_or(file.span);
-                        self.err(span, format!("{}: {msg}", path.display()), Some("set `time_column = \"...\"`".into()));
+                        self.err(
+                            span,
+                            format!("{}: {msg}", path.display()),
+                            Some("set `time_column = \"...\"`".into()),
+                        );
                         return None;
                     }
                     Err(SeriesError::ValueColumn(msg)) => {
                         let span = column.map(|c| c.span).unwrap_or(file.span);
-                        self.err(span, format!("{}: {msg}", path.display()), Some("set `column = \"...\"`".into()));
+                        self.err(
+                            span,
+                            format!("{}: {msg}", path.display()),
+                            Some("set `column = \"...\"`".into()),
+                        );
                         return None;
                     }
                     Err(SeriesError::Cell(d)) => {

@@ -109,7 +109,9 @@ pub(crate) fn integrate(
         }
         if n == 0 {
             // Nothing to integrate: only record.
-            while row < grid.rows && (grid.time(row) < b - eps || (last_segment && grid.time(row) <= b + eps)) {
+            while row < grid.rows
+                && (grid.time(row) < b - eps || (last_segment && grid.time(row) <= b + eps))
+            {
                 let t = grid.time(row);
                 sys.output(row, t, y)?;
                 row += 1;
@@ -136,7 +138,10 @@ pub(crate) fn integrate(
         loop {
             steps += 1;
             if steps > tol.max_steps {
-                return Err(SimError::TooManySteps { time: t, steps: tol.max_steps });
+                return Err(SimError::TooManySteps {
+                    time: t,
+                    steps: tol.max_steps,
+                });
             }
             if 0.1 * h.abs() <= f64::EPSILON * t.abs().max(1e-300) {
                 return Err(SimError::StepSizeTooSmall { time: t });
@@ -169,7 +174,11 @@ pub(crate) fn integrate(
                 sys.accept(t_new, &mut buf.ynew)?;
                 // Saved rows in (t, t_new]; a row at the end of a segment that is not the last
                 // belongs to the next segment (it is recorded there with the exact state).
-                let upper = if last && !last_segment { b - eps } else { t_new + eps };
+                let upper = if last && !last_segment {
+                    b - eps
+                } else {
+                    t_new + eps
+                };
                 let mut dense_ready = false;
                 while row < grid.rows && grid.time(row) <= upper {
                     let ts = grid.time(row);
@@ -230,7 +239,11 @@ fn initial_step(
         dnf += (buf.k[0][i] / sk).powi(2);
         dny += (y[i] / sk).powi(2);
     }
-    let mut h = if dnf <= 1e-10 || dny <= 1e-10 { 1e-6 } else { (dny / dnf).sqrt() * 0.01 };
+    let mut h = if dnf <= 1e-10 || dny <= 1e-10 {
+        1e-6
+    } else {
+        (dny / dnf).sqrt() * 0.01
+    };
     h = h.min(hmax);
     for i in 0..y.len() {
         buf.ytmp[i] = y[i] + h * buf.k[0][i];
@@ -245,7 +258,11 @@ fn initial_step(
     }
     let der2 = (der2 / n).sqrt() / h;
     let der12 = der2.abs().max((dnf / n).sqrt());
-    let h1 = if der12 <= 1e-15 { (h * 1e-3).max(1e-6) } else { (0.01 / der12).powf(1.0 / order) };
+    let h1 = if der12 <= 1e-15 {
+        (h * 1e-3).max(1e-6)
+    } else {
+        (0.01 / der12).powf(1.0 / order)
+    };
     (100.0 * h).min(h1).min(hmax)
 }
 
@@ -273,7 +290,15 @@ fn err_norm(y: &[f64], ynew: &[f64], e: &[f64], tol: &Tolerances) -> f64 {
 
 /// One DOPRI5 step from (t, y) with step h; k[0] holds f(t, y). Leaves the 5th-order
 /// solution in `ynew` and f(t+h, ynew) in k[6]. Returns the scaled error.
-fn step5(sys: &mut impl System, t: f64, h: f64, y: &[f64], tol: &Tolerances, buf: &mut Buffers, stats: &mut AdaptiveStats) -> f64 {
+fn step5(
+    sys: &mut impl System,
+    t: f64,
+    h: f64,
+    y: &[f64],
+    tol: &Tolerances,
+    buf: &mut Buffers,
+    stats: &mut AdaptiveStats,
+) -> f64 {
     for s in 1..7 {
         combine(&mut buf.ytmp, y, h, &buf.k[..s], &D5_A[s][..s]);
         let (done, rest) = buf.k.split_at_mut(s);
@@ -294,7 +319,15 @@ fn step5(sys: &mut impl System, t: f64, h: f64, y: &[f64], tol: &Tolerances, buf
 }
 
 /// One DOP853 step; leaves the 8th-order solution in `ynew` and f(t+h, ynew) in k[12].
-fn step8(sys: &mut impl System, t: f64, h: f64, y: &[f64], tol: &Tolerances, buf: &mut Buffers, stats: &mut AdaptiveStats) -> f64 {
+fn step8(
+    sys: &mut impl System,
+    t: f64,
+    h: f64,
+    y: &[f64],
+    tol: &Tolerances,
+    buf: &mut Buffers,
+    stats: &mut AdaptiveStats,
+) -> f64 {
     for s in 1..12 {
         combine(&mut buf.ytmp, y, h, &buf.k[..s], D8_A[s - 1]);
         let (_, rest) = buf.k.split_at_mut(s);
@@ -314,7 +347,8 @@ fn step8(sys: &mut impl System, t: f64, h: f64, y: &[f64], tol: &Tolerances, buf
             e5 += D8_E[j] * buf.k[j][i];
             bsum += D8_B[j] * buf.k[j][i];
         }
-        let e3 = bsum - D8_BHH[0] * buf.k[0][i] - D8_BHH[1] * buf.k[8][i] - D8_BHH[2] * buf.k[11][i];
+        let e3 =
+            bsum - D8_BHH[0] * buf.k[0][i] - D8_BHH[1] * buf.k[8][i] - D8_BHH[2] * buf.k[11][i];
         err5 += (e5 / sk).powi(2);
         err3 += (e3 / sk).powi(2);
     }
@@ -331,7 +365,15 @@ fn step8(sys: &mut impl System, t: f64, h: f64, y: &[f64], tol: &Tolerances, buf
 }
 
 /// Computes the dense-output coefficients of the step just accepted (before `y` moves on).
-fn prepare_dense(sys: &mut impl System, scheme: Scheme, t: f64, h: f64, y: &[f64], buf: &mut Buffers, stats: &mut AdaptiveStats) {
+fn prepare_dense(
+    sys: &mut impl System,
+    scheme: Scheme,
+    t: f64,
+    h: f64,
+    y: &[f64],
+    buf: &mut Buffers,
+    stats: &mut AdaptiveStats,
+) {
     let n = y.len();
     match scheme {
         Scheme::Dopri5 => {
@@ -392,13 +434,19 @@ fn dense_eval(scheme: Scheme, theta: f64, buf: &mut Buffers) {
     let r = &buf.rcont;
     for i in 0..buf.dense.len() {
         buf.dense[i] = match scheme {
-            Scheme::Dopri5 => r[0][i] + theta * (r[1][i] + t1 * (r[2][i] + theta * (r[3][i] + t1 * r[4][i]))),
+            Scheme::Dopri5 => {
+                r[0][i] + theta * (r[1][i] + t1 * (r[2][i] + theta * (r[3][i] + t1 * r[4][i])))
+            }
             Scheme::Dop853 => {
                 r[0][i]
                     + theta
                         * (r[1][i]
                             + t1 * (r[2][i]
-                                + theta * (r[3][i] + t1 * (r[4][i] + theta * (r[5][i] + t1 * (r[6][i] + theta * r[7][i]))))))
+                                + theta
+                                    * (r[3][i]
+                                        + t1 * (r[4][i]
+                                            + theta
+                                                * (r[5][i] + t1 * (r[6][i] + theta * r[7][i]))))))
             }
         };
     }
@@ -434,8 +482,16 @@ mod tests {
     fn run(scheme: Scheme, rtol: f64, bounds: &[f64]) -> (Vec<(f64, Vec<f64>)>, AdaptiveStats) {
         let mut sys = Decay { rows: Vec::new() };
         let mut y = vec![1.0, 0.0];
-        let grid = SaveGrid { start: 0.0, every: 0.37, rows: 28 };
-        let tol = Tolerances { rtol, atol: rtol * 1e-3, max_steps: 100_000 };
+        let grid = SaveGrid {
+            start: 0.0,
+            every: 0.37,
+            rows: 28,
+        };
+        let tol = Tolerances {
+            rtol,
+            atol: rtol * 1e-3,
+            max_steps: 100_000,
+        };
         let mut buf = Buffers::new(2);
         let stats = integrate(&mut sys, scheme, &mut y, bounds, &grid, &tol, &mut buf).unwrap();
         (sys.rows, stats)
@@ -448,7 +504,11 @@ mod tests {
                 let (rows, _) = run(scheme, rtol, bounds);
                 assert_eq!(rows.len(), 28, "{scheme:?}");
                 for (t, y) in &rows {
-                    assert!((y[0] - (-t).exp()).abs() < bound, "{scheme:?} t={t} {}", y[0]);
+                    assert!(
+                        (y[0] - (-t).exp()).abs() < bound,
+                        "{scheme:?} t={t} {}",
+                        y[0]
+                    );
                     assert!((y[1] - t.sin()).abs() < bound, "{scheme:?} t={t} {}", y[1]);
                 }
             }
