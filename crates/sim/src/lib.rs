@@ -62,5 +62,5 @@ pub use params::{ParamSet, ParameterInfo};
 pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
 pub use settings::{Method, RunSettings};
-pub use simulator::Simulator;
 pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
+pub use simulator::Simulator;

@@ -1,8 +1,8 @@
 //! The reusable simulator: buffers allocated once, then any number of runs with different
 //! parameters, exogenous series or recorded outputs, allocating nothing per run.
 
-use crate::compiled::CompiledModel;
 use crate::compile::EventSpec;
+use crate::compiled::CompiledModel;
 use crate::error::SimError;
 use crate::integrate::adaptive::{self, Buffers, SaveGrid, Scheme, System, Tolerances};
 use crate::params::ParamSet;
@@ -88,7 +88,11 @@ impl<'a> Simulator<'a> {
             y0: vec![0.0; ns],
             acc: vec![0.0; ns],
             ystate: vec![0.0; ns],
-            adaptive: if settings.method.is_adaptive() { Buffers::new(ns) } else { Buffers::default() },
+            adaptive: if settings.method.is_adaptive() {
+                Buffers::new(ns)
+            } else {
+                Buffers::default()
+            },
             bounds: Vec::new(),
         })
     }
@@ -119,7 +123,14 @@ impl<'a> Simulator<'a> {
             .core
             .record
             .iter()
-            .map(|(_, slot)| self.core.m.outputs.iter().position(|o| o.slot == *slot).unwrap_or(0))
+            .map(|(_, slot)| {
+                self.core
+                    .m
+                    .outputs
+                    .iter()
+                    .position(|o| o.slot == *slot)
+                    .unwrap_or(0)
+            })
             .collect();
         self.settings = settings.clone();
         self.core.set_record(&idx, settings);
@@ -157,11 +168,19 @@ impl<'a> Simulator<'a> {
     }
 
     /// Runs once, calling `progress` with the fraction done (0..=1) from time to time.
-    pub fn run_with_progress(&mut self, params: &ParamSet, progress: &mut dyn FnMut(f64)) -> Result<&Results, SimError> {
+    pub fn run_with_progress(
+        &mut self,
+        params: &ParamSet,
+        progress: &mut dyn FnMut(f64),
+    ) -> Result<&Results, SimError> {
         self.run_inner(params, Some(progress))
     }
 
-    fn run_inner(&mut self, params: &ParamSet, progress: Option<&mut dyn FnMut(f64)>) -> Result<&Results, SimError> {
+    fn run_inner(
+        &mut self,
+        params: &ParamSet,
+        progress: Option<&mut dyn FnMut(f64)>,
+    ) -> Result<&Results, SimError> {
         let m = self.core.m;
         if params.len() != m.params.len() {
             return Err(SimError::WrongLength {
@@ -267,7 +286,9 @@ impl<'a> Simulator<'a> {
                         st[i] = self.y0[i] + h6 * (self.acc[i] + d[i]);
                     }
                 }
-                Method::Dopri5 | Method::Dop853 => unreachable!("adaptive methods use run_adaptive"),
+                Method::Dopri5 | Method::Dop853 => {
+                    unreachable!("adaptive methods use run_adaptive")
+                }
             }
             let st = &mut core.slots[sb..sb + ns];
             for &i in &m.non_negative {
@@ -300,8 +321,20 @@ impl<'a> Simulator<'a> {
             atol: s.atol,
             max_steps: s.max_steps,
         };
-        let scheme = if s.method == Method::Dopri5 { Scheme::Dopri5 } else { Scheme::Dop853 };
-        adaptive::integrate(&mut self.core, scheme, &mut self.ystate, &self.bounds, &grid, &tol, &mut self.adaptive)?;
+        let scheme = if s.method == Method::Dopri5 {
+            Scheme::Dopri5
+        } else {
+            Scheme::Dop853
+        };
+        adaptive::integrate(
+            &mut self.core,
+            scheme,
+            &mut self.ystate,
+            &self.bounds,
+            &grid,
+            &tol,
+            &mut self.adaptive,
+        )?;
         Ok(())
     }
 }
@@ -309,7 +342,9 @@ impl<'a> Simulator<'a> {
 fn check_method(m: &CompiledModel, s: &RunSettings) -> Result<(), SimError> {
     if s.method.is_adaptive() {
         if let Some(reason) = &m.fixed_step_reason {
-            return Err(SimError::NeedsFixedStep { reason: reason.clone() });
+            return Err(SimError::NeedsFixedStep {
+                reason: reason.clone(),
+            });
         }
     }
     Ok(())
@@ -318,9 +353,16 @@ fn check_method(m: &CompiledModel, s: &RunSettings) -> Result<(), SimError> {
 impl<'a> Core<'a> {
     fn set_record(&mut self, indices: &[usize], s: &RunSettings) {
         let m = self.m;
-        self.record = indices.iter().enumerate().map(|(c, &i)| (c, m.outputs[i].slot)).collect();
+        self.record = indices
+            .iter()
+            .enumerate()
+            .map(|(c, &i)| (c, m.outputs[i].slot))
+            .collect();
         let names = indices.iter().map(|&i| m.outputs[i].name.clone()).collect();
-        let units = indices.iter().map(|&i| m.outputs[i].units.clone()).collect();
+        let units = indices
+            .iter()
+            .map(|&i| m.outputs[i].units.clone())
+            .collect();
         let mut r = Results::new(vec![0.0; s.rows()], names, units);
         for (j, t) in s.save_times().enumerate() {
             r.time_mut()[j] = t;
@@ -475,7 +517,12 @@ impl<'a> Core<'a> {
                     push(sl[b as usize]);
                 }
                 EventSpec::Train(a, w, every, end) => {
-                    let (st, wd, ev, en) = (sl[a as usize], sl[w as usize].max(dt), sl[every as usize], sl[end as usize]);
+                    let (st, wd, ev, en) = (
+                        sl[a as usize],
+                        sl[w as usize].max(dt),
+                        sl[every as usize],
+                        sl[end as usize],
+                    );
                     push(st);
                     push(en);
                     if ev > wd {
