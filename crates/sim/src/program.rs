@@ -533,6 +533,10 @@ impl Program {
     pub fn len(&self) -> usize {
         self.ops.len()
     }
+
+    pub fn ops(&self) -> &[Op] {
+        &self.ops
+    }
 }
 
 /// Runs a program over the slots.
