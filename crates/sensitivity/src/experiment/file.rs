@@ -7,6 +7,10 @@
 //! scenarios = []                             # scenario files applied in order (optional)
 //! seed = 20240601                            # default seed (--seed overrides)
 //! use_model_ranges = true                    # vary every constant that has a `range`
+//! exclude = ["onset_time", "coalition.aid_power[*]"]   # ... except these (`*`: any text)
+//! exclude_source = ["scenario lever"]        # ... and those whose `source` contains this
+//! run_until_last_output = false              # stop runs at the last time an output needs
+//!                                            # (leave off if equations use FINAL TIME)
 //!
 //! [method]
 //! kind = "sobol"           # sobol | morris | montecarlo | oat
@@ -67,6 +71,16 @@ pub struct Header {
     pub seed: Option<u64>,
     #[serde(default)]
     pub use_model_ranges: bool,
+    /// With `use_model_ranges`: parameters not to vary (names, `*` matches any text).
+    #[serde(default)]
+    pub exclude: Vec<Spanned<String>>,
+    /// With `use_model_ranges`: skip parameters whose `source` contains any of these texts
+    /// (e.g. "scenario lever").
+    #[serde(default)]
+    pub exclude_source: Vec<Spanned<String>>,
+    /// Stop every run at the latest time an output needs instead of the model's stop time.
+    #[serde(default)]
+    pub run_until_last_output: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -341,6 +341,9 @@ impl Experiment {
                 Some("add [[outputs]] (scalar statistics) or [[series]] (values over time)".into()),
             ));
         }
+        if f.experiment.run_until_last_output {
+            settings = truncated(&settings, last_output_time(&scalars, &series));
+        }
         let method = self.resolve_method(&space_params)?;
         let model_text = std::fs::read(&model_path).unwrap_or_default();
         let spec = RunSpec {
@@ -382,22 +385,70 @@ impl Experiment {
         let f = &self.file;
         let mut params: Vec<Parameter> = Vec::new();
         let mut indices: Vec<usize> = Vec::new();
+        let excluded = |name: &str, source: Option<&str>| {
+            f.experiment
+                .exclude
+                .iter()
+                .any(|p| glob_match(p.get_ref(), name))
+                || f.experiment
+                    .exclude_source
+                    .iter()
+                    .any(|t| source.is_some_and(|s| s.contains(t.get_ref().as_str())))
+        };
+        if !f.experiment.use_model_ranges {
+            if let Some(e) = f
+                .experiment
+                .exclude
+                .first()
+                .or(f.experiment.exclude_source.first())
+            {
+                return Err(self.error_at(
+                    e.span(),
+                    "`exclude` and `exclude_source` only apply with `use_model_ranges = true`",
+                    None,
+                ));
+            }
+        }
+        for pattern in &f.experiment.exclude {
+            if !compiled
+                .parameters()
+                .iter()
+                .any(|p| glob_match(pattern.get_ref(), &p.name))
+            {
+                let names = compiled.parameters().iter().map(|p| p.name.as_str());
+                return Err(self.error_at(
+                    pattern.span(),
+                    format!(
+                        "`{}` matches no parameter of the model `{}`",
+                        pattern.get_ref(),
+                        compiled.name()
+                    ),
+                    pressure_model::nearest(pattern.get_ref(), names)
+                        .map(|s| format!("did you mean `{s}`?")),
+                ));
+            }
+        }
         if f.experiment.use_model_ranges {
             for (i, info) in compiled.parameters().iter().enumerate() {
-                if let Some((low, high)) = info.range {
-                    let d = Distribution::uniform(&info.name, low, high).map_err(|e| {
-                        self.error_at(
-                            f.experiment.model.span(),
-                            format!("in the model file: {e}"),
-                            Some("fix the constant's `range` in the model, or give this parameter a distribution in [[parameters]]".into()),
-                        )
-                    })?;
-                    params.push(Parameter {
-                        name: info.name.clone(),
-                        distribution: d,
-                    });
-                    indices.push(i);
+                let Some((low, high)) = info.range else {
+                    continue;
+                };
+                // A single-point range marks a constant that is not uncertain (a normalisation).
+                if low == high || excluded(&info.name, info.source.as_deref()) {
+                    continue;
                 }
+                let d = Distribution::uniform(&info.name, low, high).map_err(|e| {
+                    self.error_at(
+                        f.experiment.model.span(),
+                        format!("in the model file: {e}"),
+                        Some("fix the constant's `range` in the model, or give this parameter a distribution in [[parameters]]".into()),
+                    )
+                })?;
+                params.push(Parameter {
+                    name: info.name.clone(),
+                    distribution: d,
+                });
+                indices.push(i);
             }
         }
         let mut explicit: Vec<&str> = Vec::new();
@@ -978,6 +1029,53 @@ impl Experiment {
     }
 }
 
+/// The latest time any output reads.
+fn last_output_time(scalars: &[ScalarOutput], series: &[SeriesOutput]) -> f64 {
+    let scalar = scalars.iter().map(|s| match s.statistic {
+        ScalarStatistic::ValueAt { time } => time,
+        ScalarStatistic::Mean { to, .. }
+        | ScalarStatistic::Peak { to, .. }
+        | ScalarStatistic::Min { to, .. }
+        | ScalarStatistic::FirstCrossing { to, .. } => to,
+    });
+    let points = series.iter().flat_map(|s| s.times.iter().copied());
+    scalar.chain(points).fold(f64::NEG_INFINITY, f64::max)
+}
+
+/// `settings` stopped at the first saved time at or after `last` (never later than before):
+/// a run's values up to `last` do not depend on how long it continues afterwards, unless an
+/// equation reads FINAL TIME.
+fn truncated(settings: &RunSettings, last: f64) -> RunSettings {
+    let mut s = settings.clone();
+    let every = s.save_every;
+    let saves = ((last - s.start) / every - 1e-9).ceil().max(1.0);
+    let stop = s.start + saves * every;
+    if stop < s.stop {
+        s.stop = stop;
+    }
+    s
+}
+
+/// Whether `name` matches `pattern`, where `*` stands for any text (possibly empty).
+fn glob_match(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !name.starts_with(first) || name.len() < first.len() + last.len() || !name.ends_with(last) {
+        return false;
+    }
+    let mut rest = &name[first.len()..name.len() - last.len()];
+    for part in &parts[1..parts.len() - 1] {
+        match rest.find(part) {
+            Some(i) => rest = &rest[i + part.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
 fn default_output_name(variable: &str, s: &ScalarStatistic) -> String {
     match s {
         ScalarStatistic::ValueAt { time } => format!("{variable}_at_{time}"),
@@ -985,5 +1083,21 @@ fn default_output_name(variable: &str, s: &ScalarStatistic) -> String {
         ScalarStatistic::Peak { .. } => format!("{variable}_peak"),
         ScalarStatistic::Min { .. } => format!("{variable}_min"),
         ScalarStatistic::FirstCrossing { .. } => format!("{variable}_first_crossing"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob_match;
+
+    #[test]
+    fn globs() {
+        assert!(glob_match("a", "a") && !glob_match("a", "ab"));
+        assert!(glob_match("coalition.*", "coalition.x[sec]"));
+        assert!(glob_match("*[sec]", "coalition.x[sec]"));
+        assert!(glob_match("c*x*]", "coalition.x[sec]"));
+        assert!(!glob_match("fiscal.*", "coalition.x"));
+        assert!(glob_match("*", ""));
+        assert!(!glob_match("ab*ba", "aba"));
     }
 }
