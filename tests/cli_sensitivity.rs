@@ -372,3 +372,70 @@ fn bad_shard_argument() {
     assert!(stderr(&o).contains("expected I/N"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// A model that fails (logarithm of a negative number) when `k < 0.5`.
+const FRAGILE: &str = r#"
+[settings]
+stop = 10
+dt = 0.25
+method = "euler"
+
+[stocks.x]
+initial = "1"
+inflows = ["growth"]
+
+[flows.growth]
+equation = "LN(k - 0.5 + 1e-9) * 0 + k * x / 10"
+
+[constants.k]
+value = 1
+range = [0, 2]
+
+[constants.m]
+value = 1
+range = [0, 1]
+"#;
+
+fn fragile_experiment(dir: &Path, policy: &str) -> PathBuf {
+    std::fs::write(dir.join("fragile.toml"), FRAGILE).unwrap();
+    let text = format!(
+        "[experiment]\nmodel = \"fragile.toml\"\nuse_model_ranges = true\nseed = 1\n\n[method]\nkind = \"sobol\"\nn = 64\nbootstrap = 20\n{policy}\n\n[[outputs]]\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 10\n"
+    );
+    let path = dir.join(format!("fragile_{}.toml", policy.len()));
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn failed_runs_stop_the_analysis_or_drop_their_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = fragile_experiment(tmp.path(), "");
+    let out = tmp.path().join("stop");
+    let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("model run") && stderr(&o).contains("k="), "{}", stderr(&o));
+
+    let exp = fragile_experiment(tmp.path(), "failed_runs = \"drop\"");
+    let single = tmp.path().join("drop");
+    let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", single.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("runs failed"), "{}", stderr(&o));
+    let failures = String::from_utf8(read(&single, "failures.csv")).unwrap();
+    assert!(failures.lines().count() > 5, "{failures}");
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
+    assert!(manifest["extra"]["failed_runs"].as_u64().unwrap() > 5);
+    // Shards drop the same groups and merge to the same files.
+    let mut dirs = Vec::new();
+    for i in 1..=2 {
+        let d = tmp.path().join(format!("s{i}"));
+        let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", d.to_str().unwrap(), "--shard", &format!("{i}/2")]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        dirs.push(d.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let o = pressure(&["merge", &dirs[0], &dirs[1], "--out", merged.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["sobol_indices.csv", "sobol_indices.json", "failures.csv"] {
+        assert_eq!(read(&single, f), read(&merged, f), "{f}");
+    }
+}

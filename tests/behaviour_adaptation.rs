@@ -1,0 +1,70 @@
+//! Behaviour test 7 (literature.md section 7): adaptation.
+//!
+//! Galtung (1967): sanctions trigger economic adaptation (substitution, evasion) that erodes
+//! their bite. Dizaji & van Bergeijk (2013): the early effects on Iran reverse after about 7
+//! years. literature.md 5.7: adaptation time constant 3-7 years.
+//!
+//! Tolerances: effective pressure (after adaptation) must fall by at least a quarter from its
+//! peak by seven years in, with half of its total fall (peak to year 20) reached between 1.5
+//! and 7 years after onset; the imposed pressure stays constant meanwhile, and the growth drag
+//! of year 7 is smaller than that of year 2.
+
+mod behaviour_support;
+use behaviour_support::*;
+
+#[test]
+fn effective_pressure_weakens_after_three_to_seven_years() {
+    for preset in PRESETS {
+        for scenario in [
+            "un_comprehensive",
+            "energy_embargo",
+            "us_unilateral_financial",
+        ] {
+            let base = scenario_run(preset, "baseline", &[]);
+            let r = scenario_run(preset, scenario, &[]);
+            let p = col(&r, "fiscal.pressure_index");
+            let t = r.time();
+            let (i0, i20) = (row(&r, ONSET), row(&r, ONSET + 20.0));
+            let (ipk, peak) =
+                (i0..=i20)
+                    .map(|i| (i, p[i]))
+                    .fold((0, f64::MIN), |a, x| if x.1 > a.1 { x } else { a });
+            let late = p[i20];
+            let half = peak - 0.5 * (peak - late);
+            let t_half = (ipk..=i20)
+                .find(|&i| p[i] <= half)
+                .map(|i| t[i] - ONSET)
+                .unwrap();
+            let at7 = at(&r, "fiscal.pressure_index", ONSET + 7.0);
+            let gross = (
+                at(&r, "fiscal.gross_pressure_index", ONSET + 1.0),
+                at(&r, "fiscal.gross_pressure_index", ONSET + 7.0),
+            );
+            let d2 = annual_shortfall_pp(&base, &r, 2);
+            let d7 = annual_shortfall_pp(&base, &r, 7);
+            println!(
+                "{} {scenario}: effective pressure peak {peak:.3}, {at7:.3} at year 7 ({:.0}% lower), half of the fall by {t_half:.2} years; drag year 2 {d2:.2} pp, year 7 {d7:.2} pp",
+                label(preset), 100.0 * (1.0 - at7 / peak)
+            );
+            assert!(
+                at7 <= 0.75 * peak,
+                "{} {scenario}: pressure at year 7 {at7:.3} vs peak {peak:.3}",
+                label(preset)
+            );
+            assert!(
+                (1.5..=7.0).contains(&t_half),
+                "{} {scenario}: half-fall at {t_half:.2} years",
+                label(preset)
+            );
+            assert!(
+                (gross.0 - gross.1).abs() < 1e-9,
+                "imposed pressure should not change"
+            );
+            assert!(
+                d7 < d2,
+                "{} {scenario}: drag does not weaken ({d2:.2} -> {d7:.2})",
+                label(preset)
+            );
+        }
+    }
+}
