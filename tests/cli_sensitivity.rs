@@ -411,29 +411,57 @@ fn failed_runs_stop_the_analysis_or_drop_their_groups() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = fragile_experiment(tmp.path(), "");
     let out = tmp.path().join("stop");
-    let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", out.to_str().unwrap()]);
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
-    assert!(stderr(&o).contains("model run") && stderr(&o).contains("k="), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("model run") && stderr(&o).contains("k="),
+        "{}",
+        stderr(&o)
+    );
 
     let exp = fragile_experiment(tmp.path(), "failed_runs = \"drop\"");
     let single = tmp.path().join("drop");
-    let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", single.to_str().unwrap()]);
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        single.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stderr(&o).contains("runs failed"), "{}", stderr(&o));
     let failures = String::from_utf8(read(&single, "failures.csv")).unwrap();
     assert!(failures.lines().count() > 5, "{failures}");
-    let manifest: serde_json::Value = serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
     assert!(manifest["extra"]["failed_runs"].as_u64().unwrap() > 5);
     // Shards drop the same groups and merge to the same files.
     let mut dirs = Vec::new();
     for i in 1..=2 {
         let d = tmp.path().join(format!("s{i}"));
-        let o = pressure(&["sensitivity", exp.to_str().unwrap(), "--out", d.to_str().unwrap(), "--shard", &format!("{i}/2")]);
+        let o = pressure(&[
+            "sensitivity",
+            exp.to_str().unwrap(),
+            "--out",
+            d.to_str().unwrap(),
+            "--shard",
+            &format!("{i}/2"),
+        ]);
         assert!(o.status.success(), "{}", stderr(&o));
         dirs.push(d.to_str().unwrap().to_string());
     }
     let merged = tmp.path().join("merged");
-    let o = pressure(&["merge", &dirs[0], &dirs[1], "--out", merged.to_str().unwrap()]);
+    let o = pressure(&[
+        "merge",
+        &dirs[0],
+        &dirs[1],
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     for f in ["sobol_indices.csv", "sobol_indices.json", "failures.csv"] {
         assert_eq!(read(&single, f), read(&merged, f), "{f}");

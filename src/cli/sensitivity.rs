@@ -168,6 +168,11 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         extra.insert("shard".into(), format!("{i}/{n}").into());
     }
 
+    let failed = match &outcome {
+        Outcome::Complete(r) => r.failures.count,
+        Outcome::Partial(p) => p.header.failures.count,
+    };
+    manifest.extra.insert("failed_runs".into(), failed.into());
     match outcome {
         Outcome::Complete(report) => write_report(&args.out, &report, &manifest)?,
         Outcome::Partial(partial) => {
@@ -179,6 +184,12 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
                 .write_to_dir(&args.out)
                 .map_err(|e| io_error(&args.out, e))?;
         }
+    }
+    if failed > 0 {
+        eprintln!(
+            "warning: {failed} runs failed; their groups were left out of the analysis (see failures.csv{})",
+            if args.shard.is_some() { " after merging" } else { "" }
+        );
     }
     eprintln!(
         "{planned} runs in {elapsed:.2} s ({:.0} runs/s) on {} threads; results in {}",

@@ -115,14 +115,7 @@ fn pipeline(c: &mut Criterion) {
                 b.iter(|| {
                     let design = SaltelliDesign::new(3, 8192, second, Some(1)).unwrap();
                     let analysis = SobolAnalysis::new(3, second, vec![100], 1, 0.95);
-                    let job = Job {
-                        design: &design,
-                        space: &space,
-                        evaluator: &model,
-                        analysis: &analysis,
-                        plan: Plan::for_design(&design),
-                        progress: None,
-                    };
+                    let job = Job::new(&design, &space, &model, &analysis);
                     analysis.finalize(&run_all(&job).unwrap())
                 })
             },

@@ -39,14 +39,7 @@ fn main() {
         let indices = pool.install(|| {
             let design = SaltelliDesign::new(3, n, second, Some(12345 + rep as u64)).unwrap();
             let analysis = SobolAnalysis::new(3, second, vec![resamples], 12345, 0.95);
-            let job = Job {
-                design: &design,
-                space: &space,
-                evaluator: &model,
-                analysis: &analysis,
-                plan: Plan::for_design(&design),
-                progress: None,
-            };
+            let job = Job::new(&design, &space, &model, &analysis);
             analysis.finalize(&run_all(&job).unwrap()).remove(0)
         });
         best = best.min(start.elapsed().as_secs_f64());

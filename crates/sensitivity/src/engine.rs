@@ -159,6 +159,47 @@ impl Plan {
     }
 }
 
+/// What to do when a run fails (the model returns an error or a non-finite output).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnFailure {
+    /// Stop everything and report the failed run (with the lowest run index).
+    Stop,
+    /// Leave the failed run's whole group (Saltelli base point, Morris trajectory, Monte Carlo
+    /// run) out of the analysis and list it in [`Failures`]. Which groups are dropped does not
+    /// depend on threads or shards. Indices then describe the region of the parameter space
+    /// where the model runs, which the report must say.
+    DropGroup,
+}
+
+/// One failed run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FailedRun {
+    pub run: usize,
+    pub group: usize,
+    pub message: String,
+}
+
+/// Runs that failed under [`OnFailure::DropGroup`]: how many, and the first
+/// [`Failures::MAX_LISTED`] of them by run index.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Failures {
+    pub count: usize,
+    pub listed: Vec<FailedRun>,
+}
+
+impl Failures {
+    pub const MAX_LISTED: usize = 1000;
+
+    /// Adds another set of failures (order-independent: the list is kept sorted by run).
+    pub fn merge(&mut self, other: Failures) {
+        self.count += other.count;
+        self.listed.extend(other.listed);
+        self.listed.sort_by_key(|f| f.run);
+        self.listed.truncate(Self::MAX_LISTED);
+    }
+}
+
 /// Everything a run needs, borrowed.
 pub struct Job<'a, E: Evaluator> {
     pub design: &'a dyn Design,
@@ -168,6 +209,27 @@ pub struct Job<'a, E: Evaluator> {
     pub plan: Plan,
     /// Called with the number of runs completed so far (from any thread).
     pub progress: Option<&'a (dyn Fn(usize) + Sync)>,
+    pub on_failure: OnFailure,
+}
+
+impl<'a, E: Evaluator> Job<'a, E> {
+    /// A job with the design's own block plan, no progress callback, stopping on failure.
+    pub fn new(
+        design: &'a dyn Design,
+        space: &'a ParameterSpace,
+        evaluator: &'a E,
+        analysis: &'a dyn Analysis,
+    ) -> Self {
+        Job {
+            design,
+            space,
+            evaluator,
+            analysis,
+            plan: Plan::for_design(design),
+            progress: None,
+            on_failure: OnFailure::Stop,
+        }
+    }
 }
 
 struct State<'a, E: Evaluator> {
@@ -176,12 +238,14 @@ struct State<'a, E: Evaluator> {
     done: AtomicUsize,
     failed: AtomicBool,
     error: Mutex<Option<SensitivityError>>,
+    dropped: Mutex<Failures>,
 }
 
 impl<E: Evaluator> Job<'_, E> {
-    /// Runs the blocks `blocks` and returns the tree pieces covering them. Use
-    /// `0..plan.n_blocks()` for the whole design (one piece: the root).
-    pub fn run(&self, blocks: Range<usize>) -> Result<Vec<Piece>> {
+    /// Runs the blocks `blocks` and returns the tree pieces covering them, with the runs that
+    /// failed when failed groups are dropped. Use `0..plan.n_blocks()` for the whole design
+    /// (one piece: the root).
+    pub fn run(&self, blocks: Range<usize>) -> Result<(Vec<Piece>, Failures)> {
         if self.design.dims() != self.space.dims() {
             return Err(SensitivityError::InvalidSetting(format!(
                 "the design has {} parameters but the space {}",
@@ -195,6 +259,7 @@ impl<E: Evaluator> Job<'_, E> {
             done: AtomicUsize::new(0),
             failed: AtomicBool::new(false),
             error: Mutex::new(None),
+            dropped: Mutex::new(Failures::default()),
         };
         let nodes = self.plan.cover(blocks);
         let pieces: Vec<Option<Piece>> = {
@@ -207,7 +272,10 @@ impl<E: Evaluator> Job<'_, E> {
         if let Some(err) = state.error.lock().expect("error slot").take() {
             return Err(err);
         }
-        Ok(pieces.into_iter().flatten().collect())
+        let mut failures = state.dropped.into_inner().expect("failure list");
+        failures.listed.sort_by_key(|f| f.run);
+        failures.listed.truncate(Failures::MAX_LISTED);
+        Ok((pieces.into_iter().flatten().collect(), failures))
     }
 }
 
@@ -244,26 +312,51 @@ impl<E: Evaluator> State<'_, E> {
             .pop()
             .unwrap_or_else(|| job.evaluator.workspace());
         let first_run = groups.start * gs;
-        for r in 0..rows {
-            let x = &values[r * d..(r + 1) * d];
-            let y = &mut outputs[r * cols..(r + 1) * cols];
-            let run = first_run + r;
-            if let Err(message) = job.evaluator.evaluate(&mut ws, x, y) {
-                self.fail(SensitivityError::RunFailed {
-                    run,
-                    params: describe(job.space, x),
-                    message,
-                });
-                return None;
+        let mut valid = vec![true; count];
+        let mut dropped = Vec::new();
+        'groups: for (g, group_ok) in valid.iter_mut().enumerate() {
+            for r in g * gs..(g + 1) * gs {
+                let x = &values[r * d..(r + 1) * d];
+                let y = &mut outputs[r * cols..(r + 1) * cols];
+                let run = first_run + r;
+                let failure = match job.evaluator.evaluate(&mut ws, x, y) {
+                    Err(message) => Some(SensitivityError::RunFailed {
+                        run,
+                        params: describe(job.space, x),
+                        message,
+                    }),
+                    Ok(()) => y.iter().position(|v| !v.is_finite()).map(|bad| {
+                        SensitivityError::NonFinite {
+                            run,
+                            output: job.evaluator.output_name(bad),
+                            params: describe(job.space, x),
+                        }
+                    }),
+                };
+                let Some(err) = failure else {
+                    continue;
+                };
+                match job.on_failure {
+                    OnFailure::Stop => {
+                        self.fail(err);
+                        return None;
+                    }
+                    OnFailure::DropGroup => {
+                        *group_ok = false;
+                        dropped.push(FailedRun {
+                            run,
+                            group: groups.start + g,
+                            message: failure_message(&err),
+                        });
+                        continue 'groups;
+                    }
+                }
             }
-            if let Some(bad) = y.iter().position(|v| !v.is_finite()) {
-                self.fail(SensitivityError::NonFinite {
-                    run,
-                    output: job.evaluator.output_name(bad),
-                    params: describe(job.space, x),
-                });
-                return None;
-            }
+        }
+        if !dropped.is_empty() {
+            let mut list = self.dropped.lock().expect("failure list");
+            list.count += dropped.len();
+            list.listed.extend(dropped);
         }
         self.pool.lock().expect("workspace pool").push(ws);
         let summary = job.analysis.summarise(&BlockData {
@@ -272,6 +365,7 @@ impl<E: Evaluator> State<'_, E> {
             unit: &unit,
             values: &values,
             outputs: &outputs,
+            valid: &valid,
         });
         let done = self.done.fetch_add(rows, Ordering::Relaxed) + rows;
         if let Some(progress) = job.progress {
@@ -288,6 +382,17 @@ impl<E: Evaluator> State<'_, E> {
         if !keep_old {
             *slot = Some(err);
         }
+    }
+}
+
+/// A failed run's message without the parameter list (kept short for the failure list).
+fn failure_message(e: &SensitivityError) -> String {
+    match e {
+        SensitivityError::RunFailed { message, .. } => message.clone(),
+        SensitivityError::NonFinite { output, .. } => {
+            format!("non-finite value in output `{output}`")
+        }
+        other => other.to_string(),
     }
 }
 
@@ -383,8 +488,13 @@ pub fn combine_pieces(analysis: &dyn Analysis, plan: Plan, pieces: Vec<Piece>) -
 
 /// Runs the whole design and returns the root summary (no sharding).
 pub fn run_all<E: Evaluator>(job: &Job<E>) -> Result<Vec<f64>> {
-    let pieces = job.run(0..job.plan.n_blocks())?;
-    combine_pieces(job.analysis, job.plan, pieces)
+    run_all_with_failures(job).map(|(summary, _)| summary)
+}
+
+/// Runs the whole design and returns the root summary and the runs that failed (dropped).
+pub fn run_all_with_failures<E: Evaluator>(job: &Job<E>) -> Result<(Vec<f64>, Failures)> {
+    let (pieces, failures) = job.run(0..job.plan.n_blocks())?;
+    Ok((combine_pieces(job.analysis, job.plan, pieces)?, failures))
 }
 
 /// All rows of a design already in memory (e.g. outputs computed by another tool).
@@ -423,10 +533,12 @@ pub fn summarise_in_memory(analysis: &dyn Analysis, plan: Plan, runs: &InMemoryR
         merge_opt(analysis, left, right)
     }
     let (gs, d, c) = (runs.group_size, runs.dims, runs.columns);
+    let all_valid = vec![true; plan.block_groups];
     let leaf = |block: usize| {
         let g = plan.groups_of(block);
         let (r0, r1) = (g.start * gs, g.end * gs);
         analysis.summarise(&BlockData {
+            valid: &all_valid[..g.len()],
             first_group: g.start,
             groups: g.len(),
             unit: &runs.unit[r0 * d..r1 * d],

@@ -60,7 +60,7 @@ pub enum SensitivityError {
         "shard {index}/{count} is not valid: shards are numbered 1..={count} (e.g. --shard 1/4)"
     )]
     InvalidShard { index: usize, count: usize },
-    #[error("model run {run} failed (parameters: {params}): {message}")]
+    #[error("model run {run} failed: {message}\n  parameters of the run: {params}")]
     RunFailed {
         run: usize,
         params: String,

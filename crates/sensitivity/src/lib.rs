@@ -24,8 +24,7 @@
 //! });
 //! let design = SaltelliDesign::new(3, 1024, false, Some(42))?;
 //! let analysis = SobolAnalysis::new(3, false, vec![100], 42, 0.95);
-//! let job = Job { design: &design, space: &space, evaluator: &model, analysis: &analysis,
-//!                 plan: Plan::for_design(&design), progress: None };
+//! let job = Job::new(&design, &space, &model, &analysis);
 //! let indices = &analysis.finalize(&run_all(&job)?)[0];
 //! assert!((indices.first[1].value - 0.4424).abs() < 0.03);
 //! assert!((indices.total[2].value - 0.2437).abs() < 0.03);
@@ -56,6 +55,6 @@ pub mod prelude {
     pub use crate::design::{
         Design, LatinHypercube, MorrisDesign, RandomDesign, SaltelliDesign, SobolDesign,
     };
-    pub use crate::engine::{run_all, Evaluator, FnEvaluator, Job, Plan};
+    pub use crate::engine::{run_all, Evaluator, FnEvaluator, Job, OnFailure, Plan};
     pub use crate::{Distribution, Parameter, ParameterSpace, SensitivityError};
 }

@@ -9,7 +9,7 @@
 //! This module only converts to and from bytes; the caller writes files (atomically).
 
 use crate::analysis::Analysis;
-use crate::engine::{combine_pieces, Piece, Plan};
+use crate::engine::{combine_pieces, Failures, Piece, Plan};
 use crate::error::{Result, SensitivityError};
 use serde::{Deserialize, Serialize};
 
@@ -48,6 +48,9 @@ pub struct PartialHeader {
     pub checksum: String,
     /// Number of model runs this shard made.
     pub runs: usize,
+    /// Runs that failed and whose groups were left out (empty unless failed groups are dropped).
+    #[serde(default)]
+    pub failures: Failures,
     /// What the caller needs to turn the merged summary into results (e.g. the experiment's
     /// parameters, outputs and method); opaque here.
     #[serde(default)]
@@ -71,14 +74,16 @@ fn fnv1a(bytes: &[u8]) -> String {
 }
 
 impl Partial {
+    /// The partial result of shard `shard.0` of `shard.1`.
     pub fn new(
         identity: RunIdentity,
-        shard_index: usize,
-        shard_count: usize,
+        shard: (usize, usize),
         runs: usize,
         pieces: Vec<Piece>,
+        failures: Failures,
         context: serde_json::Value,
     ) -> Partial {
+        let (shard_index, shard_count) = shard;
         let header = PartialHeader {
             format: FORMAT.to_string(),
             identity,
@@ -94,6 +99,7 @@ impl Partial {
                 .collect(),
             checksum: String::new(),
             runs,
+            failures,
             context,
         };
         let mut partial = Partial { header, pieces };
@@ -153,14 +159,15 @@ impl Partial {
     }
 }
 
-/// Checks that `partials` are the shards of one run and combines them into the summary a
-/// single run would have produced. `names[i]` labels partial `i` in error messages.
+/// Checks that `partials` are the shards of one run and combines them into the summary (and
+/// the failure list) a single run would have produced. `names[i]` labels partial `i` in error
+/// messages.
 pub fn merge_partials(
     analysis: &dyn Analysis,
     expected: &RunIdentity,
     partials: Vec<Partial>,
     names: &[String],
-) -> Result<Vec<f64>> {
+) -> Result<(Vec<f64>, Failures)> {
     let Some(first) = partials.first() else {
         return Err(SensitivityError::Merge("no partial results given".into()));
     };
@@ -223,8 +230,13 @@ pub fn merge_partials(
         n_groups: expected.n_groups,
         block_groups: expected.block_groups,
     };
-    let pieces = partials.into_iter().flat_map(|p| p.pieces).collect();
-    combine_pieces(analysis, plan, pieces)
+    let mut failures = Failures::default();
+    let mut pieces = Vec::new();
+    for p in partials {
+        failures.merge(p.header.failures);
+        pieces.extend(p.pieces);
+    }
+    Ok((combine_pieces(analysis, plan, pieces)?, failures))
 }
 
 fn short(hash: &str) -> &str {

@@ -56,14 +56,7 @@ fn bits(v: &[f64]) -> Vec<u64> {
 
 fn single_run(design: &dyn Design, analysis: &dyn Analysis, threads: usize) -> Vec<f64> {
     let (space, model) = (space(), model());
-    let job = Job {
-        design,
-        space: &space,
-        evaluator: &model,
-        analysis,
-        plan: Plan::for_design(design),
-        progress: None,
-    };
+    let job = Job::new(design, &space, &model, analysis);
     rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
@@ -93,17 +86,17 @@ fn shard_partials(
     let plan = Plan::for_design(design);
     (1..=count)
         .map(|i| {
-            let job = Job {
-                design,
-                space: &space,
-                evaluator: &model,
-                analysis,
-                plan,
-                progress: None,
-            };
+            let job = Job::new(design, &space, &model, analysis);
             let blocks = plan.shard_blocks(i, count).unwrap();
-            let pieces = job.run(blocks).unwrap();
-            let p = Partial::new(id.clone(), i, count, 0, pieces, serde_json::Value::Null);
+            let (pieces, failures) = job.run(blocks).unwrap();
+            let p = Partial::new(
+                id.clone(),
+                (i, count),
+                0,
+                pieces,
+                failures,
+                serde_json::Value::Null,
+            );
             Partial::from_bytes("test", &p.header_json(), &p.binary()).unwrap()
         })
         .collect()
@@ -123,7 +116,7 @@ fn check_design(design: &dyn Design, analysis: &dyn Analysis) {
         let mut partials = shard_partials(design, analysis, &id, count);
         partials.reverse(); // order of the directories on the command line must not matter
         let names: Vec<String> = (0..count).map(|i| format!("shard{i}")).collect();
-        let merged = merge_partials(analysis, &id, partials, &names).unwrap();
+        let merged = merge_partials(analysis, &id, partials, &names).unwrap().0;
         assert_eq!(
             bits(&reference),
             bits(&merged),
@@ -213,14 +206,7 @@ fn failing_and_non_finite_runs_are_reported() {
         y[0] = if x[0] > 2.5 { f64::NAN } else { x[0] };
         Ok(())
     });
-    let job = Job {
-        design: &design,
-        space: &space,
-        evaluator: &bad,
-        analysis: &analysis,
-        plan: Plan::for_design(&design),
-        progress: None,
-    };
+    let job = Job::new(&design, &space, &bad, &analysis);
     let e = run_all(&job).unwrap_err().to_string();
     assert!(
         e.contains("non-finite") && e.contains("output 0") && e.contains("a="),
@@ -234,17 +220,83 @@ fn failing_and_non_finite_runs_are_reported() {
             Ok(())
         }
     });
-    let job = Job {
-        design: &design,
-        space: &space,
-        evaluator: &failing,
-        analysis: &analysis,
-        plan: Plan::for_design(&design),
-        progress: None,
-    };
+    let job = Job::new(&design, &space, &failing, &analysis);
     let e = run_all(&job).unwrap_err().to_string();
     assert!(
         e.contains("solver diverged") && e.contains("model run"),
         "{e}"
     );
+}
+
+/// Fails (non-finite output) whenever parameter `a` is above 2.
+struct Fragile;
+
+impl Evaluator for Fragile {
+    type Workspace = ();
+    fn n_outputs(&self) -> usize {
+        1
+    }
+    fn workspace(&self) {}
+    fn evaluate(&self, _: &mut (), x: &[f64], y: &mut [f64]) -> Result<(), String> {
+        y[0] = if x[0] > 2.0 {
+            f64::NAN
+        } else {
+            x[0].sin() + 7.0 * x[1].sin().powi(2) + x[2]
+        };
+        Ok(())
+    }
+}
+
+#[test]
+fn dropped_groups_are_the_same_for_any_split_and_leave_exact_indices() {
+    use pressure_sensitivity::analysis::sobol::sobol_from_outputs;
+    use pressure_sensitivity::engine::run_all_with_failures;
+    let space = space();
+    let design = SaltelliDesign::new(4, 256, false, Some(8)).unwrap();
+    let analysis = SobolAnalysis::new(4, false, vec![0], 8, 0.95);
+    let run = |threads: usize| {
+        let mut job = Job::new(&design, &space, &Fragile, &analysis);
+        job.on_failure = OnFailure::DropGroup;
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run_all_with_failures(&job).unwrap())
+    };
+    let (summary, failures) = run(1);
+    let (summary3, failures3) = run(3);
+    assert_eq!(bits(&summary), bits(&summary3));
+    assert_eq!(failures, failures3);
+    assert!(
+        failures.count > 10 && failures.count < 256,
+        "{}",
+        failures.count
+    );
+    let dropped: Vec<usize> = failures.listed.iter().map(|f| f.group).collect();
+    assert!(
+        dropped.windows(2).all(|w| w[0] < w[1]),
+        "one failure listed per group"
+    );
+
+    // The indices equal SALib's estimators on the kept base points alone.
+    let gs = design.group_size();
+    let unit = design.all_unit_rows();
+    let mut values = vec![0.0; unit.len()];
+    space.rows_to_values(&unit, &mut values);
+    let mut kept = Vec::new();
+    for g in (0..256).filter(|g| !dropped.contains(g)) {
+        for r in g * gs..(g + 1) * gs {
+            let mut y = [0.0];
+            Fragile
+                .evaluate(&mut (), &values[r * 4..r * 4 + 4], &mut y)
+                .unwrap();
+            kept.push(y[0]);
+        }
+    }
+    let reference = &sobol_from_outputs(&kept, 4, 1, false, 0, 0, 0.95).unwrap()[0];
+    let streamed = &analysis.finalize(&summary)[0];
+    for j in 0..4 {
+        assert!((streamed.first[j].value - reference.first[j].value).abs() < 1e-12);
+        assert!((streamed.total[j].value - reference.total[j].value).abs() < 1e-12);
+    }
 }

@@ -639,14 +639,7 @@ fn ishigami_on(design: &SaltelliDesign, seed: u64, resamples: usize) -> SobolInd
         Ok(())
     });
     let analysis = SobolAnalysis::new(3, false, vec![resamples], seed, 0.95);
-    let job = Job {
-        design,
-        space: &space,
-        evaluator: &model,
-        analysis: &analysis,
-        plan: Plan::for_design(design),
-        progress: None,
-    };
+    let job = Job::new(design, &space, &model, &analysis);
     analysis.finalize(&run_all(&job).unwrap()).remove(0)
 }
 
@@ -756,14 +749,7 @@ fn morris_ranks_g_function_like_analytic_indices() {
     for (r, candidates) in [(50, None), (20, Some(100))] {
         let design = MorrisDesign::new(8, r, 4, 7, candidates, &[]).unwrap();
         let analysis = MorrisAnalysis::new(8, design.delta(), 1, 100, 7, 0.95);
-        let job = Job {
-            design: &design,
-            space: &space,
-            evaluator: &model,
-            analysis: &analysis,
-            plan: Plan::for_design(&design),
-            progress: None,
-        };
+        let job = Job::new(&design, &space, &model, &analysis);
         let m = analysis.finalize(&run_all(&job).unwrap()).remove(0);
         let mu_star: Vec<f64> = m.mu_star.iter().map(|e| e.value).collect();
         println!("Morris r = {r}, candidates {candidates:?}: mu* = {mu_star:.4?}");
@@ -796,14 +782,7 @@ fn morris_converges_to_the_large_r_limit() {
     });
     let design = MorrisDesign::new(8, 1024, 4, 12345, None, &[]).unwrap();
     let analysis = MorrisAnalysis::new(8, design.delta(), 1, 0, 1, 0.95);
-    let job = Job {
-        design: &design,
-        space: &space,
-        evaluator: &model,
-        analysis: &analysis,
-        plan: Plan::for_design(&design),
-        progress: None,
-    };
+    let job = Job::new(&design, &space, &model, &analysis);
     let m = analysis.finalize(&run_all(&job).unwrap()).remove(0);
     let worst = (0..4)
         .map(|i| (m.mu_star[i].value / LIMIT[i] - 1.0).abs())

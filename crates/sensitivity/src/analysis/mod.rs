@@ -26,6 +26,8 @@ pub struct BlockData<'a> {
     pub values: &'a [f64],
     /// Model outputs (`groups * group_size` rows of `columns` values).
     pub outputs: &'a [f64],
+    /// Per group: false when one of its runs failed and the group must be left out.
+    pub valid: &'a [bool],
 }
 
 /// A streaming estimator.

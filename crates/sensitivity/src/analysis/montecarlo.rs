@@ -104,7 +104,7 @@ impl Analysis for MonteCarloAnalysis {
         let (d, c) = (self.dims, self.columns);
         let rows = block.values.len() / d.max(1);
         let mut out = Vec::with_capacity(rows * (d + c));
-        for r in 0..rows {
+        for r in (0..rows).filter(|&r| block.valid[r]) {
             out.extend_from_slice(&block.values[r * d..(r + 1) * d]);
             out.extend_from_slice(&block.outputs[r * c..(r + 1) * c]);
         }

@@ -138,6 +138,9 @@ impl Analysis for MorrisAnalysis {
         let mut weights = vec![0.0; self.resamples];
         let mut ee = vec![0.0; d];
         for t in 0..block.groups {
+            if !block.valid[t] {
+                continue;
+            }
             let unit = &block.unit[t * gs * d..(t + 1) * gs * d];
             // Designs move exactly one parameter per step, and samples from elsewhere are
             // checked by `morris_from_sample` before they get here.

@@ -54,7 +54,8 @@ impl Analysis for WithRuns<'_> {
         let mut out = Vec::with_capacity(1 + inner.len() + rows * (self.dims + self.columns));
         out.push(inner.len() as f64);
         out.extend_from_slice(&inner);
-        for r in 0..rows {
+        let per_group = rows / block.groups.max(1);
+        for r in (0..rows).filter(|&r| block.valid[r / per_group.max(1)]) {
             out.extend_from_slice(&block.values[r * self.dims..(r + 1) * self.dims]);
             out.extend_from_slice(&block.outputs[r * self.columns..(r + 1) * self.columns]);
         }

@@ -291,14 +291,24 @@ impl Analysis for SobolAnalysis {
             }
             // Shift by the block means so raw sums are well conditioned.
             shift.iter_mut().for_each(|s| *s = 0.0);
-            for v in vars.chunks_exact(l) {
+            let n_valid = block.valid.iter().filter(|&&v| v).count();
+            for (v, _) in vars.chunks_exact(l).zip(block.valid).filter(|(_, &ok)| ok) {
                 for (s, x) in shift.iter_mut().zip(v) {
                     *s += x;
                 }
             }
-            shift.iter_mut().for_each(|s| *s /= groups as f64);
-            // Per group: [1, shifted linear variables, their products].
-            for (v, f) in vars.chunks_exact(l).zip(features.chunks_exact_mut(kp)) {
+            shift.iter_mut().for_each(|s| *s /= n_valid.max(1) as f64);
+            // Per group: [1, shifted linear variables, their products]; a dropped group
+            // (failed run) contributes a row of zeros to every weight set.
+            for ((v, f), &ok) in vars
+                .chunks_exact(l)
+                .zip(features.chunks_exact_mut(kp))
+                .zip(block.valid)
+            {
+                if !ok {
+                    f.iter_mut().for_each(|x| *x = 0.0);
+                    continue;
+                }
                 f[0] = 1.0;
                 for i in 0..l {
                     f[1 + i] = v[i] - shift[i];

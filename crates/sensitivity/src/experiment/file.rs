@@ -26,6 +26,7 @@
 //! quantiles = [0.05, 0.25, 0.5, 0.75, 0.95]   # montecarlo bands
 //! swing = [0.05, 0.95]     # oat: quantiles of each distribution for low/high
 //! save_sample = false      # also write sample.csv and outputs.csv
+//! failed_runs = "error"    # or "drop": leave a failed run's group out, list it in failures.csv
 //!
 //! [[parameters]]           # add or override; without `distribution`: uniform over the model's range
 //! name = "duration"
@@ -99,6 +100,7 @@ pub struct MethodSection {
     pub quantiles: Option<Spanned<Vec<f64>>>,
     pub swing: Option<Spanned<[f64; 2]>>,
     pub save_sample: Option<bool>,
+    pub failed_runs: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -7,6 +7,7 @@ use crate::design::{
     Design, LatinHypercube, MorrisDesign, RandomDesign, SaltelliDesign, SobolDesign,
 };
 use crate::distribution::Distribution;
+use crate::engine::OnFailure;
 use crate::error::SensitivityError;
 use crate::space::{Parameter, ParameterSpace};
 use pressure_sim::{CompiledModel, ExogenousSet, ParamSet, RunSettings, Scenario};
@@ -119,6 +120,8 @@ pub struct RunSpec {
     /// How many leading columns are scalar outputs (the rest are series points).
     pub scalar_columns: usize,
     pub save_sample: bool,
+    /// What a failed run does: stop everything, or drop its group.
+    pub on_failure: OnFailure,
 }
 
 impl RunSpec {
@@ -357,6 +360,7 @@ impl Experiment {
             columns,
             scalar_columns,
             save_sample: f.method.save_sample.unwrap_or(false),
+            on_failure: self.resolve_on_failure()?,
         };
         // Check the simulator configuration once, so workers cannot fail to start.
         let mut sim = compiled.simulator(&settings)?;
@@ -376,6 +380,30 @@ impl Experiment {
             spec,
             inputs,
         })
+    }
+
+    fn resolve_on_failure(&self) -> Result<OnFailure, ExperimentError> {
+        match self.file.method.failed_runs.as_ref() {
+            None => Ok(OnFailure::Stop),
+            Some(v) => match v.get_ref().as_str() {
+                "error" => Ok(OnFailure::Stop),
+                "drop" => {
+                    if self.file.method.kind.get_ref() == "oat" {
+                        return Err(self.error_at(
+                            v.span(),
+                            "`failed_runs = \"drop\"` does not apply to one-at-a-time runs",
+                            None,
+                        ));
+                    }
+                    Ok(OnFailure::DropGroup)
+                }
+                other => Err(self.error_at(
+                    v.span(),
+                    format!("unknown failed_runs policy `{other}`"),
+                    Some("use \"error\" (stop at the first failed run) or \"drop\" (leave its group out and list it in failures.csv)".into()),
+                )),
+            },
+        }
     }
 
     fn resolve_parameters(

@@ -8,6 +8,7 @@
 //! | montecarlo | `summary.csv` (moments and quantiles; series rows are the Monte Carlo envelopes), `prcc.csv`, `montecarlo.json` |
 //! | oat | `tornado.csv`, `tornado.json` |
 //! | any, with `save_sample` | `sample.csv` (run, parameter values), `outputs.csv` (run, output columns) |
+//! | any, when runs failed under `failed_runs = "drop"` | `failures.csv` (run, group, message) |
 //!
 //! CSV numbers are written in Rust's shortest round-trip form; `time` is empty for scalar
 //! outputs; undefined values are `NaN` in CSV and `null` in JSON. Columns `conf` are SALib's
@@ -41,6 +42,8 @@ pub struct Report {
     pub runs: Option<(Vec<f64>, Vec<f64>)>,
     /// Model runs made.
     pub n_runs: usize,
+    /// Runs that failed; their groups were left out (only with `failed_runs = "drop"`).
+    pub failures: crate::engine::Failures,
 }
 
 fn csv_field(s: &str) -> String {
@@ -80,6 +83,8 @@ struct JsonReport<'a, T: Serialize> {
     method: &'a super::prepare::Method,
     seed: u64,
     runs: usize,
+    /// Runs that failed (their groups were left out of the analysis).
+    failed_runs: usize,
     parameters: Vec<&'a str>,
     experiment: &'a str,
     model: &'a str,
@@ -101,6 +106,7 @@ impl Report {
             method: &self.spec.method,
             seed: self.spec.seed,
             runs: self.n_runs,
+            failed_runs: self.failures.count,
             parameters: self
                 .spec
                 .parameters
@@ -263,6 +269,20 @@ impl Report {
                     .collect();
                 files.push(("tornado.json".to_string(), self.json(&per_column)));
             }
+        }
+        if self.failures.count > 0 {
+            let mut csv = String::from("run,group,message\n");
+            for f in &self.failures.listed {
+                let _ = writeln!(csv, "{},{},{}", f.run, f.group, csv_field(&f.message));
+            }
+            if self.failures.count > self.failures.listed.len() {
+                let _ = writeln!(
+                    csv,
+                    ",,{} more failed runs not listed",
+                    self.failures.count - self.failures.listed.len()
+                );
+            }
+            files.push(("failures.csv".to_string(), csv.into_bytes()));
         }
         if let Some((values, outputs)) = &self.runs {
             let d = names.len();

@@ -11,7 +11,7 @@ use crate::analysis::record::WithRuns;
 use crate::analysis::sobol::SobolAnalysis;
 use crate::analysis::Analysis;
 use crate::design::Design;
-use crate::engine::{run_all, Job, Plan};
+use crate::engine::{run_all_with_failures, Failures, Job, Plan};
 use crate::error::SensitivityError;
 use crate::partial::{merge_partials, Partial, RunIdentity};
 
@@ -136,7 +136,7 @@ fn identity(spec: &RunSpec, analysis: &dyn Analysis, plan: Plan) -> RunIdentity 
     }
 }
 
-fn finish(spec: &RunSpec, s: &Streamed, summary: &[f64]) -> Report {
+fn finish(spec: &RunSpec, s: &Streamed, summary: &[f64], failures: Failures) -> Report {
     let d = spec.parameters.len();
     let cols = spec.columns.len();
     let (inner, runs) = if spec.save_sample {
@@ -151,6 +151,7 @@ fn finish(spec: &RunSpec, s: &Streamed, summary: &[f64]) -> Report {
         results: s.analysis.finalize(inner),
         runs,
         n_runs: s.design.n_runs(),
+        failures,
     }
 }
 
@@ -201,6 +202,7 @@ impl Prepared {
                 spec,
                 results: ResultSet::Oat(result),
                 runs: None,
+                failures: Failures::default(),
             }));
         }
         let s = streamed(&spec)?;
@@ -211,30 +213,26 @@ impl Prepared {
         } else {
             s.analysis.as_dyn()
         };
-        let job = Job {
-            design: s.design.as_ref(),
-            space: &space,
-            evaluator: &evaluator,
-            analysis,
-            plan: s.plan,
-            progress: options.progress,
-        };
+        let mut job = Job::new(s.design.as_ref(), &space, &evaluator, analysis);
+        job.plan = s.plan;
+        job.progress = options.progress;
+        job.on_failure = spec.on_failure;
         match options.shard {
             None => {
-                let summary = run_all(&job)?;
-                Ok(Outcome::Complete(finish(&spec, &s, &summary)))
+                let (summary, failures) = run_all_with_failures(&job)?;
+                Ok(Outcome::Complete(finish(&spec, &s, &summary, failures)))
             }
             Some((index, count)) => {
                 let blocks = s.plan.shard_blocks(index, count)?;
                 let runs = self.planned_runs(Some((index, count)))?;
-                let pieces = job.run(blocks)?;
+                let (pieces, failures) = job.run(blocks)?;
                 let context = serde_json::to_value(&spec).expect("spec serialises");
                 Ok(Outcome::Partial(Partial::new(
                     identity(&spec, analysis, s.plan),
-                    index,
-                    count,
+                    (index, count),
                     runs,
                     pieces,
+                    failures,
                     context,
                 )))
             }
@@ -303,6 +301,6 @@ pub fn merge(partials: Vec<(String, Vec<u8>, Vec<u8>)>) -> Result<Report, Experi
         s.analysis.as_dyn()
     };
     let expected = identity(&spec, analysis, s.plan);
-    let summary = merge_partials(analysis, &expected, parsed, &names)?;
-    Ok(finish(&spec, &s, &summary))
+    let (summary, failures) = merge_partials(analysis, &expected, parsed, &names)?;
+    Ok(finish(&spec, &s, &summary, failures))
 }
