@@ -15,11 +15,21 @@ pub struct CheckArgs {
     /// text or json.
     #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
     pub format: super::describe::TextOrJson,
+    /// Unit problems (unknown unit names, mismatched units) are errors (exit code 2), not
+    /// warnings. Malformed unit expressions are errors either way.
+    #[arg(long)]
+    pub strict_units: bool,
 }
 
 pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     let model = pressure::model::load(&args.model).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
+    // Dimensional analysis (see pressure_model::units): errors stop here, warnings are listed.
+    let unit_findings = pressure::model::units::check_units(&model).diagnostics(args.strict_units);
+    let (unit_errors, unit_warnings): (Vec<_>, Vec<_>) = unit_findings.into_iter().partition(|d| d.is_error());
+    if !unit_errors.is_empty() {
+        return Err(from_model(ModelError::new(unit_errors)));
+    }
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
     let mut hidden = 0;
     for v in &model.variables {
@@ -32,7 +42,7 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     let (init_ops, step_ops, slots, states) = compiled.program_size();
     match args.format {
         super::describe::TextOrJson::Text => {
-            for w in &model.warnings {
+            for w in model.warnings.iter().chain(&unit_warnings) {
                 eprintln!("{:?}", model_report(ModelError::new(vec![w.clone()])));
             }
             let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
@@ -52,6 +62,7 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
                 "modules": model.modules.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
                 "program": {"initial_instructions": init_ops, "instructions_per_evaluation": step_ops, "slots": slots, "state_variables": states},
                 "warnings": warnings,
+                "unit_warnings": unit_warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
             });
             println!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
         }

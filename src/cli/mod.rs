@@ -8,6 +8,8 @@
 pub mod check;
 pub mod describe;
 pub mod estimate;
+pub mod graph;
+pub mod loops;
 mod model_errors;
 pub mod merge;
 pub mod plot;
@@ -44,6 +46,12 @@ pub enum Command {
     Sensitivity(sensitivity::SensitivityArgs),
     /// Merge the partial results of `pressure sensitivity --shard I/N` runs into one result.
     Merge(merge::MergeArgs),
+    /// List the feedback loops of a model with their polarity (reinforcing/balancing) at a
+    /// time of a run, their length and declared names.
+    Loops(loops::LoopsArgs),
+    /// Write the stock-and-flow structure as Graphviz DOT or JSON (nodes, edges, polarity,
+    /// module clusters).
+    Graph(graph::GraphArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -85,6 +93,8 @@ pub fn main() -> ExitCode {
         Command::Estimate(args) => estimate::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Merge(args) => merge::run(&args),
+        Command::Loops(args) => loops::run(&args),
+        Command::Graph(args) => graph::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,99 @@
+//! `pressure graph`: the stock-and-flow structure of a model as Graphviz DOT or JSON.
+
+use super::model_errors::{from_model, from_sim};
+use super::CliError;
+use pressure::model::export::Graph;
+use pressure::model::loops::{CausalGraph, GainSource};
+use pressure::output::{write_atomic, Manifest};
+use pressure::sim::{link_gains, CompiledModel, LinkGains};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GraphFormat {
+    Dot,
+    Json,
+}
+
+/// Write the stock-and-flow structure (stocks, flows, auxiliaries, parameters, lookups,
+/// exogenous series, module clusters, link polarity) for Graphviz (`dot -Tsvg`) or any
+/// viewer (JSON nodes and edges).
+#[derive(Debug, clap::Args)]
+pub struct GraphArgs {
+    /// The model file (TOML).
+    pub model: PathBuf,
+    /// dot or json.
+    #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
+    pub format: GraphFormat,
+    /// Output file (written atomically, with FILE.manifest.json next to it); stdout if absent.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Link polarities from the gains at this time (a time of the dt grid). Default: the
+    /// initial time.
+    #[arg(long, conflicts_with = "no_polarity", allow_negative_numbers = true)]
+    pub at: Option<f64>,
+    /// Only the structural polarities (inflow +, outflow -): do not run the model.
+    #[arg(long)]
+    pub no_polarity: bool,
+}
+
+pub fn run(args: &GraphArgs) -> Result<(), CliError> {
+    let model = pressure::model::load(&args.model).map_err(from_model)?;
+    let gains: Option<LinkGains> = if args.no_polarity {
+        None
+    } else {
+        let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
+        let links = CausalGraph::new(&model).links().to_vec();
+        match link_gains(
+            &model,
+            &compiled,
+            &compiled.default_params(),
+            args.at,
+            &links,
+        ) {
+            Ok(g) => Some(g),
+            // A time the user asked for must be right.
+            Err(e) if args.at.is_some() => return Err(from_sim(e)),
+            // Otherwise the structure is still worth having.
+            Err(e) => {
+                eprintln!("warning: link polarities not computed ({e}); only inflows (+) and outflows (-) are marked");
+                None
+            }
+        }
+    };
+    let graph = Graph::new(&model, gains.as_ref().map(|g| g as &dyn GainSource));
+    let text = match args.format {
+        GraphFormat::Dot => graph.to_dot(),
+        GraphFormat::Json => graph.to_json(),
+    };
+    match &args.out {
+        Some(path) => {
+            write_atomic(path, text.as_bytes()).map_err(|e| {
+                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
+            })?;
+            write_manifest(path, args, gains.as_ref().map(|g| g.time))?;
+        }
+        None => {
+            let _ = std::io::stdout().lock().write_all(text.as_bytes());
+        }
+    }
+    Ok(())
+}
+
+fn write_manifest(out: &Path, args: &GraphArgs, time: Option<f64>) -> Result<(), CliError> {
+    let mut m = Manifest::for_current_process();
+    m.add_input(&args.model);
+    m.extra.insert("polarity_time".into(), time.into());
+    m.extra
+        .insert("output".into(), out.display().to_string().into());
+    let json = serde_json::to_vec_pretty(&m).unwrap_or_default();
+    let name = format!(
+        "{}.manifest.json",
+        out.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    );
+    let path = out.with_file_name(name);
+    write_atomic(&path, &json)
+        .map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+}
