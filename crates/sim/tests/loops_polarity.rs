@@ -274,14 +274,23 @@ value = 2
         ])
     );
     let (f, t) = (m.var_id("loyalty").unwrap(), m.var_id("change").unwrap());
-    let lg = g.iter().find(|x| x.link.from == f && x.link.to == t).unwrap();
+    let lg = g
+        .iter()
+        .find(|x| x.link.from == f && x.link.to == t)
+        .unwrap();
     let entries: Vec<(usize, usize)> = lg.partials.iter().map(|p| (p.0, p.1)).collect();
     assert_eq!(entries, vec![(0, 0), (1, 1), (2, 2)]);
     for &(_, _, v) in &lg.partials {
         assert!(close(v, -0.6), "{v}");
     }
-    let (f, t) = (m.var_id("loyalty").unwrap(), m.var_id("mean_loyalty").unwrap());
-    let lg = g.iter().find(|x| x.link.from == f && x.link.to == t).unwrap();
+    let (f, t) = (
+        m.var_id("loyalty").unwrap(),
+        m.var_id("mean_loyalty").unwrap(),
+    );
+    let lg = g
+        .iter()
+        .find(|x| x.link.from == f && x.link.to == t)
+        .unwrap();
     let entries: Vec<(usize, usize)> = lg.partials.iter().map(|p| (p.0, p.1)).collect();
     assert_eq!(entries, vec![(0, 0), (0, 1), (0, 2)]);
 }
