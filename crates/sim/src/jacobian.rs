@@ -134,6 +134,13 @@ pub fn link_gains(
             got: model.variables.len(),
         });
     }
+    if params.len() != compiled.params.len() {
+        return Err(SimError::WrongLength {
+            what: "the parameter set".into(),
+            expected: compiled.params.len(),
+            got: params.len(),
+        });
+    }
     let mut settings = compiled.default_settings();
     let t = at.unwrap_or(settings.start);
     let k = (t - settings.start) / settings.dt;

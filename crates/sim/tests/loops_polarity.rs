@@ -367,4 +367,9 @@ fn times_off_the_grid_are_bad_input() {
             other => panic!("{at}: {other:?}"),
         }
     }
+    let short = pressure_sim::ParamSet::from_vec(vec![1.0]);
+    assert!(matches!(
+        link_gains(&m, &compiled, &short, None, &links),
+        Err(SimError::WrongLength { .. })
+    ));
 }
