@@ -14,7 +14,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("sim", &["model", "stats"][..]),
         ("econometrics", &["data", "stats"][..]),
         ("sensitivity", &["model", "sim", "stats"][..]),
-        ("calibrate", &["model", "sim", "data", "stats", "sensitivity"][..]),
+        (
+            "calibrate",
+            &["model", "sim", "data", "stats", "sensitivity"][..],
+        ),
     ])
 }
 
@@ -46,9 +49,9 @@ fn crates_depend_only_in_the_documented_direction() {
             continue;
         }
         let name = dir.file_name().unwrap().to_string_lossy().to_string();
-        let allowed = rules
-            .get(name.as_str())
-            .unwrap_or_else(|| panic!("crate `{name}` has no dependency rule: add it to ARCHITECTURE.md and this test"));
+        let allowed = rules.get(name.as_str()).unwrap_or_else(|| {
+            panic!("crate `{name}` has no dependency rule: add it to ARCHITECTURE.md and this test")
+        });
         for dep in internal_deps(&manifest) {
             assert!(
                 allowed.contains(&dep.as_str()),
@@ -57,7 +60,11 @@ fn crates_depend_only_in_the_documented_direction() {
         }
         seen += 1;
     }
-    assert_eq!(seen, rules.len(), "every rule should match a crate directory");
+    assert_eq!(
+        seen,
+        rules.len(),
+        "every rule should match a crate directory"
+    );
 }
 
 #[test]

@@ -75,9 +75,37 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
     let csv = String::from_utf8(read(&single, "sobol_indices.csv")).unwrap();
-    assert!(csv.starts_with("output,time,parameter,S1,S1_conf,S1_low,S1_high,ST"));
+    assert!(csv.starts_with("output,variable,time,parameter,S1,S1_conf,S1_low,S1_high,ST"));
     // 2 scalar outputs + 5 series points (0, 25, 50, 75, 100), 2 parameters each.
     assert_eq!(csv.lines().count(), 1 + 7 * 2, "{csv}");
+    assert!(
+        csv.contains("\npeak,infectious,,contact_infectivity,"),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\ninfectious,infectious,25,duration,"),
+        "{csv}"
+    );
+    // The series alone, one variable over time: `pressure plot indices-time` draws it as is.
+    let over_time = String::from_utf8(read(&single, "sobol_indices_time.csv")).unwrap();
+    assert!(over_time.starts_with("variable,output,time,parameter,S1,"));
+    assert_eq!(over_time.lines().count(), 1 + 5 * 2, "{over_time}");
+    let figure = tmp.path().join("indices-time.svg");
+    let o = pressure(&[
+        "plot",
+        "indices-time",
+        single.join("sobol_indices_time.csv").to_str().unwrap(),
+        "--out",
+        figure.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let svg = std::fs::read_to_string(&figure).unwrap();
+    for parameter in ["contact_infectivity", "duration"] {
+        assert!(
+            svg.contains(&format!("data-label=\"{parameter}\"")),
+            "no line for {parameter}"
+        );
+    }
     assert!(read(&single, "sobol_second_order.csv").len() > 60);
     let manifest: serde_json::Value =
         serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
@@ -124,6 +152,7 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
 
     for file in [
         "sobol_indices.csv",
+        "sobol_indices_time.csv",
         "sobol_second_order.csv",
         "sobol_indices.json",
     ] {
@@ -466,4 +495,28 @@ fn failed_runs_stop_the_analysis_or_drop_their_groups() {
     for f in ["sobol_indices.csv", "sobol_indices.json", "failures.csv"] {
         assert_eq!(read(&single, f), read(&merged, f), "{f}");
     }
+}
+
+#[test]
+fn quick_runs_use_smaller_sizes_and_say_so() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = experiment(
+        tmp.path(),
+        "e.toml",
+        &format!("[method]\nkind = \"sobol\"\nn = 4096\nbootstrap = 200\n{PEAK}"),
+    );
+    let out = tmp.path().join("out");
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quick",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let manifest: serde_json::Value = serde_json::from_slice(&read(&out, "manifest.json")).unwrap();
+    assert_eq!(manifest["extra"]["quick"], true);
+    assert_eq!(manifest["extra"]["method"]["n"], 256);
+    assert_eq!(manifest["extra"]["method"]["bootstrap"], 50);
+    assert_eq!(manifest["extra"]["runs"], 256 * (2 + 2));
 }

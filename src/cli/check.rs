@@ -26,7 +26,8 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     // Dimensional analysis (see pressure_model::units): errors stop here, warnings are listed.
     let unit_findings = pressure::model::units::check_units(&model).diagnostics(args.strict_units);
-    let (unit_errors, unit_warnings): (Vec<_>, Vec<_>) = unit_findings.into_iter().partition(|d| d.is_error());
+    let (unit_errors, unit_warnings): (Vec<_>, Vec<_>) =
+        unit_findings.into_iter().partition(|d| d.is_error());
     if !unit_errors.is_empty() {
         return Err(from_model(ModelError::new(unit_errors)));
     }

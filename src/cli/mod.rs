@@ -5,14 +5,17 @@
 //! an optimiser that did not converge when convergence was required), 2 bad input (model,
 //! data, experiment or command-line errors); on exit code 2 no output file is written.
 
+pub mod calibrate;
 pub mod check;
 pub mod describe;
 pub mod estimate;
+pub mod figures;
 pub mod graph;
 pub mod loops;
-mod model_errors;
 pub mod merge;
+mod model_errors;
 pub mod plot;
+pub mod reproduce;
 pub mod run;
 pub mod sensitivity;
 
@@ -52,6 +55,12 @@ pub enum Command {
     /// Write the stock-and-flow structure as Graphviz DOT or JSON (nodes, edges, polarity,
     /// module clusters).
     Graph(graph::GraphArgs),
+    /// Calibrate a model against episode data (experiment file): estimates, standard errors,
+    /// profile intervals, bootstrap, MCMC, fit statistics; resumable with --resume.
+    Calibrate(calibrate::CalibrateArgs),
+    /// Reproduce the study (experiments/reproduce.toml): calibrations, scenario comparisons,
+    /// sensitivity analyses and panel estimates, with every figure and an index of captions.
+    Reproduce(reproduce::ReproduceArgs),
 }
 
 /// An error that ends a command, with the exit code it maps to.
@@ -95,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Merge(args) => merge::run(&args),
         Command::Loops(args) => loops::run(&args),
         Command::Graph(args) => graph::run(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
+        Command::Reproduce(args) => reproduce::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

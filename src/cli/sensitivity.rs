@@ -29,6 +29,10 @@ pub struct SensitivityArgs {
     /// Also write the sample (sample.csv) and the outputs of every run (outputs.csv).
     #[arg(long)]
     pub save_sample: bool,
+    /// Smaller sizes for a quick check (Sobol' N <= 256, Morris <= 10 trajectories, Monte
+    /// Carlo <= 256 runs, <= 50 bootstrap resamples): exercises everything, proves nothing.
+    #[arg(long)]
+    pub quick: bool,
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -102,35 +106,52 @@ pub(crate) fn describe_run(
     );
 }
 
-pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
-    let experiment = Experiment::load(&args.experiment).map_err(from_experiment)?;
+/// One experiment to run and write: what `pressure sensitivity` does, callable from other
+/// commands (`pressure reproduce`).
+pub(crate) struct ExperimentRun<'a> {
+    pub experiment: &'a Path,
+    pub out: &'a Path,
+    /// Default: the experiment's `seed`, else 0.
+    pub seed: Option<u64>,
+    pub shard: Option<(usize, usize)>,
+    /// Worker threads; 0: all cores.
+    pub threads: usize,
+    pub save_sample: bool,
+    /// Smaller sizes ([`pressure::sensitivity::experiment::Method::quick`]).
+    pub quick: bool,
+    /// Called with `(runs done, runs planned)`.
+    pub progress: Option<&'a (dyn Fn(usize, usize) + Sync)>,
+}
+
+/// What [`run_experiment`] did.
+pub(crate) struct RunSummary {
+    pub seed: u64,
+    pub runs: usize,
+    pub failed_runs: usize,
+    pub threads: usize,
+    pub elapsed_seconds: f64,
+}
+
+/// Loads, prepares and runs an experiment file and writes its result files (or the shard's
+/// partial result) and `manifest.json` into `run.out`. Nothing is written on bad input.
+pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliError> {
+    let experiment = Experiment::load(run.experiment).map_err(from_experiment)?;
     let mut prepared = experiment.prepare().map_err(from_experiment)?;
-    if args.save_sample {
+    if run.save_sample {
         prepared.spec.save_sample = true;
     }
-    let seed = args.seed.unwrap_or(prepared.default_seed());
-    let planned = prepared.planned_runs(args.shard).map_err(from_experiment)?;
-    let threads = args.threads.unwrap_or(0);
+    if run.quick {
+        prepared.make_quick();
+    }
+    let seed = run.seed.unwrap_or(prepared.default_seed());
+    let planned = prepared.planned_runs(run.shard).map_err(from_experiment)?;
     let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
+        .num_threads(run.threads)
         .build()
-        .map_err(|e| CliError::Input(miette::miette!("--threads {threads}: {e}")))?;
-
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new(planned as u64);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, {per_sec}, eta {eta}",
-            )
-            .expect("valid template"),
-        );
-        Some(bar)
-    } else {
-        None
-    };
+        .map_err(|e| CliError::Input(miette::miette!("--threads {}: {e}", run.threads)))?;
     let progress = |done: usize| {
-        if let Some(b) = &bar {
-            b.set_position(b.position().max(done as u64));
+        if let Some(p) = run.progress {
+            p(done, planned);
         }
     };
     let start = Instant::now();
@@ -138,14 +159,11 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         .install(|| {
             prepared.run(&RunOptions {
                 seed,
-                shard: args.shard,
+                shard: run.shard,
                 progress: Some(&progress),
             })
         })
         .map_err(from_experiment)?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
     let elapsed = start.elapsed().as_secs_f64();
 
     let mut manifest = Manifest::for_current_process();
@@ -156,15 +174,17 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     let mut spec = prepared.spec.clone();
     spec.seed = seed;
     describe_run(&mut manifest, &spec);
+    let threads = pool.current_num_threads();
     let extra = &mut manifest.extra;
     extra.insert("runs".into(), planned.into());
-    extra.insert("threads".into(), pool.current_num_threads().into());
+    extra.insert("quick".into(), run.quick.into());
+    extra.insert("threads".into(), threads.into());
     extra.insert("elapsed_seconds".into(), elapsed.into());
     extra.insert(
         "runs_per_second".into(),
         (planned as f64 / elapsed.max(1e-9)).into(),
     );
-    if let Some((i, n)) = args.shard {
+    if let Some((i, n)) = run.shard {
         extra.insert("shard".into(), format!("{i}/{n}").into());
     }
 
@@ -174,17 +194,58 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     };
     manifest.extra.insert("failed_runs".into(), failed.into());
     match outcome {
-        Outcome::Complete(report) => write_report(&args.out, &report, &manifest)?,
+        Outcome::Complete(report) => write_report(run.out, &report, &manifest)?,
         Outcome::Partial(partial) => {
-            let bin = args.out.join("partial.bin");
+            let bin = run.out.join("partial.bin");
             write_atomic(&bin, &partial.binary()).map_err(|e| io_error(&bin, e))?;
-            let json = args.out.join("partial.json");
+            let json = run.out.join("partial.json");
             write_atomic(&json, &partial.header_json()).map_err(|e| io_error(&json, e))?;
             manifest
-                .write_to_dir(&args.out)
-                .map_err(|e| io_error(&args.out, e))?;
+                .write_to_dir(run.out)
+                .map_err(|e| io_error(run.out, e))?;
         }
     }
+    Ok(RunSummary {
+        seed,
+        runs: planned,
+        failed_runs: failed,
+        threads,
+        elapsed_seconds: elapsed,
+    })
+}
+
+pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {bar:40} {pos}/{len} runs, {per_sec}, eta {eta}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let progress = |done: usize, planned: usize| {
+        if let Some(b) = &bar {
+            b.set_length(planned as u64);
+            b.set_position(b.position().max(done as u64));
+        }
+    };
+    let summary = run_experiment(&ExperimentRun {
+        experiment: &args.experiment,
+        out: &args.out,
+        seed: args.seed,
+        shard: args.shard,
+        threads: args.threads.unwrap_or(0),
+        save_sample: args.save_sample,
+        quick: args.quick,
+        progress: Some(&progress),
+    });
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let summary = summary?;
+    let failed = summary.failed_runs;
     if failed > 0 {
         eprintln!(
             "warning: {failed} runs failed; their groups were left out of the analysis (see failures.csv{})",
@@ -192,9 +253,12 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         );
     }
     eprintln!(
-        "{planned} runs in {elapsed:.2} s ({:.0} runs/s) on {} threads; results in {}",
-        planned as f64 / elapsed.max(1e-9),
-        pool.current_num_threads(),
+        "{} runs in {:.2} s ({:.0} runs/s) on {} threads, seed {}; results in {}",
+        summary.runs,
+        summary.elapsed_seconds,
+        summary.runs as f64 / summary.elapsed_seconds.max(1e-9),
+        summary.threads,
+        summary.seed,
         args.out.display()
     );
     Ok(())

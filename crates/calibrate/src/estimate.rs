@@ -173,6 +173,10 @@ fn scales_settled(a: &Scales, b: &Scales) -> bool {
 }
 
 /// LM with scale updates from internal start `z0`. Returns (z, converged, message).
+///
+/// The rounds alternate an LM fit at fixed scales with a scale update (block coordinate
+/// descent on the profile likelihood, so each round lowers it). Rounds skip LM's
+/// Gauss–Newton refinement; one refined LM run at the settled scales finishes.
 fn lm_rounds<P: Predictor>(
     cal: &mut Calibration<P>,
     z0: &[f64],
@@ -181,34 +185,41 @@ fn lm_rounds<P: Predictor>(
     let mut z = z0.to_vec();
     let mut scales =
         scales_at(cal, &z).map_err(|e| CalibrateError::eval("model at the start point", e))?;
-    let mut converged = false;
-    let mut message = String::new();
-    for round in 0..opts.max_scale_rounds.max(1) {
+    let fixed = cal.scales_are_fixed();
+    let rough = LmOptions {
+        refine: false,
+        ..opts.lm.clone()
+    };
+    let mut rounds = 0;
+    let mut settled = fixed;
+    while !settled && rounds < opts.max_scale_rounds {
         let mut prob = ScaledResiduals::new(cal, scales.clone());
-        let rep = levenberg_marquardt(&mut prob, &z, &opts.lm)?;
+        let rep = levenberg_marquardt(&mut prob, &z, &rough)?;
         z = rep.x;
+        rounds += 1;
         let next =
             scales_at(cal, &z).map_err(|e| CalibrateError::eval("model at the LM estimate", e))?;
-        converged = rep.termination.converged();
-        message = format!(
-            "LM: {} after {} iterations{}",
-            rep.termination.describe(),
-            rep.iterations,
-            if round > 0 {
-                format!(", {} scale updates", round)
-            } else {
-                String::new()
-            }
-        );
-        let settled = scales_settled(&scales, &next);
+        settled = scales_settled(&scales, &next);
         scales = next;
-        if settled || !converged {
+        if !rep.termination.converged() {
             break;
         }
-        if round + 1 == opts.max_scale_rounds.max(1) {
-            converged = false;
-            message.push_str("; scale estimates still changing at the round limit");
-        }
+    }
+    let mut prob = ScaledResiduals::new(cal, scales.clone());
+    let rep = levenberg_marquardt(&mut prob, &z, &opts.lm)?;
+    z = rep.x;
+    let mut converged = rep.termination.converged();
+    let mut message = format!(
+        "LM: {} after {} iterations",
+        rep.termination.describe(),
+        rep.iterations
+    );
+    if rounds > 0 {
+        message.push_str(&format!(" ({rounds} rounds of scale updates before)"));
+    }
+    if !settled {
+        converged = false;
+        message.push_str("; scale estimates still changing at the round limit");
     }
     Ok((z, converged, message))
 }

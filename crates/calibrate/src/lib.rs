@@ -21,6 +21,7 @@
 pub mod checkpoint;
 pub mod error;
 pub mod estimate;
+pub mod experiment;
 pub mod fitstats;
 pub mod jacobian;
 pub mod lm;

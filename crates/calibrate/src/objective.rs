@@ -300,6 +300,15 @@ impl<P: Predictor> Calibration<P> {
         Calibration::new(ParamSet::new(specs)?, self.series.clone(), pinned)
     }
 
+    /// True when no series has an estimated scale or Student-t weights, so least squares at
+    /// the start scales is already the likelihood.
+    pub fn scales_are_fixed(&self) -> bool {
+        self.series.iter().all(|s| match s.error {
+            ErrorModel::Normal { sigma } | ErrorModel::LogNormal { sigma } => sigma.is_some(),
+            ErrorModel::StudentT { .. } | ErrorModel::Weighted { .. } => false,
+        })
+    }
+
     /// Model runs made through this value (clones count separately).
     pub fn evaluations(&self) -> usize {
         self.evaluations

@@ -94,3 +94,107 @@ fn exclusions_select_the_varied_parameters() {
     let err = e.prepare().err().unwrap().to_string();
     assert!(err.contains("varies no parameter"), "{err}");
 }
+
+/// x(t) = b + a·t with a, b ~ U(0, 1): an additive model whose Sobol' indices at time t are
+/// S1_a = ST_a = t²/(t² + 1) and S1_b = ST_b = 1/(t² + 1).
+const RAMP: &str = r#"
+[settings]
+stop = 4
+dt = 0.25
+method = "euler"
+
+[stocks.x]
+initial = "b"
+inflows = ["growth"]
+
+[flows.growth]
+equation = "a"
+
+[constants.a]
+value = 0.5
+range = [0, 1]
+
+[constants.b]
+value = 0.5
+range = [0, 1]
+"#;
+
+#[test]
+fn indices_over_time_follow_the_analytic_values() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("ramp.toml"), RAMP).unwrap();
+    let path = tmp.path().join("e.toml");
+    std::fs::write(
+        &path,
+        "[experiment]\nmodel = \"ramp.toml\"\nuse_model_ranges = true\n\n\
+         [method]\nkind = \"sobol\"\nn = 4096\nbootstrap = 0\n\n\
+         [[outputs]]\nname = \"x_at_2\"\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n\n\
+         [[series]]\nvariable = \"x\"\nfrom = 0\nto = 3\nevery = 1\n",
+    )
+    .unwrap();
+    let prepared = Experiment::load(&path).unwrap().prepare().unwrap();
+    let Outcome::Complete(report) = prepared
+        .run(&RunOptions {
+            seed: 11,
+            shard: None,
+            progress: None,
+        })
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let ResultSet::Sobol(cols) = &report.results else {
+        unreachable!()
+    };
+    let names: Vec<&str> = report
+        .spec
+        .parameters
+        .iter()
+        .map(|p| p.name.as_str())
+        .collect();
+    assert_eq!(names, ["a", "b"]);
+    let times: Vec<Option<f64>> = report.spec.columns.iter().map(|c| c.time).collect();
+    assert_eq!(times, [None, Some(0.0), Some(1.0), Some(2.0), Some(3.0)]);
+    let mut worst: f64 = 0.0;
+    for (col, ind) in report.spec.columns.iter().zip(cols) {
+        let t = col.time.unwrap_or(2.0);
+        let share_a = t * t / (t * t + 1.0);
+        for (j, want) in [share_a, 1.0 - share_a].into_iter().enumerate() {
+            for got in [ind.first[j].value, ind.total[j].value] {
+                worst = worst.max((got - want).abs());
+            }
+        }
+    }
+    println!("time-resolved Sobol' indices of b + a t: max |error| = {worst:.2e}");
+    assert!(worst < 0.02, "max error {worst}");
+
+    // The time-resolved file: one variable over time, as `pressure plot indices-time` reads it.
+    let files = report.files();
+    let text = |name: &str| {
+        String::from_utf8(files.iter().find(|(n, _)| n == name).unwrap().1.clone()).unwrap()
+    };
+    let over_time = text("sobol_indices_time.csv");
+    let rows: Vec<Vec<&str>> = over_time.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(
+        rows[0][..4],
+        ["variable", "output", "time", "parameter"],
+        "{over_time}"
+    );
+    assert_eq!(rows.len(), 1 + 4 * 2);
+    let keys: Vec<(&str, &str, &str)> = rows[1..].iter().map(|r| (r[0], r[2], r[3])).collect();
+    assert_eq!(
+        keys[..4],
+        [
+            ("x", "0", "a"),
+            ("x", "0", "b"),
+            ("x", "1", "a"),
+            ("x", "1", "b")
+        ]
+    );
+    let main = text("sobol_indices.csv");
+    assert!(
+        main.starts_with("output,variable,time,parameter,S1,"),
+        "{main}"
+    );
+    assert!(main.contains("\nx_at_2,x,,a,"), "{main}");
+}

@@ -2,6 +2,7 @@
 
 use crate::compile::{lower, Lowered};
 use crate::error::SimError;
+use crate::jit::{JitProgram, SlotLayout};
 use crate::params::{ParamSet, ParameterInfo};
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
@@ -9,6 +10,8 @@ use crate::settings::RunSettings;
 use crate::simulator::Simulator;
 use pressure_model::{nearest, Model, Series, VarId, VarKind};
 use std::collections::HashMap;
+use std::sync::OnceLock;
+use std::time::Duration;
 
 /// One column the engine can record: an element of a stock, flow, auxiliary, constant or
 /// exogenous series.
@@ -32,8 +35,19 @@ pub struct ExogenousInfo {
     pub default: Series,
 }
 
+/// Native code compiled from a model (see [`CompiledModel::native_code`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct NativeCode {
+    /// Wall time Cranelift took to compile the per-evaluation program.
+    pub compile_time: Duration,
+    /// Size of the machine code.
+    pub code_bytes: usize,
+}
+
 /// A model compiled to a flat program. Cheap to share between threads (`&CompiledModel` is
-/// `Sync`); each thread runs it through its own [`Simulator`].
+/// `Sync`); each thread runs it through its own [`Simulator`]. The program is compiled further
+/// to native code the first time a simulator asks for it ([`crate::Backend::Jit`], the
+/// default), once for all threads.
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
@@ -83,6 +97,8 @@ pub struct CompiledModel {
     pub(crate) scan_run: Vec<(u32, u32, usize)>,
     /// Element names of every variable (for messages); hidden ones by their owner.
     pub(crate) element_names: Vec<Vec<String>>,
+    /// The per-evaluation program as native code, compiled on first use (or why not).
+    native: OnceLock<Result<JitProgram, String>>,
 }
 
 impl CompiledModel {
@@ -235,7 +251,40 @@ impl CompiledModel {
             scan_init,
             scan_run,
             element_names,
+            native: OnceLock::new(),
         })
+    }
+
+    /// The per-evaluation program as native code, compiled now if it was not yet.
+    pub(crate) fn native(&self) -> Result<&JitProgram, &str> {
+        self.native
+            .get_or_init(|| {
+                let p = &self.p;
+                JitProgram::compile(
+                    &p.dynamic,
+                    &SlotLayout {
+                        temps: p.vars_end..p.consts_base,
+                        consts_base: p.consts_base,
+                        consts: &p.consts,
+                        n_lookups: p.lookups.len(),
+                        n_series: self.exogenous.len(),
+                    },
+                )
+            })
+            .as_ref()
+            .map_err(|e| e.as_str())
+    }
+
+    /// Compiles the model to native code now (otherwise the first run with
+    /// [`crate::Backend::Jit`] does) and reports the compile time and code size, or why native
+    /// code is not available (then runs use the interpreter).
+    pub fn native_code(&self) -> Result<NativeCode, String> {
+        self.native()
+            .map(|j| NativeCode {
+                compile_time: j.compile_time(),
+                code_bytes: j.code_bytes(),
+            })
+            .map_err(|e| e.to_string())
     }
 
     pub fn name(&self) -> &str {

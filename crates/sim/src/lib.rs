@@ -46,6 +46,11 @@ mod compile;
 mod compiled;
 mod error;
 mod integrate;
+#[cfg(all(feature = "jit", any(target_arch = "x86_64", target_arch = "aarch64")))]
+mod jit;
+#[cfg(not(all(feature = "jit", any(target_arch = "x86_64", target_arch = "aarch64"))))]
+#[path = "jit_stub.rs"]
+mod jit;
 mod params;
 mod program;
 mod random;
@@ -55,12 +60,12 @@ mod settings;
 mod simulator;
 
 pub use batch::{run_batch, run_batch_map};
-pub use compiled::{CompiledModel, ExogenousInfo, OutputInfo};
+pub use compiled::{CompiledModel, ExogenousInfo, NativeCode, OutputInfo};
 pub use error::SimError;
 pub use integrate::AdaptiveStats;
 pub use params::{ParamSet, ParameterInfo};
 pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
-pub use settings::{Method, RunSettings};
+pub use settings::{Backend, Method, RunSettings};
 pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
 pub use simulator::Simulator;

@@ -375,6 +375,28 @@ pub(crate) fn b2f(b: bool) -> f64 {
     }
 }
 
+/// MIN of two values: `b` when it is smaller or `a` is NaN, else `a`. This is Rust's
+/// `f64::min` spelled out (which leaves the sign of a zero result open), so that the native
+/// code backend can compute the same bits.
+#[inline]
+pub(crate) fn fmin(a: f64, b: f64) -> f64 {
+    if b < a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+
+/// MAX of two values: `b` when it is larger or `a` is NaN, else `a` (see [`fmin`]).
+#[inline]
+pub(crate) fn fmax(a: f64, b: f64) -> f64 {
+    if b > a || a.is_nan() {
+        b
+    } else {
+        a
+    }
+}
+
 /// Vensim INTEGER: the integer part (truncation toward zero).
 #[inline]
 pub(crate) fn integer(x: f64) -> f64 {
@@ -419,7 +441,7 @@ pub(crate) fn step(tp: f64, height: f64, at: f64) -> f64 {
 /// step count as one time step.
 #[inline]
 pub(crate) fn pulse(tp: f64, dt: f64, start: f64, width: f64) -> f64 {
-    let w = width.max(dt);
+    let w = fmax(width, dt);
     b2f(tp > start && tp < start + w)
 }
 
@@ -430,7 +452,7 @@ pub(crate) fn pulse_train(tp: f64, dt: f64, start: f64, width: f64, every: f64, 
     if !(tp > start && tp < end) {
         return 0.0;
     }
-    let w = width.max(dt);
+    let w = fmax(width, dt);
     if every <= w {
         return 1.0;
     }
@@ -443,7 +465,7 @@ pub(crate) fn pulse_train(tp: f64, dt: f64, start: f64, width: f64, every: f64, 
 #[inline]
 pub(crate) fn ramp(t: f64, slope: f64, start: f64, end: f64) -> f64 {
     if t > start {
-        slope * (t.min(end) - start)
+        slope * (fmin(t, end) - start)
     } else {
         0.0
     }
@@ -456,6 +478,10 @@ pub(crate) fn lookup(t: &LookupTable, x: f64) -> f64 {
     let n = xs.len();
     if n == 1 {
         return ys[0];
+    }
+    if x.is_nan() {
+        // Reported by the run's finite check, with the variable's name.
+        return f64::NAN;
     }
     if x <= xs[0] {
         return match (t.extrapolation, t.interpolation) {
@@ -537,6 +563,11 @@ impl Program {
     pub fn ops(&self) -> &[Op] {
         &self.ops
     }
+
+    /// The largest slot index the program touches.
+    pub fn max_slot(&self) -> u32 {
+        self.max_slot
+    }
 }
 
 /// Runs a program over the slots.
@@ -584,8 +615,8 @@ pub(crate) fn exec(p: &Program, s: &mut [f64], env: &mut Env) {
                 Op::Mul { d, a, b } => w!(d, r!(a) * r!(b)),
                 Op::Div { d, a, b } => w!(d, r!(a) / r!(b)),
                 Op::Pow { d, a, b } => w!(d, r!(a).powf(r!(b))),
-                Op::Min { d, a, b } => w!(d, r!(a).min(r!(b))),
-                Op::Max { d, a, b } => w!(d, r!(a).max(r!(b))),
+                Op::Min { d, a, b } => w!(d, fmin(r!(a), r!(b))),
+                Op::Max { d, a, b } => w!(d, fmax(r!(a), r!(b))),
                 Op::Mod { d, a, b } => w!(d, modulo(r!(a), r!(b))),
                 Op::LogB { d, a, b } => w!(d, r!(a).ln() / r!(b).ln()),
                 Op::Lt { d, a, b } => w!(d, b2f(r!(a) < r!(b))),

@@ -124,10 +124,11 @@ impl Scenario {
         }
         if f.has_settings() {
             let s = f.apply_settings(&settings.to_model())?;
-            let (seed, max_steps) = (settings.seed, settings.max_steps);
+            let (seed, max_steps, backend) = (settings.seed, settings.max_steps, settings.backend);
             *settings = RunSettings::from_model(&s);
             settings.seed = seed;
             settings.max_steps = max_steps;
+            settings.backend = backend;
         }
         Ok(())
     }

@@ -27,6 +27,77 @@ pub struct RunSettings {
     pub seed: u64,
     /// Step budget of the adaptive methods.
     pub max_steps: usize,
+    /// How model equations are evaluated (results are the same bit for bit).
+    pub backend: Backend,
+}
+
+/// How a simulator evaluates the model's equations. Both give the same results bit for bit;
+/// native code is faster, the interpreter needs no compilation and runs everywhere.
+///
+/// The default is [`Backend::Jit`] where native code is available (x86_64 and aarch64 with the
+/// `jit` feature, on by default), else [`Backend::Interpreter`]; the environment variable
+/// `PRESSURE_BACKEND=interp|jit` changes the default (for testing and comparisons).
+///
+/// ```
+/// use pressure_sim::{Backend, RunSettings};
+/// let s = RunSettings::default().with_backend(Backend::Interpreter);
+/// assert_eq!(s.backend, Backend::Interpreter);
+/// assert_eq!("jit".parse::<Backend>().unwrap(), Backend::Jit);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The register-program interpreter.
+    Interpreter,
+    /// Native code compiled with Cranelift when the model is first run this way (the
+    /// interpreter where that is not available).
+    Jit,
+}
+
+impl Backend {
+    /// Whether this build can compile native code.
+    pub const JIT_AVAILABLE: bool = cfg!(all(
+        feature = "jit",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    ));
+
+    /// `PRESSURE_BACKEND` when set to a backend name, else native code where available.
+    pub fn from_env() -> Backend {
+        std::env::var("PRESSURE_BACKEND")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(if Backend::JIT_AVAILABLE {
+                Backend::Jit
+            } else {
+                Backend::Interpreter
+            })
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Interpreter => "interp",
+            Backend::Jit => "jit",
+        }
+    }
+}
+
+impl Default for Backend {
+    fn default() -> Self {
+        Backend::from_env()
+    }
+}
+
+impl std::str::FromStr for Backend {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "interp" | "interpreter" => Ok(Backend::Interpreter),
+            "jit" | "native" => Ok(Backend::Jit),
+            other => Err(format!(
+                "unknown backend `{other}` (expected `interp` or `jit`)"
+            )),
+        }
+    }
 }
 
 impl Default for RunSettings {
@@ -48,6 +119,7 @@ impl RunSettings {
             atol: s.atol,
             seed: 0,
             max_steps: 1_000_000,
+            backend: Backend::default(),
         }
     }
 
@@ -93,6 +165,11 @@ impl RunSettings {
     pub fn with_tolerances(mut self, rtol: f64, atol: f64) -> Self {
         self.rtol = rtol;
         self.atol = atol;
+        self
+    }
+
+    pub fn with_backend(mut self, backend: Backend) -> Self {
+        self.backend = backend;
         self
     }
 

@@ -5,12 +5,13 @@ use crate::compile::EventSpec;
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
 use crate::integrate::adaptive::{self, Buffers, SaveGrid, Scheme, System, Tolerances};
+use crate::jit::JitProgram;
 use crate::params::ParamSet;
 use crate::program::*;
 use crate::random::RandomState;
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
-use crate::settings::{Method, RunSettings};
+use crate::settings::{Backend, Method, RunSettings};
 use pressure_model::Series;
 
 // Link gains at a time of a run: a child module, so it can drive a run and read its slots.
@@ -61,6 +62,8 @@ struct Core<'a> {
     results: Results,
     /// For adaptive runs: half the width of... the midpoint of the current segment.
     segment_mid: f64,
+    /// The native code evaluating the model, when the settings ask for it and it exists.
+    native: Option<&'a JitProgram>,
 }
 
 impl<'a> Simulator<'a> {
@@ -80,6 +83,7 @@ impl<'a> Simulator<'a> {
             record: Vec::new(),
             results: Results::new(Vec::new(), Vec::new(), Vec::new()),
             segment_mid: 0.0,
+            native: native_code(m, settings),
         };
         core.set_record(&all, settings);
         Ok(Simulator {
@@ -133,6 +137,7 @@ impl<'a> Simulator<'a> {
             })
             .collect();
         self.settings = settings.clone();
+        self.core.native = native_code(self.core.m, settings);
         self.core.set_record(&idx, settings);
         if settings.method.is_adaptive() {
             self.adaptive = Buffers::new(self.core.m.p.n_state as usize);
@@ -210,81 +215,67 @@ impl<'a> Simulator<'a> {
         let ns = m.p.n_state as usize;
         let sb = m.p.state_base as usize;
         let report_every = (n / 100).max(1);
+        let (y0, acc) = (&mut self.y0[..ns], &mut self.acc[..ns]);
+        // Counters instead of `k % stride` and `k % report_every` (divisions) every step.
+        let (mut to_save, mut row, mut to_report) = (0usize, 0usize, 0usize);
         for k in 0..=n {
             let t = start + k as f64 * h;
-            core.slots[TIME as usize] = t;
-            core.slots[HOLD_TIME as usize] = t;
-            core.slots[TIME_PLUS as usize] = t + 0.5 * h;
+            core.set_time(t, t, t + 0.5 * h);
             if k > 0 && !core.random.is_empty() {
                 core.random.draw_all(&mut core.slots);
             }
             core.eval();
             core.check_finite(t)?;
-            if k % stride == 0 {
-                core.record_row(k / stride);
+            if to_save == 0 {
+                core.record_row(row);
+                row += 1;
+                to_save = stride;
             }
+            to_save -= 1;
             if k == n {
                 break;
             }
             if let Some(p) = progress.as_deref_mut() {
-                if k % report_every == 0 {
+                if to_report == 0 {
                     p(k as f64 / n as f64);
+                    to_report = report_every;
                 }
+                to_report -= 1;
             }
             core.capture_delays();
-            let (st, rest) = core.slots[sb..].split_at_mut(ns);
-            let d = &rest[..ns];
+            // Each stage is one pass over (state, derivative) in the slot array; the arithmetic
+            // is the classical formulas term by term, so results do not depend on the backend.
             match method {
                 Method::Euler => {
-                    for i in 0..ns {
-                        st[i] += h * d[i];
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::euler(st, d, h);
                 }
                 Method::Rk2 => {
                     // Midpoint method (Vensim's RK2): half step with the initial rates, then a
                     // full step with the rates at the midpoint.
-                    self.y0.copy_from_slice(st);
-                    for i in 0..ns {
-                        st[i] = self.y0[i] + 0.5 * h * d[i];
-                    }
-                    core.slots[TIME as usize] = t + 0.5 * h;
+                    let h2 = 0.5 * h;
+                    let (st, d) = core.state_and_derivative();
+                    stage::first(st, d, y0, None, h2);
+                    core.slots[TIME as usize] = t + h2;
                     core.eval();
-                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
-                    let d = &rest[..ns];
-                    for i in 0..ns {
-                        st[i] = self.y0[i] + h * d[i];
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::from_start(st, d, y0, h);
                 }
                 Method::Rk4 => {
                     let h2 = 0.5 * h;
-                    self.y0.copy_from_slice(st);
-                    self.acc.copy_from_slice(d);
-                    for i in 0..ns {
-                        st[i] = self.y0[i] + h2 * d[i];
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::first(st, d, y0, Some(&mut *acc), h2);
                     core.slots[TIME as usize] = t + h2;
                     core.eval();
-                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
-                    let d = &rest[..ns];
-                    for i in 0..ns {
-                        self.acc[i] += 2.0 * d[i];
-                        st[i] = self.y0[i] + h2 * d[i];
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::middle(st, d, y0, acc, h2);
                     core.eval();
-                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
-                    let d = &rest[..ns];
-                    for i in 0..ns {
-                        self.acc[i] += 2.0 * d[i];
-                        st[i] = self.y0[i] + h * d[i];
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::middle(st, d, y0, acc, h);
                     core.slots[TIME as usize] = t + h;
                     core.eval();
-                    let (st, rest) = core.slots[sb..].split_at_mut(ns);
-                    let d = &rest[..ns];
-                    let h6 = h / 6.0;
-                    for i in 0..ns {
-                        st[i] = self.y0[i] + h6 * (self.acc[i] + d[i]);
-                    }
+                    let (st, d) = core.state_and_derivative();
+                    stage::rk4_last(st, d, y0, acc, h / 6.0);
                 }
                 Method::Dopri5 | Method::Dop853 => {
                     unreachable!("adaptive methods use run_adaptive")
@@ -336,6 +327,84 @@ impl<'a> Simulator<'a> {
             &mut self.adaptive,
         )?;
         Ok(())
+    }
+}
+
+/// The state updates of the fixed-step methods, one pass each over the state `y` and its
+/// derivative `d` (separate functions, not inlined, so the compiler knows the slices do not overlap and
+/// vectorises the loops without run-time overlap checks). The arithmetic is the classical
+/// formulas term by term.
+mod stage {
+    /// Euler: `y += h d`.
+    #[inline(never)]
+    pub fn euler(y: &mut [f64], d: &[f64], h: f64) {
+        for (y, d) in y.iter_mut().zip(d) {
+            *y += h * d;
+        }
+    }
+
+    /// Start of a Runge–Kutta step: `y0 = y`, `acc = d` (RK4), `y = y0 + c d`.
+    #[inline(never)]
+    pub fn first(y: &mut [f64], d: &[f64], y0: &mut [f64], acc: Option<&mut [f64]>, c: f64) {
+        if let Some(acc) = acc {
+            acc.copy_from_slice(d);
+        }
+        for ((y, d), y0) in y.iter_mut().zip(d).zip(y0) {
+            *y0 = *y;
+            *y = *y0 + c * d;
+        }
+    }
+
+    /// RK2's full step: `y = y0 + h d`.
+    #[inline(never)]
+    pub fn from_start(y: &mut [f64], d: &[f64], y0: &[f64], h: f64) {
+        for ((y, d), y0) in y.iter_mut().zip(d).zip(y0) {
+            *y = y0 + h * d;
+        }
+    }
+
+    /// RK4's second and third stages: `acc += 2 d`, `y = y0 + c d`.
+    #[inline(never)]
+    pub fn middle(y: &mut [f64], d: &[f64], y0: &[f64], acc: &mut [f64], c: f64) {
+        for (((y, d), y0), acc) in y.iter_mut().zip(d).zip(y0).zip(acc) {
+            *acc += 2.0 * d;
+            *y = y0 + c * d;
+        }
+    }
+
+    /// RK4's end: `y = y0 + h/6 (k1 + 2 k2 + 2 k3 + k4)`.
+    #[inline(never)]
+    pub fn rk4_last(y: &mut [f64], d: &[f64], y0: &[f64], acc: &[f64], h6: f64) {
+        for (((y, d), y0), acc) in y.iter_mut().zip(d).zip(y0).zip(acc) {
+            *y = y0 + h6 * (acc + d);
+        }
+    }
+}
+
+/// Whether every value is finite: `x * 0` is 0 for a finite `x` and NaN otherwise, and a sum
+/// with a NaN term is NaN. Four independent sums, no early exit: the compiler vectorises it.
+#[inline]
+fn all_finite(xs: &[f64]) -> bool {
+    let mut sums = [0.0f64; 4];
+    let chunks = xs.chunks_exact(4);
+    let rest = chunks.remainder();
+    for c in chunks {
+        for (s, x) in sums.iter_mut().zip(c) {
+            *s += x * 0.0;
+        }
+    }
+    for (s, x) in sums.iter_mut().zip(rest) {
+        *s += x * 0.0;
+    }
+    (sums[0] + sums[1] + sums[2] + sums[3]) == 0.0
+}
+
+/// The native code for a run with these settings: compiled on first use; `None` (the
+/// interpreter) when the settings ask for it or native code is not available for this model.
+fn native_code<'a>(m: &'a CompiledModel, s: &RunSettings) -> Option<&'a JitProgram> {
+    match s.backend {
+        Backend::Jit => m.native().ok(),
+        Backend::Interpreter => None,
     }
 }
 
@@ -415,7 +484,27 @@ impl<'a> Core<'a> {
     }
 
     #[inline]
+    fn set_time(&mut self, time: f64, hold: f64, time_plus: f64) {
+        self.slots[TIME as usize] = time;
+        self.slots[HOLD_TIME as usize] = hold;
+        self.slots[TIME_PLUS as usize] = time_plus;
+    }
+
+    /// The state (mutable) and its derivative, adjacent in the slot array.
+    #[inline]
+    fn state_and_derivative(&mut self) -> (&mut [f64], &[f64]) {
+        let p = &self.m.p;
+        let ns = p.n_state as usize;
+        let (st, rest) = self.slots[p.state_base as usize..].split_at_mut(ns);
+        (st, &rest[..ns])
+    }
+
+    #[inline]
     fn eval(&mut self) {
+        if let Some(native) = self.native {
+            native.run(&mut self.slots, &self.m.p.lookups, &self.exo);
+            return;
+        }
         let mut env = Env {
             lookups: &self.m.p.lookups,
             series: &self.exo,
@@ -446,8 +535,7 @@ impl<'a> Core<'a> {
     #[inline]
     fn check_finite(&self, t: f64) -> Result<(), SimError> {
         let p = &self.m.p;
-        let region = &self.slots[p.state_base as usize..p.vars_end as usize];
-        if region.iter().all(|x| x.is_finite()) {
+        if all_finite(&self.slots[p.state_base as usize..p.vars_end as usize]) {
             return Ok(());
         }
         self.non_finite_error(t)
@@ -470,8 +558,7 @@ impl<'a> Core<'a> {
     #[inline]
     fn check_state(&self, t: f64) -> Result<(), SimError> {
         let p = &self.m.p;
-        let st = &self.slots[p.state_base as usize..(p.state_base + p.n_state) as usize];
-        if st.iter().all(|x| x.is_finite()) {
+        if all_finite(&self.slots[p.state_base as usize..(p.state_base + p.n_state) as usize]) {
             return Ok(());
         }
         self.non_finite_error(t)

@@ -55,6 +55,62 @@ pub enum Method {
     },
 }
 
+/// Largest sizes of a quick run ([`Method::quick`]): enough to exercise every step and draw
+/// every figure in a few seconds, far too few for conclusions.
+pub const QUICK_SOBOL_N: usize = 256;
+pub const QUICK_MORRIS_TRAJECTORIES: usize = 10;
+pub const QUICK_MONTECARLO_N: usize = 256;
+pub const QUICK_BOOTSTRAP: usize = 50;
+
+impl Method {
+    /// The same method with smaller sizes, for a quick check of a whole study
+    /// (`pressure sensitivity --quick`, `pressure reproduce --quick`): Sobol' base points at
+    /// most [`QUICK_SOBOL_N`] (still a power of two), Morris trajectories at most
+    /// [`QUICK_MORRIS_TRAJECTORIES`] (improved-spread candidates at most 5 per trajectory),
+    /// Monte Carlo runs at most [`QUICK_MONTECARLO_N`], bootstrap resamples at most
+    /// [`QUICK_BOOTSTRAP`]. One-at-a-time swings are already cheap and stay as they are.
+    ///
+    /// ```
+    /// use pressure_sensitivity::experiment::Method;
+    /// let full = Method::Sobol {
+    ///     n: 4096, second_order: false, scramble: true,
+    ///     bootstrap: 100, bootstrap_over_time: 0, confidence: 0.95,
+    /// };
+    /// let Method::Sobol { n, bootstrap, .. } = full.quick() else { unreachable!() };
+    /// assert_eq!((n, bootstrap), (256, 50));
+    /// ```
+    pub fn quick(&self) -> Method {
+        let mut m = self.clone();
+        match &mut m {
+            Method::Sobol {
+                n,
+                bootstrap,
+                bootstrap_over_time,
+                ..
+            } => {
+                *n = (*n).min(QUICK_SOBOL_N);
+                *bootstrap = (*bootstrap).min(QUICK_BOOTSTRAP);
+                *bootstrap_over_time = (*bootstrap_over_time).min(QUICK_BOOTSTRAP);
+            }
+            Method::Morris {
+                trajectories,
+                candidates,
+                bootstrap,
+                ..
+            } => {
+                *trajectories = (*trajectories).min(QUICK_MORRIS_TRAJECTORIES);
+                if let Some(c) = candidates {
+                    *c = (*c).min(5 * *trajectories).max(*trajectories + 1);
+                }
+                *bootstrap = (*bootstrap).min(QUICK_BOOTSTRAP);
+            }
+            Method::MonteCarlo { n, .. } => *n = (*n).min(QUICK_MONTECARLO_N),
+            Method::Oat { .. } => {}
+        }
+        m
+    }
+}
+
 /// One output column: a scalar output, or one time point of a series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
@@ -213,6 +269,10 @@ pub struct Prepared {
 }
 
 impl Prepared {
+    /// Switches to the smaller sizes of [`Method::quick`].
+    pub fn make_quick(&mut self) {
+        self.spec.method = self.spec.method.quick();
+    }
     /// The seed written in the experiment file (0 if none).
     pub fn default_seed(&self) -> u64 {
         self.spec.seed

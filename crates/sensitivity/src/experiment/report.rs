@@ -3,16 +3,21 @@
 //!
 //! | method | files |
 //! |---|---|
-//! | sobol | `sobol_indices.csv`, `sobol_indices.json`, `sobol_second_order.csv` (if second order) |
+//! | sobol | `sobol_indices.csv`, `sobol_indices.json`, `sobol_second_order.csv` (if second order), `sobol_indices_time.csv` (with `[[series]]`) |
 //! | morris | `morris.csv`, `morris.json` |
 //! | montecarlo | `summary.csv` (moments and quantiles; series rows are the Monte Carlo envelopes), `prcc.csv`, `montecarlo.json` |
 //! | oat | `tornado.csv`, `tornado.json` |
 //! | any, with `save_sample` | `sample.csv` (run, parameter values), `outputs.csv` (run, output columns) |
 //! | any, when runs failed under `failed_runs = "drop"` | `failures.csv` (run, group, message) |
 //!
-//! CSV numbers are written in Rust's shortest round-trip form; `time` is empty for scalar
-//! outputs; undefined values are `NaN` in CSV and `null` in JSON. Columns `conf` are SALib's
-//! half-widths (z × bootstrap sd), `low`/`high` the bootstrap percentile interval.
+//! Every row starts with `output` (the output's or series' name), `variable` (the model variable
+//! it is computed from) and `time` (the time point of a series; empty for scalar outputs).
+//! `sobol_indices_time.csv` repeats the series rows alone, `variable` first, so that
+//! `pressure plot indices-time DIR/sobol_indices_time.csv [--select VARIABLE]` draws S1 and ST
+//! of one variable over time (the main file mixes in scalar outputs, which have no time).
+//! CSV numbers are written in Rust's shortest round-trip form; undefined values are `NaN` in
+//! CSV and `null` in JSON. Columns `conf` are SALib's half-widths (z × bootstrap sd),
+//! `low`/`high` the bootstrap percentile interval.
 
 use super::prepare::RunSpec;
 use crate::analysis::montecarlo::ColumnDistribution;
@@ -95,8 +100,9 @@ impl Report {
     fn row_prefix(&self, c: usize) -> String {
         let col = &self.spec.columns[c];
         format!(
-            "{},{}",
+            "{},{},{}",
             csv_field(&col.name),
+            csv_field(&col.variable),
             col.time.map(num).unwrap_or_default()
         )
     }
@@ -145,22 +151,29 @@ impl Report {
         let mut files = Vec::new();
         match &self.results {
             ResultSet::Sobol(cols) => {
-                let mut csv = String::from(
-                    "output,time,parameter,S1,S1_conf,S1_low,S1_high,ST,ST_conf,ST_low,ST_high\n",
+                const INDICES: &str = "S1,S1_conf,S1_low,S1_high,ST,ST_conf,ST_low,ST_high";
+                let mut csv = format!("output,variable,time,parameter,{INDICES}\n");
+                let mut over_time = format!("variable,output,time,parameter,{INDICES}\n");
+                let mut s2 = String::from(
+                    "output,variable,time,parameter_1,parameter_2,S2,S2_conf,S2_low,S2_high\n",
                 );
-                let mut s2 =
-                    String::from("output,time,parameter_1,parameter_2,S2,S2_conf,S2_low,S2_high\n");
                 let mut any_second = false;
                 for (c, ind) in cols.iter().enumerate() {
+                    let col = &self.spec.columns[c];
                     for (j, name) in names.iter().enumerate() {
-                        let _ = writeln!(
-                            csv,
-                            "{},{},{},{}",
-                            self.row_prefix(c),
-                            csv_field(name),
-                            est(&ind.first[j]),
-                            est(&ind.total[j])
-                        );
+                        let values = format!("{},{}", est(&ind.first[j]), est(&ind.total[j]));
+                        let _ =
+                            writeln!(csv, "{},{},{values}", self.row_prefix(c), csv_field(name));
+                        if let Some(t) = col.time {
+                            let _ = writeln!(
+                                over_time,
+                                "{},{},{},{},{values}",
+                                csv_field(&col.variable),
+                                csv_field(&col.name),
+                                num(t),
+                                csv_field(name)
+                            );
+                        }
                     }
                     for (j, k, e) in &ind.second {
                         any_second = true;
@@ -175,6 +188,9 @@ impl Report {
                     }
                 }
                 files.push(("sobol_indices.csv".to_string(), csv.into_bytes()));
+                if self.spec.columns.iter().any(|c| c.time.is_some()) {
+                    files.push(("sobol_indices_time.csv".to_string(), over_time.into_bytes()));
+                }
                 if any_second {
                     files.push(("sobol_second_order.csv".to_string(), s2.into_bytes()));
                 }
@@ -182,7 +198,7 @@ impl Report {
             }
             ResultSet::Morris(cols) => {
                 let mut csv = String::from(
-                    "output,time,parameter,mu,mu_star,mu_star_conf,mu_star_low,mu_star_high,sigma\n",
+                    "output,variable,time,parameter,mu,mu_star,mu_star_conf,mu_star_low,mu_star_high,sigma\n",
                 );
                 for (c, m) in cols.iter().enumerate() {
                     for (j, name) in names.iter().enumerate() {
@@ -205,12 +221,12 @@ impl Report {
                     super::prepare::Method::MonteCarlo { quantiles, .. } => quantiles.clone(),
                     _ => Vec::new(),
                 };
-                let mut csv = String::from("output,time,mean,sd,min,max");
+                let mut csv = String::from("output,variable,time,mean,sd,min,max");
                 for p in &probs {
                     let _ = write!(csv, ",q{}", num(*p));
                 }
                 csv.push('\n');
-                let mut prcc = String::from("output,time,parameter,prcc,p_value\n");
+                let mut prcc = String::from("output,variable,time,parameter,prcc,p_value\n");
                 for (c, d) in cols.iter().enumerate() {
                     let _ = write!(
                         csv,

@@ -1,0 +1,142 @@
+//! The model side of an experiment: fitted values → one simulation per episode → model values
+//! aggregated and transformed to every observation.
+
+use super::spec::SeriesTransform;
+use super::{EpisodeSetup, Experiment, FittedParam};
+use crate::objective::Predictor;
+use crate::problem::EvalError;
+use pressure_data::align::aggregate;
+use pressure_sim::{CompiledModel, ParamSet as SimParams, Simulator};
+
+/// Runs an experiment's episodes for a parameter vector. Cloning makes fresh simulators over
+/// the same compiled model (one clone per thread in parallel work).
+pub struct SimPredictor<'a> {
+    model: &'a CompiledModel,
+    params: &'a [FittedParam],
+    episodes: &'a [EpisodeSetup],
+    sims: Vec<Simulator<'a>>,
+    run_params: Vec<SimParams>,
+    /// Per episode, the recorded column of each mapping (outputs recorded once each).
+    columns: Vec<Vec<usize>>,
+}
+
+/// The distinct outputs an episode records, and each mapping's column among them.
+fn record_plan(e: &EpisodeSetup) -> (Vec<usize>, Vec<usize>) {
+    let mut outputs: Vec<usize> = Vec::new();
+    let columns = e
+        .mappings
+        .iter()
+        .map(|m| match outputs.iter().position(|o| *o == m.output) {
+            Some(c) => c,
+            None => {
+                outputs.push(m.output);
+                outputs.len() - 1
+            }
+        })
+        .collect();
+    (outputs, columns)
+}
+
+fn make_simulator<'a>(
+    model: &'a CompiledModel,
+    e: &EpisodeSetup,
+) -> Result<Simulator<'a>, EvalError> {
+    let mut sim = model
+        .simulator(&e.settings)
+        .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+    sim.set_exogenous(&e.exogenous)
+        .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+    sim.record_indices(&record_plan(e).0);
+    Ok(sim)
+}
+
+impl<'a> SimPredictor<'a> {
+    pub fn new(exp: &'a Experiment) -> Result<Self, EvalError> {
+        let sims = exp
+            .episodes
+            .iter()
+            .map(|e| make_simulator(&exp.model, e))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(SimPredictor {
+            model: &exp.model,
+            params: &exp.params,
+            episodes: &exp.episodes,
+            sims,
+            run_params: exp.episodes.iter().map(|e| e.params.clone()).collect(),
+            columns: exp.episodes.iter().map(|e| record_plan(e).1).collect(),
+        })
+    }
+}
+
+impl Clone for SimPredictor<'_> {
+    fn clone(&self) -> Self {
+        // `Experiment::load` built a simulator for every episode, so this cannot fail.
+        let sims = self
+            .episodes
+            .iter()
+            .map(|e| make_simulator(self.model, e).expect("simulator settings validated at load"))
+            .collect();
+        SimPredictor {
+            model: self.model,
+            params: self.params,
+            episodes: self.episodes,
+            sims,
+            run_params: self.run_params.clone(),
+            columns: self.columns.clone(),
+        }
+    }
+}
+
+impl Predictor for SimPredictor<'_> {
+    fn predict(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
+        let mut k = 0;
+        for (ei, e) in self.episodes.iter().enumerate() {
+            let run = &mut self.run_params[ei];
+            for (p, v) in self.params.iter().zip(x) {
+                if p.episode.is_none_or(|pe| pe == ei) {
+                    for &i in &p.model_indices {
+                        run.set(i, *v);
+                    }
+                }
+            }
+            let results = self.sims[ei]
+                .run(run)
+                .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+            let times = results.time();
+            for (c, m) in e.mappings.iter().enumerate() {
+                let values = results.column_at(self.columns[ei][c]);
+                let agg = aggregate(times, values, &m.periods, m.aggregation).map_err(|err| {
+                    EvalError(format!("episode `{}`, series `{}`: {err}", e.id, m.series))
+                })?;
+                match m.transform {
+                    SeriesTransform::Level => {
+                        for v in agg {
+                            out[k] = m.scale * v;
+                            k += 1;
+                        }
+                    }
+                    SeriesTransform::Log => {
+                        for (j, v) in agg.into_iter().enumerate() {
+                            let level = m.scale * v;
+                            if level <= 0.0 {
+                                return Err(EvalError(format!(
+                                    "episode `{}`: model value {level} for `{}` at {} cannot be logged (log transform)",
+                                    e.id, m.series, m.dates[j]
+                                )));
+                            }
+                            out[k] = level.ln();
+                            k += 1;
+                        }
+                    }
+                    SeriesTransform::GrowthRate => {
+                        for w in agg.windows(2) {
+                            out[k] = 100.0 * (w[1] / w[0] - 1.0);
+                            k += 1;
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}

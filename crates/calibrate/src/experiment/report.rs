@@ -1,0 +1,289 @@
+//! The result of a calibration run and its files: `params.csv`, `fit.csv`, `stats.json` and
+//! `draws.csv` (rendered here as strings; the command writes them atomically).
+
+use super::spec::SeriesTransform;
+use crate::estimate::Estimate;
+use crate::fitstats::FitStats;
+use crate::uncertainty::bootstrap::BootstrapResult;
+use crate::uncertainty::covariance::ParameterCovariance;
+use crate::uncertainty::mcmc::McmcResult;
+use crate::uncertainty::profile::Profile;
+use serde_json::{json, Value};
+
+/// What the multi-start did.
+#[derive(Debug, Clone)]
+pub struct MultiStartSummary {
+    pub starts: usize,
+    pub converged: usize,
+    pub reached_best: usize,
+    pub failures: Vec<(usize, String)>,
+    /// Model runs spent by all starts.
+    pub model_runs: usize,
+    pub best_start: usize,
+}
+
+/// Model against data for one series of one episode (data units).
+#[derive(Debug, Clone)]
+pub struct SeriesFit {
+    pub episode: String,
+    pub series: String,
+    pub variable: String,
+    pub unit: String,
+    pub transform: SeriesTransform,
+    pub error: String,
+    /// Scale of the error model at the estimate (on the residual scale).
+    pub sigma: f64,
+    pub dates: Vec<String>,
+    pub observed: Vec<f64>,
+    pub model: Vec<f64>,
+    pub stats: Option<FitStats>,
+}
+
+/// Everything a calibration run produced.
+#[derive(Debug, Clone)]
+pub struct CalibrationReport {
+    pub experiment: String,
+    pub seed: u64,
+    pub parameters: Vec<String>,
+    pub estimate: Estimate,
+    pub multistart: MultiStartSummary,
+    pub covariance: Option<ParameterCovariance>,
+    pub covariance_error: Option<String>,
+    pub profiles: Vec<Profile>,
+    pub bootstrap: Option<BootstrapResult>,
+    pub mcmc: Option<McmcResult>,
+    pub fit: Vec<SeriesFit>,
+    /// Wall time per stage, seconds.
+    pub timings: Vec<(String, f64)>,
+}
+
+fn num(v: f64) -> String {
+    if v.is_nan() {
+        String::new()
+    } else if v.is_infinite() {
+        if v > 0.0 {
+            "inf".into()
+        } else {
+            "-inf".into()
+        }
+    } else {
+        format!("{v}")
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+fn jnum(v: f64) -> Value {
+    if v.is_finite() {
+        json!(v)
+    } else {
+        Value::Null
+    }
+}
+
+impl CalibrationReport {
+    /// Whether the data bound parameter `j`: its Jacobian direction is not flat and, when
+    /// profiles were computed, both profile ends were found.
+    pub fn identified(&self, j: usize) -> bool {
+        let jac = self
+            .covariance
+            .as_ref()
+            .is_some_and(|c| !c.internal.unidentified.contains(&j));
+        let prof = self.profiles.get(j).is_none_or(|p| p.identified());
+        jac && prof
+    }
+
+    /// `params.csv`: one row per parameter.
+    pub fn params_csv(&self) -> String {
+        let mut out = String::from(
+            "parameter,estimate,se,wald_low,wald_high,profile_low,profile_high,identified,bootstrap_low,bootstrap_high,bootstrap_sd,posterior_mean,posterior_sd,posterior_q025,posterior_q975,rhat,ess_bulk\n",
+        );
+        for (j, name) in self.parameters.iter().enumerate() {
+            let (se, wl, wh) = match &self.covariance {
+                Some(c) => (num(c.se[j]), num(c.interval[j].0), num(c.interval[j].1)),
+                None => Default::default(),
+            };
+            let (pl, ph) = match self.profiles.get(j) {
+                Some(p) => (opt(p.lower), opt(p.upper)),
+                None => Default::default(),
+            };
+            let (bl, bh, bsd) = match &self.bootstrap {
+                Some(b) => (num(b.interval[j].0), num(b.interval[j].1), num(b.sd[j])),
+                None => Default::default(),
+            };
+            let post = match &self.mcmc {
+                Some(m) => {
+                    let s = &m.summary[j];
+                    [
+                        num(s.mean),
+                        num(s.sd),
+                        num(s.q025),
+                        num(s.q975),
+                        num(s.rhat),
+                        num(s.ess_bulk),
+                    ]
+                }
+                None => Default::default(),
+            };
+            out.push_str(&format!(
+                "{name},{},{se},{wl},{wh},{pl},{ph},{},{bl},{bh},{bsd},{}\n",
+                num(self.estimate.x[j]),
+                self.identified(j),
+                post.join(",")
+            ));
+        }
+        out
+    }
+
+    /// `fit.csv`: model against data per series and date (data units).
+    pub fn fit_csv(&self) -> String {
+        let mut out = String::from("episode,series,variable,unit,date,observed,model,residual\n");
+        for f in &self.fit {
+            for ((d, o), m) in f.dates.iter().zip(&f.observed).zip(&f.model) {
+                out.push_str(&format!(
+                    "{},{},{},{},{d},{},{},{}\n",
+                    f.episode,
+                    f.series,
+                    f.variable,
+                    f.unit,
+                    num(*o),
+                    num(*m),
+                    num(o - m)
+                ));
+            }
+        }
+        out
+    }
+
+    /// `draws.csv` when MCMC ran: chain, draw, parameters, log target.
+    pub fn draws_csv(&self) -> Option<String> {
+        let m = self.mcmc.as_ref()?;
+        let mut out = format!("chain,draw,{},log_target\n", m.parameters.join(","));
+        for (c, (draws, lps)) in m.draws.iter().zip(&m.log_target).enumerate() {
+            for (k, (d, lp)) in draws.iter().zip(lps).enumerate() {
+                let vals: Vec<String> = d.iter().map(|v| num(*v)).collect();
+                out.push_str(&format!("{c},{k},{},{}\n", vals.join(","), num(*lp)));
+            }
+        }
+        Some(out)
+    }
+
+    /// `stats.json`: estimate, optimiser outcome, uncertainty diagnostics, fit statistics.
+    pub fn stats_json(&self) -> Value {
+        let params: Vec<Value> = self
+            .parameters
+            .iter()
+            .enumerate()
+            .map(|(j, name)| {
+                let mut v = json!({
+                    "name": name,
+                    "estimate": jnum(self.estimate.x[j]),
+                    "identified": self.identified(j),
+                });
+                if let Some(c) = &self.covariance {
+                    v["se"] = jnum(c.se[j]);
+                    v["wald_interval"] = json!([jnum(c.interval[j].0), jnum(c.interval[j].1)]);
+                }
+                if let Some(p) = self.profiles.get(j) {
+                    v["profile_interval"] = json!([p.lower.map(jnum), p.upper.map(jnum)]);
+                    v["profile_notes"] = json!(p.notes);
+                    v["profile_points"] = json!(p
+                        .points
+                        .iter()
+                        .map(|q| json!([jnum(q.value), jnum(q.deviance)]))
+                        .collect::<Vec<_>>());
+                }
+                v
+            })
+            .collect();
+        let fit: Vec<Value> = self
+            .fit
+            .iter()
+            .map(|f| {
+                let mut v = json!({
+                    "episode": f.episode,
+                    "series": f.series,
+                    "variable": f.variable,
+                    "unit": f.unit,
+                    "error_model": f.error,
+                    "sigma": jnum(f.sigma),
+                    "n": f.observed.len(),
+                });
+                if let Some(s) = &f.stats {
+                    v["rmse"] = jnum(s.rmse);
+                    v["mape"] = jnum(s.mape);
+                    v["r2"] = jnum(s.r2);
+                    v["theil_u"] = jnum(s.theil_u);
+                    v["theil_um"] = jnum(s.theil_um);
+                    v["theil_us"] = jnum(s.theil_us);
+                    v["theil_uc"] = jnum(s.theil_uc);
+                }
+                v
+            })
+            .collect();
+        let mut out = json!({
+            "experiment": self.experiment,
+            "seed": self.seed,
+            "estimate": {
+                "method": self.estimate.method.name(),
+                "converged": self.estimate.converged,
+                "message": self.estimate.message,
+                "neg_log_likelihood": jnum(self.estimate.neg_log_lik),
+            },
+            "parameters": params,
+            "multistart": {
+                "starts": self.multistart.starts,
+                "converged": self.multistart.converged,
+                "reached_best": self.multistart.reached_best,
+                "best_start": self.multistart.best_start,
+                "failures": self.multistart.failures.iter().map(|(i, e)| json!({"start": i, "error": e})).collect::<Vec<_>>(),
+                "model_runs": self.multistart.model_runs,
+            },
+            "fit": fit,
+            "timings_seconds": self.timings.iter().map(|(k, v)| (k.clone(), json!(v))).collect::<serde_json::Map<_, _>>(),
+            "conventions": {
+                "theil": "Sterman (1984): U = sqrt(MSE)/(sqrt(mean S^2)+sqrt(mean A^2)); MSE = (mean S - mean A)^2 + (sd S - sd A)^2 + 2(1-r) sd S sd A with population moments; UM, US, UC are the three fractions",
+                "r2": "squared correlation of model and data",
+                "mape": "percent, over non-zero observations",
+                "wald_interval": "computed on the internal (transformed) scale and mapped back, so it respects the bounds",
+                "sigma": "profiled out (maximum likelihood per series); MCMC integrates it out under the Jeffreys prior",
+            },
+        });
+        if let Some(c) = &self.covariance {
+            out["covariance"] = json!({
+                "rank": c.internal.rank,
+                "parameters": self.parameters.len(),
+                "unidentified": c.internal.unidentified.iter().map(|j| self.parameters[*j].clone()).collect::<Vec<_>>(),
+                "singular_values": c.internal.singular_values.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),
+                "matrix": c.cov.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),
+            });
+        }
+        if let Some(e) = &self.covariance_error {
+            out["covariance_error"] = json!(e);
+        }
+        if let Some(b) = &self.bootstrap {
+            out["bootstrap"] = json!({
+                "replicates": b.replicates.len(),
+                "failures": b.failures,
+                "level": b.level,
+            });
+        }
+        if let Some(m) = &self.mcmc {
+            out["mcmc"] = json!({
+                "chains": m.draws.len(),
+                "draws_per_chain": m.draws.first().map_or(0, |d| d.len()),
+                "acceptance": m.acceptance,
+                "max_rhat": jnum(m.max_rhat),
+                "min_ess_bulk": jnum(m.min_ess_bulk),
+                "summary": m.summary.iter().map(|s| json!({
+                    "parameter": s.parameter, "mean": jnum(s.mean), "sd": jnum(s.sd),
+                    "q025": jnum(s.q025), "median": jnum(s.median), "q975": jnum(s.q975),
+                    "rhat": jnum(s.rhat), "ess_bulk": jnum(s.ess_bulk), "ess_tail": jnum(s.ess_tail),
+                })).collect::<Vec<_>>(),
+            });
+        }
+        out
+    }
+}

@@ -1,0 +1,217 @@
+//! The experiment file format (TOML). See the [module docs](super) for an example.
+
+use crate::estimate::Method;
+use crate::objective::ErrorModel;
+use pressure_sensitivity::Distribution;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+/// The whole file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentFile {
+    pub experiment: ExperimentSection,
+    #[serde(default, rename = "episode")]
+    pub episodes: Vec<EpisodeSpec>,
+    #[serde(default, rename = "parameter")]
+    pub parameters: Vec<ParameterSpec>,
+    #[serde(default, rename = "mapping")]
+    pub mappings: Vec<MappingSpec>,
+    #[serde(default)]
+    pub estimation: EstimationSpec,
+    #[serde(default)]
+    pub uncertainty: UncertaintySpec,
+}
+
+/// `[experiment]`: what is calibrated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExperimentSection {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    /// Model file, relative to the experiment file.
+    pub model: PathBuf,
+    /// Scenario files applied to every episode, in order (relative to the experiment file).
+    #[serde(default)]
+    pub scenarios: Vec<PathBuf>,
+    /// Default seed (the command's `--seed` overrides it).
+    #[serde(default)]
+    pub seed: Option<u64>,
+}
+
+/// `[[episode]]`: one historical episode (one model run per evaluation).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EpisodeSpec {
+    /// Episode id: `data/episodes/<id>.csv` and `<id>.toml` unless `table` is given.
+    pub id: String,
+    /// Folder of the episode files (relative to the experiment file); default: the
+    /// repository's `data/episodes`.
+    #[serde(default)]
+    pub dir: Option<PathBuf>,
+    /// An explicit episode table (tidy CSV: date, series, value, unit, frequency, source),
+    /// relative to the experiment file; then no timeline is loaded unless `timeline_file` is.
+    #[serde(default)]
+    pub table: Option<PathBuf>,
+    #[serde(default)]
+    pub timeline_file: Option<PathBuf>,
+    /// Decimal year of model time 0 (0 when the model's TIME is the calendar year).
+    #[serde(default)]
+    pub origin: f64,
+    /// Calibration window (dates `YYYY`, `YYYY-MM` or `YYYY-MM-DD`, both ends included);
+    /// default: the timeline's window, else every observation.
+    #[serde(default)]
+    pub window: Option<WindowSpec>,
+    /// Model time span of this episode's runs (default: the model's settings).
+    #[serde(default)]
+    pub start: Option<f64>,
+    #[serde(default)]
+    pub stop: Option<f64>,
+    /// Episode-specific scenario files, applied after the experiment's.
+    #[serde(default)]
+    pub scenarios: Vec<PathBuf>,
+    /// Episode-specific fixed parameter values.
+    #[serde(default)]
+    pub set: BTreeMap<String, f64>,
+    /// Sanction timeline channels → the model's exogenous series: `energy = "energy_intensity"`
+    /// (intensity), `energy_coverage = "energy_coverage"` (sender coverage); step functions.
+    #[serde(default)]
+    pub timeline: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    pub start: String,
+    pub end: String,
+}
+
+/// `[[parameter]]`: a model constant to fit.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ParameterSpec {
+    /// Model constant (or `x[element]`).
+    pub name: String,
+    /// Start value (default: the model's value).
+    #[serde(default)]
+    pub start: Option<f64>,
+    #[serde(default)]
+    pub lower: Option<f64>,
+    #[serde(default)]
+    pub upper: Option<f64>,
+    /// One value per episode (`name@episode`) instead of one shared value.
+    #[serde(default)]
+    pub per_episode: bool,
+    /// Prior for MCMC (a density on the parameter's own scale), written as the sensitivity
+    /// crate's distributions: `{ distribution = "normal", mean = 0.3, sd = 0.1 }`, `uniform`
+    /// (low, high), `lognormal` (meanlog, sdlog), `triangular` (low, mode, high),
+    /// `truncated_normal` (mean, sd, low, high).
+    #[serde(default)]
+    pub prior: Option<Distribution>,
+}
+
+/// How model output is compared with a series.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum SeriesTransform {
+    /// The aggregated model value against the observation.
+    #[default]
+    Level,
+    /// Logarithms of both (both must be positive).
+    Log,
+    /// Percent change of the aggregated model value from the previous period against the
+    /// observation (e.g. real GDP level against GDP growth in %).
+    GrowthRate,
+}
+
+/// `[[mapping]]`: model variable → observed series.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MappingSpec {
+    /// Model variable (an output name: stock, flow, auxiliary, `x[element]`).
+    pub variable: String,
+    /// Series name in the episode table.
+    pub series: String,
+    #[serde(default)]
+    pub transform: SeriesTransform,
+    /// `mean` (default), `end_of_period`, `start_of_period`, `midpoint`, `integral`.
+    #[serde(default)]
+    pub aggregate: Option<String>,
+    /// Multiplier applied to the model value before comparison (unit conversion).
+    #[serde(default = "one")]
+    pub scale: f64,
+    #[serde(default)]
+    pub error: ErrorModel,
+    /// Restrict to these episodes (default: every episode that has the series).
+    #[serde(default)]
+    pub episodes: Option<Vec<String>>,
+}
+
+fn one() -> f64 {
+    1.0
+}
+
+/// `[estimation]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct EstimationSpec {
+    pub method: Method,
+    /// Latin-hypercube starts besides the parameters' start values.
+    pub multistart: usize,
+    /// LM iteration limit (`None`: 400 (n + 1)).
+    pub max_iterations: Option<usize>,
+}
+
+impl Default for EstimationSpec {
+    fn default() -> Self {
+        EstimationSpec {
+            method: Method::Lm,
+            multistart: 0,
+            max_iterations: None,
+        }
+    }
+}
+
+/// `[uncertainty]`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UncertaintySpec {
+    pub level: f64,
+    pub profile: bool,
+    /// Parametric bootstrap replicates (0: none).
+    pub bootstrap: usize,
+    pub mcmc: Option<McmcSpec>,
+}
+
+impl Default for UncertaintySpec {
+    fn default() -> Self {
+        UncertaintySpec {
+            level: 0.95,
+            profile: true,
+            bootstrap: 0,
+            mcmc: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct McmcSpec {
+    pub chains: usize,
+    pub iterations: usize,
+    pub warmup: Option<usize>,
+    pub thin: usize,
+}
+
+impl Default for McmcSpec {
+    fn default() -> Self {
+        McmcSpec {
+            chains: 4,
+            iterations: 4000,
+            warmup: None,
+            thin: 1,
+        }
+    }
+}

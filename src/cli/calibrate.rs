@@ -1,0 +1,153 @@
+//! `pressure calibrate`: fit a model to episode data as an experiment file describes, with
+//! standard errors, profile-likelihood intervals, bootstrap and MCMC as asked; resumable.
+
+use super::CliError;
+use pressure::calibrate::experiment::{Experiment, RunOptions, RunProgress};
+use pressure::calibrate::CalibrateError;
+use pressure::output::{write_atomic, Manifest};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// Calibrate a model against episode data and write params.csv, fit.csv, stats.json,
+/// draws.csv (with MCMC) and manifest.json.
+#[derive(Debug, clap::Args)]
+pub struct CalibrateArgs {
+    /// The experiment file (TOML): model, scenarios, episodes, mappings, parameters.
+    pub experiment: PathBuf,
+    /// Output directory (created if needed; files are written atomically).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seed of multi-start, bootstrap and MCMC; default: the experiment's `seed`, else 0.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Continue a killed run from the checkpoints in OUT/.checkpoint (same experiment and
+    /// seed); the result equals that of an uninterrupted run.
+    #[arg(long)]
+    pub resume: bool,
+    /// Worker threads (default: all cores). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+}
+
+fn from_calibrate(e: CalibrateError) -> CliError {
+    match e {
+        CalibrateError::InvalidInput(m) => CliError::Input(miette::miette!("{m}")),
+        other => CliError::Failure(miette::miette!("{other}")),
+    }
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> CliError {
+    CliError::Failure(miette::miette!("cannot write {}: {e}", path.display()))
+}
+
+pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
+    let experiment = Experiment::load(&args.experiment).map_err(from_calibrate)?;
+    let seed = args.seed.or(experiment.spec.experiment.seed).unwrap_or(0);
+    let threads = args.threads.unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| CliError::Input(miette::miette!("--threads {threads}: {e}")))?;
+
+    // One bar, relabelled per stage; only on a terminal.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(1);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {msg:12} {bar:40} {pos}/{len}",
+            )
+            .expect("valid template"),
+        );
+        bar
+    });
+    let stage = Mutex::new("");
+    let progress = |p: RunProgress| {
+        if let Some(b) = &bar {
+            let mut s = stage.lock().unwrap();
+            if *s != p.stage {
+                *s = p.stage;
+                b.set_message(p.stage);
+                b.set_length(p.total as u64);
+                b.set_position(0);
+            }
+            b.set_position(b.position().max(p.done as u64));
+        }
+    };
+    let start = Instant::now();
+    let report = pool
+        .install(|| {
+            experiment.run(&RunOptions {
+                seed,
+                checkpoint_dir: Some(args.out.join(".checkpoint")),
+                resume: args.resume,
+                progress: Some(&progress),
+            })
+        })
+        .map_err(from_calibrate)?;
+    if let Some(b) = &bar {
+        b.finish_and_clear();
+    }
+    let elapsed = start.elapsed().as_secs_f64();
+
+    let mut files: Vec<(&str, Vec<u8>)> = vec![
+        ("params.csv", report.params_csv().into_bytes()),
+        ("fit.csv", report.fit_csv().into_bytes()),
+        (
+            "stats.json",
+            serde_json::to_vec_pretty(&report.stats_json()).expect("JSON values serialise"),
+        ),
+    ];
+    match report.draws_csv() {
+        Some(d) => files.push(("draws.csv", d.into_bytes())),
+        None => {
+            // A draws.csv from an earlier run in this folder would now be misleading.
+            let _ = std::fs::remove_file(args.out.join("draws.csv"));
+        }
+    }
+    for (name, bytes) in &files {
+        let path = args.out.join(name);
+        write_atomic(&path, bytes).map_err(|e| io_error(&path, e))?;
+    }
+    let mut manifest = Manifest::for_current_process();
+    for p in &experiment.inputs {
+        manifest.add_input(p);
+    }
+    manifest.parameters = report
+        .parameters
+        .iter()
+        .cloned()
+        .zip(report.estimate.x.iter().copied())
+        .collect();
+    manifest.seed = Some(seed);
+    let extra = &mut manifest.extra;
+    extra.insert("command".into(), "calibrate".into());
+    extra.insert("experiment".into(), report.experiment.clone().into());
+    extra.insert("method".into(), report.estimate.method.name().into());
+    extra.insert("converged".into(), report.estimate.converged.into());
+    extra.insert(
+        "model_runs_estimation".into(),
+        report.multistart.model_runs.into(),
+    );
+    extra.insert("threads".into(), rayon::current_num_threads().into());
+    extra.insert("resumed".into(), args.resume.into());
+    extra.insert("seconds".into(), elapsed.into());
+    manifest
+        .write_to_dir(&args.out)
+        .map_err(|e| io_error(&args.out, e))?;
+    eprintln!(
+        "calibrated {} parameters of `{}` in {elapsed:.1} s ({} model runs to estimate); wrote {}",
+        report.parameters.len(),
+        report.experiment,
+        report.multistart.model_runs,
+        args.out.display()
+    );
+    if !report.estimate.converged {
+        eprintln!(
+            "warning: the optimiser did not converge ({}); see stats.json",
+            report.estimate.message
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,1529 @@
+//! The standard figures of `pressure estimate`, `pressure sensitivity` and `pressure calibrate`,
+//! drawn from the CSV files those commands write — the same path as `pressure plot`, so a
+//! script can restyle any figure without rerunning anything.
+//!
+//! Each command's standard set is *planned* from its output folder ([`estimate_plans`],
+//! [`sensitivity_plans`], [`calibrate_plans`]): a plan names the figure kind, the CSV it is
+//! drawn from (the command's own file, or a plot-ready extract of it written to
+//! `figure-data/` when rows must be filtered, combined or given units), the `--select` and
+//! axis-title options, and the caption. [`draw`] then renders every plan with
+//! [`figure_from_csv`] and [`write_figure_set`]. Captions are written in one place
+//! ([`caption`]) so `figures/index.md` and the command outputs say the same thing.
+
+use super::plot::write_figure_set;
+use super::CliError;
+use pressure::output::write_atomic;
+use pressure::plot::{figure_from_csv, CsvOptions, FigureKind, Width};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+/// One figure of a standard set, ready to draw.
+#[derive(Debug, Clone)]
+pub struct FigurePlan {
+    /// File stem (without extension), unique within a set.
+    pub stem: String,
+    pub kind: FigureKind,
+    /// The CSV drawn (redraw with `pressure plot KIND DATA ...`).
+    pub data: PathBuf,
+    pub select: Option<String>,
+    pub width: Width,
+    pub x_label: Option<String>,
+    pub y_label: Option<String>,
+    pub caption: String,
+}
+
+impl FigurePlan {
+    fn new(stem: impl Into<String>, kind: FigureKind, data: PathBuf, caption: String) -> Self {
+        FigurePlan {
+            stem: file_safe(&stem.into()),
+            kind,
+            data,
+            select: None,
+            width: Width::Single,
+            x_label: None,
+            y_label: None,
+            caption,
+        }
+    }
+    fn select(mut self, s: &str) -> Self {
+        self.select = Some(s.to_string());
+        self
+    }
+    fn double(mut self) -> Self {
+        self.width = Width::Double;
+        self
+    }
+    fn x(mut self, label: Option<String>) -> Self {
+        self.x_label = label;
+        self
+    }
+    fn y(mut self, label: Option<String>) -> Self {
+        self.y_label = label;
+        self
+    }
+
+    /// The `pressure plot` command line that redraws this figure as `out`.
+    pub fn redraw_command(&self, out: &str) -> String {
+        let mut s = format!(
+            "pressure plot {} {}",
+            self.kind.name(),
+            shell_quote(&self.data.display().to_string())
+        );
+        if let Some(sel) = &self.select {
+            let _ = write!(s, " --select {}", shell_quote(sel));
+        }
+        if self.width == Width::Double {
+            s.push_str(" --width double");
+        }
+        if let Some(x) = &self.x_label {
+            let _ = write!(s, " --x-label {}", shell_quote(x));
+        }
+        if let Some(y) = &self.y_label {
+            let _ = write!(s, " --y-label {}", shell_quote(y));
+        }
+        let _ = write!(s, " --out {}", shell_quote(out));
+        s
+    }
+}
+
+/// A drawn figure: its plan and the files written (SVG, PNG and, when compiled in, PDF).
+#[derive(Debug, Clone)]
+pub struct DrawnFigure {
+    pub plan: FigurePlan,
+    pub files: Vec<PathBuf>,
+}
+
+/// A figure that could not be drawn, and why.
+#[derive(Debug, Clone)]
+pub struct FigureFailure {
+    pub stem: String,
+    pub kind: FigureKind,
+    pub message: String,
+}
+
+/// Why a standard set could not be planned (a result file missing or unreadable).
+#[derive(Debug)]
+pub struct FigureError(pub String);
+
+impl std::fmt::Display for FigureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type Result<T> = std::result::Result<T, FigureError>;
+
+fn err(msg: impl Into<String>) -> FigureError {
+    FigureError(msg.into())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Captions: every caption text lives here.
+
+/// What a figure shows, with the facts its caption states.
+#[derive(Debug, Clone)]
+pub enum Shows {
+    Coefficients {
+        model: String,
+        estimator: String,
+        effect: String,
+        level: f64,
+        n_obs: Option<u64>,
+    },
+    EventStudy {
+        models: Vec<String>,
+        effect: String,
+        level: f64,
+    },
+    ImpulseResponse {
+        models: Vec<String>,
+        effect: String,
+        level: f64,
+    },
+    KaplanMeier {
+        model: String,
+        event: String,
+        groups: Vec<String>,
+        level: f64,
+    },
+    Morris {
+        output: String,
+        unit: String,
+        trajectories: Option<u64>,
+        runs: Option<u64>,
+    },
+    MorrisOverTime {
+        output: String,
+        unit: String,
+    },
+    Sobol {
+        output: String,
+        n: Option<u64>,
+        runs: Option<u64>,
+        level: Option<f64>,
+    },
+    SobolOverTime {
+        output: String,
+        level: Option<f64>,
+    },
+    Envelope {
+        output: String,
+        unit: String,
+        runs: Option<u64>,
+        band: String,
+        centre: String,
+    },
+    Tornado {
+        output: String,
+        unit: String,
+    },
+    FitGrid {
+        series: usize,
+        episodes: Vec<String>,
+        band: Option<String>,
+    },
+    FitSeries {
+        episode: String,
+        series: String,
+        unit: String,
+        band: Option<String>,
+    },
+    Profiles {
+        parameters: usize,
+        level: f64,
+    },
+    Posterior {
+        chains: Option<u64>,
+        draws: usize,
+    },
+    Pairs {
+        chains: Option<u64>,
+        draws: usize,
+    },
+    Scenarios {
+        scenarios: Vec<String>,
+        variables: Vec<String>,
+        parameters_from: Option<String>,
+    },
+}
+
+/// Where a figure's numbers come from.
+#[derive(Debug, Clone, Default)]
+pub struct Provenance {
+    /// The experiment or spec, as a reader knows it (title or name).
+    pub experiment: String,
+    /// The model and scenarios, or the data set.
+    pub source: String,
+}
+
+fn pct(level: f64) -> String {
+    format!("{}%", (level * 100.0).round())
+}
+
+/// The caption of a figure: what it shows, how to read it, from which data/model/experiment,
+/// and in which units.
+pub fn caption(shows: &Shows, from: &Provenance) -> String {
+    let what = match shows {
+        Shows::Coefficients {
+            model,
+            estimator,
+            effect,
+            level,
+            n_obs,
+        } => format!(
+            "Coefficient estimates of model “{model}” ({estimator}) with {} confidence intervals; {effect}. Intercepts are left out.{}",
+            pct(*level),
+            n_obs.map(|n| format!(" {n} observations.")).unwrap_or_default()
+        ),
+        Shows::EventStudy { models, effect, level } => format!(
+            "Event-study coefficients by years relative to treatment onset (−1 is the reference period, fixed at 0), with {} confidence intervals, for {}; {effect}.",
+            pct(*level),
+            list(models)
+        ),
+        Shows::ImpulseResponse { models, effect, level } => format!(
+            "Impulse responses by horizon with {} confidence intervals, for {}; {effect}.",
+            pct(*level),
+            list(models)
+        ),
+        Shows::KaplanMeier { model, event, groups, level } => format!(
+            "Kaplan–Meier survival curves (model “{model}”) against {event}, one curve per group ({}), with {} pointwise confidence bands; ticks mark censored spells.",
+            list(groups),
+            pct(*level)
+        ),
+        Shows::Morris { output, unit, trajectories, runs } => format!(
+            "Morris elementary effects of the output {output}{}: mean absolute effect μ* against its standard deviation σ per parameter, with bootstrap intervals of μ*; parameters above the line σ = μ* act mostly through non-linearity or interactions.{}",
+            in_units(unit),
+            match (trajectories, runs) {
+                (Some(t), Some(r)) => format!(" {t} trajectories, {r} model runs."),
+                (None, Some(r)) => format!(" {r} model runs."),
+                _ => String::new(),
+            }
+        ),
+        Shows::MorrisOverTime { output, unit } => format!(
+            "Morris μ* of the series {output}{} at each output time, one line per parameter.",
+            in_units(unit)
+        ),
+        Shows::Sobol { output, n, runs, level } => format!(
+            "Sobol' first-order (S₁) and total (S_T) indices of the output {output} (dimensionless shares of its variance), Saltelli/Jansen estimators{}{}, with {} bootstrap intervals.",
+            n.map(|n| format!(", N = {n} base points")).unwrap_or_default(),
+            runs.map(|r| format!(" ({r} model runs)")).unwrap_or_default(),
+            level.map(pct).unwrap_or_else(|| "their".into())
+        ),
+        Shows::SobolOverTime { output, level } => format!(
+            "Sobol' first-order (S₁) and total (S_T) indices of the series {output} at each output time, one line per parameter, with {} bootstrap bands.",
+            level.map(pct).unwrap_or_else(|| "their".into())
+        ),
+        Shows::Envelope { output, unit, runs, band, centre } => format!(
+            "Monte Carlo envelope of {output}{}: the {centre} over {} runs with the {band} band of the runs at each time.",
+            in_units(unit),
+            runs.map(|r| r.to_string()).unwrap_or_else(|| "all".into())
+        ),
+        Shows::Tornado { output, unit } => format!(
+            "One-at-a-time swings of the output {output}{}: each bar spans the output with one parameter at the low and at the high end of its range, the others at their base values (vertical line: the base run); widest on top.",
+            in_units(unit)
+        ),
+        Shows::FitGrid { series, episodes, band } => format!(
+            "Calibrated model (line) against observed data (points), {series} series of {}{}, in the data's units.",
+            if episodes.len() == 1 { format!("episode {}", episodes[0]) } else { format!("episodes {}", list(episodes)) },
+            band.as_ref().map(|b| format!("; shaded: {b}")).unwrap_or_default()
+        ),
+        Shows::FitSeries { episode, series, unit, band } => format!(
+            "{series} in episode {episode}: calibrated model (line) and observed data (points){}{}.",
+            band.as_ref().map(|b| format!(", shaded: {b}")).unwrap_or_default(),
+            in_units(unit)
+        ),
+        Shows::Profiles { parameters, level } => format!(
+            "Profile likelihoods of the {parameters} calibrated parameters: deviance 2(ℓ̂ − ℓ) with the other parameters re-optimised; the dashed line is the χ²₁ threshold of a {} interval (shaded), the mark the estimate. A profile that stays under the threshold at a bound means the data do not identify that parameter.",
+            pct(*level)
+        ),
+        Shows::Posterior { chains, draws } => format!(
+            "Posterior marginal densities of the calibrated parameters from adaptive-Metropolis MCMC ({draws} draws{}).",
+            chains.map(|c| format!(" from {c} chains")).unwrap_or_default()
+        ),
+        Shows::Pairs { chains, draws } => format!(
+            "Posterior pairs plot of the calibrated parameters: marginal histograms on the diagonal, draws below, correlations above ({draws} MCMC draws{}).",
+            chains.map(|c| format!(" from {c} chains")).unwrap_or_default()
+        ),
+        Shows::Scenarios { scenarios, variables, parameters_from } => format!(
+            "Scenario comparison of {} under {}{}.",
+            list(variables),
+            list(scenarios),
+            parameters_from
+                .as_ref()
+                .map(|p| format!(", with the parameters calibrated in {p}"))
+                .unwrap_or_default()
+        ),
+    };
+    let mut s = what;
+    if !from.experiment.is_empty() {
+        let _ = write!(s, " Experiment: {}.", from.experiment.trim_end_matches('.'));
+    }
+    if !from.source.is_empty() {
+        let _ = write!(s, " Source: {}.", from.source.trim_end_matches('.'));
+    }
+    s
+}
+
+fn in_units(unit: &str) -> String {
+    if unit.is_empty() || unit == "dmnl" || unit == "1" {
+        String::new()
+    } else {
+        format!(" (in {unit})")
+    }
+}
+
+fn list(items: &[String]) -> String {
+    match items.len() {
+        0 => String::new(),
+        1 => items[0].clone(),
+        n => format!("{} and {}", items[..n - 1].join(", "), items[n - 1]),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small CSV and JSON helpers.
+
+/// A CSV file as text cells, columns found by name.
+struct Csv {
+    path: PathBuf,
+    headers: Vec<String>,
+    rows: Vec<Vec<String>>,
+}
+
+impl Csv {
+    fn read(path: &Path) -> Result<Csv> {
+        let mut reader = csv::ReaderBuilder::new()
+            .flexible(false)
+            .from_path(path)
+            .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+        let headers = reader
+            .headers()
+            .map_err(|e| err(format!("{}: {e}", path.display())))?
+            .iter()
+            .map(str::to_string)
+            .collect();
+        let mut rows = Vec::new();
+        for rec in reader.records() {
+            let rec = rec.map_err(|e| err(format!("{}: {e}", path.display())))?;
+            rows.push(rec.iter().map(str::to_string).collect());
+        }
+        Ok(Csv {
+            path: path.to_path_buf(),
+            headers,
+            rows,
+        })
+    }
+
+    fn col(&self, name: &str) -> Result<usize> {
+        self.headers
+            .iter()
+            .position(|h| h == name)
+            .ok_or_else(|| err(format!("{}: no column `{name}`", self.path.display())))
+    }
+
+    fn opt_col(&self, name: &str) -> Option<usize> {
+        self.headers.iter().position(|h| h == name)
+    }
+
+    /// Distinct values of a column in order of first appearance.
+    fn distinct(&self, c: usize) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for r in &self.rows {
+            if !out.contains(&r[c]) {
+                out.push(r[c].clone());
+            }
+        }
+        out
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// Builds a CSV text from a header and rows of cells.
+fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
+    let mut s = header.join(",");
+    s.push('\n');
+    for row in rows {
+        let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
+        s.push_str(&cells.join(","));
+        s.push('\n');
+    }
+    s
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| err(format!("cannot read {}: {e}", path.display())))?;
+    serde_json::from_str(&text).map_err(|e| err(format!("{}: {e}", path.display())))
+}
+
+fn file_safe(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() || c == '-' || c == '.' {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_matches('_').to_string()
+}
+
+fn shell_quote(s: &str) -> String {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "-_./:@%+=".contains(c))
+    {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', r"'\''"))
+    }
+}
+
+/// Writes a plot-ready extract into `data_dir` and returns its path.
+fn write_extract(data_dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
+    let path = data_dir.join(format!("{}.csv", file_safe(name)));
+    write_atomic(&path, text.as_bytes())
+        .map_err(|e| err(format!("cannot write {}: {e}", path.display())))?;
+    Ok(path)
+}
+
+fn label_with_unit(title: &str, unit: &str) -> String {
+    if unit.is_empty() {
+        title.to_string()
+    } else {
+        format!("{title} ({unit})")
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// pressure estimate
+
+/// Units of panel columns from a `columns.csv` (column, ..., unit, ...) next to the data read.
+fn panel_units(inputs: &[PathBuf]) -> BTreeMap<String, String> {
+    let mut units = BTreeMap::new();
+    let mut dirs: Vec<PathBuf> = Vec::new();
+    for p in inputs {
+        let dir = if p.is_dir() {
+            p.clone()
+        } else {
+            p.parent().map(Path::to_path_buf).unwrap_or_default()
+        };
+        if !dirs.contains(&dir) {
+            dirs.push(dir);
+        }
+    }
+    for d in dirs {
+        let Ok(t) = Csv::read(&d.join("columns.csv")) else {
+            continue;
+        };
+        let (Ok(c), Ok(u)) = (t.col("column"), t.col("unit")) else {
+            continue;
+        };
+        for r in &t.rows {
+            units.entry(r[c].clone()).or_insert_with(|| r[u].clone());
+        }
+    }
+    units
+}
+
+/// The outcome of a formula (`y ~ ...`; `Surv(start, stop, event) ~ ...` gives the event).
+fn outcome(formula: &str) -> String {
+    let lhs = formula.split('~').next().unwrap_or("").trim();
+    if let Some(inner) = lhs.strip_prefix("Surv(").and_then(|s| s.strip_suffix(')')) {
+        return inner
+            .split(',')
+            .next_back()
+            .unwrap_or("")
+            .trim()
+            .to_string();
+    }
+    lhs.to_string()
+}
+
+fn unit_words(unit: &str) -> String {
+    match unit {
+        "percent" | "pct" | "%" => "percentage points".into(),
+        "log_points" => "log points".into(),
+        other => other.replace('_', " "),
+    }
+}
+
+const INTERCEPTS: [&str; 5] = ["(Intercept)", "Intercept", "const", "intercept", "_cons"];
+
+/// Plans the standard figures of a `pressure estimate` output folder: a coefficient plot per
+/// regression or survival model, one event-study plot per spec with event-study models, one
+/// impulse-response plot per spec with local projections, Kaplan–Meier curves per KM model.
+pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
+    let results = read_json(&dir.join("results.json"))?;
+    let title = results["title"].as_str().unwrap_or("").to_string();
+    let level = results["level"].as_f64().unwrap_or(0.95);
+    let inputs: Vec<PathBuf> = results["inputs"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default();
+    let units = panel_units(&inputs);
+    let data_names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let from = Provenance {
+        experiment: title.clone(),
+        source: format!(
+            "{} (spec {})",
+            list(&data_names),
+            results["spec_file"].as_str().unwrap_or("")
+        ),
+    };
+    let coefs = Csv::read(&dir.join("coefficients.csv"))?;
+    let (c_model, c_term) = (coefs.col("model")?, coefs.col("term")?);
+    let (c_est, c_lo, c_hi) = (
+        coefs.col("estimate")?,
+        coefs.col("ci_lower")?,
+        coefs.col("ci_upper")?,
+    );
+    let models = results["models"].as_array().cloned().unwrap_or_default();
+    let mut plans = Vec::new();
+    let mut event_models: Vec<(String, PathBuf)> = Vec::new();
+    let mut irf_models: Vec<(String, PathBuf)> = Vec::new();
+    let mut outcome_of_events = String::new();
+    for m in &models {
+        let name = m["name"].as_str().unwrap_or("").to_string();
+        let estimator = m["estimator"].as_str().unwrap_or("").to_string();
+        let formula = m["formula"].as_str().unwrap_or("");
+        let y = outcome(formula);
+        let unit = units.get(&y).map(|u| unit_words(u)).unwrap_or_default();
+        let stem = extra_stem(&name);
+        match estimator.as_str() {
+            "event_study" => {
+                outcome_of_events = y.clone();
+                let p = dir.join(format!("{stem}_event_study.csv"));
+                if p.exists() {
+                    event_models.push((name, p));
+                }
+            }
+            "lp" => {
+                outcome_of_events = y.clone();
+                let p = dir.join(format!("{stem}_irf.csv"));
+                if p.exists() {
+                    irf_models.push((name, p));
+                }
+            }
+            "km" => {
+                let p = dir.join(format!("{stem}_survival.csv"));
+                if !p.exists() {
+                    continue;
+                }
+                let t = Csv::read(&p)?;
+                let groups = t
+                    .opt_col("group")
+                    .map(|g| t.distinct(g))
+                    .unwrap_or_default();
+                let shows = Shows::KaplanMeier {
+                    model: name.clone(),
+                    event: y.replace('_', " "),
+                    groups,
+                    level,
+                };
+                plans.push(
+                    FigurePlan::new(
+                        format!("km-{stem}"),
+                        FigureKind::KaplanMeier,
+                        p,
+                        caption(&shows, &from),
+                    )
+                    .x(Some("Time since the spell began (years)".into()))
+                    .y(Some("Share surviving".into())),
+                );
+            }
+            "ols" | "fe" | "logit" | "probit" | "cox" | "weibull" => {
+                let (effect, axis) = match estimator.as_str() {
+                    "cox" => (
+                        format!("log hazard ratios of {}", y.replace('_', " ")),
+                        label_with_unit(&format!("Log hazard ratio, {y}"), ""),
+                    ),
+                    "weibull" => (
+                        format!("Weibull log hazard ratios of {}", y.replace('_', " ")),
+                        label_with_unit(&format!("Log hazard ratio, {y}"), ""),
+                    ),
+                    "logit" | "probit" => (
+                        format!("{estimator} index coefficients for {y}"),
+                        format!("Coefficient on the {estimator} index of {y}"),
+                    ),
+                    _ => (
+                        format!(
+                            "effects on {y}{}",
+                            if unit.is_empty() {
+                                String::new()
+                            } else {
+                                format!(" in {unit}")
+                            }
+                        ),
+                        label_with_unit(&format!("Effect on {y}"), &unit),
+                    ),
+                };
+                let rows: Vec<Vec<String>> = coefs
+                    .rows
+                    .iter()
+                    .filter(|r| r[c_model] == name && !INTERCEPTS.contains(&r[c_term].as_str()))
+                    .map(|r| {
+                        vec![
+                            r[c_term].clone(),
+                            r[c_est].clone(),
+                            r[c_lo].clone(),
+                            r[c_hi].clone(),
+                        ]
+                    })
+                    .collect();
+                if rows.is_empty() {
+                    continue;
+                }
+                let data = write_extract(
+                    data_dir,
+                    &format!("coef-{stem}"),
+                    &csv_text(&["term", "estimate", "lower", "upper"], rows),
+                )?;
+                let shows = Shows::Coefficients {
+                    model: name.clone(),
+                    estimator: estimator.clone(),
+                    effect,
+                    level,
+                    n_obs: m["n_obs"].as_u64(),
+                };
+                plans.push(
+                    FigurePlan::new(
+                        format!("coef-{stem}"),
+                        FigureKind::Coefficients,
+                        data,
+                        caption(&shows, &from),
+                    )
+                    .x(Some(axis)),
+                );
+            }
+            _ => {}
+        }
+    }
+    let y = outcome_of_events;
+    let unit = units.get(&y).map(|u| unit_words(u)).unwrap_or_default();
+    for (kind_name, set, x_label) in [
+        ("event-study", &event_models, "Years relative to onset"),
+        ("irf", &irf_models, "Horizon (years)"),
+    ] {
+        if set.is_empty() {
+            continue;
+        }
+        let mut rows = Vec::new();
+        for (name, path) in set.iter() {
+            let t = Csv::read(path)?;
+            let at = t
+                .opt_col("relative_time")
+                .or_else(|| t.opt_col("horizon"))
+                .ok_or_else(|| err(format!("{}: no relative_time column", path.display())))?;
+            let (e, lo, hi) = (t.col("estimate")?, t.col("ci_lower")?, t.col("ci_upper")?);
+            for r in &t.rows {
+                rows.push(vec![
+                    name.clone(),
+                    r[at].clone(),
+                    r[e].clone(),
+                    r[lo].clone(),
+                    r[hi].clone(),
+                ]);
+            }
+        }
+        let data = write_extract(
+            data_dir,
+            kind_name,
+            &csv_text(
+                &["series", "event_time", "estimate", "lower", "upper"],
+                rows,
+            ),
+        )?;
+        let names: Vec<String> = set.iter().map(|(n, _)| n.clone()).collect();
+        let effect = format!(
+            "effect on {y}{}",
+            if unit.is_empty() {
+                String::new()
+            } else {
+                format!(" in {unit}")
+            }
+        );
+        let shows = if kind_name == "irf" {
+            Shows::ImpulseResponse {
+                models: names,
+                effect,
+                level,
+            }
+        } else {
+            Shows::EventStudy {
+                models: names,
+                effect,
+                level,
+            }
+        };
+        plans.push(
+            FigurePlan::new(
+                kind_name,
+                FigureKind::EventStudy,
+                data,
+                caption(&shows, &from),
+            )
+            .x(Some(x_label.into()))
+            .y(Some(label_with_unit(&format!("Effect on {y}"), &unit))),
+        );
+    }
+    Ok(plans)
+}
+
+/// The file stem `pressure estimate` gives a model's extra tables.
+fn extra_stem(name: &str) -> String {
+    let s: String = name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    s.trim_matches('_').to_string()
+}
+
+// ---------------------------------------------------------------------------------------------
+// pressure sensitivity
+
+/// One output column of a sensitivity result (from its JSON).
+struct OutputInfo {
+    name: String,
+    units: String,
+    series: bool,
+}
+
+fn sensitivity_outputs(json: &Value) -> Vec<OutputInfo> {
+    let mut out: Vec<OutputInfo> = Vec::new();
+    for c in json["columns"].as_array().into_iter().flatten() {
+        let name = c["output"].as_str().unwrap_or("").to_string();
+        let series = !c["time"].is_null();
+        if let Some(o) = out.iter_mut().find(|o| o.name == name) {
+            o.series |= series;
+            continue;
+        }
+        out.push(OutputInfo {
+            name,
+            units: c["units"].as_str().unwrap_or("").to_string(),
+            series,
+        });
+    }
+    out
+}
+
+/// Time units of the model a sensitivity result names (for axis titles).
+fn model_time_units(model: &str) -> String {
+    pressure::model::load(Path::new(model))
+        .ok()
+        .and_then(|m| m.settings.time_units)
+        .unwrap_or_default()
+}
+
+/// Scenario and description lines of a sensitivity experiment file, for provenance.
+fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
+    let experiment_name = json["experiment"].as_str().unwrap_or("").to_string();
+    let mut description = String::new();
+    let mut scenarios: Vec<String> = Vec::new();
+    let experiment_file = manifest["inputs"]
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|i| i["path"].as_str())
+        .map(PathBuf::from);
+    if let Some(text) = experiment_file
+        .as_ref()
+        .and_then(|p| std::fs::read_to_string(p).ok())
+    {
+        if let Ok(v) = text.parse::<toml::Table>() {
+            if let Some(d) = v
+                .get("experiment")
+                .and_then(|e| e.get("description"))
+                .and_then(|d| d.as_str())
+            {
+                description = d.to_string();
+            }
+            for s in v
+                .get("experiment")
+                .and_then(|e| e.get("scenarios"))
+                .and_then(|s| s.as_array())
+                .into_iter()
+                .flatten()
+                .filter_map(|s| s.as_str())
+            {
+                scenarios.push(
+                    Path::new(s)
+                        .file_stem()
+                        .map(|f| f.to_string_lossy().to_string())
+                        .unwrap_or_default(),
+                );
+            }
+        }
+    }
+    let model = json["model"].as_str().unwrap_or("").to_string();
+    Provenance {
+        experiment: if description.is_empty() {
+            experiment_name
+        } else {
+            format!("{experiment_name} — {description}")
+        },
+        source: format!(
+            "model {}{}, seed {}",
+            model,
+            if scenarios.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", list(&scenarios))
+            },
+            json["seed"]
+        ),
+    }
+}
+
+/// Plans the standard figures of a `pressure sensitivity` (or `merge`) output folder: per
+/// scalar output a Morris plane, Sobol' bars or a tornado; per series output the indices over
+/// time or the Monte Carlo envelope.
+pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
+    let manifest = read_json(&dir.join("manifest.json"))?;
+    let method = manifest["method"]["kind"]
+        .as_str()
+        .ok_or_else(|| {
+            err(format!(
+                "{}: no method (is this a pressure sensitivity folder?)",
+                dir.join("manifest.json").display()
+            ))
+        })?
+        .to_string();
+    let json_name = match method.as_str() {
+        "sobol" => "sobol_indices.json",
+        "morris" => "morris.json",
+        "montecarlo" => "montecarlo.json",
+        "oat" => "tornado.json",
+        other => return Err(err(format!("unknown sensitivity method `{other}`"))),
+    };
+    let json = read_json(&dir.join(json_name))?;
+    let from = sensitivity_provenance(&manifest, &json);
+    let outputs = sensitivity_outputs(&json);
+    let time_unit = model_time_units(json["model"].as_str().unwrap_or(""));
+    let time_label = label_with_unit("Time", &time_unit);
+    let runs = json["runs"].as_u64();
+    let m = &manifest["method"];
+    let mut plans = Vec::new();
+    match method.as_str() {
+        "morris" => {
+            let csv_path = dir.join("morris.csv");
+            let t = Csv::read(&csv_path)?;
+            let (c_out, c_time, c_par) = (t.col("output")?, t.col("time")?, t.col("parameter")?);
+            let (c_mu, c_conf, c_sigma) =
+                (t.col("mu_star")?, t.col("mu_star_conf")?, t.col("sigma")?);
+            for o in &outputs {
+                let rows = t.rows.iter().filter(|r| r[c_out] == o.name);
+                if o.series {
+                    let data = write_extract(
+                        data_dir,
+                        &format!("morris-time-{}", o.name),
+                        &csv_text(
+                            &["parameter", "time", "value", "index"],
+                            rows.map(|r| {
+                                vec![
+                                    r[c_par].clone(),
+                                    r[c_time].clone(),
+                                    r[c_mu].clone(),
+                                    "Morris μ*".into(),
+                                ]
+                            }),
+                        ),
+                    )?;
+                    let shows = Shows::MorrisOverTime {
+                        output: o.name.clone(),
+                        unit: o.units.clone(),
+                    };
+                    plans.push(
+                        FigurePlan::new(
+                            format!("morris-time-{}", o.name),
+                            FigureKind::IndicesOverTime,
+                            data,
+                            caption(&shows, &from),
+                        )
+                        .x(Some(time_label.clone()))
+                        .y(Some(label_with_unit("μ*", &o.units))),
+                    );
+                } else {
+                    let data = write_extract(
+                        data_dir,
+                        &format!("morris-{}", o.name),
+                        &csv_text(
+                            &[
+                                "output",
+                                "unit",
+                                "parameter",
+                                "mu_star",
+                                "mu_star_conf",
+                                "sigma",
+                            ],
+                            rows.map(|r| {
+                                vec![
+                                    o.name.clone(),
+                                    o.units.clone(),
+                                    r[c_par].clone(),
+                                    r[c_mu].clone(),
+                                    r[c_conf].clone(),
+                                    r[c_sigma].clone(),
+                                ]
+                            }),
+                        ),
+                    )?;
+                    let shows = Shows::Morris {
+                        output: o.name.clone(),
+                        unit: o.units.clone(),
+                        trajectories: m["trajectories"].as_u64(),
+                        runs,
+                    };
+                    plans.push(FigurePlan::new(
+                        format!("morris-{}", o.name),
+                        FigureKind::Morris,
+                        data,
+                        caption(&shows, &from),
+                    ));
+                }
+            }
+        }
+        "sobol" => {
+            let csv_path = dir.join("sobol_indices.csv");
+            let level = m["confidence"].as_f64();
+            for o in &outputs {
+                let (kind, stem, shows) = if o.series {
+                    (
+                        FigureKind::IndicesOverTime,
+                        format!("sobol-time-{}", o.name),
+                        Shows::SobolOverTime {
+                            output: o.name.clone(),
+                            level,
+                        },
+                    )
+                } else {
+                    (
+                        FigureKind::Sobol,
+                        format!("sobol-{}", o.name),
+                        Shows::Sobol {
+                            output: o.name.clone(),
+                            n: m["n"].as_u64(),
+                            runs,
+                            level,
+                        },
+                    )
+                };
+                let mut plan =
+                    FigurePlan::new(stem, kind, csv_path.clone(), caption(&shows, &from))
+                        .select(&o.name);
+                if o.series {
+                    plan = plan.x(Some(time_label.clone()));
+                }
+                plans.push(plan);
+            }
+        }
+        "montecarlo" => {
+            let t = Csv::read(&dir.join("summary.csv"))?;
+            let (c_out, c_time) = (t.col("output")?, t.col("time")?);
+            let probs: Vec<(f64, usize)> = t
+                .headers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, h)| h.strip_prefix('q')?.parse::<f64>().ok().map(|p| (p, i)))
+                .collect();
+            let lowest = probs.iter().copied().min_by(|a, b| a.0.total_cmp(&b.0));
+            let highest = probs.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0));
+            let median = probs
+                .iter()
+                .copied()
+                .find(|(p, _)| (*p - 0.5).abs() < 1e-12);
+            let (c_centre, centre) = match median {
+                Some((_, c)) => (c, "median"),
+                None => (t.col("mean")?, "mean"),
+            };
+            for o in outputs.iter().filter(|o| o.series) {
+                let (band, lo, hi) = match (lowest, highest) {
+                    (Some((pl, l)), Some((ph, h))) if ph > pl => (
+                        format!(
+                            "{}–{}th percentile",
+                            (pl * 100.0).round(),
+                            (ph * 100.0).round()
+                        ),
+                        l,
+                        h,
+                    ),
+                    _ => ("minimum–maximum".to_string(), t.col("min")?, t.col("max")?),
+                };
+                let level = match (lowest, highest) {
+                    (Some((pl, _)), Some((ph, _))) if ph > pl => {
+                        format!("{}%", ((ph - pl) * 100.0).round())
+                    }
+                    _ => "range".into(),
+                };
+                let data = write_extract(
+                    data_dir,
+                    &format!("envelope-{}", o.name),
+                    &csv_text(
+                        &[
+                            "observable",
+                            "unit",
+                            "time",
+                            "model",
+                            "lower",
+                            "upper",
+                            "level",
+                        ],
+                        t.rows.iter().filter(|r| r[c_out] == o.name).map(|r| {
+                            vec![
+                                o.name.clone(),
+                                o.units.clone(),
+                                r[c_time].clone(),
+                                r[c_centre].clone(),
+                                r[lo].clone(),
+                                r[hi].clone(),
+                                level.clone(),
+                            ]
+                        }),
+                    ),
+                )?;
+                let shows = Shows::Envelope {
+                    output: o.name.clone(),
+                    unit: o.units.clone(),
+                    runs,
+                    band,
+                    centre: centre.into(),
+                };
+                plans.push(
+                    FigurePlan::new(
+                        format!("envelope-{}", o.name),
+                        FigureKind::TimeSeries,
+                        data,
+                        caption(&shows, &from),
+                    )
+                    .x(Some(time_label.clone())),
+                );
+            }
+        }
+        "oat" => {
+            let csv_path = dir.join("tornado.csv");
+            let t = Csv::read(&csv_path)?;
+            let c_out = t.col("output")?;
+            for name in t.distinct(c_out) {
+                let unit = outputs
+                    .iter()
+                    .find(|o| name.starts_with(&o.name))
+                    .map(|o| o.units.clone())
+                    .unwrap_or_default();
+                let shows = Shows::Tornado {
+                    output: name.clone(),
+                    unit: unit.clone(),
+                };
+                plans.push(
+                    FigurePlan::new(
+                        format!("tornado-{name}"),
+                        FigureKind::Tornado,
+                        csv_path.clone(),
+                        caption(&shows, &from),
+                    )
+                    .select(&name)
+                    .x(Some(label_with_unit(&name, &unit))),
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(plans)
+}
+
+// ---------------------------------------------------------------------------------------------
+// pressure calibrate
+
+/// Plans the standard figures of a `pressure calibrate` output folder: the fit grid (with
+/// bands when `fit_bands.csv` is there), one time series per episode, profile likelihoods
+/// (from `stats.json`), posterior marginals and a pairs plot (from `draws.csv`).
+pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
+    let stats = read_json(&dir.join("stats.json"))?;
+    let experiment = stats["experiment"].as_str().unwrap_or("").to_string();
+    let manifest = read_json(&dir.join("manifest.json")).unwrap_or(Value::Null);
+    let inputs: Vec<String> = manifest["inputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["path"].as_str())
+        .filter(|p| p.ends_with(".csv"))
+        .map(str::to_string)
+        .collect();
+    let model = manifest["inputs"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i["path"].as_str())
+        .find(|p| p.ends_with(".toml") && !p.contains("/scenarios/") && !p.contains("/presets/"))
+        .unwrap_or("")
+        .to_string();
+    let from = Provenance {
+        experiment,
+        source: format!(
+            "{}data {}",
+            if model.is_empty() {
+                String::new()
+            } else {
+                format!("experiment file {model}; ")
+            },
+            if inputs.is_empty() {
+                "of the experiment".to_string()
+            } else {
+                list(&inputs)
+            }
+        ),
+    };
+    let mut plans = Vec::new();
+
+    // Fit: with posterior bands when they were computed.
+    let bands = dir.join("fit_bands.csv");
+    let (fit_path, band_label) = if bands.exists() {
+        let t = Csv::read(&bands)?;
+        let level = t
+            .opt_col("level")
+            .and_then(|c| t.rows.first().map(|r| r[c].clone()))
+            .unwrap_or_default();
+        (
+            bands,
+            Some(format!(
+                "{level} posterior interval of the model at each observation"
+            )),
+        )
+    } else {
+        (dir.join("fit.csv"), None)
+    };
+    let fit = Csv::read(&fit_path)?;
+    let (c_ep, c_series, c_unit) = (fit.col("episode")?, fit.col("series")?, fit.col("unit")?);
+    let episodes = fit.distinct(c_ep);
+    let mut panels: Vec<(String, String, String)> = Vec::new();
+    for r in &fit.rows {
+        let key = (r[c_ep].clone(), r[c_series].clone(), r[c_unit].clone());
+        if !panels.contains(&key) {
+            panels.push(key);
+        }
+    }
+    let shows = Shows::FitGrid {
+        series: panels.len(),
+        episodes: episodes.clone(),
+        band: band_label.clone(),
+    };
+    let mut grid = FigurePlan::new(
+        "fit-grid",
+        FigureKind::FitGrid,
+        fit_path.clone(),
+        caption(&shows, &from),
+    );
+    if panels.len() > 2 {
+        grid = grid.double();
+    }
+    plans.push(grid);
+    for ep in &episodes {
+        let Some((_, series, unit)) = panels.iter().find(|p| &p.0 == ep) else {
+            continue;
+        };
+        let select = if episodes.len() > 1 {
+            format!("{ep}: {series}")
+        } else {
+            series.clone()
+        };
+        let shows = Shows::FitSeries {
+            episode: ep.clone(),
+            series: series.clone(),
+            unit: unit.clone(),
+            band: band_label.clone(),
+        };
+        plans.push(
+            FigurePlan::new(
+                format!("fit-{ep}-{series}"),
+                FigureKind::TimeSeries,
+                fit_path.clone(),
+                caption(&shows, &from),
+            )
+            .select(&select),
+        );
+    }
+
+    // Profiles.
+    let level = stats["uncertainty"]["level"].as_f64().unwrap_or(0.95);
+    let mut rows = Vec::new();
+    let mut profiled = 0;
+    for p in stats["parameters"].as_array().into_iter().flatten() {
+        let Some(points) = p["profile_points"].as_array() else {
+            continue;
+        };
+        if points.is_empty() {
+            continue;
+        }
+        profiled += 1;
+        let name = p["name"].as_str().unwrap_or("").to_string();
+        let cell = |v: &Value| v.as_f64().map(|x| x.to_string()).unwrap_or_default();
+        let interval = &p["profile_interval"];
+        for q in points {
+            rows.push(vec![
+                name.clone(),
+                cell(&q[0]),
+                cell(&q[1]),
+                cell(&p["estimate"]),
+                cell(&interval[0]),
+                cell(&interval[1]),
+            ]);
+        }
+    }
+    if profiled > 0 {
+        let data = write_extract(
+            data_dir,
+            "profiles",
+            &csv_text(
+                &[
+                    "parameter",
+                    "value",
+                    "deviance",
+                    "estimate",
+                    "lower",
+                    "upper",
+                ],
+                rows,
+            ),
+        )?;
+        let shows = Shows::Profiles {
+            parameters: profiled,
+            level,
+        };
+        let mut plan = FigurePlan::new(
+            "profiles",
+            FigureKind::Profile,
+            data,
+            caption(&shows, &from),
+        );
+        if profiled > 2 {
+            plan = plan.double();
+        }
+        plans.push(plan);
+    }
+
+    // Posterior.
+    let draws = dir.join("draws.csv");
+    if draws.exists() {
+        let chains = stats["mcmc"]["chains"].as_u64();
+        let per_chain = stats["mcmc"]["draws_per_chain"].as_u64().unwrap_or(0) as usize;
+        let total = per_chain * chains.unwrap_or(1) as usize;
+        let n_params = stats["parameters"].as_array().map_or(0, Vec::len);
+        let mut plan = FigurePlan::new(
+            "posterior",
+            FigureKind::Posterior,
+            draws.clone(),
+            caption(
+                &Shows::Posterior {
+                    chains,
+                    draws: total,
+                },
+                &from,
+            ),
+        );
+        if n_params > 2 {
+            plan = plan.double();
+        }
+        plans.push(plan);
+        if n_params >= 2 {
+            plans.push(
+                FigurePlan::new(
+                    "pairs",
+                    FigureKind::Pairs,
+                    draws,
+                    caption(
+                        &Shows::Pairs {
+                            chains,
+                            draws: total,
+                        },
+                        &from,
+                    ),
+                )
+                .double(),
+            );
+        }
+    }
+    Ok(plans)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenario comparisons (written by `pressure reproduce`)
+
+/// The scenario comparison of a `scenarios.csv` (scenario, variable, unit, time, value,
+/// time_unit): one panel per variable, one line per scenario.
+pub fn scenario_plan(stem: &str, data: PathBuf, caption: String, variables: usize) -> FigurePlan {
+    let plan = FigurePlan::new(stem, FigureKind::Scenarios, data, caption);
+    if variables > 1 {
+        plan.double()
+    } else {
+        plan
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Drawing and the index.
+
+/// Draws every plan into `fig_dir` as `PREFIX + stem` (SVG, PNG and PDF when compiled in).
+/// Figures that cannot be drawn are returned as failures, not fatal: the others still appear.
+pub fn draw(
+    plans: Vec<FigurePlan>,
+    fig_dir: &Path,
+    prefix: &str,
+) -> (Vec<DrawnFigure>, Vec<FigureFailure>) {
+    let mut drawn = Vec::new();
+    let mut failed = Vec::new();
+    for mut plan in plans {
+        plan.stem = format!("{prefix}{}", plan.stem);
+        let opts = CsvOptions {
+            width: plan.width,
+            x_label: plan.x_label.clone(),
+            y_label: plan.y_label.clone(),
+            select: plan.select.clone(),
+            note: None,
+        };
+        let result = figure_from_csv(plan.kind, &plan.data, &opts)
+            .map_err(|e| e.to_string())
+            .and_then(|fig| write_figure_set(&fig, fig_dir, &plan.stem).map_err(|e| e.to_string()));
+        match result {
+            Ok(files) => drawn.push(DrawnFigure { plan, files }),
+            Err(message) => failed.push(FigureFailure {
+                stem: plan.stem.clone(),
+                kind: plan.kind,
+                message,
+            }),
+        }
+    }
+    (drawn, failed)
+}
+
+/// A path relative to `base` when it lies below it (for links in an index).
+fn relative(path: &Path, base: &Path) -> String {
+    path.strip_prefix(base)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
+/// One section of an index: a heading, a sentence on where the results came from, figures.
+pub struct IndexSection<'a> {
+    pub title: String,
+    pub intro: String,
+    pub figures: &'a [DrawnFigure],
+    pub failures: &'a [FigureFailure],
+}
+
+/// `index.md` for a folder of figures: per figure its caption, the files and the command that
+/// redraws it. `base` is the folder the index is written in (links are relative to it).
+pub fn index_markdown(
+    title: &str,
+    preamble: &str,
+    sections: &[IndexSection<'_>],
+    base: &Path,
+) -> String {
+    let mut s = format!("# {title}\n\n");
+    if !preamble.is_empty() {
+        s.push_str(preamble.trim_end());
+        s.push_str("\n\n");
+    }
+    let mut n = 0;
+    for sec in sections {
+        if sec.figures.is_empty() && sec.failures.is_empty() {
+            continue;
+        }
+        let _ = writeln!(s, "## {}\n", sec.title);
+        if !sec.intro.is_empty() {
+            let _ = writeln!(s, "{}\n", sec.intro.trim_end());
+        }
+        for f in sec.figures {
+            n += 1;
+            let svg = f
+                .files
+                .iter()
+                .find(|p| p.extension().is_some_and(|e| e == "svg"))
+                .or(f.files.first());
+            let _ = writeln!(
+                s,
+                "### Figure {n}: `{}` ({})\n",
+                f.plan.stem,
+                f.plan.kind.name()
+            );
+            if let Some(svg) = svg {
+                let _ = writeln!(s, "![{}]({})\n", f.plan.stem, relative(svg, base));
+            }
+            let _ = writeln!(s, "{}\n", f.plan.caption);
+            let links: Vec<String> = f
+                .files
+                .iter()
+                .map(|p| {
+                    let ext = p
+                        .extension()
+                        .map(|e| e.to_string_lossy().to_uppercase())
+                        .unwrap_or_default();
+                    format!("[{ext}]({})", relative(p, base))
+                })
+                .collect();
+            let redraw_target = svg.map(|p| relative(p, base)).unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "Files: {}. Data: `{}`. Redraw: `{}`\n",
+                links.join(" · "),
+                relative(&f.plan.data, base),
+                f.plan.redraw_command(&redraw_target)
+            );
+        }
+        for x in sec.failures {
+            let _ = writeln!(
+                s,
+                "- **Not drawn:** `{}` ({}): {}\n",
+                x.stem,
+                x.kind.name(),
+                x.message.replace('\n', " ")
+            );
+        }
+    }
+    s
+}
+
+/// Which command's standard set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetKind {
+    Estimate,
+    Sensitivity,
+    Calibrate,
+}
+
+impl SetKind {
+    pub fn plans(self, dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
+        match self {
+            SetKind::Estimate => estimate_plans(dir, data_dir),
+            SetKind::Sensitivity => sensitivity_plans(dir, data_dir),
+            SetKind::Calibrate => calibrate_plans(dir, data_dir),
+        }
+    }
+    fn command(self) -> &'static str {
+        match self {
+            SetKind::Estimate => "pressure estimate",
+            SetKind::Sensitivity => "pressure sensitivity",
+            SetKind::Calibrate => "pressure calibrate",
+        }
+    }
+}
+
+/// The hook a command calls after writing its results: draws its standard figures into
+/// `OUT/figures/` (plot-ready extracts in `OUT/figures/data/`) with an `index.md` of captions.
+/// A figure that cannot be drawn is listed in the index and makes the command fail (exit 1)
+/// after everything else was written.
+pub fn write_command_figures(set: SetKind, out: &Path) -> std::result::Result<(), CliError> {
+    let fig_dir = out.join("figures");
+    let plans = set
+        .plans(out, &fig_dir.join("data"))
+        .map_err(|e| CliError::Failure(miette::miette!("figures: {e}")))?;
+    let (drawn, failed) = draw(plans, &fig_dir, "");
+    let index = index_markdown(
+        "Figures",
+        &format!(
+            "Standard figures of `{}`, drawn from the CSV files in `{}`.",
+            set.command(),
+            out.display()
+        ),
+        &[IndexSection {
+            title: "Figures".into(),
+            intro: String::new(),
+            figures: &drawn,
+            failures: &failed,
+        }],
+        &fig_dir,
+    );
+    write_atomic(&fig_dir.join("index.md"), index.as_bytes()).map_err(|e| {
+        CliError::Failure(miette::miette!(
+            "cannot write {}: {e}",
+            fig_dir.join("index.md").display()
+        ))
+    })?;
+    if let Some(f) = failed.first() {
+        return Err(CliError::Failure(miette::miette!(
+            "results written, but {} figure(s) could not be drawn; first: {} ({}): {}",
+            failed.len(),
+            f.stem,
+            f.kind.name(),
+            f.message
+        )));
+    }
+    Ok(())
+}
