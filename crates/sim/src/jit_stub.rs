@@ -5,7 +5,8 @@ use crate::program::Program;
 use pressure_model::{LookupTable, Series};
 use std::time::Duration;
 
-/// See `jit/mod.rs`.
+/// See `jit/mod.rs`. Filled in by the caller, never read here.
+#[allow(dead_code)]
 pub(crate) struct SlotLayout<'a> {
     pub temps: std::ops::Range<u32>,
     pub consts_base: u32,

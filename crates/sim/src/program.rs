@@ -564,7 +564,12 @@ impl Program {
         &self.ops
     }
 
-    /// The largest slot index the program touches.
+    /// The largest slot index the program touches (the native code generator sizes its checks
+    /// with it; unused in builds without it).
+    #[cfg_attr(
+        not(all(feature = "jit", any(target_arch = "x86_64", target_arch = "aarch64"))),
+        allow(dead_code)
+    )]
     pub fn max_slot(&self) -> u32 {
         self.max_slot
     }
