@@ -19,6 +19,16 @@ fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).to_string()
 }
 
+/// The error message with the terminal report's line wrapping and frame undone, so a test
+/// can look for a phrase the renderer may have broken across lines.
+fn message(o: &Output) -> String {
+    stderr(o)
+        .replace(['│', '×'], " ")
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// A copy of the logistic example experiment in `dir`, with `edit` applied to its text.
 fn experiment(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
     let src = root().join("experiments/calibrate");
@@ -189,9 +199,27 @@ fn resume_with_another_seed_is_refused() {
     assert!(!out.join("params.csv").exists());
 }
 
-fn bad_input(edit: impl Fn(String) -> String, needle: &str) {
+/// Runs `pressure calibrate` on a copy of the logistic example with the experiment, episode
+/// table and model text edited; asserts exit code 2, `needle` in the message, no output.
+fn bad_input_files(
+    edit_experiment: impl Fn(String) -> String,
+    edit_table: impl Fn(String) -> String,
+    edit_model: impl Fn(String) -> String,
+    needle: &str,
+) {
     let tmp = tempfile::tempdir().unwrap();
-    let exp = experiment(tmp.path(), edit);
+    let exp = experiment(tmp.path(), edit_experiment);
+    for (file, edit) in [
+        (
+            "logistic_synthetic.csv",
+            &edit_table as &dyn Fn(String) -> String,
+        ),
+        ("logistic_model.toml", &edit_model),
+    ] {
+        let path = tmp.path().join(file);
+        let text = edit(std::fs::read_to_string(&path).unwrap());
+        std::fs::write(&path, text).unwrap();
+    }
     let out = tmp.path().join("out");
     let o = pressure(&[
         "calibrate",
@@ -199,17 +227,24 @@ fn bad_input(edit: impl Fn(String) -> String, needle: &str) {
         "--out",
         out.to_str().unwrap(),
     ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert_eq!(o.status.code(), Some(2), "{needle}: {}", stderr(&o));
     assert!(
-        stderr(&o).contains(needle),
+        message(&o).contains(needle),
         "`{needle}` not in {}",
         stderr(&o)
     );
-    assert!(!out.exists(), "nothing may be written on bad input");
+    assert!(
+        !out.exists(),
+        "nothing may be written on bad input ({needle})"
+    );
+}
+
+fn bad_input(edit: impl Fn(String) -> String, needle: &str) {
+    bad_input_files(edit, |t| t, |t| t, needle);
 }
 
 #[test]
-fn bad_input_exits_with_2_and_writes_nothing() {
+fn unknown_variable_series_or_parameter_is_bad_input() {
     bad_input(
         |t| t.replacen("variable = \"population\"", "variable = \"pop\"", 1),
         "variable `pop` is not a variable",
@@ -223,16 +258,76 @@ fn bad_input_exits_with_2_and_writes_nothing() {
         "`rate`",
     );
     bad_input(
+        |t| t.replacen("[estimation]", "[estimaton]", 1),
+        "estimaton",
+    );
+}
+
+#[test]
+fn bad_bounds_are_bad_input() {
+    bad_input(
         |t| t.replacen("lower = 0.01", "lower = 4.0", 1),
         "must be below upper bound",
     );
+    // lower == upper is not a range either.
+    bad_input(
+        |t| t.replacen("lower = 0.01", "lower = 3.0", 1),
+        "must be below upper bound",
+    );
+    // A start outside its bounds.
+    bad_input(
+        |t| t.replacen("start = 20\n", "start = 900\n", 1),
+        "`initial_population`: start value 900 lies outside its bounds",
+    );
+}
+
+#[test]
+fn a_data_window_outside_the_model_span_is_bad_input() {
+    // The model runs 2000..2020: a window to 2030 is refused even though the data stop
+    // earlier (the window is what the user asked to calibrate).
     bad_input(
         |t| t.replacen("end = \"2019\"", "end = \"2030\"", 1),
         "outside the model's time span",
     );
     bad_input(
-        |t| t.replacen("[estimation]", "[estimaton]", 1),
-        "estimaton",
+        |t| t.replacen("start = \"2001\"", "start = \"1990\"", 1),
+        "outside the model's time span",
+    );
+    // The window is inside, but the origin moves the model's span off the data.
+    bad_input(
+        |t| t.replacen("origin = 2000.0", "origin = 2010.0", 1),
+        "outside the model's time span",
+    );
+}
+
+#[test]
+fn a_frequency_that_cannot_be_aggregated_is_bad_input() {
+    // Annual data, but the model saves every 2 years.
+    bad_input_files(
+        |t| t,
+        |t| t,
+        |m| {
+            m.replacen("save_every = 0.125", "save_every = 2.0", 1)
+                .replacen("dt = 0.125", "dt = 0.5", 1)
+        },
+        "cannot be aggregated",
+    );
+    // An event series (dated events) mapped onto a model path.
+    bad_input_files(
+        |t| t.replacen("series = \"net_growth\"", "series = \"shock\"", 1),
+        |t| t + "2005-03-04,shock,1,count,event,synthetic\n",
+        |m| m,
+        "event series",
+    );
+}
+
+#[test]
+fn a_malformed_unit_in_the_episode_table_is_bad_input() {
+    bad_input_files(
+        |t| t,
+        |t| t.replace(",persons,", ",persns,"),
+        |m| m,
+        "unknown unit `persns`",
     );
 }
 

@@ -55,6 +55,7 @@ pub mod recovery;
 pub mod report;
 mod run;
 pub mod spec;
+mod timeline;
 
 pub use predictor::SimPredictor;
 pub use report::CalibrationReport;
@@ -65,8 +66,7 @@ use crate::objective::{ErrorModel, Series};
 use crate::params::ParamSpec;
 use pressure_data::align::{Aggregation, Date, Frequency, ObsDate};
 use pressure_data::episode::EpisodeData;
-use pressure_data::timeline::{Channel, Timeline};
-use pressure_model::Interpolation;
+use pressure_data::timeline::Timeline;
 use pressure_sensitivity::Distribution;
 use pressure_sim::{CompiledModel, ExogenousSet, ParamSet as SimParams, RunSettings, Scenario};
 use spec::{ExperimentFile, SeriesTransform};
@@ -189,7 +189,12 @@ impl Experiment {
         let mut inputs = vec![path.to_path_buf()];
 
         let model_path = rel(&spec.experiment.model);
-        let ir = pressure_model::load(&model_path).map_err(|e| input_error(e.to_string()))?;
+        let timeline_targets: std::collections::BTreeSet<String> = spec
+            .episodes
+            .iter()
+            .flat_map(|e| e.timeline.values().cloned())
+            .collect();
+        let ir = timeline::load_model(&model_path, &timeline_targets, path)?;
         let model = CompiledModel::compile(&ir).map_err(|e| input_error(e.to_string()))?;
         inputs.push(model_path.clone());
         if let Some(u) = &ir.settings.time_units {
@@ -318,39 +323,15 @@ impl Experiment {
                         es.id
                     )));
                 };
-                let (channel_name, coverage) = match key.strip_suffix("_coverage") {
-                    Some(c) => (c, true),
-                    None => (key.as_str(), false),
-                };
-                let channel = Channel::parse(channel_name).ok_or_else(|| {
+                let (channel, part) = timeline::parse_key(key).ok_or_else(|| {
                     input_error(format!(
-                        "{}: episode `{}`: `{key}` is not a sanction channel (trade, finance, energy, targeted, aid, optionally with _coverage)",
+                        "{}: episode `{}`: `{key}` is not a sanction channel (trade, finance, energy, targeted, aid, optionally with _coverage or _pressure)",
                         path.display(),
                         es.id
                     ))
                 })?;
-                let steps = t.steps(channel, es.origin);
-                let mut time = vec![
-                    settings
-                        .start
-                        .min(steps.first().map_or(settings.start, |s| s.0))
-                        - 1.0,
-                ];
-                let mut values = vec![0.0];
-                for (tt, intensity, cov) in steps {
-                    if tt > *time.last().unwrap() {
-                        time.push(tt);
-                        values.push(if coverage { cov } else { intensity });
-                    } else {
-                        *values.last_mut().unwrap() = if coverage { cov } else { intensity };
-                    }
-                }
-                let series = pressure_model::Series {
-                    time,
-                    values,
-                    interpolation: Interpolation::Step,
-                    origin: format!("{} ({key})", t.file),
-                };
+                let series =
+                    timeline::channel_series(t, channel, part, es.origin, settings.start, key);
                 exogenous.set(&model, exo_name, series).map_err(|e| {
                     input_error(format!(
                         "{}: episode `{}`, timeline `{key}`: {e}",
@@ -372,6 +353,23 @@ impl Experiment {
                 )),
                 (None, None) => None,
             };
+            // An explicit window is a claim about what is calibrated: it must lie inside the
+            // run (a window running past the data would otherwise pass silently).
+            if let (Some(w), Some((from, to))) = (&es.window, window) {
+                let (t0, t1) = (settings.start + es.origin, settings.stop + es.origin);
+                if from < t0 - 1e-9 || to > t1 + 1e-9 {
+                    return Err(input_error(format!(
+                        "{}: episode `{}`: window {}..{} (decimal years {from:.4}..{to:.4}) is outside the model's time span {t0:.4}..{t1:.4} (model time {}..{} plus origin {}); set start/stop in the [[episode]] or a narrower window",
+                        path.display(),
+                        es.id,
+                        w.start,
+                        w.end,
+                        settings.start,
+                        settings.stop,
+                        es.origin
+                    )));
+                }
+            }
 
             // Mappings.
             let mut mappings = Vec::new();

@@ -75,8 +75,11 @@ pub struct EpisodeSpec {
     /// Episode-specific fixed parameter values.
     #[serde(default)]
     pub set: BTreeMap<String, f64>,
-    /// Sanction timeline channels → the model's exogenous series: `energy = "energy_intensity"`
-    /// (intensity), `energy_coverage = "energy_coverage"` (sender coverage); step functions.
+    /// Sanction timeline channels → model variables, as step functions: `energy = "x"`
+    /// (intensity), `energy_coverage = "x"` (sender coverage), `energy_pressure = "x"`
+    /// (intensity × coverage). A target is an exogenous series, or a scalar auxiliary or
+    /// constant of the model's root file, which the experiment then replaces by the series
+    /// (see `experiment::timeline`).
     #[serde(default)]
     pub timeline: BTreeMap<String, String>,
 }
