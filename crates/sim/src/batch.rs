@@ -1,11 +1,12 @@
 //! Many runs in parallel (rayon). Each worker thread owns one [`Simulator`]; every run depends
-//! only on its own parameter set, so results are identical for any number of threads.
+//! only on its own parameter set, so results are identical for any number of threads (and for
+//! either backend: native code computes the interpreter's bits).
 
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
 use crate::params::ParamSet;
 use crate::results::Results;
-use crate::settings::RunSettings;
+use crate::settings::{Backend, RunSettings};
 use crate::simulator::Simulator;
 use rayon::prelude::*;
 
@@ -59,6 +60,14 @@ where
     };
     if let Err(e) = setup() {
         return params.iter().map(|_| Err(e.clone())).collect();
+    }
+    // The whole batch counts towards `Backend::Auto`'s decision: compile once, up front, when
+    // the batch's work pays for it (every thread then finds the native code ready).
+    if settings.backend == Backend::Auto {
+        let total = settings
+            .evaluations_estimate()
+            .saturating_mul(params.len() as u64);
+        model.native_if_worth(total, false);
     }
     params
         .par_iter()

@@ -10,6 +10,7 @@ use crate::settings::RunSettings;
 use crate::simulator::Simulator;
 use pressure_model::{nearest, Model, Series, VarId, VarKind};
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -46,8 +47,8 @@ pub struct NativeCode {
 
 /// A model compiled to a flat program. Cheap to share between threads (`&CompiledModel` is
 /// `Sync`); each thread runs it through its own [`Simulator`]. The program is compiled further
-/// to native code the first time a simulator asks for it ([`crate::Backend::Jit`], the
-/// default), once for all threads.
+/// to native code the first time a run asks for it (with [`crate::Backend::Jit`], or with the
+/// default [`crate::Backend::Auto`] once that pays off), once for all threads.
 ///
 /// ```
 /// # let dir = tempfile::tempdir().unwrap();
@@ -99,6 +100,15 @@ pub struct CompiledModel {
     pub(crate) element_names: Vec<Vec<String>>,
     /// The per-evaluation program as native code, compiled on first use (or why not).
     native: OnceLock<Result<JitProgram, String>>,
+    /// Instruction-evaluations run by the interpreter under [`crate::Backend::Auto`] so far.
+    interpreted_work: AtomicU64,
+}
+
+/// The estimated cost of compiling a program of `instructions` instructions to native code,
+/// in interpreted instruction-evaluations (see [`crate::Backend::Auto`]; fitted to compile and
+/// run times of chain10, the 500-variable model and the sanctions model).
+fn compile_cost(instructions: u64) -> u64 {
+    50_000 + 500 * instructions
 }
 
 impl CompiledModel {
@@ -252,6 +262,7 @@ impl CompiledModel {
             scan_run,
             element_names,
             native: OnceLock::new(),
+            interpreted_work: AtomicU64::new(0),
         })
     }
 
@@ -273,6 +284,27 @@ impl CompiledModel {
             })
             .as_ref()
             .map_err(|e| e.as_str())
+    }
+
+    /// For a run of `evaluations` model evaluations with [`crate::Backend::Auto`]: the native
+    /// code when it is compiled already or compiling it now pays off, else `None`. With
+    /// `count`, a run that stays interpreted adds its work towards the next decision (a batch
+    /// asks once without counting; its runs then count themselves).
+    pub(crate) fn native_if_worth(&self, evaluations: u64, count: bool) -> Option<&JitProgram> {
+        if let Some(compiled) = self.native.get() {
+            return compiled.as_ref().ok();
+        }
+        let work = evaluations.saturating_mul(self.p.dynamic.len() as u64);
+        let before = if count {
+            self.interpreted_work.fetch_add(work, Ordering::Relaxed)
+        } else {
+            self.interpreted_work.load(Ordering::Relaxed)
+        };
+        if before.saturating_add(work) >= compile_cost(self.p.dynamic.len() as u64) {
+            self.native().ok()
+        } else {
+            None
+        }
     }
 
     /// Compiles the model to native code now (otherwise the first run with
@@ -456,5 +488,78 @@ fn owner_name(model: &Model, v: &pressure_model::Variable) -> String {
     match &v.hidden {
         Some(h) => model.var(h.owner).name.clone(),
         None => v.name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::settings::{Backend, Method};
+
+    fn chain() -> CompiledModel {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../models/examples/chain10.toml"
+        );
+        CompiledModel::compile(&pressure_model::load(std::path::Path::new(path)).unwrap()).unwrap()
+    }
+
+    /// A model the code generator refuses runs on the interpreter with every backend, with the
+    /// interpreter's results, and says why it has no native code.
+    #[test]
+    fn a_model_without_native_code_falls_back_to_the_interpreter() {
+        let c = chain();
+        let want = c
+            .run(
+                &c.default_params(),
+                &c.default_settings().with_backend(Backend::Interpreter),
+            )
+            .unwrap();
+        c.native
+            .set(Err("refused by the code generator (test)".into()))
+            .unwrap();
+        assert_eq!(
+            c.native_code().unwrap_err(),
+            "refused by the code generator (test)"
+        );
+        for backend in [Backend::Jit, Backend::Auto] {
+            for method in [Method::Euler, Method::Rk4, Method::Dopri5] {
+                let s = c
+                    .default_settings()
+                    .with_backend(backend)
+                    .with_method(method);
+                let mut sim = c.simulator(&s).unwrap();
+                let got = sim.run(&c.default_params()).unwrap().clone();
+                assert!(!sim.uses_native_code(), "{backend:?} {method:?}");
+                if method == c.default_settings().method {
+                    assert_eq!(got, want, "{backend:?}");
+                }
+            }
+        }
+    }
+
+    /// `Auto` compiles once the interpreted work reaches the compile cost, counting the run
+    /// about to start; a batch counts as a whole.
+    #[test]
+    fn auto_compiles_when_the_work_pays_for_it() {
+        let c = chain();
+        let n = c.p.dynamic.len() as u64;
+        let cost = compile_cost(n);
+        // Too little work: interpreted, and counted.
+        assert!(c.native_if_worth(cost / n / 2, true).is_none());
+        assert_eq!(c.interpreted_work.load(Ordering::Relaxed), cost / n / 2 * n);
+        // A batch question does not count.
+        assert!(c.native_if_worth(cost / n / 4, false).is_none());
+        assert_eq!(c.interpreted_work.load(Ordering::Relaxed), cost / n / 2 * n);
+        // One evaluation short of the cost, then the rest of it.
+        let half = cost / n / 2;
+        assert!(c.native_if_worth(cost / n - 2 * half, true).is_none());
+        let native = c.native_if_worth(half + 1, true);
+        assert_eq!(native.is_some(), crate::Backend::JIT_AVAILABLE);
+        // Compiled: every later question gets it without counting.
+        assert_eq!(
+            c.native_if_worth(1, true).is_some(),
+            crate::Backend::JIT_AVAILABLE
+        );
     }
 }

@@ -149,6 +149,13 @@ impl<'a> Simulator<'a> {
         &self.settings
     }
 
+    /// Whether the last run evaluated the model with native code rather than the interpreter
+    /// (see [`Backend`]; the results are the same either way). Before the first run: whether
+    /// the settings have selected native code already.
+    pub fn uses_native_code(&self) -> bool {
+        self.core.native.is_some()
+    }
+
     /// Replaces the exogenous series for the following runs.
     pub fn set_exogenous(&mut self, exo: &ExogenousSet) -> Result<(), SimError> {
         if exo.len() != self.core.exo.len() {
@@ -193,6 +200,9 @@ impl<'a> Simulator<'a> {
                 expected: m.params.len(),
                 got: params.len(),
             });
+        }
+        if self.settings.backend == Backend::Auto && self.core.native.is_none() {
+            self.core.native = m.native_if_worth(self.settings.evaluations_estimate(), true);
         }
         self.core.begin(params, &self.settings)?;
         if self.settings.method.is_adaptive() {
@@ -401,10 +411,11 @@ fn all_finite(xs: &[f64]) -> bool {
 
 /// The native code for a run with these settings: compiled on first use; `None` (the
 /// interpreter) when the settings ask for it or native code is not available for this model.
+/// [`Backend::Auto`] decides at the start of each run (see `run_inner`).
 fn native_code<'a>(m: &'a CompiledModel, s: &RunSettings) -> Option<&'a JitProgram> {
     match s.backend {
         Backend::Jit => m.native().ok(),
-        Backend::Interpreter => None,
+        Backend::Interpreter | Backend::Auto => None,
     }
 }
 
