@@ -33,10 +33,12 @@ pub struct RunSettings {
 
 /// How a simulator evaluates the model's equations. Every backend gives the same results bit
 /// for bit (tested on every shipped model, every method and random models); they differ only
-/// in speed. Native code runs a model's equations 2 to 9 times faster than the interpreter
-/// (measured: chain10 RK4, the 500-variable model, the coupled sanctions model) but costs a
-/// compilation first: about 0.5 ms plus a few microseconds per instruction (3.5 ms for 1000
-/// instructions), once per [`crate::CompiledModel`], shared by every simulator and thread.
+/// in speed. Native code runs a whole simulation 4 to 9 times faster than the interpreter on
+/// models of some size (measured in `benches/engine.rs`: chain10 RK4 ×8.7, the 500-variable
+/// model ×4.3, the coupled sanctions model ×8.9; the one-stock teacup only ×1.4, its run being
+/// mostly bookkeeping) but costs a compilation first: about 0.2 ms plus 5 to 10 µs per
+/// instruction (0.5 ms for chain10's 65 instructions, 7 ms for 1000, 84 ms for 10 000), once
+/// per [`crate::CompiledModel`], shared by every simulator and thread.
 ///
 /// The default is [`Backend::Auto`], which compiles only when that pays off: a run (or a
 /// batch, see [`crate::run_batch`]) uses native code when it is already compiled, or when
