@@ -8,7 +8,7 @@
 //! (the same written by hand), `generated`
 //! (500 variables, 800 Euler steps), `arrayed`, `scalarised`, or a path to a model file
 //! (run with its own settings). Prints the time per run and a checksum of the results.
-//! `PRESSURE_BACKEND=interp|jit` chooses the backend.
+//! `PRESSURE_BACKEND=auto|interp|jit` chooses the backend (default `auto`).
 
 #[path = "../benches/common/models.rs"]
 mod models;
@@ -85,6 +85,7 @@ fn main() {
         }
     };
     let compile_time = t0.elapsed();
+    // `jit` compiles before the timed runs (`auto` decides at each run, see `Backend`).
     if settings.backend == pressure_sim::Backend::Jit {
         match compiled.native_code() {
             Ok(n) => println!(
@@ -106,6 +107,15 @@ fn main() {
             .sum::<f64>();
     }
     let per_run = t1.elapsed().as_secs_f64() / runs as f64;
+    println!(
+        "backend {}: the last run used {}",
+        settings.backend.name(),
+        if sim.uses_native_code() {
+            "native code"
+        } else {
+            "the interpreter"
+        }
+    );
     let (_, ops, slots, states) = compiled.program_size();
     println!(
         "{which}: load+compile {:.2} ms, {:.1} us/run over {runs} runs ({ops} instructions, {slots} slots, {states} states), checksum {checksum:.17e}",
