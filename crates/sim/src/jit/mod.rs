@@ -9,7 +9,7 @@
 //!
 //! What makes it fast besides the missing dispatch: values stay in registers between the
 //! instructions that use them; scratch temporaries never touch memory; literal constants are
-//! immediates; a variable is stored once, after its last write (a stock's derivative
+//! immediates, each materialised once per reuse window; a variable is stored once, after its last write (a stock's derivative
 //! accumulated over several flows is written to memory once).
 //!
 //! The interpreter stays the fallback (other targets, the `jit` feature off, a program the
@@ -27,6 +27,7 @@ use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
 use cranelift_jit::{JITBuilder, JITModule};
 use cranelift_module::{default_libcall_names, FuncId, Linkage, Module};
 use pressure_model::{LookupTable, Series};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 /// What the code generator needs to know about the slot array besides the program.
@@ -194,6 +195,7 @@ impl JitProgram {
                 layout,
                 cache: vec![None; min_slots],
                 in_memory: vec![true; min_slots],
+                const_cache: HashMap::new(),
                 last_write: last_writes(ops, min_slots),
                 pos: 0,
             };
@@ -459,6 +461,8 @@ struct Emitter<'a, 'b> {
     cache: Vec<Option<(Value, usize)>>,
     /// Whether memory holds the slot's current value.
     in_memory: Vec<bool>,
+    /// Literals already materialised (by bit pattern), and the position they were made at.
+    const_cache: HashMap<u64, (Value, usize)>,
     last_write: Vec<usize>,
     pos: usize,
 }
@@ -469,8 +473,17 @@ impl Emitter<'_, '_> {
         MemFlagsData::trusted()
     }
 
+    /// A literal, materialised once and reused from its register within the reuse window (an
+    /// `f64` immediate costs two machine instructions, and a model repeats its literals).
     fn constant(&mut self, v: f64) -> Value {
-        self.b.ins().f64const(v)
+        if let Some(&(value, at)) = self.const_cache.get(&v.to_bits()) {
+            if self.pos - at <= REUSE_WINDOW {
+                return value;
+            }
+        }
+        let value = self.b.ins().f64const(v);
+        self.const_cache.insert(v.to_bits(), (value, self.pos));
+        value
     }
 
     fn read(&mut self, s: u32) -> Value {
