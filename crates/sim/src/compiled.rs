@@ -266,21 +266,24 @@ impl CompiledModel {
         })
     }
 
-    /// The per-evaluation program as native code, compiled now if it was not yet.
+    /// The per-evaluation program as native code, compiled now if it was not yet. A failure
+    /// of any kind, even a panic inside the code generator (or a host that refuses executable
+    /// memory), leaves the model on the interpreter with the reason recorded.
     pub(crate) fn native(&self) -> Result<&JitProgram, &str> {
         self.native
             .get_or_init(|| {
                 let p = &self.p;
-                JitProgram::compile(
-                    &p.dynamic,
-                    &SlotLayout {
-                        temps: p.vars_end..p.consts_base,
-                        consts_base: p.consts_base,
-                        consts: &p.consts,
-                        n_lookups: p.lookups.len(),
-                        n_series: self.exogenous.len(),
-                    },
-                )
+                let layout = SlotLayout {
+                    temps: p.vars_end..p.consts_base,
+                    consts_base: p.consts_base,
+                    consts: &p.consts,
+                    n_lookups: p.lookups.len(),
+                    n_series: self.exogenous.len(),
+                };
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    JitProgram::compile(&p.dynamic, &layout)
+                }))
+                .unwrap_or_else(|_| Err("the native code generator failed (panicked)".into()))
             })
             .as_ref()
             .map_err(|e| e.as_str())
@@ -536,6 +539,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// A panic inside the code generator is caught: the model runs on the interpreter.
+    #[cfg(all(feature = "jit", any(target_arch = "x86_64", target_arch = "aarch64")))]
+    #[test]
+    fn a_panicking_code_generator_falls_back_to_the_interpreter() {
+        let c = chain();
+        let s = c.default_settings();
+        let want = c
+            .run(
+                &c.default_params(),
+                &s.clone().with_backend(Backend::Interpreter),
+            )
+            .unwrap();
+        crate::jit::tests::PANIC_IN_COMPILE.with(|p| p.set(true));
+        let native = c.native_code();
+        crate::jit::tests::PANIC_IN_COMPILE.with(|p| p.set(false));
+        assert_eq!(
+            native.unwrap_err(),
+            "the native code generator failed (panicked)"
+        );
+        let mut sim = c.simulator(&s.with_backend(Backend::Jit)).unwrap();
+        assert_eq!(sim.run(&c.default_params()).unwrap(), &want);
+        assert!(!sim.uses_native_code());
     }
 
     /// `Auto` compiles once the interpreted work reaches the compile cost, counting the run

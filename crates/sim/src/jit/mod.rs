@@ -114,6 +114,10 @@ impl JitProgram {
 
     /// Compiles `program` to native code, or says why it cannot.
     pub fn compile(program: &Program, layout: &SlotLayout) -> Result<JitProgram, String> {
+        #[cfg(test)]
+        if tests::PANIC_IN_COMPILE.with(|p| p.get()) {
+            panic!("code generator panic (test)");
+        }
         let t0 = Instant::now();
         let ops = program.ops();
         check_program(ops, layout)?;
@@ -741,9 +745,14 @@ impl Emitter<'_, '_> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::program::{exec, Env, N_REGISTERS, TIME};
+
+    thread_local! {
+        /// Makes `JitProgram::compile` panic on this thread (to test the fallback).
+        pub(crate) static PANIC_IN_COMPILE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
     use pressure_model::{Extrapolation, Interpolation};
 
     /// Awkward inputs: signed zeros, tiny denominators around XIDZ's threshold, huge values,
