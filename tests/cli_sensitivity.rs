@@ -90,6 +90,12 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
     let over_time = String::from_utf8(read(&single, "sobol_indices_time.csv")).unwrap();
     assert!(over_time.starts_with("variable,output,time,parameter,S1,"));
     assert_eq!(over_time.lines().count(), 1 + 5 * 2, "{over_time}");
+    // At time 0 every run starts from the same state: the output has no variance and the
+    // indices are undefined, written `NaN` (the plot skips those points).
+    assert!(
+        over_time.contains("\ninfectious,infectious,0,duration,NaN,NaN,NaN,NaN,NaN,"),
+        "{over_time}"
+    );
     let figure = tmp.path().join("indices-time.svg");
     let o = pressure(&[
         "plot",

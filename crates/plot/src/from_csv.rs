@@ -749,7 +749,12 @@ fn fill_index_lines(
         let mut b = Vec::new();
         for r in prow {
             let x = t.num(r, time)?;
-            pts.push((x, t.num(r, value)?));
+            // An undefined index (`NaN` or empty: the output has no variance at that time, e.g.
+            // at the initial time) is not a point; the line skips it.
+            let Some(v) = t.opt_num(r, Some(value))? else {
+                continue;
+            };
+            pts.push((x, v));
             b.extend(band(r, x)?);
         }
         if !b.is_empty() {
