@@ -73,16 +73,29 @@ fn writes_every_output_and_does_not_depend_on_threads() {
         "params.csv",
         "fit.csv",
         "stats.json",
+        "profiles.csv",
         "draws.csv",
         "manifest.json",
     ] {
         assert!(a.join(f).exists(), "{f} missing");
     }
+    let profiles = read(&a, "profiles.csv");
+    assert!(profiles.starts_with("parameter,value,deviance,converged,is_estimate,threshold"));
+    for p in ["growth_rate", "carrying_capacity", "initial_population"] {
+        assert!(
+            profiles
+                .lines()
+                .filter(|l| l.starts_with(&format!("{p},")))
+                .count()
+                >= 3,
+            "profile of {p}: {profiles}"
+        );
+    }
     assert!(
         !a.join(".checkpoint").exists(),
         "checkpoints are removed after a finished run"
     );
-    for f in ["params.csv", "fit.csv", "draws.csv"] {
+    for f in ["params.csv", "fit.csv", "profiles.csv", "draws.csv"] {
         assert_eq!(
             read(&a, f),
             read(&b, f),
@@ -169,7 +182,7 @@ fn a_killed_run_resumes_to_the_uninterrupted_result() {
         "--resume",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
-    for f in ["params.csv", "fit.csv", "draws.csv"] {
+    for f in ["params.csv", "fit.csv", "profiles.csv", "draws.csv"] {
         assert_eq!(read(&full, f), read(&killed, f), "{f} differs after resume");
     }
 }

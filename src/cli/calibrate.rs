@@ -11,7 +11,7 @@ use std::sync::Mutex;
 use std::time::Instant;
 
 /// Calibrate a model against episode data and write params.csv, fit.csv, stats.json,
-/// draws.csv (with MCMC) and manifest.json.
+/// profiles.csv (with profiles), draws.csv (with MCMC) and manifest.json.
 #[derive(Debug, clap::Args)]
 pub struct CalibrateArgs {
     /// The experiment file (TOML): model, scenarios, episodes, mappings, parameters.
@@ -99,12 +99,20 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
             serde_json::to_vec_pretty(&report.stats_json()).expect("JSON values serialise"),
         ),
     ];
+    // Optional outputs: written when computed, removed otherwise (a file from an earlier run
+    // in this folder would now be misleading).
+    let level = experiment.spec.uncertainty.level;
+    let mut stale = Vec::new();
+    match report.profiles_csv(level) {
+        Some(p) => files.push(("profiles.csv", p.into_bytes())),
+        None => stale.push("profiles.csv"),
+    }
     match report.draws_csv() {
         Some(d) => files.push(("draws.csv", d.into_bytes())),
-        None => {
-            // A draws.csv from an earlier run in this folder would now be misleading.
-            let _ = std::fs::remove_file(args.out.join("draws.csv"));
-        }
+        None => stale.push("draws.csv"),
+    }
+    for name in stale {
+        let _ = std::fs::remove_file(args.out.join(name));
     }
     for (name, bytes) in &files {
         let path = args.out.join(name);
@@ -136,6 +144,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io_error(&args.out, e))?;
+    super::figures::write_command_figures(super::figures::SetKind::Calibrate, &args.out)?;
     eprintln!(
         "calibrated {} parameters of `{}` in {elapsed:.1} s ({} model runs to estimate); wrote {}",
         report.parameters.len(),

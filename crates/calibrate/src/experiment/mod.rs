@@ -622,6 +622,15 @@ impl Experiment {
             .sum()
     }
 
+    /// The exogenous series of an episode's runs (model defaults, scenarios, then its sanction
+    /// timeline); `None` for an unknown episode id.
+    pub fn episode_exogenous(&self, id: &str) -> Option<&ExogenousSet> {
+        self.episodes
+            .iter()
+            .find(|e| e.id == id)
+            .map(|e| &e.exogenous)
+    }
+
     /// Whether any parameter has a prior.
     pub fn has_priors(&self) -> bool {
         self.params.iter().any(|p| p.prior.is_some())

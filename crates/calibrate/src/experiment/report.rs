@@ -157,6 +157,32 @@ impl CalibrationReport {
         out
     }
 
+    /// `profiles.csv` when profiles were computed: every evaluated point of every parameter's
+    /// profile (`deviance` = 2 (ℓ̂ − ℓ) with the other parameters re-optimised), and the χ²₁
+    /// threshold of the interval level. A profile that stays below the threshold up to a
+    /// bound is flat on that side: the data do not identify the parameter there.
+    pub fn profiles_csv(&self, level: f64) -> Option<String> {
+        if self.profiles.is_empty() {
+            return None;
+        }
+        let threshold = crate::uncertainty::profile::chi2_threshold(level);
+        let mut out = String::from("parameter,value,deviance,converged,is_estimate,threshold\n");
+        for p in &self.profiles {
+            for q in &p.points {
+                out.push_str(&format!(
+                    "{},{},{},{},{},{}\n",
+                    p.parameter,
+                    num(q.value),
+                    num(q.deviance),
+                    q.converged,
+                    q.value == p.estimate,
+                    num(threshold)
+                ));
+            }
+        }
+        Some(out)
+    }
+
     /// `draws.csv` when MCMC ran: chain, draw, parameters, log target.
     pub fn draws_csv(&self) -> Option<String> {
         let m = self.mcmc.as_ref()?;
