@@ -149,3 +149,135 @@ pub fn annual_shortfall_pp(base: &Results, run: &Results, k: usize) -> f64 {
     let g = |r: &Results| at(r, "fiscal.output_gap", t1) - at(r, "fiscal.output_gap", t0);
     100.0 * (g(base) - g(run))
 }
+
+// ---------------------------------------------------------------------------------------------
+// Model-library checks (tests/models_*.rs): declared ranges, runs that may fail.
+// ---------------------------------------------------------------------------------------------
+
+use pressure::model::{Model, VarKind};
+use pressure::sim::{ParamSet, SimError};
+use std::collections::BTreeMap;
+
+/// Loads a model file of the library (relative to models/) as IR.
+pub fn load_ir(file: &str) -> Model {
+    pressure::model::load(&models_dir().join(file))
+        .unwrap_or_else(|e| panic!("{file} does not load:\n{e}"))
+}
+
+/// The range a variable's doc declares with the library's convention (models/README.md):
+/// `in [lo, hi]` or `in [lo, hi)`, the bounds numbers (`inf` allowed). A doc without such a
+/// phrase, or with symbolic bounds (`[W/S, 1)`), declares none.
+pub fn doc_range(doc: &str) -> Option<(f64, f64)> {
+    let start = doc.find("in [")? + "in [".len();
+    let rest = &doc[start..];
+    let end = rest.find([']', ')'])?;
+    let (lo, hi) = rest[..end].split_once(',')?;
+    let lo: f64 = lo.trim().parse().ok()?;
+    let hi: f64 = hi.trim().parse().ok()?;
+    (lo <= hi).then_some((lo, hi))
+}
+
+/// Declared ranges of the stocks, flows and auxiliaries of a model, by variable name: the doc
+/// convention of [`doc_range`], and `[0, inf)` for stocks marked `non_negative`.
+pub fn declared_ranges(model: &Model) -> BTreeMap<String, (f64, f64)> {
+    let mut out = BTreeMap::new();
+    for v in model.variables.iter().filter(|v| v.hidden.is_none()) {
+        let from_doc = match v.kind {
+            VarKind::Stock(_) | VarKind::Flow(_) | VarKind::Aux(_) => {
+                v.doc.as_deref().and_then(doc_range)
+            }
+            _ => None,
+        };
+        let non_negative = matches!(&v.kind, VarKind::Stock(s) if s.non_negative);
+        let range = match (from_doc, non_negative) {
+            (Some((lo, hi)), true) => Some((lo.max(0.0), hi)),
+            (None, true) => Some((0.0, f64::INFINITY)),
+            (r, false) => r,
+        };
+        if let Some(r) = range {
+            out.insert(v.name.clone(), r);
+        }
+    }
+    out
+}
+
+/// Slack allowed on a declared bound: the models keep shares in range by construction
+/// (relaxation towards targets in range, flows proportional to x and 1 - x), so only
+/// floating-point rounding may cross a bound.
+pub const RANGE_SLACK: f64 = 1e-9;
+
+/// Problems of one run: a non-finite value, a run that stopped early, a value outside its
+/// declared range (first offending time per column).
+pub fn check_run(
+    what: &str,
+    r: &Results,
+    stop: f64,
+    ranges: &BTreeMap<String, (f64, f64)>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let last = r.time().last().copied().unwrap_or(f64::NAN);
+    if (last - stop).abs() > 1e-9 {
+        problems.push(format!("{what}: run ended at {last}, not {stop}"));
+    }
+    for (c, name) in r.names().iter().enumerate() {
+        let col = r.column_at(c);
+        let variable = name.split('[').next().unwrap_or(name);
+        if let Some(k) = col.iter().position(|x| !x.is_finite()) {
+            problems.push(format!(
+                "{what}: {name} = {} at time {}",
+                col[k],
+                r.time()[k]
+            ));
+            continue;
+        }
+        if let Some(&(lo, hi)) = ranges.get(variable) {
+            let slack =
+                RANGE_SLACK * (1.0 + lo.abs().max(if hi.is_finite() { hi.abs() } else { 0.0 }));
+            if let Some(k) = col.iter().position(|&x| x < lo - slack || x > hi + slack) {
+                problems.push(format!(
+                    "{what}: {name} = {} at time {} is outside its declared range [{lo}, {hi}]",
+                    col[k],
+                    r.time()[k]
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Like [`run`], but returns the engine's error (a non-finite value names the variable and
+/// the time) instead of panicking.
+pub fn try_run_params(
+    model: &CompiledModel,
+    files: &[String],
+    params: Option<&ParamSet>,
+) -> Result<Results, SimError> {
+    let (mut p, mut exo, mut settings) = (
+        model.default_params(),
+        model.default_exogenous(),
+        model.default_settings(),
+    );
+    for f in files {
+        let path = models_dir().join(f);
+        Scenario::load(&path)
+            .and_then(|s| s.apply(model, &mut p, &mut exo, &mut settings))
+            .unwrap_or_else(|e| panic!("{f}:\n{e}"));
+    }
+    if let Some(given) = params {
+        p = given.clone();
+    }
+    model.run_with(&p, &exo, &settings)
+}
+
+/// File stems of the `.toml` files in a sub-folder of models/, sorted.
+pub fn stems(sub: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(models_dir().join(sub))
+        .unwrap_or_else(|e| panic!("models/{sub}: {e}"))
+        .filter_map(|e| {
+            let p = e.ok()?.path();
+            (p.extension()? == "toml").then(|| p.file_stem()?.to_str().map(String::from))?
+        })
+        .collect();
+    v.sort();
+    v
+}
