@@ -96,6 +96,7 @@ pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io(e, "manifest.json"))?;
+    super::figures::write_command_figures(super::figures::SetKind::Estimate, &args.out)?;
     if !args.quiet {
         print!("{}", report.summary_text());
         println!(

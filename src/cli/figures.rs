@@ -64,12 +64,13 @@ impl FigurePlan {
         self
     }
 
-    /// The `pressure plot` command line that redraws this figure as `out`.
-    pub fn redraw_command(&self, out: &str) -> String {
+    /// The `pressure plot` command line that redraws this figure as `out`, run from the
+    /// folder `base` (the data path is given relative to it when it lies below it).
+    pub fn redraw_command(&self, base: &Path, out: &str) -> String {
         let mut s = format!(
             "pressure plot {} {}",
             self.kind.name(),
-            shell_quote(&self.data.display().to_string())
+            shell_quote(&relative(&self.data, base))
         );
         if let Some(sel) = &self.select {
             let _ = write!(s, " --select {}", shell_quote(sel));
@@ -327,7 +328,7 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
 }
 
 fn in_units(unit: &str) -> String {
-    if unit.is_empty() || unit == "dmnl" || unit == "1" {
+    if unit.is_empty() || unit == "dmnl" || unit == "1" || unit == "dimensionless" {
         String::new()
     } else {
         format!(" (in {unit})")
@@ -455,6 +456,67 @@ fn write_extract(data_dir: &Path, name: &str, text: &str) -> Result<PathBuf> {
     Ok(path)
 }
 
+/// A path as a reader should see it in a caption: `..` resolved lexically and, when it lies
+/// below the current directory, relative to it (`experiments/x/../../data/a.csv` →
+/// `data/a.csv`).
+pub fn display_path(path: &Path) -> String {
+    use std::path::Component;
+    let mut parts: Vec<Component<'_>> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir if matches!(parts.last(), Some(Component::Normal(_))) => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    let tidy: PathBuf = parts.iter().collect();
+    let shown = std::env::current_dir()
+        .ok()
+        .and_then(|cwd| tidy.strip_prefix(cwd).ok().map(Path::to_path_buf))
+        .unwrap_or(tidy);
+    shown.display().to_string()
+}
+
+/// Where the provenance of data files is documented: a `SOURCES.md` in the data's folder or
+/// up to two folders above it, and an episode file (`NAME.toml` next to `NAME.csv`, with the
+/// sanction timeline and its sources). Empty when none is found.
+fn documented_sources(data: &[PathBuf]) -> String {
+    let mut docs: Vec<String> = Vec::new();
+    let mut push = |p: &Path| {
+        let shown = display_path(p);
+        if !docs.contains(&shown) {
+            docs.push(shown);
+        }
+    };
+    for d in data {
+        let sibling = d.with_extension("toml");
+        if d.extension().is_some_and(|e| e == "csv") && sibling.is_file() {
+            push(&sibling);
+        }
+        let start = if d.is_dir() {
+            Some(d.as_path())
+        } else {
+            d.parent()
+        };
+        if let Some(found) = start
+            .into_iter()
+            .flat_map(Path::ancestors)
+            .take(3)
+            .map(|a| a.join("SOURCES.md"))
+            .find(|s| s.is_file())
+        {
+            push(&found);
+        }
+    }
+    if docs.is_empty() {
+        String::new()
+    } else {
+        format!("; sources and processing documented in {}", list(&docs))
+    }
+}
+
 fn label_with_unit(title: &str, unit: &str) -> String {
     if unit.is_empty() {
         title.to_string()
@@ -535,13 +597,14 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         })
         .unwrap_or_default();
     let units = panel_units(&inputs);
-    let data_names: Vec<String> = inputs.iter().map(|p| p.display().to_string()).collect();
+    let data_names: Vec<String> = inputs.iter().map(|p| display_path(p)).collect();
     let from = Provenance {
         experiment: title.clone(),
         source: format!(
-            "{} (spec {})",
+            "{} (spec {}){}",
             list(&data_names),
-            results["spec_file"].as_str().unwrap_or("")
+            display_path(Path::new(results["spec_file"].as_str().unwrap_or(""))),
+            documented_sources(&inputs)
         ),
     };
     let coefs = Csv::read(&dir.join("coefficients.csv"))?;
@@ -583,7 +646,21 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                 if !p.exists() {
                     continue;
                 }
-                let t = Csv::read(&p)?;
+                let mut t = Csv::read(&p)?;
+                let mut p = p;
+                // Groups are values of the spec's `by` column: name the column in the legend.
+                let by = spec_model_field(&results, &name, "by");
+                if let (Some(g), Some(by)) = (t.opt_col("group"), by) {
+                    for r in &mut t.rows {
+                        r[g] = format!("{by} = {}", r[g]);
+                    }
+                    let header: Vec<&str> = t.headers.iter().map(String::as_str).collect();
+                    p = write_extract(
+                        data_dir,
+                        &format!("km-{stem}"),
+                        &csv_text(&header, t.rows.clone()),
+                    )?;
+                }
                 let groups = t
                     .opt_col("group")
                     .map(|g| t.distinct(g))
@@ -743,6 +820,19 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     Ok(plans)
 }
 
+/// A string field of the `[[model]]` named `name` in the spec a `results.json` names.
+fn spec_model_field(results: &Value, name: &str, field: &str) -> Option<String> {
+    let text = std::fs::read_to_string(results["spec_file"].as_str()?).ok()?;
+    let spec: toml::Table = text.parse().ok()?;
+    spec.get("model")?
+        .as_array()?
+        .iter()
+        .find(|m| m.get("name").and_then(|n| n.as_str()) == Some(name))?
+        .get(field)?
+        .as_str()
+        .map(str::to_string)
+}
+
 /// The file stem `pressure estimate` gives a model's extra tables.
 fn extra_stem(name: &str) -> String {
     let s: String = name
@@ -833,7 +923,7 @@ fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
             }
         }
     }
-    let model = json["model"].as_str().unwrap_or("").to_string();
+    let model = display_path(Path::new(json["model"].as_str().unwrap_or("")));
     Provenance {
         experiment: if description.is_empty() {
             experiment_name
@@ -858,7 +948,9 @@ fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
 /// time or the Monte Carlo envelope.
 pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     let manifest = read_json(&dir.join("manifest.json"))?;
-    let method = manifest["method"]["kind"]
+    // The sensitivity commands record the method among the manifest's extra facts.
+    let m = &manifest["extra"]["method"];
+    let method = m["kind"]
         .as_str()
         .ok_or_else(|| {
             err(format!(
@@ -880,7 +972,6 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
     let time_unit = model_time_units(json["model"].as_str().unwrap_or(""));
     let time_label = label_with_unit("Time", &time_unit);
     let runs = json["runs"].as_u64();
-    let m = &manifest["method"];
     let mut plans = Vec::new();
     match method.as_str() {
         "morris" => {
@@ -1126,18 +1217,20 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         .filter(|p| p.ends_with(".csv"))
         .map(str::to_string)
         .collect();
+    let sources = documented_sources(&inputs.iter().map(PathBuf::from).collect::<Vec<_>>());
+    let inputs: Vec<String> = inputs.iter().map(|p| display_path(Path::new(p))).collect();
     let model = manifest["inputs"]
         .as_array()
         .into_iter()
         .flatten()
         .filter_map(|i| i["path"].as_str())
         .find(|p| p.ends_with(".toml") && !p.contains("/scenarios/") && !p.contains("/presets/"))
-        .unwrap_or("")
-        .to_string();
+        .map(|p| display_path(Path::new(p)))
+        .unwrap_or_default();
     let from = Provenance {
         experiment,
         source: format!(
-            "{}data {}",
+            "{}data {}{sources}",
             if model.is_empty() {
                 String::new()
             } else {
@@ -1228,7 +1321,8 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         let Some(points) = p["profile_points"].as_array() else {
             continue;
         };
-        if points.is_empty() {
+        // A profile that stopped at the estimate (one point) has no curve to draw.
+        if points.len() < 2 {
             continue;
         }
         profiled += 1;
@@ -1441,10 +1535,10 @@ pub fn index_markdown(
             let redraw_target = svg.map(|p| relative(p, base)).unwrap_or_default();
             let _ = writeln!(
                 s,
-                "Files: {}. Data: `{}`. Redraw: `{}`\n",
+                "Files: {}. Data: `{}`. Redraw (from this folder): `{}`\n",
                 links.join(" · "),
                 relative(&f.plan.data, base),
-                f.plan.redraw_command(&redraw_target)
+                f.plan.redraw_command(base, &redraw_target)
             );
         }
         for x in sec.failures {

@@ -21,7 +21,7 @@
 use super::figures::{self, DrawnFigure, FigureFailure, IndexSection, SetKind};
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
-use pressure::calibrate::experiment::spec::SeriesTransform;
+use pressure::calibrate::experiment::spec::{McmcSpec, SeriesTransform};
 use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
@@ -94,6 +94,10 @@ struct Settings {
     n: Option<usize>,
     /// Sensitivity and calibration: bootstrap resamples / replicates.
     bootstrap: Option<usize>,
+    /// Morris: candidate trajectories for the improved-spread selection (0: plain random
+    /// trajectories). The selection compares every pair of candidates point by point, so its
+    /// cost grows with candidates² × (parameters + 1)² × parameters.
+    candidates: Option<usize>,
     /// Calibration: Latin-hypercube starts.
     multistart: Option<usize>,
     /// Calibration: MCMC chains and iterations per chain.
@@ -114,6 +118,7 @@ impl Settings {
             file: self.file.clone().or_else(|| base.file.clone()),
             n: self.n.or(base.n),
             bootstrap: self.bootstrap.or(base.bootstrap),
+            candidates: self.candidates.or(base.candidates),
             multistart: self.multistart.or(base.multistart),
             mcmc_chains: self.mcmc_chains.or(base.mcmc_chains),
             mcmc_iterations: self.mcmc_iterations.or(base.mcmc_iterations),
@@ -261,6 +266,13 @@ fn load_step(
             if let Some(p) = settings.profile {
                 s.uncertainty.profile = p;
             }
+            // Asking for chains or iterations turns MCMC on for an experiment without it (flat
+            // priors within the bounds unless the experiment gives priors).
+            if s.uncertainty.mcmc.is_none()
+                && (settings.mcmc_chains.is_some() || settings.mcmc_iterations.is_some())
+            {
+                s.uncertainty.mcmc = Some(McmcSpec::default());
+            }
             if let Some(m) = s.uncertainty.mcmc.as_mut() {
                 if let Some(c) = settings.mcmc_chains {
                     m.chains = c;
@@ -391,10 +403,15 @@ fn apply_sensitivity_settings(method: &mut SensMethod, s: &Settings) {
         } => {
             if let Some(v) = s.n {
                 *trajectories = v;
-                // The improved-spread selection needs more candidates than trajectories.
-                if let Some(c) = candidates.as_mut() {
-                    *c = (*c).max(v + 1);
-                }
+            }
+            match s.candidates {
+                Some(0) => *candidates = None,
+                Some(c) => *candidates = Some(c),
+                None => {}
+            }
+            // The improved-spread selection needs more candidates than trajectories.
+            if let Some(c) = candidates.as_mut() {
+                *c = (*c).max(*trajectories + 1);
             }
             if let Some(b) = s.bootstrap {
                 *bootstrap = b;
@@ -893,13 +910,13 @@ fn scenario_plans(step: &Step, s: &ScenarioStep, dir: &Path) -> Vec<figures::Fig
     let presets: Vec<String> = s
         .presets
         .iter()
-        .map(|(p, _)| p.display().to_string())
+        .map(|(p, _)| figures::display_path(p))
         .collect();
     let from = figures::Provenance {
         experiment: step.title.clone(),
         source: format!(
             "model {}{}",
-            s.model_path.display(),
+            figures::display_path(&s.model_path),
             if presets.is_empty() {
                 String::new()
             } else {

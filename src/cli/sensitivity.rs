@@ -245,6 +245,10 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         b.finish_and_clear();
     }
     let summary = summary?;
+    if args.shard.is_none() {
+        // A shard's partial result has no indices to draw; `pressure merge` combines them.
+        super::figures::write_command_figures(super::figures::SetKind::Sensitivity, &args.out)?;
+    }
     let failed = summary.failed_runs;
     if failed > 0 {
         eprintln!(
