@@ -269,6 +269,9 @@ impl<P: Predictor> Calibration<P> {
 
     /// The same calibration with parameter `index` fixed at `value` (external scale); the
     /// remaining parameters start at `others` (external, strictly inside their bounds).
+    ///
+    /// A warm start that sits on a bound (an estimate the bounded transform saturated at) is
+    /// moved just inside it, since parameters start strictly inside their bounds.
     pub fn pin(
         &self,
         index: usize,
@@ -287,7 +290,7 @@ impl<P: Predictor> Calibration<P> {
             .zip(others)
             .map(|((_, s), &start)| {
                 let mut s = s.clone();
-                s.start = start;
+                s.start = strictly_inside(start, s.lower, s.upper);
                 s
             })
             .collect();
@@ -574,6 +577,36 @@ mod tests {
         Calibration::new(params, series, pred).unwrap()
     }
 
+    /// A profile pins one parameter and warm-starts the others at the estimate; an estimate
+    /// on a bound (saturated transform) must still give a valid start.
+    #[test]
+    fn pin_moves_a_warm_start_on_a_bound_inside() {
+        let params = ParamSet::new(vec![
+            ParamSpec::new("a", 0.5, 0.0, 1.0),
+            ParamSpec::new("b", 0.5, 0.02, 0.95),
+        ])
+        .unwrap();
+        let pred = FnPredictor(|x: &[f64], out: &mut [f64]| {
+            out[0] = x[0] + x[1];
+            out[1] = x[0] - x[1];
+            out[2] = x[0];
+            Ok(())
+        });
+        let series = vec![Series {
+            name: "y".into(),
+            observed: vec![1.0, 0.0, 0.5],
+            error: ErrorModel::Normal { sigma: Some(1.0) },
+        }];
+        let c = Calibration::new(params, series, pred).unwrap();
+        for on in [0.02, 0.95] {
+            let pinned = c.pin(0, 0.3, &[on]).unwrap();
+            let s = pinned.params().start_external()[0];
+            assert!(s > 0.02 && s < 0.95, "{s}");
+            assert!((s - on).abs() < 1e-8, "{s} moved too far from {on}");
+        }
+        assert_eq!(strictly_inside(0.5, 0.0, 1.0), 0.5);
+    }
+
     #[test]
     fn normal_profile_likelihood_matches_the_closed_form() {
         let y = vec![1.1, 1.9, 3.2, 3.8, 5.1];
@@ -655,5 +688,23 @@ mod tests {
         )
         .contains("degrees of freedom"));
         assert!(bad(ErrorModel::default(), vec![]).contains("no observations"));
+    }
+}
+
+/// `x` moved strictly inside `(lower, upper)` by a tiny margin when it sits on or beyond a
+/// bound (an estimate at a saturated bound transform), unchanged otherwise.
+fn strictly_inside(x: f64, lower: f64, upper: f64) -> f64 {
+    let width = if lower.is_finite() && upper.is_finite() {
+        upper - lower
+    } else {
+        x.abs().max(1.0)
+    };
+    let margin = 1e-9 * width;
+    if lower.is_finite() && x <= lower {
+        lower + margin
+    } else if upper.is_finite() && x >= upper {
+        upper - margin
+    } else {
+        x
     }
 }

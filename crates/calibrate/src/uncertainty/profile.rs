@@ -194,8 +194,22 @@ fn profile_one<P: Predictor + Clone + Send + Sync>(
     }];
     let mut ends = [None, None];
     let mut notes = Vec::new();
+    // An estimate on a bound (the transform saturated) is far out in the internal space,
+    // where internal steps do not move the value: walk from just inside the bound instead.
+    let width = if spec.lower.is_finite() && spec.upper.is_finite() {
+        spec.upper - spec.lower
+    } else {
+        est.x[k].abs().max(1.0)
+    };
+    let z_start = if est.x[k] <= spec.lower + 1e-9 * width {
+        transform.to_internal(spec.lower + 1e-6 * width)
+    } else if est.x[k] >= spec.upper - 1e-9 * width {
+        transform.to_internal(spec.upper - 1e-6 * width)
+    } else {
+        est.z[k]
+    };
     for (side, dir) in [-1.0f64, 1.0].into_iter().enumerate() {
-        let mut v = est.z[k];
+        let mut v = z_start;
         let mut h = h0;
         let mut d_prev: f64 = 0.0;
         let mut v_prev = v;
