@@ -9,9 +9,12 @@
 //! Tolerances: the average shortfall over the first seven years must fall inside the published
 //! bands (2.3-5.0 for UN comprehensive, 0.5-0.9 for US unilateral) for every regime preset;
 //! "front-loaded" is read as a larger mean drag in years 1-3 than in years 6-8 with the largest
-//! annual drag within the first four years; "still present after 7 years" as a drag in year 7
-//! of at least 1 point for UN and 0.3 point for US sanctions (a third of each band's lower end,
-//! an assumption: the papers report significance, not a size, at that horizon).
+//! annual drag within the first four years. Persistence (literature.md 7.1: "persisting 7-10
+//! yrs"; Neuenkirch & Neumeier: about 10 years for UN, about 7 for US sanctions): the UN drag
+//! must be at least 1 point in every year 7, 8, 9 and 10 (the scenario keeps the sanctions in
+//! force, so the upper end of 7-10 years, which reflects episodes that end, is not asserted as
+//! a fade-out), the US drag at least 0.3 point in every year 1-7. The size is a third of each
+//! band's lower end, an assumption: the papers report significance, not a size, at that horizon.
 
 mod behaviour_support;
 use behaviour_support::*;
@@ -55,7 +58,14 @@ fn un_comprehensive_drag_is_in_band_front_loaded_and_persistent() {
             "{who}: largest drag in year {} (> 4): {d:.2?}",
             peak.0 + 1
         );
-        assert!(d[6] >= 1.0, "{who}: drag in year 7 only {:.2} pp", d[6]);
+        // literature.md 7.1: persisting 7-10 years (Neuenkirch & Neumeier 2015).
+        for year in 7..=10 {
+            assert!(
+                d[year - 1] >= 1.0,
+                "{who}: drag in year {year} only {:.2} pp",
+                d[year - 1]
+            );
+        }
         assert!(
             d.iter().all(|&x| x > 0.0),
             "{who}: output recovers during the episode: {d:.2?}"
@@ -76,7 +86,14 @@ fn us_unilateral_drag_is_in_band_and_persistent() {
             (0.5..=0.9).contains(&avg7),
             "{who}: mean drag {avg7:.2} pp outside 0.5-0.9"
         );
-        assert!(d[6] >= 0.3, "{who}: drag in year 7 only {:.2} pp", d[6]);
+        // literature.md 7.1 and Neuenkirch & Neumeier 2015: US drag for about 7 years.
+        for year in 1..=7 {
+            assert!(
+                d[year - 1] >= 0.3,
+                "{who}: drag in year {year} only {:.2} pp",
+                d[year - 1]
+            );
+        }
     }
 }
 

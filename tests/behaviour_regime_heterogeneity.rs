@@ -9,9 +9,11 @@
 //! the first five years, under the two typical sanction packages (financial sanctions of the US
 //! kind, an oil embargo). Tolerances: literature.md 5.7 puts exp(beta_S) at 1.2-2.0 for
 //! personalist regimes and ~1.0 for single-party and military ones; the personalist ratio must
-//! lie in 1.2-2.5 (the upper end allows the endogenous cohesion and mobilisation channels on top
-//! of beta_S, an assumption), the single-party and military ratios below 1.2 (below the lower
-//! end of the personalist range), and the average over the five presets below 2 ("modest").
+//! lie in 1.2-2.0 (the published hazard ratios measure the whole effect of sanctions, so the
+//! endogenous cohesion and mobilisation channels count inside the band), the single-party and
+//! military ratios within 1/1.2-1.2 ("~1.0", lit. 7.5 "hazard ~ unchanged": the tolerance is the
+//! lower end of the personalist range, either way), and the average over the five presets
+//! below 2 ("modest").
 //! Repression capacity three years in must rise by at least 0.1 (10% of baseline) under the
 //! personalist preset and by less than half as much under single-party and military.
 
@@ -51,14 +53,16 @@ fn personalist_regimes_are_destabilised_single_party_and_military_barely_move() 
             "{scenario}: hazard ratio personalist {:.2}, single-party {:.2}, military {:.2}; repression change personalist {:+.3}, single-party {:+.3}, military {:+.3}",
             p.hazard_ratio, s.hazard_ratio, m.hazard_ratio, p.repression_change, s.repression_change, m.repression_change
         );
+        // literature.md 5.7: exp(beta_S) 1.2-2.0 for personalist regimes (lit. 7.5).
         assert!(
-            (1.2..=2.5).contains(&p.hazard_ratio),
+            (1.2..=2.0).contains(&p.hazard_ratio),
             "{scenario}: personalist ratio {:.2}",
             p.hazard_ratio
         );
         for (who, e) in [("single-party", &s), ("military", &m)] {
+            // literature.md 7.5: single-party / military hazard ~ unchanged (5.7: ~1.0).
             assert!(
-                e.hazard_ratio < 1.2,
+                (1.0 / 1.2..1.2).contains(&e.hazard_ratio),
                 "{scenario}: {who} ratio {:.2}",
                 e.hazard_ratio
             );
