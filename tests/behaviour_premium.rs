@@ -150,14 +150,13 @@ fn a_premium_of_one_is_sustained_only_with_rationing() {
             ("fiscal.ration_scale", 0.1),
         ],
     );
-    let t = unrationed.time();
-    for i in 0..t.len() {
-        if t[i] >= ONSET && col(&unrationed, "fiscal.fx_ration")[i] > 0.95 {
-            let p = col(&unrationed, "currency.premium")[i];
+    let served = col(&unrationed, "fiscal.fx_ration");
+    let premium = col(&unrationed, "currency.premium");
+    for ((&t, &q), &p) in unrationed.time().iter().zip(served).zip(premium) {
+        if t >= ONSET && q > 0.95 {
             assert!(
                 p < 1.0,
-                "premium {p:.2} at {:.2} with 95% of official demand served",
-                t[i]
+                "premium {p:.2} at {t:.2} with 95% of official demand served"
             );
         }
     }
