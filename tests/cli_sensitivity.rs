@@ -126,8 +126,44 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
         threaded.to_str().unwrap(),
         "--threads",
         "3",
+        "--format",
+        "json",
     ]);
     assert!(o.status.success(), "{}", stderr(&o));
+    // `--format json`: a summary for scripts on stdout.
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["runs"], 256 * 6);
+    assert_eq!(summary["threads"], 3);
+    assert_eq!(summary["failed_runs"], 0);
+    assert!(summary["runs_per_second"].as_f64().unwrap() > 0.0);
+    let files: Vec<&str> = summary["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f.as_str().unwrap())
+        .collect();
+    for f in [
+        "sobol_indices.csv",
+        "sobol_indices.json",
+        "sobol_indices_time.csv",
+        "manifest.json",
+    ] {
+        assert!(files.contains(&f), "{f} not in {files:?}");
+        assert!(threaded.join(f).exists(), "{f}");
+    }
+    // The JSON indices carry the same variable and time as the CSV rows.
+    let indices: serde_json::Value =
+        serde_json::from_slice(&read(&threaded, "sobol_indices.json")).unwrap();
+    let columns = indices["columns"].as_array().unwrap();
+    assert_eq!(columns.len(), 7);
+    assert_eq!(columns[0]["variable"], "infectious");
+    assert!(columns[0]["time"].is_null());
+    assert_eq!(columns[3]["variable"], "infectious");
+    assert_eq!(columns[3]["time"], 25.0);
+    assert!(
+        columns[2]["first"][0]["value"].is_null(),
+        "time 0: undefined, null"
+    );
 
     let mut shard_dirs = Vec::new();
     for i in 1..=3 {
@@ -152,9 +188,13 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
         shard_dirs[0].as_str(),
         shard_dirs[1].as_str(),
     ]);
-    args.extend(["--out", merged.to_str().unwrap()]);
+    args.extend(["--out", merged.to_str().unwrap(), "--format", "json"]);
     let o = pressure(&args);
     assert!(o.status.success(), "{}", stderr(&o));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(summary["shards"], 3);
+    assert_eq!(summary["runs"], 256 * 6);
+    assert_eq!(summary["seed"], 3);
 
     for file in [
         "sobol_indices.csv",

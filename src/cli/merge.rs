@@ -1,7 +1,7 @@
 //! `pressure merge`: combine the partial results of `pressure sensitivity --shard I/N` runs
 //! into the result a single run would have written (bit for bit).
 
-use super::sensitivity::{describe_run, from_experiment, write_report};
+use super::sensitivity::{describe_run, from_experiment, print_json_summary, write_report_files};
 use super::CliError;
 use pressure::output::Manifest;
 use std::path::PathBuf;
@@ -15,6 +15,10 @@ pub struct MergeArgs {
     /// Output directory for the merged result.
     #[arg(long)]
     pub out: PathBuf,
+    /// `json`: print a JSON summary (seed, shards, runs, failed runs, output directory, files
+    /// written) on stdout for scripts.
+    #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
+    pub format: super::describe::TextOrJson,
 }
 
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
@@ -44,12 +48,22 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     manifest
         .extra
         .insert("shards".into(), args.dirs.len().into());
-    write_report(&args.out, &report, &manifest)?;
+    let files = write_report_files(&args.out, &report, &manifest)?;
     eprintln!(
         "merged {} shards ({} runs); results in {}",
         args.dirs.len(),
         report.n_runs,
         args.out.display()
     );
+    if args.format == super::describe::TextOrJson::Json {
+        print_json_summary(serde_json::json!({
+            "out": args.out.display().to_string(),
+            "seed": report.spec.seed,
+            "shards": args.dirs.len(),
+            "runs": report.n_runs,
+            "failed_runs": report.failures.count,
+            "files": files,
+        }))?;
+    }
     Ok(())
 }

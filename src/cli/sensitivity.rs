@@ -33,6 +33,11 @@ pub struct SensitivityArgs {
     /// Carlo <= 256 runs, <= 50 bootstrap resamples): exercises everything, proves nothing.
     #[arg(long)]
     pub quick: bool,
+    /// What to print on stdout when done: nothing (`text`: a summary line on stderr) or a JSON
+    /// summary for scripts (`json`: seed, runs, failed runs, threads, seconds, runs per second,
+    /// output directory and the files written). The result files are CSV and JSON either way.
+    #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
+    pub format: super::describe::TextOrJson,
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), String> {
@@ -74,11 +79,31 @@ pub(crate) fn write_report(
     report: &Report,
     manifest: &Manifest,
 ) -> Result<(), CliError> {
+    write_report_files(dir, report, manifest).map(|_| ())
+}
+
+/// [`write_report`], returning the names of the files written.
+pub(crate) fn write_report_files(
+    dir: &Path,
+    report: &Report,
+    manifest: &Manifest,
+) -> Result<Vec<String>, CliError> {
+    let mut names = Vec::new();
     for (name, bytes) in report.files() {
         let path = dir.join(&name);
         write_atomic(&path, &bytes).map_err(|e| io_error(&path, e))?;
+        names.push(name);
     }
-    manifest.write_to_dir(dir).map_err(|e| io_error(dir, e))
+    manifest.write_to_dir(dir).map_err(|e| io_error(dir, e))?;
+    names.push("manifest.json".into());
+    Ok(names)
+}
+
+/// The JSON summary `--format json` prints on stdout.
+pub(crate) fn print_json_summary(summary: serde_json::Value) -> Result<(), CliError> {
+    let text = serde_json::to_string_pretty(&summary).expect("a JSON value serialises");
+    println!("{text}");
+    Ok(())
 }
 
 /// Facts every sensitivity manifest records.
@@ -130,6 +155,8 @@ pub(crate) struct RunSummary {
     pub failed_runs: usize,
     pub threads: usize,
     pub elapsed_seconds: f64,
+    /// Names of the files written into the output directory.
+    pub files: Vec<String>,
 }
 
 /// Loads, prepares and runs an experiment file and writes its result files (or the shard's
@@ -193,8 +220,8 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
         Outcome::Partial(p) => p.header.failures.count,
     };
     manifest.extra.insert("failed_runs".into(), failed.into());
-    match outcome {
-        Outcome::Complete(report) => write_report(run.out, &report, &manifest)?,
+    let files = match outcome {
+        Outcome::Complete(report) => write_report_files(run.out, &report, &manifest)?,
         Outcome::Partial(partial) => {
             let bin = run.out.join("partial.bin");
             write_atomic(&bin, &partial.binary()).map_err(|e| io_error(&bin, e))?;
@@ -203,14 +230,18 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
             manifest
                 .write_to_dir(run.out)
                 .map_err(|e| io_error(run.out, e))?;
+            ["partial.bin", "partial.json", "manifest.json"]
+                .map(String::from)
+                .to_vec()
         }
-    }
+    };
     Ok(RunSummary {
         seed,
         runs: planned,
         failed_runs: failed,
         threads,
         elapsed_seconds: elapsed,
+        files,
     })
 }
 
@@ -256,14 +287,32 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
             if args.shard.is_some() { " after merging" } else { "" }
         );
     }
+    let runs_per_second = summary.runs as f64 / summary.elapsed_seconds.max(1e-9);
     eprintln!(
         "{} runs in {:.2} s ({:.0} runs/s) on {} threads, seed {}; results in {}",
         summary.runs,
         summary.elapsed_seconds,
-        summary.runs as f64 / summary.elapsed_seconds.max(1e-9),
+        runs_per_second,
         summary.threads,
         summary.seed,
         args.out.display()
     );
+    if args.format == super::describe::TextOrJson::Json {
+        let mut files = summary.files;
+        if args.shard.is_none() {
+            files.push("figures/index.md".into());
+        }
+        print_json_summary(serde_json::json!({
+            "out": args.out.display().to_string(),
+            "seed": summary.seed,
+            "shard": args.shard.map(|(i, n)| format!("{i}/{n}")),
+            "runs": summary.runs,
+            "failed_runs": failed,
+            "threads": summary.threads,
+            "elapsed_seconds": summary.elapsed_seconds,
+            "runs_per_second": runs_per_second,
+            "files": files,
+        }))?;
+    }
     Ok(())
 }

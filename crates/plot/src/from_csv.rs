@@ -662,6 +662,23 @@ fn index_panels(t: &Table, o: &CsvOptions) -> Result<Vec<TimeSeriesPanel>, PlotE
     } else {
         ((0..t.len()).collect(), true)
     };
+    // Rows without a time are scalar outputs sharing the file (`pressure sensitivity`'s
+    // `sobol_indices.csv`), not points of the series.
+    let mut timed = Vec::with_capacity(all.len());
+    for r in all {
+        if t.opt_num(r, Some(time))?.is_some() {
+            timed.push(r);
+        }
+    }
+    if timed.is_empty() {
+        return Err(PlotError::Csv {
+            path: t.path.clone(),
+            line: None,
+            column: Some(t.headers[time].clone()),
+            message: "no row has a time: nothing to draw over time".into(),
+        });
+    }
+    let all = timed;
     let picked = |name: &str, alias: &str| {
         !select_index || o.select.as_ref().is_none_or(|s| s == name || s == alias)
     };
