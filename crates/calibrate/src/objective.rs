@@ -555,6 +555,24 @@ fn raw_residuals(series: &[Series], offsets: &[usize], pred: &[f64], out: &mut [
     }
 }
 
+/// `x` moved strictly inside `(lower, upper)` by a tiny margin when it sits on or beyond a
+/// bound (an estimate at a saturated bound transform), unchanged otherwise.
+fn strictly_inside(x: f64, lower: f64, upper: f64) -> f64 {
+    let width = if lower.is_finite() && upper.is_finite() {
+        upper - lower
+    } else {
+        x.abs().max(1.0)
+    };
+    let margin = 1e-9 * width;
+    if lower.is_finite() && x <= lower {
+        lower + margin
+    } else if upper.is_finite() && x >= upper {
+        upper - margin
+    } else {
+        x
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -688,23 +706,5 @@ mod tests {
         )
         .contains("degrees of freedom"));
         assert!(bad(ErrorModel::default(), vec![]).contains("no observations"));
-    }
-}
-
-/// `x` moved strictly inside `(lower, upper)` by a tiny margin when it sits on or beyond a
-/// bound (an estimate at a saturated bound transform), unchanged otherwise.
-fn strictly_inside(x: f64, lower: f64, upper: f64) -> f64 {
-    let width = if lower.is_finite() && upper.is_finite() {
-        upper - lower
-    } else {
-        x.abs().max(1.0)
-    };
-    let margin = 1e-9 * width;
-    if lower.is_finite() && x <= lower {
-        lower + margin
-    } else if upper.is_finite() && x >= upper {
-        upper - margin
-    } else {
-        x
     }
 }

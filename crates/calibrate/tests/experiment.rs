@@ -1,6 +1,10 @@
 //! Calibration experiments end to end on the logistic test model (synthetic data with known
 //! truth), and one test per kind of bad input.
 
+// Parameters are checked index by index against several parallel arrays (truth, estimate,
+// standard errors, intervals).
+#![allow(clippy::needless_range_loop)]
+
 use pressure_calibrate::experiment::recovery::{recovery_study, RecoveryOptions};
 use pressure_calibrate::experiment::{Experiment, RunOptions};
 use std::path::PathBuf;

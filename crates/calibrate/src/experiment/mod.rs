@@ -375,7 +375,7 @@ impl Experiment {
             let mut mappings = Vec::new();
             for m in &spec.mappings {
                 if let Some(list) = &m.episodes {
-                    if !list.iter().any(|e| *e == es.id) {
+                    if !list.contains(&es.id) {
                         continue;
                     }
                 }
@@ -574,7 +574,7 @@ impl Experiment {
                     spec: ps,
                     model_indices: idx.clone(),
                     episode: e,
-                    prior: p.prior.clone(),
+                    prior: p.prior,
                 });
             }
         }
