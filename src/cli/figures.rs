@@ -254,7 +254,7 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             pct(*level)
         ),
         Shows::Morris { output, unit, trajectories, runs } => format!(
-            "Morris elementary effects of the output {output}{}: mean absolute effect μ* against its standard deviation σ per parameter, with bootstrap intervals of μ*; parameters above the line σ = μ* act mostly through non-linearity or interactions.{}",
+            "Morris elementary effects of the output {output}{}: mean absolute effect μ* against its standard deviation σ per parameter, with bootstrap intervals of μ*; parameters above the line σ = μ* act mostly through non-linearity or interactions; with many parameters only the ten farthest from the origin are named.{}",
             in_units(unit),
             match (trajectories, runs) {
                 (Some(t), Some(r)) => format!(" {t} trajectories, {r} model runs."),
@@ -267,7 +267,7 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             in_units(unit)
         ),
         Shows::Sobol { output, n, runs, level } => format!(
-            "Sobol' first-order (S₁) and total (S_T) indices of the output {output} (dimensionless shares of its variance), Saltelli/Jansen estimators{}{}, with {} bootstrap intervals.",
+            "Sobol' first-order (S₁) and total (S_T) indices of the output {output} (dimensionless shares of its variance), Saltelli/Jansen estimators{}{}, with {} bootstrap intervals; with many parameters only the 15 largest total indices are drawn (all are in the data file).",
             n.map(|n| format!(", N = {n} base points")).unwrap_or_default(),
             runs.map(|r| format!(" ({r} model runs)")).unwrap_or_default(),
             level.map(pct).unwrap_or_else(|| "their".into())
@@ -1443,7 +1443,11 @@ pub fn draw(
     let mut drawn = Vec::new();
     let mut failed = Vec::new();
     for mut plan in plans {
-        plan.stem = format!("{prefix}{}", plan.stem);
+        // `morris-` + `morris-cohesion` stays `morris-cohesion`.
+        let repeated = plan.stem.starts_with(prefix) || format!("{}-", plan.stem) == prefix;
+        if !repeated {
+            plan.stem = format!("{prefix}{}", plan.stem);
+        }
         let opts = CsvOptions {
             width: plan.width,
             x_label: plan.x_label.clone(),

@@ -317,6 +317,51 @@ fn morris_points_labels_and_reference_line() {
 }
 
 #[test]
+fn morris_with_many_parameters_names_only_the_most_influential() {
+    // p0..p29 on the diagonal, farther out with the index; p30 has a large σ only.
+    let mut points: Vec<MorrisPoint> = (0..30)
+        .map(|i| MorrisPoint {
+            parameter: format!("p{i}"),
+            mu_star: i as f64,
+            sigma: i as f64,
+            mu_star_conf: None,
+        })
+        .collect();
+    points.push(MorrisPoint {
+        parameter: "p30".into(),
+        mu_star: 0.5,
+        sigma: 40.0,
+        mu_star_conf: None,
+    });
+    let fig = morris(
+        &Morris {
+            output: AxisLabel::new("y", ""),
+            points,
+        },
+        Width::Single,
+    )
+    .unwrap();
+    let svg = svg_of(&fig);
+    // Every point is drawn, but only ten names: p30 (σ) and p21..p29 (largest μ*).
+    assert_eq!(
+        svg.series("series points", "parameters")
+            .marker_centres()
+            .len(),
+        31
+    );
+    let texts = svg.texts();
+    let names: Vec<&String> = texts
+        .iter()
+        .filter(|t| t.starts_with('p') && t[1..].parse::<u32>().is_ok())
+        .collect();
+    assert_eq!(names.len(), 10, "{names:?}");
+    for i in 21..=30 {
+        svg.text_el(&format!("p{i}"));
+    }
+    assert!(!texts.iter().any(|t| t == "p20" || t == "p0"));
+}
+
+#[test]
 fn sobol_bars_and_intervals() {
     let s = Sobol {
         output: "peak inflation".into(),
@@ -360,6 +405,36 @@ fn sobol_bars_and_intervals() {
         "ST interval of x2, high end",
     );
     check_png(&fig.png().unwrap(), &svg);
+}
+
+#[test]
+fn sobol_with_many_parameters_draws_the_largest_total_indices() {
+    // q0..q39 with total index growing with the number: q25..q39 are the 15 largest.
+    let rows = (0..40)
+        .map(|i| {
+            let t = i as f64 / 100.0;
+            SobolRow {
+                parameter: format!("q{i}"),
+                first: Interval::new(t / 2.0, 0.0, t),
+                total: Interval::new(t, t / 2.0, t + 0.01),
+            }
+        })
+        .collect();
+    let fig = sobol(
+        &Sobol {
+            output: "y".into(),
+            rows,
+        },
+        Width::Single,
+    )
+    .unwrap();
+    let svg = svg_of(&fig);
+    svg.text_el("Sobol index of y (15 largest S_T of 40 parameters)");
+    let texts = svg.texts();
+    for i in 0..40 {
+        let shown = texts.iter().any(|t| t == &format!("q{i}"));
+        assert_eq!(shown, i >= 25, "q{i}");
+    }
 }
 
 #[test]

@@ -9,7 +9,32 @@ use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{sizes, Marker, Width, OKABE_ITO};
 
-/// Each parameter at (μ*, σ) with its name, horizontal bars for the μ* confidence interval
+/// At most this many points carry their parameter's name: with hundreds of parameters the
+/// names of all of them would cover the plane.
+pub const MAX_MORRIS_LABELS: usize = 10;
+
+/// The points that get a name: all of them when few, else the [`MAX_MORRIS_LABELS`] farthest
+/// from the origin on the plot's scale (the most influential, linearly or not).
+fn labelled(points: &[crate::data::MorrisPoint]) -> Vec<&crate::data::MorrisPoint> {
+    if points.len() <= MAX_MORRIS_LABELS {
+        return points.iter().collect();
+    }
+    let max_x = points.iter().map(|p| p.mu_star).fold(0.0, f64::max);
+    let max_y = points.iter().map(|p| p.sigma).fold(0.0, f64::max);
+    let scaled = |v: f64, max: f64| if max > 0.0 { v / max } else { 0.0 };
+    let mut ranked: Vec<(f64, &crate::data::MorrisPoint)> = points
+        .iter()
+        .map(|p| (scaled(p.mu_star, max_x).hypot(scaled(p.sigma, max_y)), p))
+        .collect();
+    ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+    ranked
+        .into_iter()
+        .take(MAX_MORRIS_LABELS)
+        .map(|(_, p)| p)
+        .collect()
+}
+
+/// Each parameter at (μ*, σ) with its name (the most influential ones when there are many), horizontal bars for the μ* confidence interval
 /// when given, and the reference line σ = μ*: parameters above it act mostly through
 /// non-linearity or interactions, below it mostly linearly (Morris 1991; Campolongo et al.
 /// 2007 for μ*).
@@ -55,9 +80,8 @@ pub fn morris(m: &Morris, width: Width) -> Result<Figure, PlotError> {
         points: m.points.iter().map(|p| (p.mu_star, p.sigma)).collect(),
     });
     layers.push(Layer::Labels {
-        items: m
-            .points
-            .iter()
+        items: labelled(&m.points)
+            .into_iter()
             .map(|p| (p.mu_star, p.sigma, p.parameter.clone()))
             .collect(),
     });

@@ -7,8 +7,14 @@ use crate::error::PlotError;
 use crate::figure::Figure;
 use crate::style::{Width, AXIS, OKABE_ITO};
 
+/// At most this many parameters get bars: with hundreds of parameters the bars would be
+/// thinner than a line and their names would overlap.
+pub const MAX_SOBOL_ROWS: usize = 15;
+
 /// Grouped horizontal bars per parameter (first-order S₁ and total S_T), with error bars for
-/// their confidence intervals, parameters ordered by total index (largest on top).
+/// their confidence intervals, parameters ordered by total index (largest on top). With more
+/// than [`MAX_SOBOL_ROWS`] parameters only those with the largest total index are drawn, and
+/// the axis title says so.
 pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     non_empty("Sobol rows", &s.rows)?;
     for r in &s.rows {
@@ -29,6 +35,13 @@ pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     }
     let mut rows = s.rows.clone();
     rows.sort_by(|a, b| b.total.estimate.total_cmp(&a.total.estimate));
+    let all = rows.len();
+    rows.truncate(MAX_SOBOL_ROWS);
+    let shown = if all > rows.len() {
+        format!(" ({} largest S_T of {all} parameters)", rows.len())
+    } else {
+        String::new()
+    };
     let names = rows.iter().map(|r| r.parameter.clone()).collect();
     let (c1, ct) = (OKABE_ITO[0], OKABE_ITO[4]);
     let (off, half) = (0.19, 0.17);
@@ -61,7 +74,7 @@ pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     let panel = PanelSpec {
         frameless: false,
         title: None,
-        x: AxisSpec::linear(format!("Sobol index of {}", s.output))
+        x: AxisSpec::linear(format!("Sobol index of {}{shown}", s.output))
             .with_range(lo - 0.02 * (hi - lo), hi + 0.04 * (hi - lo)),
         y: AxisSpec::categories("", names),
         layers: vec![
