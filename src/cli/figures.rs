@@ -1082,6 +1082,9 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         .select(&o.name);
                 if o.series {
                     plan = plan.x(Some(time_label.clone()));
+                } else {
+                    // Long parameter names leave a single column too little room for the bars.
+                    plan = plan.double();
                 }
                 plans.push(plan);
             }

@@ -118,7 +118,7 @@ pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
         width,
         panels: vec![panel],
         columns: 1,
-        aspect: (0.16 + 0.11 * s.rows.len() as f64).clamp(0.4, 1.5),
+        aspect: (0.16 + 0.11 * rows.len() as f64).clamp(0.4, 1.5),
         legend: vec![
             LegendEntry {
                 label: first_label.into(),
