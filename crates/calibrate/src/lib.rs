@@ -13,6 +13,9 @@
 //! | [`params`] | parameters, bounds and the transform to an unbounded internal space |
 //! | [`checkpoint`] | resumable state files |
 //! | [`nist`] | the NIST StRD nonlinear regression problems and LRE scoring |
+//! | [`experiment`] | experiment files (model, episodes and their sanction timelines, mappings, parameters), runs, reports, recovery studies |
+//! | [`uncertainty`] | Jacobian covariance, profile likelihood, parametric bootstrap, adaptive MCMC |
+//! | [`fitstats`] | RMSE, MAPE, R², Theil inequality and its decomposition |
 
 // Numerical kernels index several arrays in lockstep (and the LM port mirrors MINPACK's
 // Fortran loops line by line); iterator rewrites would obscure them.
