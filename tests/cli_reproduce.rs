@@ -257,3 +257,59 @@ fn bad_study_files_exit_2_and_write_nothing() {
     assert!(stderr(&o).contains("nope.toml"), "{}", stderr(&o));
     assert!(!out.exists());
 }
+
+/// `pressure estimate`, `sensitivity` and `calibrate` draw their standard figures into
+/// `OUT/figures/` with an index whose every listed file exists.
+#[test]
+fn commands_write_their_standard_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let runs: [(&str, Vec<&str>, &[&str]); 3] = [
+        (
+            "estimate",
+            vec![
+                "estimate",
+                "experiments/estimate/growth_un_vs_us.toml",
+                "--quiet",
+            ],
+            &["coef-twfe.svg", "coef-twfe_controls.svg"],
+        ),
+        (
+            "sensitivity",
+            vec![
+                "sensitivity",
+                "experiments/sensitivity/sir_morris.toml",
+                "--quick",
+            ],
+            &[],
+        ),
+        (
+            "calibrate",
+            vec!["calibrate", "experiments/calibrate/logistic_synthetic.toml"],
+            &["fit-grid.svg", "posterior.svg", "pairs.svg", "profiles.svg"],
+        ),
+    ];
+    for (name, mut args, expected) in runs {
+        let out = tmp.path().join(name);
+        args.extend(["--out", out.to_str().unwrap()]);
+        let o = pressure(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let figs = out.join("figures");
+        let index = std::fs::read_to_string(figs.join("index.md"))
+            .unwrap_or_else(|e| panic!("{name}: no figures/index.md: {e}"));
+        assert!(!index.contains("Not drawn"), "{name}: {index}");
+        let files: Vec<String> = links(&index)
+            .into_iter()
+            .filter(|l| l.ends_with(".svg") || l.ends_with(".png") || l.ends_with(".pdf"))
+            .collect();
+        assert!(!files.is_empty(), "{name}: no figure in the index");
+        for f in &files {
+            let len = std::fs::metadata(figs.join(f))
+                .map(|m| m.len())
+                .unwrap_or(0);
+            assert!(len > 0, "{name}: {f} missing or empty");
+        }
+        for e in expected {
+            assert!(files.iter().any(|f| f == e), "{name}: no {e} in {files:?}");
+        }
+    }
+}
