@@ -193,6 +193,11 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
     assert!(o.status.success(), "{}", stderr(&o));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["shards"], 3);
+    // The merge draws the standard figures, as the unsharded run does.
+    for dir in [&single, &merged] {
+        let index = std::fs::read_to_string(dir.join("figures/index.md")).unwrap();
+        assert!(index.contains("sobol-time-infectious"), "{index}");
+    }
     assert_eq!(summary["runs"], 256 * 6);
     assert_eq!(summary["seed"], 3);
 

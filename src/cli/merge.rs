@@ -48,7 +48,10 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     manifest
         .extra
         .insert("shards".into(), args.dirs.len().into());
-    let files = write_report_files(&args.out, &report, &manifest)?;
+    let mut files = write_report_files(&args.out, &report, &manifest)?;
+    // The same standard figures as an unsharded `pressure sensitivity` run draws.
+    super::figures::write_command_figures(super::figures::SetKind::Sensitivity, &args.out)?;
+    files.push("figures/index.md".into());
     eprintln!(
         "merged {} shards ({} runs); results in {}",
         args.dirs.len(),
