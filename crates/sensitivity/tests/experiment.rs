@@ -72,6 +72,37 @@ fn stopping_at_the_last_output_changes_nothing() {
 }
 
 #[test]
+fn the_experiment_sets_its_own_time_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let model_dt = experiment(tmp.path(), "", OAT);
+    assert_eq!(model_dt.prepare().unwrap().settings.dt, 0.03125);
+    let coarse = experiment(tmp.path(), "dt = 0.0625", OAT);
+    let p = coarse.prepare().unwrap();
+    assert_eq!(p.settings.dt, 0.0625);
+    // The SIR model saves every dt, so the save interval follows.
+    assert_eq!(p.settings.save_every, 0.0625);
+    // Euler's error is first order: doubling dt moves every output a little, none a lot.
+    let (fine, coarse) = (oat_outputs(&model_dt), oat_outputs(&coarse));
+    assert_eq!(fine.len(), coarse.len());
+    let rel: Vec<f64> = fine
+        .iter()
+        .zip(&coarse)
+        .map(|(a, b)| ((a - b) / a).abs())
+        .collect();
+    assert!(rel.iter().all(|&r| r < 0.05), "{rel:?}");
+    assert!(rel.iter().any(|&r| r > 1e-6), "dt was not applied: {rel:?}");
+    // A step that does not divide the run gets the settings check's message, at `dt`.
+    for (dt, message) in [
+        ("0.3", "is not a whole multiple of dt"),
+        ("-1", "dt must be greater than 0"),
+    ] {
+        let e = experiment(tmp.path(), &format!("dt = {dt}"), OAT);
+        let err = e.prepare().err().unwrap().to_string();
+        assert!(err.contains(message) && err.contains("e.toml:4:"), "{err}");
+    }
+}
+
+#[test]
 fn exclusions_select_the_varied_parameters() {
     let tmp = tempfile::tempdir().unwrap();
     let e = experiment(tmp.path(), "exclude = [\"dur*\"]", OAT);

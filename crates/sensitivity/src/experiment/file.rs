@@ -11,6 +11,8 @@
 //! exclude_source = ["scenario lever"]        # ... and those whose `source` contains this
 //! run_until_last_output = false              # stop runs at the last time an output needs
 //!                                            # (leave off if equations use FINAL TIME)
+//! dt = 0.0625                                # integration step instead of the model's
+//!                                            # (optional; check the outputs do not change)
 //!
 //! [method]
 //! kind = "sobol"           # sobol | morris | montecarlo | oat
@@ -82,6 +84,8 @@ pub struct Header {
     /// Stop every run at the latest time an output needs instead of the model's stop time.
     #[serde(default)]
     pub run_until_last_output: bool,
+    /// Integration step for the experiment's runs instead of the model's (and scenarios') dt.
+    pub dt: Option<Spanned<f64>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -10,7 +10,7 @@ use crate::distribution::Distribution;
 use crate::engine::OnFailure;
 use crate::error::SensitivityError;
 use crate::space::{Parameter, ParameterSpace};
-use pressure_sim::{CompiledModel, ExogenousSet, ParamSet, RunSettings, Scenario};
+use pressure_sim::{CompiledModel, ExogenousSet, ParamSet, RunSettings, Scenario, SimError};
 use serde::{Deserialize, Serialize};
 use serde_spanned::Spanned;
 use std::path::PathBuf;
@@ -327,6 +327,9 @@ impl Experiment {
             let scenario = Scenario::load(&path)?;
             scenario.apply(&compiled, &mut params, &mut exogenous, &mut settings)?;
             inputs.push(path);
+        }
+        if let Some(dt) = &f.experiment.dt {
+            settings = self.with_dt(&settings, dt)?;
         }
         let (space_params, param_indices) = self.resolve_parameters(&compiled)?;
         let mut recorded: Vec<String> = Vec::new();
@@ -867,6 +870,23 @@ impl Experiment {
                 format!("unknown statistic `{other}`"),
                 Some("use value_at, mean, peak, min or first_crossing".into()),
             )),
+        }
+    }
+
+    /// The settings with the experiment's `dt`, checked against the run's span and save
+    /// interval (the error points at `dt` in the experiment file).
+    fn with_dt(
+        &self,
+        settings: &RunSettings,
+        dt: &Spanned<f64>,
+    ) -> Result<RunSettings, ExperimentError> {
+        let s = settings.clone().with_dt(*dt.get_ref());
+        match s.validate() {
+            Ok(()) => Ok(s),
+            Err(SimError::InvalidSettings { message, help, .. }) => {
+                Err(self.error_at(dt.span(), message, Some(help)))
+            }
+            Err(e) => Err(self.error_at(dt.span(), e.to_string(), None)),
         }
     }
 
