@@ -149,7 +149,8 @@ fn quick_study_writes_every_figure_with_index_and_manifest() {
     }
 
     // The study covers the figure kinds of a paper: fit, uncertainty, scenarios, screening,
-    // variance decomposition and the panel estimates.
+    // one-at-a-time swings, variance decomposition (also over time), Monte Carlo bands and
+    // the panel estimates.
     for kind in [
         "(fit-grid)",
         "(timeseries)",
@@ -157,13 +158,71 @@ fn quick_study_writes_every_figure_with_index_and_manifest() {
         "(pairs)",
         "(scenarios)",
         "(morris)",
+        "(tornado)",
         "(sobol)",
+        "(indices-time)",
         "(coef)",
         "(event-study)",
         "(kaplan-meier)",
     ] {
         assert!(index.contains(kind), "no {kind} figure in the index");
     }
+    // The sensitivity figures of the sanctions model, each from its own step: a tornado per
+    // output, Sobol' indices over time per series and a Monte Carlo percentile band per series
+    // (a time series of the model, not of the calibration fit).
+    for stem in [
+        "tornado-inflation_y5",
+        "sobol-time-coalition.cohesion",
+        "envelope-money.inflation",
+    ] {
+        assert!(
+            stems.iter().any(|s| s == stem),
+            "no figure {stem} in {stems:?}"
+        );
+    }
+    let entry = |stem: &str| -> &str {
+        let start = index.find(&format!(": `{stem}` (")).unwrap();
+        let e = &index[start..];
+        &e[..e.find("\n### ").unwrap_or(e.len())]
+    };
+    let tornado = entry("tornado-inflation_y5");
+    assert!(tornado.contains("(tornado)"), "{tornado}");
+    assert!(tornado.contains("One-at-a-time swings") && tornado.contains("in 1/year"));
+    assert!(tornado.contains("simulations of the model models/sanctions.toml"));
+    let over_time = entry("sobol-time-coalition.cohesion");
+    assert!(over_time.contains("(indices-time)"), "{over_time}");
+    assert!(over_time.contains("at each output time"), "{over_time}");
+    let envelope = entry("envelope-money.inflation");
+    assert!(envelope.contains("(timeseries)"), "{envelope}");
+    assert!(
+        envelope.contains("Monte Carlo envelope") && envelope.contains("5–95th percentile"),
+        "{envelope}"
+    );
+    // Units on the axes: the model's time in years, inflation per year.
+    let svg = std::fs::read_to_string(out.join("envelope-money.inflation.svg")).unwrap();
+    assert!(
+        svg.contains("Time (year)") && svg.contains("1/year"),
+        "envelope axes without units"
+    );
+    let svg = std::fs::read_to_string(out.join("sobol-time-coalition.cohesion.svg")).unwrap();
+    assert!(
+        svg.contains("Time (year)"),
+        "indices over time without a time unit"
+    );
+    // One line per varied parameter: the 16 of the experiment each name a legend entry.
+    assert!(
+        svg.contains(">coalition.deterrence</text>"),
+        "no legend entry"
+    );
+    let svg = std::fs::read_to_string(out.join("tornado-inflation_y5.svg")).unwrap();
+    assert!(
+        svg.contains("inflation_y5 (1/year)"),
+        "tornado axis without unit"
+    );
+    assert!(
+        svg.contains(">money.pass_through</text>"),
+        "tornado misses a parameter"
+    );
     // Axis titles carry units: the calibration fit is in percent, the model time in years.
     let fit = std::fs::read_to_string(out.join("iran-fit-grid.svg")).unwrap();
     assert!(fit.contains("percent"), "fit grid without units");

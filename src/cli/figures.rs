@@ -167,6 +167,9 @@ pub enum Shows {
     },
     SobolOverTime {
         output: String,
+        unit: String,
+        n: Option<u64>,
+        runs: Option<u64>,
         level: Option<f64>,
     },
     Envelope {
@@ -272,9 +275,12 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             runs.map(|r| format!(" ({r} model runs)")).unwrap_or_default(),
             level.map(pct).unwrap_or_else(|| "their".into())
         ),
-        Shows::SobolOverTime { output, level } => format!(
-            "Sobol' first-order (S₁) and total (S_T) indices of the series {output} at each output time, one line per parameter, with {} bootstrap bands.",
-            level.map(pct).unwrap_or_else(|| "their".into())
+        Shows::SobolOverTime { output, unit, n, runs, level } => format!(
+            "Sobol' first-order (S₁) and total (S_T) indices (dimensionless shares of the variance) of the series {output}{} at each output time, one line per parameter, with {} bootstrap bands; Saltelli/Jansen estimators{}{}.",
+            in_units(unit),
+            level.map(pct).unwrap_or_else(|| "their".into()),
+            n.map(|n| format!(", N = {n} base points")).unwrap_or_default(),
+            runs.map(|r| format!(" ({r} model runs)")).unwrap_or_default()
         ),
         Shows::Envelope { output, unit, runs, band, centre } => format!(
             "Monte Carlo envelope of {output}{}: the {centre} over {} runs with the {band} band of the runs at each time.",
@@ -931,14 +937,19 @@ fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
             format!("{experiment_name} — {description}")
         },
         source: format!(
-            "model {}{}, seed {}",
+            "simulations of the model {}{} (no observed data){}",
             model,
             if scenarios.is_empty() {
                 String::new()
             } else {
                 format!(" with {}", list(&scenarios))
             },
-            json["seed"]
+            // One-at-a-time swings draw nothing at random.
+            if json["method"]["kind"] == "oat" {
+                String::new()
+            } else {
+                format!(", seed {}", json["seed"])
+            }
         ),
     }
 }
@@ -1062,6 +1073,9 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         format!("sobol-time-{}", o.name),
                         Shows::SobolOverTime {
                             output: o.name.clone(),
+                            unit: o.units.clone(),
+                            n: m["n"].as_u64(),
+                            runs,
                             level,
                         },
                     )
@@ -1077,14 +1091,15 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         },
                     )
                 };
+                // Long parameter names leave a single column too little room for the bars,
+                // and the legend of the indices over time (one entry per parameter) crowds
+                // out the panels.
                 let mut plan =
                     FigurePlan::new(stem, kind, csv_path.clone(), caption(&shows, &from))
-                        .select(&o.name);
+                        .select(&o.name)
+                        .double();
                 if o.series {
                     plan = plan.x(Some(time_label.clone()));
-                } else {
-                    // Long parameter names leave a single column too little room for the bars.
-                    plan = plan.double();
                 }
                 plans.push(plan);
             }
@@ -1193,7 +1208,9 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         caption(&shows, &from),
                     )
                     .select(&name)
-                    .x(Some(label_with_unit(&name, &unit))),
+                    .x(Some(label_with_unit(&name, &unit)))
+                    // Long parameter names squeeze the bars and their tick labels.
+                    .double(),
                 );
             }
         }
