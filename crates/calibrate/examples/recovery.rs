@@ -3,11 +3,12 @@
 //! truth.
 //!
 //! Usage: `cargo run --release -p pressure-calibrate --example recovery -- EXPERIMENT.toml
-//!         --truth 0.45,800,40 --sigma 0.05,5 [--reps 200] [--seed 1] [--no-profile]`
+//!         --truth 0.45,800,40 --sigma 0.05,5 [--reps 200] [--seed 1] [--no-profile] [--large-sample]`
 //! (`--sigma`: one scale per series of the calibration, on its error model's residual scale).
 
 use pressure_calibrate::experiment::recovery::{recovery_study, RecoveryOptions};
 use pressure_calibrate::experiment::Experiment;
+use pressure_calibrate::uncertainty::covariance::IntervalCalibration;
 use std::time::Instant;
 
 fn list(s: &str) -> Vec<f64> {
@@ -33,6 +34,11 @@ fn main() {
         replications: get("--reps").map_or(200, |v| v.parse().unwrap()),
         seed: get("--seed").map_or(1, |v| v.parse().unwrap()),
         profile: !args.iter().any(|a| a == "--no-profile"),
+        // Default: the experiment file's `[uncertainty] intervals` (small-sample t / F).
+        intervals: args
+            .iter()
+            .any(|a| a == "--large-sample")
+            .then_some(IntervalCalibration::LargeSample),
         ..Default::default()
     };
     let t = Instant::now();

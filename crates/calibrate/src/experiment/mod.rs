@@ -42,6 +42,7 @@
 //! profile = true
 //! bootstrap = 200
 //! mcmc = { chains = 4, iterations = 4000 }
+//! intervals = "small_sample"         # t / F intervals where σ is estimated (default) | large_sample
 //! ```
 //!
 //! **Time.** Episode data are dated in calendar time; model time is decimal years minus the

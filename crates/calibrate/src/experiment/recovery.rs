@@ -9,7 +9,9 @@
 use super::Experiment;
 use crate::error::CalibrateError;
 use crate::estimate::{estimate, EstimateOptions};
-use crate::uncertainty::covariance::calibration_covariance;
+use crate::uncertainty::covariance::{
+    calibration_covariance_with, IntervalCalibration, ResidualDof,
+};
 use crate::uncertainty::profile::{profile_likelihood, ProfileOptions};
 use pressure_stats::rng::unit_open;
 use pressure_stats::rng_for;
@@ -30,6 +32,9 @@ pub struct RecoveryOptions {
     pub level: f64,
     /// Also compute profile-likelihood intervals (slower).
     pub profile: bool,
+    /// Small-sample (t / F) or large-sample (normal / χ²₁) intervals; `None` takes the
+    /// experiment file's `[uncertainty] intervals`.
+    pub intervals: Option<IntervalCalibration>,
 }
 
 impl Default for RecoveryOptions {
@@ -40,6 +45,7 @@ impl Default for RecoveryOptions {
             perturbation: 0.3,
             level: 0.95,
             profile: true,
+            intervals: None,
         }
     }
 }
@@ -99,6 +105,11 @@ pub fn recovery_study(
         .map_err(|e| CalibrateError::eval("model at the true values", e))?
         .to_vec();
     let specs = template.params().specs().to_vec();
+    let intervals = opts.intervals.unwrap_or(exp.spec.uncertainty.intervals);
+    let small_sample = match intervals {
+        IntervalCalibration::SmallSample => ResidualDof::of(&template),
+        IntervalCalibration::LargeSample => None,
+    };
     let replications: Vec<Replication> = (0..opts.replications)
         .into_par_iter()
         .map_init(
@@ -143,13 +154,14 @@ pub fn recovery_study(
                     Ok(e) => e,
                     Err(e) => return fail(e.to_string()),
                 };
-                let cov = match calibration_covariance(cal, &est, opts.level) {
+                let cov = match calibration_covariance_with(cal, &est, opts.level, intervals) {
                     Ok(c) => c,
                     Err(e) => return fail(e.to_string()),
                 };
                 let profile = if opts.profile {
                     let popts = ProfileOptions {
                         level: opts.level,
+                        small_sample,
                         ..Default::default()
                     };
                     match profile_likelihood(cal, &est, &cov.internal.se, &popts, None) {

@@ -158,16 +158,22 @@ impl CalibrationReport {
     }
 
     /// `profiles.csv` when profiles were computed: every evaluated point of every parameter's
-    /// profile (`deviance` = 2 (ℓ̂ − ℓ) with the other parameters re-optimised), and the χ²₁
-    /// threshold of the interval level. A profile that stays below the threshold up to a
+    /// profile (`deviance` = 2 (ℓ̂ − ℓ) with the other parameters re-optimised), and the
+    /// deviance threshold that defined the interval (the small-sample F-based threshold by
+    /// default, χ²₁ at `level` with `intervals = "large_sample"` or in old checkpoints). A profile that stays below the threshold up to a
     /// bound is flat on that side: the data do not identify the parameter there.
     pub fn profiles_csv(&self, level: f64) -> Option<String> {
         if self.profiles.is_empty() {
             return None;
         }
-        let threshold = crate::uncertainty::profile::chi2_threshold(level);
+        let chi2 = crate::uncertainty::profile::chi2_threshold(level);
         let mut out = String::from("parameter,value,deviance,converged,is_estimate,threshold\n");
         for p in &self.profiles {
+            let threshold = if p.threshold.is_finite() {
+                p.threshold
+            } else {
+                chi2
+            };
             for q in &p.points {
                 out.push_str(&format!(
                     "{},{},{},{},{},{}\n",
@@ -273,13 +279,14 @@ impl CalibrationReport {
                 "theil": "Sterman (1984): U = sqrt(MSE)/(sqrt(mean S^2)+sqrt(mean A^2)); MSE = (mean S - mean A)^2 + (sd S - sd A)^2 + 2(1-r) sd S sd A with population moments; UM, US, UC are the three fractions",
                 "r2": "squared correlation of model and data",
                 "mape": "percent, over non-zero observations",
-                "wald_interval": "computed on the internal (transformed) scale and mapped back, so it respects the bounds",
+                "wald_interval": "computed on the internal (transformed) scale and mapped back, so it respects the bounds; Student-t quantile on covariance.dof degrees of freedom (m - p - (k - 1), k estimated sigmas; Bates & Watts 1988 ch. 6) unless dof is null (normal quantile)",
                 "sigma": "profiled out (maximum likelihood per series); MCMC integrates it out under the Jeffreys prior",
             },
         });
         if let Some(c) = &self.covariance {
             out["covariance"] = json!({
                 "rank": c.internal.rank,
+                "dof": c.dof,
                 "parameters": self.parameters.len(),
                 "unidentified": c.internal.unidentified.iter().map(|j| self.parameters[*j].clone()).collect::<Vec<_>>(),
                 "singular_values": c.internal.singular_values.iter().map(|v| jnum(*v)).collect::<Vec<_>>(),

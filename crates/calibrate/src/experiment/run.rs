@@ -12,7 +12,9 @@ use crate::multistart::multistart;
 use crate::objective::Calibration;
 use crate::params::ParamSet;
 use crate::uncertainty::bootstrap::{parametric_bootstrap, BootstrapOptions};
-use crate::uncertainty::covariance::calibration_covariance;
+use crate::uncertainty::covariance::{
+    calibration_covariance_with, IntervalCalibration, ResidualDof,
+};
 use crate::uncertainty::mcmc::{adaptive_metropolis, McmcOptions};
 use crate::uncertainty::profile::{profile_likelihood, ProfileOptions};
 use pressure_sensitivity::design::{Design, LatinHypercube};
@@ -163,7 +165,8 @@ impl Experiment {
 
         // 2. Jacobian covariance.
         let t = Instant::now();
-        let covariance = calibration_covariance(&mut cal, &best, level);
+        let intervals = self.spec.uncertainty.intervals;
+        let covariance = calibration_covariance_with(&mut cal, &best, level, intervals);
         timings.push(("covariance".to_string(), t.elapsed().as_secs_f64()));
         let (covariance, covariance_error) = match covariance {
             Ok(c) => (Some(c), None),
@@ -180,6 +183,10 @@ impl Experiment {
             progress("profiles", 0, best.x.len());
             let popts = ProfileOptions {
                 level,
+                small_sample: match intervals {
+                    IntervalCalibration::SmallSample => ResidualDof::of(&cal),
+                    IntervalCalibration::LargeSample => None,
+                },
                 estimate: EstimateOptions {
                     method: crate::estimate::Method::Lm,
                     ..est_opts.clone()

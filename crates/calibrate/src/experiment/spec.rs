@@ -2,6 +2,7 @@
 
 use crate::estimate::Method;
 use crate::objective::ErrorModel;
+use crate::uncertainty::covariance::IntervalCalibration;
 use pressure_sensitivity::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -186,6 +187,11 @@ pub struct UncertaintySpec {
     /// Parametric bootstrap replicates (0: none).
     pub bootstrap: usize,
     pub mcmc: Option<McmcSpec>,
+    /// `"small_sample"` (default: Student-t Wald quantile and F-based profile threshold on
+    /// the residual degrees of freedom where σ is estimated; Bates & Watts 1988, ch. 6) or
+    /// `"large_sample"` (normal quantile and χ²₁). See
+    /// [`crate::uncertainty::covariance::IntervalCalibration`].
+    pub intervals: IntervalCalibration,
 }
 
 impl Default for UncertaintySpec {
@@ -195,6 +201,7 @@ impl Default for UncertaintySpec {
             profile: true,
             bootstrap: 0,
             mcmc: None,
+            intervals: IntervalCalibration::default(),
         }
     }
 }

@@ -1,7 +1,10 @@
 //! Profile-likelihood confidence intervals (Venzon & Moolgavkar 1988; Raue et al. 2009).
 //!
 //! For parameter `k`, the profile deviance is `D(v) = 2 [min over the others of nll(θ | θ_k = v)
-//! − nll(θ̂)]`; the `level` interval is where `D ≤ χ²₁(level)` (3.84 at 95%). Each side is walked
+//! − nll(θ̂)]`; the `level` interval is where `D` stays below a threshold: by default, where σ is
+//! estimated, the small-sample F-based threshold `m ln(1 + F(1, ν)/ν)` (Bates & Watts 1988,
+//! §6.1.2; see [`ResidualDof::deviance_threshold`]), otherwise (or with
+//! [`ProfileOptions::small_sample`] = `None`) the asymptotic `χ²₁(level)` (3.84 at 95%). Each side is walked
 //! from the estimate in internal coordinates with adaptive steps (starting at the Jacobian
 //! standard error, doubled while the deviance rises slowly, halved when it jumps), each point
 //! re-optimising the other parameters by LM warm-started from the previous point. The crossing
@@ -16,6 +19,7 @@ use crate::checkpoint::Checkpoint;
 use crate::error::CalibrateError;
 use crate::estimate::{estimate, Estimate, EstimateOptions};
 use crate::objective::{Calibration, Predictor};
+use crate::uncertainty::covariance::ResidualDof;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
@@ -29,6 +33,9 @@ pub struct ProfileOptions {
     pub max_steps: usize,
     /// Estimator for the other parameters (LM by default).
     pub estimate: EstimateOptions,
+    /// Residual degrees of freedom for the small-sample threshold ([`ResidualDof::of`] of the
+    /// calibration); `None` uses the asymptotic χ²₁ threshold.
+    pub small_sample: Option<ResidualDof>,
 }
 
 impl Default for ProfileOptions {
@@ -37,6 +44,17 @@ impl Default for ProfileOptions {
             level: 0.95,
             max_steps: 30,
             estimate: EstimateOptions::default(),
+            small_sample: None,
+        }
+    }
+}
+
+impl ProfileOptions {
+    /// The deviance threshold of the interval: F-based with `small_sample`, χ²₁ without.
+    pub fn threshold(&self) -> f64 {
+        match &self.small_sample {
+            Some(d) => d.deviance_threshold(self.level),
+            None => chi2_threshold(self.level),
         }
     }
 }
@@ -68,6 +86,14 @@ pub struct Profile {
     pub upper: Option<f64>,
     /// Why a side is open, or that a better optimum was found.
     pub notes: Vec<String>,
+    /// Deviance threshold that defined the interval (NaN in checkpoints written before it was
+    /// recorded).
+    #[serde(default = "nan", with = "crate::checkpoint::bits")]
+    pub threshold: f64,
+}
+
+fn nan() -> f64 {
+    f64::NAN
 }
 
 impl Profile {
@@ -172,7 +198,7 @@ fn profile_one<P: Predictor + Clone + Send + Sync>(
     se_z: f64,
     opts: &ProfileOptions,
 ) -> Result<Profile, CalibrateError> {
-    let threshold = chi2_threshold(opts.level);
+    let threshold = opts.threshold();
     let transform = cal.params().transforms()[k];
     let spec = &cal.params().specs()[k];
     let others: Vec<f64> = est
@@ -289,6 +315,7 @@ fn profile_one<P: Predictor + Clone + Send + Sync>(
         lower: lo.map(|a: f64| a.min(hi.unwrap_or(f64::INFINITY))),
         upper: hi,
         notes,
+        threshold,
     })
 }
 
@@ -298,6 +325,88 @@ mod tests {
     use crate::objective::{ErrorModel, FnPredictor, Series};
     use crate::params::{ParamSet, ParamSpec};
     use crate::uncertainty::covariance::calibration_covariance;
+
+    #[test]
+    fn small_sample_intervals_of_a_linear_model_with_estimated_sigma_are_the_exact_t_interval() {
+        // y = a + b t, σ estimated, m = 8: the exact 95% interval of b is
+        // b̂ ± t₆(0.975) s/√Sxx with s² = RSS/(m − 2). The Wald interval (Student-t quantile)
+        // and the profile interval (F-based threshold m ln(1 + t²/ν) on the deviance
+        // m ln(S/Ŝ)) must both reproduce it; the asymptotic χ²₁ profile is narrower.
+        let t: Vec<f64> = (0..8).map(f64::from).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|t| 1.0 + 0.5 * t + 0.8 * (t * 2.1).sin())
+            .collect();
+        let params =
+            ParamSet::new(vec![ParamSpec::free("a", 0.0), ParamSpec::free("b", 0.0)]).unwrap();
+        let series = vec![Series {
+            name: "y".into(),
+            observed: y.clone(),
+            error: ErrorModel::Normal { sigma: None },
+        }];
+        let tt = t.clone();
+        let model = FnPredictor(move |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&tt) {
+                *o = p[0] + p[1] * t;
+            }
+            Ok(())
+        });
+        let mut cal = Calibration::new(params, series, model).unwrap();
+        let z0 = cal.params().start_internal();
+        let est = estimate(&mut cal, &z0, &EstimateOptions::default()).unwrap();
+        // Closed-form least squares.
+        let (tm, ym) = (3.5, y.iter().sum::<f64>() / 8.0);
+        let sxx: f64 = t.iter().map(|t| (t - tm) * (t - tm)).sum();
+        let b = t
+            .iter()
+            .zip(&y)
+            .map(|(t, y)| (t - tm) * (y - ym))
+            .sum::<f64>()
+            / sxx;
+        let a = ym - b * tm;
+        let rss: f64 = t.iter().zip(&y).map(|(t, y)| (y - a - b * t).powi(2)).sum();
+        let t6 = 2.446_911_848_791_681; // t₆(0.975)
+        let half = t6 * (rss / 6.0 / sxx).sqrt();
+        let dof = ResidualDof::of(&cal).unwrap();
+        assert_eq!(dof.dof, 6.0);
+        let cov = calibration_covariance(&mut cal, &est, 0.95).unwrap();
+        assert_eq!(cov.dof, Some(6.0));
+        assert!((cov.interval[1].0 - (b - half)).abs() < 1e-7);
+        assert!((cov.interval[1].1 - (b + half)).abs() < 1e-7);
+        let opts = ProfileOptions {
+            small_sample: Some(dof),
+            ..Default::default()
+        };
+        let prof = profile_likelihood(&cal, &est, &cov.internal.se, &opts, None).unwrap();
+        let p = &prof[1];
+        assert!(p.identified(), "{:?}", p.notes);
+        let expected = 8.0 * (t6 * t6 / 6.0f64).ln_1p();
+        // statrs inverts the t CDF numerically (about 1e-9 relative).
+        assert!(
+            (p.threshold - expected).abs() < 1e-7,
+            "{} vs {expected}",
+            p.threshold
+        );
+        assert!(
+            (p.lower.unwrap() - (b - half)).abs() < 2e-3 * half,
+            "{:?}",
+            p.lower
+        );
+        assert!(
+            (p.upper.unwrap() - (b + half)).abs() < 2e-3 * half,
+            "{:?}",
+            p.upper
+        );
+        let asymptotic = profile_likelihood(
+            &cal,
+            &est,
+            &cov.internal.se,
+            &ProfileOptions::default(),
+            None,
+        )
+        .unwrap();
+        assert!(asymptotic[1].upper.unwrap() - asymptotic[1].lower.unwrap() < 0.9 * 2.0 * half);
+    }
 
     #[test]
     fn linear_model_profile_interval_matches_the_exact_likelihood_ratio_interval() {
