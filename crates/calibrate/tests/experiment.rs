@@ -207,7 +207,8 @@ fn coupled_recovery(
 /// A small recovery on the coupled model (fast enough for the suite): the estimates centre on
 /// the truth and the Wald intervals cover it most of the time. The loose bound reflects 8
 /// replications (a binomial 95% coverage gives 5 or more of 8 in 99.96% of studies) and six
-/// annual observations per series (σ is estimated, so Wald intervals run a little short).
+/// annual observations per series (σ is estimated; the default small-sample t intervals
+/// cover 90-98% at R = 50, see experiments/calibrate/README.md).
 #[test]
 fn coupled_model_recovery_covers_the_truth() {
     let r = coupled_recovery(8, false);
