@@ -1,22 +1,9 @@
 //! `pressure check` and `pressure describe` end to end.
 
 use std::path::Path;
-use std::process::{Command, Output};
 
-fn pressure(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressure"))
-        .args(args)
-        .output()
-        .expect("run pressure")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '×', '╭', '─', '┬', '╰', '·'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+mod cli_support;
+use cli_support::{pressure, stderr};
 
 fn repo(rel: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

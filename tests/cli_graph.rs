@@ -2,29 +2,9 @@
 //! the expected nodes and edges and numerically signed links, atomic `--out`, bad input.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn pressure(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressure"))
-        .args(args)
-        .output()
-        .expect("run pressure")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '×', '╭', '─', '┬', '╰', '·'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod cli_support;
+use cli_support::{pressure, stderr, write};
 
 const MODEL: &str = r#"
 [settings]

@@ -1,29 +1,10 @@
 //! `pressure loops` end to end: predator-prey and teacup loops with polarity, a polarity
 //! that changes with `--at`, the bounded enumeration, JSON output, and bad input.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-fn pressure(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressure"))
-        .args(args)
-        .output()
-        .expect("run pressure")
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '×', '╭', '─', '┬', '╰', '·'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
-fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
-    let p = dir.join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod cli_support;
+use cli_support::{pressure, stderr, write};
 
 const PREDATOR_PREY: &str = r#"
 [model]

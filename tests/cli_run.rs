@@ -3,23 +3,9 @@
 //! data), and no output file.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
-fn pressure(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pressure"))
-        .args(args)
-        .output()
-        .expect("run pressure")
-}
-
-/// Stderr with miette's frame characters and line wrapping undone.
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr)
-        .replace(['│', '×', '╭', '─', '┬', '╰', '·'], " ")
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
+mod cli_support;
+use cli_support::{pressure, stderr};
 
 struct Dir(tempfile::TempDir);
 
