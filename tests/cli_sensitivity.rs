@@ -548,6 +548,83 @@ fn failed_runs_stop_the_analysis_or_drop_their_groups() {
     }
 }
 
+/// With groups left out, `sample.csv` and `outputs.csv` still name each run by its index in
+/// the design, the index `failures.csv` uses (not by its position among the kept rows).
+#[test]
+fn saved_runs_keep_their_design_index_when_groups_are_dropped() {
+    let tmp = tempfile::tempdir().unwrap();
+    let exp = fragile_experiment(tmp.path(), "failed_runs = \"drop\"\nsave_sample = true");
+    let out = tmp.path().join("out");
+    let o = pressure(&[
+        "sensitivity",
+        exp.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let group_size = 4; // Saltelli without second order: D + 2 runs per base point, D = 2
+    let failures = String::from_utf8(read(&out, "failures.csv")).unwrap();
+    let failed_groups: std::collections::BTreeSet<usize> = failures
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(1)?.parse().ok())
+        .collect();
+    assert!(!failed_groups.is_empty(), "{failures}");
+    let sample = String::from_utf8(read(&out, "sample.csv")).unwrap();
+    let header: Vec<&str> = sample.lines().next().unwrap().split(',').collect();
+    let k = header.iter().position(|h| *h == "k").unwrap();
+    let rows: Vec<(usize, f64)> = sample
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            (f[0].parse().unwrap(), f[k].parse().unwrap())
+        })
+        .collect();
+    let expected: Vec<usize> = (0..64 * group_size)
+        .filter(|r| !failed_groups.contains(&(r / group_size)))
+        .collect();
+    let ids: Vec<usize> = rows.iter().map(|r| r.0).collect();
+    assert_eq!(ids, expected);
+    // The model fails exactly when k < 0.5, so every kept run has k >= 0.5.
+    assert!(rows.iter().all(|&(_, k)| k >= 0.5), "{sample}");
+    let outputs = String::from_utf8(read(&out, "outputs.csv")).unwrap();
+    let output_ids: Vec<usize> = outputs
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(output_ids, expected);
+    // Shards keep the same indices.
+    let mut dirs = Vec::new();
+    for i in 1..=3 {
+        let d = tmp.path().join(format!("s{i}"));
+        let o = pressure(&[
+            "sensitivity",
+            exp.to_str().unwrap(),
+            "--out",
+            d.to_str().unwrap(),
+            "--shard",
+            &format!("{i}/3"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        dirs.push(d.to_str().unwrap().to_string());
+    }
+    let merged = tmp.path().join("merged");
+    let o = pressure(&[
+        "merge",
+        &dirs[0],
+        &dirs[1],
+        &dirs[2],
+        "--out",
+        merged.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in ["sample.csv", "outputs.csv"] {
+        assert_eq!(read(&out, f), read(&merged, f), "{f}");
+    }
+}
+
 #[test]
 fn quick_runs_use_smaller_sizes_and_say_so() {
     let tmp = tempfile::tempdir().unwrap();

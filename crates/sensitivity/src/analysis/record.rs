@@ -1,7 +1,9 @@
 //! Keeping the runs themselves next to another analysis's summary (for `save_sample`).
 //!
-//! The summary is `[inner length, inner summary..., rows...]`, each row the parameter values
-//! then the outputs of one run, in run order. Merging merges the inner summaries and
+//! The summary is `[inner length, inner summary..., rows...]`, each row the run's index in the
+//! whole design, its parameter values, then its outputs, in run order. The index is kept
+//! because the rows of groups left out after a failed run are missing: `sample.csv` and
+//! `outputs.csv` must still name each run as `failures.csv` and the design do. Merging merges the inner summaries and
 //! concatenates the rows, so sharded runs keep their rows too. Memory grows with the number of
 //! runs: use it when the sample is wanted, not for a million runs.
 
@@ -28,17 +30,29 @@ impl<'a> WithRuns<'a> {
         (&summary[1..1 + len], &summary[1 + len..])
     }
 
-    /// `(values, outputs)` of all runs from the rows part of a summary.
-    pub fn runs(&self, rows: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let width = self.dims + self.columns;
-        let mut values = Vec::new();
-        let mut outputs = Vec::new();
+    /// The kept runs from the rows part of a summary.
+    pub fn runs(&self, rows: &[f64]) -> SavedRuns {
+        let width = 1 + self.dims + self.columns;
+        let mut saved = SavedRuns::default();
         for row in rows.chunks_exact(width) {
-            values.extend_from_slice(&row[..self.dims]);
-            outputs.extend_from_slice(&row[self.dims..]);
+            // Exact: run indices are far below 2^53.
+            saved.ids.push(row[0] as usize);
+            saved.values.extend_from_slice(&row[1..1 + self.dims]);
+            saved.outputs.extend_from_slice(&row[1 + self.dims..]);
         }
-        (values, outputs)
+        saved
     }
+}
+
+/// The runs kept with `save_sample`, in run order.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SavedRuns {
+    /// Each run's index in the whole design (runs of left-out groups are absent).
+    pub ids: Vec<usize>,
+    /// Parameter values, one row of `dims` per run.
+    pub values: Vec<f64>,
+    /// Outputs, one row of `columns` per run.
+    pub outputs: Vec<f64>,
 }
 
 impl Analysis for WithRuns<'_> {
@@ -46,16 +60,18 @@ impl Analysis for WithRuns<'_> {
         self.inner.name()
     }
     fn layout(&self) -> String {
-        format!("{} +runs", self.inner.layout())
+        format!("{} +indexed-runs", self.inner.layout())
     }
     fn summarise(&self, block: &BlockData) -> Vec<f64> {
         let inner = self.inner.summarise(block);
         let rows = block.outputs.len() / self.columns.max(1);
-        let mut out = Vec::with_capacity(1 + inner.len() + rows * (self.dims + self.columns));
+        let mut out = Vec::with_capacity(1 + inner.len() + rows * (1 + self.dims + self.columns));
         out.push(inner.len() as f64);
         out.extend_from_slice(&inner);
         let per_group = rows / block.groups.max(1);
+        let first_run = block.first_group * per_group;
         for r in (0..rows).filter(|&r| block.valid[r / per_group.max(1)]) {
+            out.push((first_run + r) as f64);
             out.extend_from_slice(&block.values[r * self.dims..(r + 1) * self.dims]);
             out.extend_from_slice(&block.outputs[r * self.columns..(r + 1) * self.columns]);
         }

@@ -43,8 +43,8 @@ pub enum ResultSet {
 pub struct Report {
     pub spec: RunSpec,
     pub results: ResultSet,
-    /// `(parameter values, outputs)` of every run, when the sample was kept.
-    pub runs: Option<(Vec<f64>, Vec<f64>)>,
+    /// Index, parameter values and outputs of every kept run, when the sample was kept.
+    pub runs: Option<crate::analysis::record::SavedRuns>,
     /// Model runs made.
     pub n_runs: usize,
     /// Runs that failed; their groups were left out (only with `failed_runs = "drop"`).
@@ -300,7 +300,7 @@ impl Report {
             }
             files.push(("failures.csv".to_string(), csv.into_bytes()));
         }
-        if let Some((values, outputs)) = &self.runs {
+        if let Some(saved) = &self.runs {
             let d = names.len();
             let cols = self.spec.columns.len();
             let mut sample = String::from("run");
@@ -313,10 +313,11 @@ impl Report {
                 let _ = write!(outs, ",{}", csv_field(&c.label()));
             }
             outs.push('\n');
-            for (r, (x, y)) in values
-                .chunks_exact(d)
-                .zip(outputs.chunks_exact(cols))
-                .enumerate()
+            for ((r, x), y) in saved
+                .ids
+                .iter()
+                .zip(saved.values.chunks_exact(d))
+                .zip(saved.outputs.chunks_exact(cols))
             {
                 sample.push_str(&r.to_string());
                 for v in x {
