@@ -129,6 +129,12 @@ pub(crate) fn describe_run(
         "parameters".into(),
         serde_json::to_value(&report_spec.parameters).unwrap_or_default(),
     );
+    if let Some(groups) = &report_spec.groups {
+        extra.insert(
+            "groups".into(),
+            serde_json::to_value(groups).unwrap_or_default(),
+        );
+    }
 }
 
 /// One experiment to run and write: what `pressure sensitivity` does, callable from other

@@ -56,6 +56,8 @@ pub enum SensitivityError {
     },
     #[error("invalid setting: {0}")]
     InvalidSetting(String),
+    #[error("invalid factor groups: {0}")]
+    InvalidGroups(String),
     #[error(
         "shard {index}/{count} is not valid: shards are numbered 1..={count} (e.g. --shard 1/4)"
     )]

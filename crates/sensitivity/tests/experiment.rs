@@ -229,3 +229,112 @@ fn indices_over_time_follow_the_analytic_values() {
     );
     assert!(main.contains("\nx_at_2,x,,a,"), "{main}");
 }
+
+/// `RAMP` with a third parameter in the initial level: x(t) = b + c + a·t.
+fn ramp3() -> String {
+    RAMP.replace("initial = \"b\"", "initial = \"b + c\"")
+        + "\n[constants.c]\nvalue = 0.5\nrange = [0, 1]\n"
+}
+
+const GROUPED_SOBOL: &str = "[method]\nkind = \"sobol\"\nn = 4096\nbootstrap = 0\n\n\
+    [[outputs]]\nname = \"x_at_2\"\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n\n";
+
+fn grouped_experiment(dir: &Path, method: &str, groups: &str) -> Experiment {
+    std::fs::write(dir.join("ramp3.toml"), ramp3()).unwrap();
+    let path = dir.join("e.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[experiment]\nmodel = \"ramp3.toml\"\nuse_model_ranges = true\n\n{method}{groups}"
+        ),
+    )
+    .unwrap();
+    Experiment::load(&path).unwrap()
+}
+
+/// x(2) = b + c + 2a with a, b, c ~ U(0, 1): variance 4/12 from the slope a, 2/12 from the
+/// level {b, c}, so the groups' first-order and total indices are 2/3 and 1/3.
+#[test]
+fn grouped_sobol_indices_belong_to_the_groups() {
+    let tmp = tempfile::tempdir().unwrap();
+    let groups = "[[groups]]\nname = \"slope\"\nparameters = [\"a\"]\n\n\
+                  [[groups]]\nname = \"level\"\nparameters = [\"*\"]\n";
+    let prepared = grouped_experiment(tmp.path(), GROUPED_SOBOL, groups)
+        .prepare()
+        .unwrap();
+    assert_eq!(prepared.spec.factor_names(), ["slope", "level"]);
+    assert_eq!(prepared.planned_runs(None).unwrap(), 4096 * (2 + 2));
+    let Outcome::Complete(report) = prepared
+        .run(&RunOptions {
+            seed: 5,
+            shard: None,
+            progress: None,
+        })
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    let ResultSet::Sobol(cols) = &report.results else {
+        unreachable!()
+    };
+    for (g, want) in [2.0 / 3.0, 1.0 / 3.0].into_iter().enumerate() {
+        for got in [cols[0].first[g].value, cols[0].total[g].value] {
+            assert!((got - want).abs() < 0.02, "group {g}: {got} vs {want}");
+        }
+    }
+    let files = report.files();
+    let csv = &files.iter().find(|f| f.0 == "sobol_indices.csv").unwrap().1;
+    let csv = String::from_utf8(csv.clone()).unwrap();
+    let factors: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').nth(3).unwrap())
+        .collect();
+    assert_eq!(factors, ["slope", "level"]);
+    let json = &files
+        .iter()
+        .find(|f| f.0 == "sobol_indices.json")
+        .unwrap()
+        .1;
+    let json: serde_json::Value = serde_json::from_slice(json).unwrap();
+    assert_eq!(json["groups"][1]["name"], "level");
+    assert_eq!(
+        json["groups"][1]["parameters"],
+        serde_json::json!(["b", "c"])
+    );
+}
+
+#[test]
+fn bad_groups_are_reported_at_the_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            GROUPED_SOBOL,
+            "[[groups]]\nname = \"slope\"\nparameters = [\"a\"]\n",
+            "varied parameter `b` is in no group",
+        ),
+        (
+            GROUPED_SOBOL,
+            "[[groups]]\nname = \"all\"\nparameters = [\"*\"]\n[[groups]]\nname = \"slope\"\nparameters = [\"a\"]\n",
+            "group `slope` matches no varied parameter",
+        ),
+        (
+            GROUPED_SOBOL,
+            "[[groups]]\nname = \"g\"\nparameters = [\"a\"]\n[[groups]]\nname = \"g\"\nparameters = [\"*\"]\n",
+            "two groups are named `g`",
+        ),
+        (
+            "[method]\nkind = \"morris\"\nn = 10\n\n[[outputs]]\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n\n",
+            "[[groups]]\nname = \"all\"\nparameters = [\"*\"]\n",
+            "[[groups]] apply to Sobol' indices, not to method `morris`",
+        ),
+    ];
+    for (method, groups, message) in cases {
+        let err = grouped_experiment(tmp.path(), method, groups)
+            .prepare()
+            .err()
+            .unwrap()
+            .to_string();
+        assert!(err.contains(message) && err.contains("e.toml:"), "{err}");
+    }
+}

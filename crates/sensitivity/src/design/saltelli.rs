@@ -6,6 +6,10 @@
 //! `A, AB_1, ..., AB_D, B` (where `AB_j` is `A` with column `j` taken from `B`), or with
 //! second-order indices the `2D + 2` rows `A, AB_1..AB_D, BA_1..BA_D, B` (`BA_j` is `B` with
 //! column `j` from `A`).
+//!
+//! With factor groups (SALib's `groups`), `AB_g` takes every column of group `g` from `B` at
+//! once, so a group of `D` parameters costs `G + 2` runs per base point for `G` groups, and
+//! the indices are those of the groups (Saltelli et al. 2008, sec. 4.2; Jacques et al. 2006).
 
 use super::sobol_seq::SobolSequence;
 use super::{require_power_of_two, streams, Design};
@@ -38,6 +42,10 @@ pub struct SaltelliDesign {
     n: usize,
     second_order: bool,
     base: Base,
+    /// The group of each parameter (`None`: every parameter is its own factor).
+    groups: Option<Vec<usize>>,
+    /// Number of factors: groups, or parameters.
+    factors: usize,
 }
 
 impl SaltelliDesign {
@@ -55,7 +63,39 @@ impl SaltelliDesign {
             n,
             second_order,
             base: Base::Sobol(SobolSequence::new(2 * dims, scramble_seed)?),
+            groups: None,
+            factors: dims,
         })
+    }
+
+    /// The same design with parameters grouped into factors: `group_of[j]` is the factor of
+    /// parameter `j`, numbered `0..G` with every factor used. The base points are unchanged.
+    ///
+    /// ```
+    /// use pressure_sensitivity::design::{Design, SaltelliDesign};
+    /// // Parameters 0 and 2 form one factor, parameter 1 another.
+    /// let design = SaltelliDesign::new(3, 8, false, Some(1)).unwrap().grouped(vec![0, 1, 0]).unwrap();
+    /// assert_eq!(design.factors(), 2);
+    /// assert_eq!(design.group_size(), 2 + 2);
+    /// ```
+    pub fn grouped(mut self, group_of: Vec<usize>) -> Result<Self> {
+        let factors = group_of.iter().max().map_or(0, |m| m + 1);
+        let used = |g: usize| group_of.contains(&g);
+        if group_of.len() != self.dims || factors == 0 || !(0..factors).all(used) {
+            return Err(SensitivityError::InvalidGroups(format!(
+                "{} group numbers for {} parameters; groups must be numbered 0..G with none empty",
+                group_of.len(),
+                self.dims
+            )));
+        }
+        self.factors = factors;
+        self.groups = Some(group_of);
+        Ok(self)
+    }
+
+    /// Number of factors the indices are computed for: groups, or parameters.
+    pub fn factors(&self) -> usize {
+        self.factors
     }
 
     /// The same scheme on independent uniform base points (any N >= 2), drawn from
@@ -73,6 +113,8 @@ impl SaltelliDesign {
             n,
             second_order,
             base: Base::Random { seed },
+            groups: None,
+            factors: dims,
         })
     }
 
@@ -94,9 +136,9 @@ impl Design for SaltelliDesign {
     }
     fn group_size(&self) -> usize {
         if self.second_order {
-            2 * self.dims + 2
+            2 * self.factors + 2
         } else {
-            self.dims + 2
+            self.factors + 2
         }
     }
     fn n_groups(&self) -> usize {
@@ -115,21 +157,28 @@ impl Design for SaltelliDesign {
             }
         }
         let rows_per_group = self.group_size();
+        // Whether parameter `j` belongs to factor `k`.
+        let in_factor = |j: usize, k: usize| match &self.groups {
+            Some(g) => g[j] == k,
+            None => j == k,
+        };
         for (g, ab) in base.chunks_exact(2 * d).enumerate() {
             let (a, b) = ab.split_at(d);
             let group = &mut out[g * rows_per_group * d..(g + 1) * rows_per_group * d];
             let mut rows = group.chunks_exact_mut(d);
             rows.next().unwrap().copy_from_slice(a);
-            for k in 0..d {
+            for k in 0..self.factors {
                 let row = rows.next().unwrap();
-                row.copy_from_slice(a);
-                row[k] = b[k];
+                for j in 0..d {
+                    row[j] = if in_factor(j, k) { b[j] } else { a[j] };
+                }
             }
             if self.second_order {
-                for k in 0..d {
+                for k in 0..self.factors {
                     let row = rows.next().unwrap();
-                    row.copy_from_slice(b);
-                    row[k] = a[k];
+                    for j in 0..d {
+                        row[j] = if in_factor(j, k) { a[j] } else { b[j] };
+                    }
                 }
             }
             rows.next().unwrap().copy_from_slice(b);
@@ -157,5 +206,30 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn grouped_rows_swap_whole_groups_and_singletons_change_nothing() {
+        let d = 4;
+        let plain = SaltelliDesign::new(d, 8, true, Some(3)).unwrap();
+        let singletons = plain.clone().grouped(vec![0, 1, 2, 3]).unwrap();
+        assert_eq!(plain.all_unit_rows(), singletons.all_unit_rows());
+        let group_of = vec![1, 0, 1, 0];
+        let grouped = plain.clone().grouped(group_of.clone()).unwrap();
+        let (g, rows) = (grouped.group_size(), grouped.all_unit_rows());
+        assert_eq!(g, 2 * 2 + 2);
+        for grp in 0..8 {
+            let r = |i: usize| &rows[(grp * g + i) * d..(grp * g + i + 1) * d];
+            let (a, b) = (r(0).to_vec(), r(g - 1).to_vec());
+            for k in 0..2 {
+                for j in 0..d {
+                    let swapped = group_of[j] == k;
+                    assert_eq!(r(1 + k)[j], if swapped { b[j] } else { a[j] });
+                    assert_eq!(r(3 + k)[j], if swapped { a[j] } else { b[j] });
+                }
+            }
+        }
+        assert!(plain.clone().grouped(vec![0, 2, 0, 2]).is_err()); // group 1 empty
+        assert!(plain.grouped(vec![0, 1]).is_err()); // wrong length
     }
 }

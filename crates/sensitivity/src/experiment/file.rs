@@ -37,6 +37,10 @@
 //! mode = 5
 //! high = 10
 //!
+//! [[groups]]               # sobol: indices of groups of parameters instead of each one
+//! name = "transmission"    # (each parameter joins the first group with a matching pattern;
+//! parameters = ["beta", "contact_*"]   # every varied parameter must match one)
+//!
 //! [[outputs]]              # scalar outputs
 //! name = "peak_infectious"
 //! variable = "infectious"
@@ -61,6 +65,17 @@ pub struct ExperimentFile {
     pub outputs: Vec<OutputEntry>,
     #[serde(default)]
     pub series: Vec<SeriesEntry>,
+    #[serde(default)]
+    pub groups: Vec<GroupEntry>,
+}
+
+/// A group of parameters whose Sobol' indices are computed together.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GroupEntry {
+    pub name: Spanned<String>,
+    /// Parameter names; `*` matches any text.
+    pub parameters: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -28,7 +28,7 @@ pub mod statistic;
 
 pub use evaluator::ModelEvaluator;
 pub use prepare::{
-    Column, Method, Prepared, RunSpec, Sampler, ScalarStatistic, QUICK_BOOTSTRAP,
+    Column, FactorGroups, Method, Prepared, RunSpec, Sampler, ScalarStatistic, QUICK_BOOTSTRAP,
     QUICK_MONTECARLO_N, QUICK_MORRIS_TRAJECTORIES, QUICK_SOBOL_N,
 };
 pub use report::{Report, ResultSet};

@@ -178,9 +178,29 @@ pub struct RunSpec {
     pub save_sample: bool,
     /// What a failed run does: stop everything, or drop its group.
     pub on_failure: OnFailure,
+    /// Sobol' indices of groups of parameters (`[[groups]]`) instead of each parameter.
+    #[serde(default)]
+    pub groups: Option<FactorGroups>,
+}
+
+/// Parameters grouped into the factors of a Sobol' analysis.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FactorGroups {
+    /// Group names, in the order of `[[groups]]` (empty groups are an error).
+    pub names: Vec<String>,
+    /// The group of each varied parameter (index into `names`).
+    pub of_parameter: Vec<usize>,
 }
 
 impl RunSpec {
+    /// Names of the factors the indices belong to: the groups, or the parameters.
+    pub fn factor_names(&self) -> Vec<&str> {
+        match &self.groups {
+            Some(g) => g.names.iter().map(|s| s.as_str()).collect(),
+            None => self.parameters.iter().map(|p| p.name.as_str()).collect(),
+        }
+    }
+
     pub(crate) fn space(&self) -> Result<ParameterSpace, SensitivityError> {
         ParameterSpace::new(self.parameters.clone())
     }
@@ -195,12 +215,13 @@ impl RunSpec {
                 second_order,
                 scramble,
                 ..
-            } => Box::new(SaltelliDesign::new(
-                d,
-                *n,
-                *second_order,
-                scramble.then_some(seed),
-            )?),
+            } => {
+                let design = SaltelliDesign::new(d, *n, *second_order, scramble.then_some(seed))?;
+                match &self.groups {
+                    Some(g) => Box::new(design.grouped(g.of_parameter.clone())?),
+                    None => Box::new(design),
+                }
+            }
             Method::Morris {
                 trajectories,
                 levels,
@@ -411,6 +432,7 @@ impl Experiment {
             settings = truncated(&settings, last_output_time(&scalars, &series));
         }
         let method = self.resolve_method(&space_params)?;
+        let groups = self.resolve_groups(&space_params)?;
         let model_text = std::fs::read(&model_path).unwrap_or_default();
         let spec = RunSpec {
             experiment: self.path().display().to_string(),
@@ -424,6 +446,7 @@ impl Experiment {
             scalar_columns,
             save_sample: f.method.save_sample.unwrap_or(false),
             on_failure: self.resolve_on_failure()?,
+            groups,
         };
         // Check the simulator configuration once, so workers cannot fail to start.
         let mut sim = compiled.simulator(&settings)?;
@@ -443,6 +466,77 @@ impl Experiment {
             spec,
             inputs,
         })
+    }
+
+    /// Assigns each varied parameter to the first `[[groups]]` entry with a matching pattern.
+    fn resolve_groups(
+        &self,
+        params: &[Parameter],
+    ) -> Result<Option<FactorGroups>, ExperimentError> {
+        let entries = &self.file.groups;
+        let Some(first) = entries.first() else {
+            return Ok(None);
+        };
+        if self.file.method.kind.get_ref() != "sobol" {
+            return Err(self.error_at(
+                first.name.span(),
+                format!(
+                    "[[groups]] apply to Sobol' indices, not to method `{}`",
+                    self.file.method.kind.get_ref()
+                ),
+                Some("remove the [[groups]] entries or use kind = \"sobol\"".into()),
+            ));
+        }
+        let mut names: Vec<String> = Vec::new();
+        for e in entries {
+            let name = e.name.get_ref().trim();
+            if name.is_empty() || names.iter().any(|n| n == name) {
+                return Err(self.error_at(
+                    e.name.span(),
+                    if name.is_empty() {
+                        "a group needs a name".to_string()
+                    } else {
+                        format!("two groups are named `{name}`")
+                    },
+                    None,
+                ));
+            }
+            names.push(name.to_string());
+        }
+        let mut of_parameter = Vec::with_capacity(params.len());
+        let mut members = vec![0usize; entries.len()];
+        for p in params {
+            let g = entries.iter().position(|e| {
+                e.parameters
+                    .get_ref()
+                    .iter()
+                    .any(|pat| glob_match(pat.get_ref(), &p.name))
+            });
+            match g {
+                Some(g) => {
+                    members[g] += 1;
+                    of_parameter.push(g);
+                }
+                None => {
+                    return Err(self.error_at(
+                        first.name.span(),
+                        format!("varied parameter `{}` is in no group", p.name),
+                        Some("every varied parameter must match a pattern of some [[groups]] entry; add its name, or a last group with parameters = [\"*\"]".into()),
+                    ))
+                }
+            }
+        }
+        if let Some(g) = members.iter().position(|&m| m == 0) {
+            return Err(self.error_at(
+                entries[g].parameters.span(),
+                format!("group `{}` matches no varied parameter", names[g]),
+                Some("each parameter joins the first group whose pattern matches it; check the names and the order of the groups".into()),
+            ));
+        }
+        Ok(Some(FactorGroups {
+            names,
+            of_parameter,
+        }))
     }
 
     fn resolve_on_failure(&self) -> Result<OnFailure, ExperimentError> {

@@ -90,10 +90,20 @@ struct JsonReport<'a, T: Serialize> {
     runs: usize,
     /// Runs that failed (their groups were left out of the analysis).
     failed_runs: usize,
+    /// The factors the per-column arrays are indexed by: parameters, or groups.
     parameters: Vec<&'a str>,
+    /// With `[[groups]]`: each group's member parameters, in group order.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    groups: Option<Vec<JsonGroup<'a>>>,
     experiment: &'a str,
     model: &'a str,
     columns: Vec<JsonColumn<'a, T>>,
+}
+
+#[derive(Serialize)]
+struct JsonGroup<'a> {
+    name: &'a str,
+    parameters: Vec<&'a str>,
 }
 
 impl Report {
@@ -113,12 +123,21 @@ impl Report {
             seed: self.spec.seed,
             runs: self.n_runs,
             failed_runs: self.failures.count,
-            parameters: self
-                .spec
-                .parameters
-                .iter()
-                .map(|p| p.name.as_str())
-                .collect(),
+            parameters: self.spec.factor_names(),
+            groups: self.spec.groups.as_ref().map(|g| {
+                g.names
+                    .iter()
+                    .enumerate()
+                    .map(|(k, name)| JsonGroup {
+                        name,
+                        parameters: (self.spec.parameters.iter())
+                            .zip(&g.of_parameter)
+                            .filter(|(_, &of)| of == k)
+                            .map(|(p, _)| p.name.as_str())
+                            .collect(),
+                    })
+                    .collect()
+            }),
             experiment: &self.spec.experiment,
             model: &self.spec.model,
             columns: self
@@ -142,12 +161,7 @@ impl Report {
 
     /// `(file name, contents)` of every result file.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
-        let names: Vec<&str> = self
-            .spec
-            .parameters
-            .iter()
-            .map(|p| p.name.as_str())
-            .collect();
+        let names = self.spec.factor_names();
         let mut files = Vec::new();
         match &self.results {
             ResultSet::Sobol(cols) => {

@@ -39,6 +39,7 @@ enum AnyAnalysis {
 impl AnyAnalysis {
     fn new(spec: &RunSpec, design: &dyn Design) -> AnyAnalysis {
         let d = spec.parameters.len();
+        let factors = spec.factor_names().len();
         let cols = spec.columns.len();
         let per_column = |scalar: usize, series: usize| -> Vec<usize> {
             (0..cols)
@@ -59,7 +60,7 @@ impl AnyAnalysis {
                 confidence,
                 ..
             } => AnyAnalysis::Sobol(SobolAnalysis::new(
-                d,
+                factors,
                 *second_order,
                 per_column(*bootstrap, *bootstrap_over_time),
                 spec.seed,
