@@ -338,3 +338,84 @@ fn bad_groups_are_reported_at_the_entry() {
         assert!(err.contains(message) && err.contains("e.toml:"), "{err}");
     }
 }
+
+fn saved_outputs(e: &Experiment) -> Vec<f64> {
+    let prepared = e.prepare().unwrap();
+    let Outcome::Complete(report) = prepared
+        .run(&RunOptions {
+            seed: 2,
+            shard: None,
+            progress: None,
+        })
+        .unwrap()
+    else {
+        unreachable!()
+    };
+    report.runs.unwrap().outputs
+}
+
+/// `transform = "log"` / `"log1p"` give ln y / ln(1 + y) of the statistic, run by run, with
+/// the units saying so; an unknown transform and a value outside the domain are errors.
+#[test]
+fn output_transforms_apply_to_each_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let method = "[method]\nkind = \"montecarlo\"\nn = 64\nsave_sample = true\n\n";
+    let output = |transform: &str| {
+        format!("{method}[[outputs]]\nname = \"y\"\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n{transform}\n")
+    };
+    let plain = saved_outputs(&grouped_experiment(tmp.path(), &output(""), ""));
+    for (t, f) in [("log", f64::ln as fn(f64) -> f64), ("log1p", f64::ln_1p)] {
+        let e = grouped_experiment(tmp.path(), &output(&format!("transform = \"{t}\"")), "");
+        assert_eq!(
+            e.prepare().unwrap().spec.columns[0].units.as_deref(),
+            Some(if t == "log" {
+                "ln of dimensionless"
+            } else {
+                "ln(1 + x), x in dimensionless"
+            })
+        );
+        let transformed = saved_outputs(&e);
+        assert_eq!(transformed.len(), 64);
+        for (y, z) in plain.iter().zip(&transformed) {
+            assert_eq!(f(*y), *z);
+        }
+    }
+    let err = grouped_experiment(tmp.path(), &output("transform = \"sqrt\""), "")
+        .prepare()
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("unknown transform `sqrt`") && err.contains("e.toml:"),
+        "{err}"
+    );
+    // x(2) - 3 is negative for some draws: the log of it fails that run, naming the output.
+    let shifted = output("transform = \"log\"").replace("variable = \"x\"", "variable = \"below\"");
+    std::fs::write(
+        tmp.path().join("ramp3.toml"),
+        ramp3() + "\n[aux.below]\nequation = \"x - 3\"\n",
+    )
+    .unwrap();
+    let path = tmp.path().join("e.toml");
+    std::fs::write(
+        &path,
+        format!("[experiment]\nmodel = \"ramp3.toml\"\nuse_model_ranges = true\n\n{shifted}"),
+    )
+    .unwrap();
+    let err = Experiment::load(&path)
+        .unwrap()
+        .prepare()
+        .unwrap()
+        .run(&RunOptions {
+            seed: 2,
+            shard: None,
+            progress: None,
+        })
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("output `y`") && err.contains("needs a value > 0"),
+        "{err}"
+    );
+}

@@ -89,6 +89,11 @@ impl<'a> Evaluator for ModelEvaluator<'a> {
                     })?,
                 },
             };
+            if let Some(t) = s.transform {
+                y[c] = t
+                    .apply(y[c])
+                    .map_err(|e| format!("output `{}`: {e}", s.name))?;
+            }
             c += 1;
         }
         for s in &p.series {

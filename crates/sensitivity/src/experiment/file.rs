@@ -45,6 +45,8 @@
 //! name = "peak_infectious"
 //! variable = "infectious"
 //! statistic = "peak"       # value_at (time) | mean, peak, min (from, to) | first_crossing (threshold, direction, if_never)
+//! transform = "log"        # optional: "log" (ln y) or "log1p" (ln(1 + y)) of the statistic, for
+//!                          # heavy-tailed outputs whose variance a few runs would dominate
 //!
 //! [[series]]               # outputs over time: bands and time-resolved indices
 //! variable = "infectious"
@@ -148,6 +150,7 @@ pub struct OutputEntry {
     pub threshold: Option<f64>,
     pub direction: Option<Spanned<String>>,
     pub if_never: Option<f64>,
+    pub transform: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -263,6 +263,41 @@ pub(crate) struct ScalarOutput {
     pub record: usize,
     pub statistic: ScalarStatistic,
     pub name: String,
+    pub transform: Option<Transform>,
+}
+
+/// A transform of a scalar output (`transform = ...` in `[[outputs]]`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Transform {
+    /// `ln y` (y > 0).
+    Log,
+    /// `ln(1 + y)` (y > -1): for rates and premia that can be near or below zero.
+    Log1p,
+}
+
+impl Transform {
+    /// The transformed value, or why it does not exist.
+    pub fn apply(self, y: f64) -> Result<f64, String> {
+        let (v, name, domain) = match self {
+            Transform::Log => (y.ln(), "log", "> 0"),
+            Transform::Log1p => (y.ln_1p(), "log1p", "> -1"),
+        };
+        if v.is_finite() {
+            Ok(v)
+        } else {
+            Err(format!(
+                "transform = \"{name}\" needs a value {domain}, got {y}"
+            ))
+        }
+    }
+
+    fn units(self, units: Option<&str>) -> String {
+        let u = units.unwrap_or("dimensionless");
+        match self {
+            Transform::Log => format!("ln of {u}"),
+            Transform::Log1p => format!("ln(1 + x), x in {u}"),
+        }
+    }
 }
 
 /// A series resolved against the model.
@@ -380,10 +415,29 @@ impl Experiment {
                     Some("give each [[outputs]] entry its own `name`".into()),
                 ));
             }
+            let transform = match &o.transform {
+                None => None,
+                Some(t) => Some(match t.get_ref().as_str() {
+                    "log" => Transform::Log,
+                    "log1p" => Transform::Log1p,
+                    other => {
+                        return Err(self.error_at(
+                            t.span(),
+                            format!("unknown transform `{other}`"),
+                            Some("use \"log\" (ln y) or \"log1p\" (ln(1 + y))".into()),
+                        ))
+                    }
+                }),
+            };
+            let units = match transform {
+                Some(t) => Some(t.units(units.as_deref())),
+                None => units,
+            };
             scalars.push(ScalarOutput {
                 record: record(&variable),
                 statistic,
                 name: name.clone(),
+                transform,
             });
             columns.push(Column {
                 name,
