@@ -429,7 +429,7 @@ fn sobol_with_many_parameters_draws_the_largest_total_indices() {
     )
     .unwrap();
     let svg = svg_of(&fig);
-    svg.text_el("Sobol index of y (15 largest S_T of 40 parameters)");
+    svg.text_el("Sobol index of y (15 largest S_T of 40)");
     let texts = svg.texts();
     for i in 0..40 {
         let shown = texts.iter().any(|t| t == &format!("q{i}"));

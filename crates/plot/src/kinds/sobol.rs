@@ -14,7 +14,7 @@ pub const MAX_SOBOL_ROWS: usize = 15;
 /// Grouped horizontal bars per parameter (first-order S₁ and total S_T), with error bars for
 /// their confidence intervals, parameters ordered by total index (largest on top). With more
 /// than [`MAX_SOBOL_ROWS`] parameters only those with the largest total index are drawn, and
-/// the axis title says so.
+/// the axis title says so ("of 40": parameters, or groups of parameters).
 pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     non_empty("Sobol rows", &s.rows)?;
     for r in &s.rows {
@@ -38,7 +38,7 @@ pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     let all = rows.len();
     rows.truncate(MAX_SOBOL_ROWS);
     let shown = if all > rows.len() {
-        format!(" ({} largest S_T of {all} parameters)", rows.len())
+        format!(" ({} largest S_T of {all})", rows.len())
     } else {
         String::new()
     };
