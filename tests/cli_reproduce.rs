@@ -192,6 +192,15 @@ fn quick_study_writes_every_figure_with_index_and_manifest() {
     let over_time = entry("sobol-time-coalition.cohesion");
     assert!(over_time.contains("(indices-time)"), "{over_time}");
     assert!(over_time.contains("at each output time"), "{over_time}");
+    // The grouped Sobol' analysis says its factors are groups and its output is ln(1 + premium).
+    let grouped = entry("sobol-groups-sobol-premium_y5");
+    assert!(grouped.contains("(sobol)"), "{grouped}");
+    assert!(
+        grouped.contains("18 groups of 295 parameters")
+            && grouped.contains("(in ln(1 + x), x in dimensionless)")
+            && grouped.contains("only the 15 largest total indices"),
+        "{grouped}"
+    );
     let envelope = entry("envelope-money.inflation");
     assert!(envelope.contains("(timeseries)"), "{envelope}");
     assert!(

@@ -161,9 +161,12 @@ pub enum Shows {
     },
     Sobol {
         output: String,
+        unit: String,
         n: Option<u64>,
         runs: Option<u64>,
         level: Option<f64>,
+        /// With `[[groups]]`: the number of groups and of parameters in them.
+        groups: Option<(usize, usize)>,
     },
     SobolOverTime {
         output: String,
@@ -269,11 +272,16 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             "Morris μ* of the series {output}{} at each output time, one line per parameter.",
             in_units(unit)
         ),
-        Shows::Sobol { output, n, runs, level } => format!(
-            "Sobol' first-order (S₁) and total (S_T) indices of the output {output} (dimensionless shares of its variance), Saltelli/Jansen estimators{}{}, with {} bootstrap intervals; with many parameters only the 15 largest total indices are drawn (all are in the data file).",
+        Shows::Sobol { output, unit, n, runs, level, groups } => format!(
+            "Sobol' first-order (S₁) and total (S_T) indices of the output {output}{} (dimensionless shares of its variance){}, Saltelli/Jansen estimators{}{}, with {} bootstrap intervals; with many {} only the 15 largest total indices are drawn (all are in the data file).",
+            in_units(unit),
+            groups
+                .map(|(g, p)| format!(", per group of parameters ({g} groups of {p} parameters; each index is the group's joint effect)"))
+                .unwrap_or_default(),
             n.map(|n| format!(", N = {n} base points")).unwrap_or_default(),
             runs.map(|r| format!(" ({r} model runs)")).unwrap_or_default(),
-            level.map(pct).unwrap_or_else(|| "their".into())
+            level.map(pct).unwrap_or_else(|| "their".into()),
+            if groups.is_some() { "groups" } else { "parameters" }
         ),
         Shows::SobolOverTime { output, unit, n, runs, level } => format!(
             "Sobol' first-order (S₁) and total (S_T) indices (dimensionless shares of the variance) of the series {output}{} at each output time, one line per parameter, with {} bootstrap bands; Saltelli/Jansen estimators{}{}.",
@@ -1065,6 +1073,9 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
         }
         "sobol" => {
             let csv_path = dir.join("sobol_indices.csv");
+            let groups: Option<pressure::sensitivity::experiment::FactorGroups> =
+                serde_json::from_value(manifest["extra"]["groups"].clone()).ok();
+            let groups = groups.as_ref();
             let level = m["confidence"].as_f64();
             for o in &outputs {
                 let (kind, stem, shows) = if o.series {
@@ -1085,9 +1096,11 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         format!("sobol-{}", o.name),
                         Shows::Sobol {
                             output: o.name.clone(),
+                            unit: o.units.clone(),
                             n: m["n"].as_u64(),
                             runs,
                             level,
+                            groups: groups.map(|g| (g.names.len(), g.of_parameter.len())),
                         },
                     )
                 };
