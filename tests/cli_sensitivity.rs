@@ -486,6 +486,30 @@ fn fragile_experiment(dir: &Path, policy: &str) -> PathBuf {
     path
 }
 
+/// Runs `exp` as `count` shards into `dir/s1..` and merges them into `dir/merged` (returned).
+fn shards_merged(dir: &Path, exp: &Path, count: usize) -> PathBuf {
+    let mut args = vec!["merge".to_string()];
+    for i in 1..=count {
+        let d = dir.join(format!("s{i}"));
+        let o = pressure(&[
+            "sensitivity",
+            exp.to_str().unwrap(),
+            "--out",
+            d.to_str().unwrap(),
+            "--shard",
+            &format!("{i}/{count}"),
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        args.push(d.to_str().unwrap().to_string());
+    }
+    let merged = dir.join("merged");
+    args.extend(["--out".to_string(), merged.to_str().unwrap().to_string()]);
+    let args: Vec<&str> = args.iter().map(|a| a.as_str()).collect();
+    let o = pressure(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    merged
+}
+
 #[test]
 fn failed_runs_stop_the_analysis_or_drop_their_groups() {
     let tmp = tempfile::tempdir().unwrap();
@@ -520,29 +544,7 @@ fn failed_runs_stop_the_analysis_or_drop_their_groups() {
         serde_json::from_slice(&read(&single, "manifest.json")).unwrap();
     assert!(manifest["extra"]["failed_runs"].as_u64().unwrap() > 5);
     // Shards drop the same groups and merge to the same files.
-    let mut dirs = Vec::new();
-    for i in 1..=2 {
-        let d = tmp.path().join(format!("s{i}"));
-        let o = pressure(&[
-            "sensitivity",
-            exp.to_str().unwrap(),
-            "--out",
-            d.to_str().unwrap(),
-            "--shard",
-            &format!("{i}/2"),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        dirs.push(d.to_str().unwrap().to_string());
-    }
-    let merged = tmp.path().join("merged");
-    let o = pressure(&[
-        "merge",
-        &dirs[0],
-        &dirs[1],
-        "--out",
-        merged.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let merged = shards_merged(&tmp.path().join("two"), &exp, 2);
     for f in ["sobol_indices.csv", "sobol_indices.json", "failures.csv"] {
         assert_eq!(read(&single, f), read(&merged, f), "{f}");
     }
@@ -596,30 +598,7 @@ fn saved_runs_keep_their_design_index_when_groups_are_dropped() {
         .collect();
     assert_eq!(output_ids, expected);
     // Shards keep the same indices.
-    let mut dirs = Vec::new();
-    for i in 1..=3 {
-        let d = tmp.path().join(format!("s{i}"));
-        let o = pressure(&[
-            "sensitivity",
-            exp.to_str().unwrap(),
-            "--out",
-            d.to_str().unwrap(),
-            "--shard",
-            &format!("{i}/3"),
-        ]);
-        assert!(o.status.success(), "{}", stderr(&o));
-        dirs.push(d.to_str().unwrap().to_string());
-    }
-    let merged = tmp.path().join("merged");
-    let o = pressure(&[
-        "merge",
-        &dirs[0],
-        &dirs[1],
-        &dirs[2],
-        "--out",
-        merged.to_str().unwrap(),
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
+    let merged = shards_merged(&tmp.path().join("three"), &exp, 3);
     for f in ["sample.csv", "outputs.csv"] {
         assert_eq!(read(&out, f), read(&merged, f), "{f}");
     }

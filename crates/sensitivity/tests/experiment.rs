@@ -1,7 +1,22 @@
 //! Experiments on a real model through the library (the CLI tests cover the command line).
 
-use pressure_sensitivity::experiment::{Experiment, Outcome, ResultSet, RunOptions};
+use pressure_sensitivity::experiment::{
+    Experiment, Outcome, Prepared, Report, ResultSet, RunOptions,
+};
 use std::path::{Path, PathBuf};
+
+/// Runs a prepared experiment whole (no shard) with `seed`.
+fn run_whole(prepared: &Prepared, seed: u64) -> Result<Report, String> {
+    let options = RunOptions {
+        seed,
+        shard: None,
+        progress: None,
+    };
+    match prepared.run(&options).map_err(|e| e.to_string())? {
+        Outcome::Complete(report) => Ok(report),
+        Outcome::Partial(_) => unreachable!("no shard was asked for"),
+    }
+}
 
 fn sir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../models/examples/sir.toml")
@@ -35,25 +50,14 @@ time = 33.3
 "#;
 
 fn oat_outputs(e: &Experiment) -> Vec<f64> {
-    let p = e.prepare().unwrap();
-    match p
-        .run(&RunOptions {
-            seed: 0,
-            shard: None,
-            progress: None,
-        })
-        .unwrap()
-    {
-        Outcome::Complete(r) => match r.results {
-            ResultSet::Oat(o) => o
-                .swings
-                .iter()
-                .flat_map(|s| s.iter().flat_map(|w| [w.output_at_low, w.output_at_high]))
-                .chain(o.base_outputs)
-                .collect(),
-            _ => unreachable!(),
-        },
-        Outcome::Partial(_) => unreachable!(),
+    match run_whole(&e.prepare().unwrap(), 0).unwrap().results {
+        ResultSet::Oat(o) => o
+            .swings
+            .iter()
+            .flat_map(|s| s.iter().flat_map(|w| [w.output_at_low, w.output_at_high]))
+            .chain(o.base_outputs)
+            .collect(),
+        _ => unreachable!(),
     }
 }
 
@@ -164,16 +168,7 @@ fn indices_over_time_follow_the_analytic_values() {
     )
     .unwrap();
     let prepared = Experiment::load(&path).unwrap().prepare().unwrap();
-    let Outcome::Complete(report) = prepared
-        .run(&RunOptions {
-            seed: 11,
-            shard: None,
-            progress: None,
-        })
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let report = run_whole(&prepared, 11).unwrap();
     let ResultSet::Sobol(cols) = &report.results else {
         unreachable!()
     };
@@ -230,16 +225,18 @@ fn indices_over_time_follow_the_analytic_values() {
     assert!(main.contains("\nx_at_2,x,,a,"), "{main}");
 }
 
-/// `RAMP` with a third parameter in the initial level: x(t) = b + c + a·t.
+/// `RAMP` with a third parameter in the initial level: x(t) = b + c + a·t; `below` = x - 3
+/// is negative for some parameter values (for the transforms' domain errors).
 fn ramp3() -> String {
     RAMP.replace("initial = \"b\"", "initial = \"b + c\"")
-        + "\n[constants.c]\nvalue = 0.5\nrange = [0, 1]\n"
+        + "\n[constants.c]\nvalue = 0.5\nrange = [0, 1]\n\n[aux.below]\nequation = \"x - 3\"\n"
 }
 
 const GROUPED_SOBOL: &str = "[method]\nkind = \"sobol\"\nn = 4096\nbootstrap = 0\n\n\
     [[outputs]]\nname = \"x_at_2\"\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n\n";
 
-fn grouped_experiment(dir: &Path, method: &str, groups: &str) -> Experiment {
+/// An experiment on `ramp3()`: `method` (with its outputs) and `groups` sections.
+fn ramp3_experiment(dir: &Path, method: &str, groups: &str) -> Experiment {
     std::fs::write(dir.join("ramp3.toml"), ramp3()).unwrap();
     let path = dir.join("e.toml");
     std::fs::write(
@@ -259,21 +256,12 @@ fn grouped_sobol_indices_belong_to_the_groups() {
     let tmp = tempfile::tempdir().unwrap();
     let groups = "[[groups]]\nname = \"slope\"\nparameters = [\"a\"]\n\n\
                   [[groups]]\nname = \"level\"\nparameters = [\"*\"]\n";
-    let prepared = grouped_experiment(tmp.path(), GROUPED_SOBOL, groups)
+    let prepared = ramp3_experiment(tmp.path(), GROUPED_SOBOL, groups)
         .prepare()
         .unwrap();
     assert_eq!(prepared.spec.factor_names(), ["slope", "level"]);
     assert_eq!(prepared.planned_runs(None).unwrap(), 4096 * (2 + 2));
-    let Outcome::Complete(report) = prepared
-        .run(&RunOptions {
-            seed: 5,
-            shard: None,
-            progress: None,
-        })
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let report = run_whole(&prepared, 5).unwrap();
     let ResultSet::Sobol(cols) = &report.results else {
         unreachable!()
     };
@@ -330,7 +318,7 @@ fn bad_groups_are_reported_at_the_entry() {
         ),
     ];
     for (method, groups, message) in cases {
-        let err = grouped_experiment(tmp.path(), method, groups)
+        let err = ramp3_experiment(tmp.path(), method, groups)
             .prepare()
             .err()
             .unwrap()
@@ -341,16 +329,7 @@ fn bad_groups_are_reported_at_the_entry() {
 
 fn saved_outputs(e: &Experiment) -> Vec<f64> {
     let prepared = e.prepare().unwrap();
-    let Outcome::Complete(report) = prepared
-        .run(&RunOptions {
-            seed: 2,
-            shard: None,
-            progress: None,
-        })
-        .unwrap()
-    else {
-        unreachable!()
-    };
+    let report = run_whole(&prepared, 2).unwrap();
     report.runs.unwrap().outputs
 }
 
@@ -363,9 +342,9 @@ fn output_transforms_apply_to_each_run() {
     let output = |transform: &str| {
         format!("{method}[[outputs]]\nname = \"y\"\nvariable = \"x\"\nstatistic = \"value_at\"\ntime = 2\n{transform}\n")
     };
-    let plain = saved_outputs(&grouped_experiment(tmp.path(), &output(""), ""));
+    let plain = saved_outputs(&ramp3_experiment(tmp.path(), &output(""), ""));
     for (t, f) in [("log", f64::ln as fn(f64) -> f64), ("log1p", f64::ln_1p)] {
-        let e = grouped_experiment(tmp.path(), &output(&format!("transform = \"{t}\"")), "");
+        let e = ramp3_experiment(tmp.path(), &output(&format!("transform = \"{t}\"")), "");
         assert_eq!(
             e.prepare().unwrap().spec.columns[0].units.as_deref(),
             Some(if t == "log" {
@@ -380,7 +359,7 @@ fn output_transforms_apply_to_each_run() {
             assert_eq!(f(*y), *z);
         }
     }
-    let err = grouped_experiment(tmp.path(), &output("transform = \"sqrt\""), "")
+    let err = ramp3_experiment(tmp.path(), &output("transform = \"sqrt\""), "")
         .prepare()
         .err()
         .unwrap()
@@ -391,29 +370,10 @@ fn output_transforms_apply_to_each_run() {
     );
     // x(2) - 3 is negative for some draws: the log of it fails that run, naming the output.
     let shifted = output("transform = \"log\"").replace("variable = \"x\"", "variable = \"below\"");
-    std::fs::write(
-        tmp.path().join("ramp3.toml"),
-        ramp3() + "\n[aux.below]\nequation = \"x - 3\"\n",
-    )
-    .unwrap();
-    let path = tmp.path().join("e.toml");
-    std::fs::write(
-        &path,
-        format!("[experiment]\nmodel = \"ramp3.toml\"\nuse_model_ranges = true\n\n{shifted}"),
-    )
-    .unwrap();
-    let err = Experiment::load(&path)
-        .unwrap()
+    let prepared = ramp3_experiment(tmp.path(), &shifted, "")
         .prepare()
-        .unwrap()
-        .run(&RunOptions {
-            seed: 2,
-            shard: None,
-            progress: None,
-        })
-        .err()
-        .unwrap()
-        .to_string();
+        .unwrap();
+    let err = run_whole(&prepared, 2).err().unwrap();
     assert!(
         err.contains("output `y`") && err.contains("needs a value > 0"),
         "{err}"

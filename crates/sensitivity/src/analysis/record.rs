@@ -3,8 +3,8 @@
 //! The summary is `[inner length, inner summary..., rows...]`, each row the run's index in the
 //! whole design, its parameter values, then its outputs, in run order. The index is kept
 //! because the rows of groups left out after a failed run are missing: `sample.csv` and
-//! `outputs.csv` must still name each run as `failures.csv` and the design do. Merging merges the inner summaries and
-//! concatenates the rows, so sharded runs keep their rows too. Memory grows with the number of
+//! `outputs.csv` must still name each run as `failures.csv` and the design do. Merging merges
+//! the inner summaries and concatenates the rows, so sharded runs keep their rows too. Memory grows with the number of
 //! runs: use it when the sample is wanted, not for a million runs.
 
 use super::{Analysis, BlockData};

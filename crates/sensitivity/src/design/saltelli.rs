@@ -42,10 +42,9 @@ pub struct SaltelliDesign {
     n: usize,
     second_order: bool,
     base: Base,
-    /// The group of each parameter (`None`: every parameter is its own factor).
-    groups: Option<Vec<usize>>,
-    /// Number of factors: groups, or parameters.
-    factors: usize,
+    /// The parameters of each factor (`AB_k` takes these columns from `B`): one parameter
+    /// each, or the groups.
+    members: Vec<Vec<usize>>,
 }
 
 impl SaltelliDesign {
@@ -63,8 +62,7 @@ impl SaltelliDesign {
             n,
             second_order,
             base: Base::Sobol(SobolSequence::new(2 * dims, scramble_seed)?),
-            groups: None,
-            factors: dims,
+            members: singletons(dims),
         })
     }
 
@@ -80,22 +78,24 @@ impl SaltelliDesign {
     /// ```
     pub fn grouped(mut self, group_of: Vec<usize>) -> Result<Self> {
         let factors = group_of.iter().max().map_or(0, |m| m + 1);
-        let used = |g: usize| group_of.contains(&g);
-        if group_of.len() != self.dims || factors == 0 || !(0..factors).all(used) {
+        let mut members = vec![Vec::new(); factors];
+        for (j, &g) in group_of.iter().enumerate() {
+            members[g].push(j);
+        }
+        if group_of.len() != self.dims || members.is_empty() || members.iter().any(Vec::is_empty) {
             return Err(SensitivityError::InvalidGroups(format!(
                 "{} group numbers for {} parameters; groups must be numbered 0..G with none empty",
                 group_of.len(),
                 self.dims
             )));
         }
-        self.factors = factors;
-        self.groups = Some(group_of);
+        self.members = members;
         Ok(self)
     }
 
     /// Number of factors the indices are computed for: groups, or parameters.
     pub fn factors(&self) -> usize {
-        self.factors
+        self.members.len()
     }
 
     /// The same scheme on independent uniform base points (any N >= 2), drawn from
@@ -113,8 +113,7 @@ impl SaltelliDesign {
             n,
             second_order,
             base: Base::Random { seed },
-            groups: None,
-            factors: dims,
+            members: singletons(dims),
         })
     }
 
@@ -127,6 +126,11 @@ impl SaltelliDesign {
     }
 }
 
+/// One factor per parameter.
+fn singletons(dims: usize) -> Vec<Vec<usize>> {
+    (0..dims).map(|j| vec![j]).collect()
+}
+
 impl Design for SaltelliDesign {
     fn name(&self) -> &'static str {
         "saltelli"
@@ -136,9 +140,9 @@ impl Design for SaltelliDesign {
     }
     fn group_size(&self) -> usize {
         if self.second_order {
-            2 * self.factors + 2
+            2 * self.factors() + 2
         } else {
-            self.factors + 2
+            self.factors() + 2
         }
     }
     fn n_groups(&self) -> usize {
@@ -157,28 +161,21 @@ impl Design for SaltelliDesign {
             }
         }
         let rows_per_group = self.group_size();
-        // Whether parameter `j` belongs to factor `k`.
-        let in_factor = |j: usize, k: usize| match &self.groups {
-            Some(g) => g[j] == k,
-            None => j == k,
-        };
         for (g, ab) in base.chunks_exact(2 * d).enumerate() {
             let (a, b) = ab.split_at(d);
             let group = &mut out[g * rows_per_group * d..(g + 1) * rows_per_group * d];
             let mut rows = group.chunks_exact_mut(d);
             rows.next().unwrap().copy_from_slice(a);
-            for k in 0..self.factors {
+            for members in &self.members {
                 let row = rows.next().unwrap();
-                for j in 0..d {
-                    row[j] = if in_factor(j, k) { b[j] } else { a[j] };
-                }
+                row.copy_from_slice(a);
+                members.iter().for_each(|&j| row[j] = b[j]);
             }
             if self.second_order {
-                for k in 0..self.factors {
+                for members in &self.members {
                     let row = rows.next().unwrap();
-                    for j in 0..d {
-                        row[j] = if in_factor(j, k) { a[j] } else { b[j] };
-                    }
+                    row.copy_from_slice(b);
+                    members.iter().for_each(|&j| row[j] = a[j]);
                 }
             }
             rows.next().unwrap().copy_from_slice(b);

@@ -1,6 +1,6 @@
 //! Resolving an experiment against its model: parameter space, outputs, method.
 
-use super::file::{OutputEntry, ParameterEntry, SeriesEntry};
+use super::file::{GroupEntry, OutputEntry, ParameterEntry, SeriesEntry};
 use super::statistic::Direction;
 use super::{sha256_hex, Experiment, ExperimentError};
 use crate::design::{
@@ -558,29 +558,20 @@ impl Experiment {
             names.push(name.to_string());
         }
         let mut of_parameter = Vec::with_capacity(params.len());
-        let mut members = vec![0usize; entries.len()];
         for p in params {
-            let g = entries.iter().position(|e| {
-                e.parameters
-                    .get_ref()
-                    .iter()
-                    .any(|pat| glob_match(pat.get_ref(), &p.name))
-            });
-            match g {
-                Some(g) => {
-                    members[g] += 1;
-                    of_parameter.push(g);
-                }
-                None => {
-                    return Err(self.error_at(
-                        first.name.span(),
-                        format!("varied parameter `{}` is in no group", p.name),
-                        Some("every varied parameter must match a pattern of some [[groups]] entry; add its name, or a last group with parameters = [\"*\"]".into()),
-                    ))
-                }
-            }
+            let matches = |e: &GroupEntry| {
+                (e.parameters.get_ref().iter()).any(|pat| glob_match(pat.get_ref(), &p.name))
+            };
+            let Some(g) = entries.iter().position(matches) else {
+                return Err(self.error_at(
+                    first.name.span(),
+                    format!("varied parameter `{}` is in no group", p.name),
+                    Some("every varied parameter must match a pattern of some [[groups]] entry; add its name, or a last group with parameters = [\"*\"]".into()),
+                ));
+            };
+            of_parameter.push(g);
         }
-        if let Some(g) = members.iter().position(|&m| m == 0) {
+        if let Some(g) = (0..entries.len()).find(|g| !of_parameter.contains(g)) {
             return Err(self.error_at(
                 entries[g].parameters.span(),
                 format!("group `{}` matches no varied parameter", names[g]),
