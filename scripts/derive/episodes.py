@@ -18,13 +18,19 @@ Rules (also in data/SOURCES.md):
   E6  Events carry value 1 on the event date (unit count): leader exits by Archigos exit type,
       leader entries, Powell & Thyne coups (successful / failed), Cline Center coup events
       (realized / attempted / conspiracy).
+  E7  World oil prices (EIA spot, USD per barrel, public domain), the same in every episode:
+      `oil_price_brent` (Europe Brent FOB, RBRTE, from May 1987) and `oil_price_wti` (Cushing
+      WTI FOB, RWTC, from January 1986), monthly averages as EIA publishes them (the source
+      dates them the 15th; here `YYYY-MM`). `oil_price` is the driver the model uses: Brent,
+      and WTI for the months before Brent starts (Jan 1986 - Apr 1987); before 1986 there is no
+      EIA series and the episode's runs must state an assumption.
 """
 
 import datetime as dt
 import os
 
 from . import leaders
-from .common import fmt_sig, num, write_csv
+from .common import SourceError, fmt_sig, num, write_csv
 
 MIN_DAYS = 5
 
@@ -179,6 +185,8 @@ def build_series(shared, ep_id, ep, ctx, log):
                 s.values[str(y)] = fmt_sig(100 * (sum(months) / 12 / off - 1), 8)
         series.append(s)
 
+    series += oil_series(ctx)
+
     # Ilzetzki-Reinhart-Rogoff monthly regime codes.
     s = Series("dual_market", "indicator", "monthly", "irr2019")
     s.values = {r["month"]: r["dual_market"].strip() for r in ctx["irr_dual"] if r["iso3"] == iso}
@@ -220,6 +228,36 @@ def build_series(shared, ep_id, ep, ctx, log):
     return rows
 
 
+def monthly_prices(rows, rel):
+    """E7: {YYYY-MM: price} from an EIA monthly file (dated YYYY-MM-15)."""
+    out = {}
+    for r in rows:
+        v = num(r["Price"])
+        if v is None or len(r["Date"]) != 10 or r["Date"][8:] != "15":
+            raise SourceError(f"{rel}: unexpected row {r} (want Date YYYY-MM-15 and a number)")
+        out[r["Date"][:7]] = v
+    return out
+
+
+def oil_series(ctx):
+    """E7: Brent, WTI and the spliced driver `oil_price`, monthly, USD per barrel."""
+    brent, wti = ctx["brent_monthly"], ctx["wti_monthly"]
+    out = []
+    for name, values, src in (
+        ("oil_price_brent", brent, "eia:RBRTE"),
+        ("oil_price_wti", wti, "eia:RWTC"),
+    ):
+        s = Series(name, "usd_per_barrel", "monthly", src)
+        s.values = {m: fmt_sig(v, 6) for m, v in values.items()}
+        out.append(s)
+    first_brent = min(brent)
+    s = Series("oil_price", "usd_per_barrel", "monthly", "eia:RBRTE+eia:RWTC:derived")
+    s.values = {m: fmt_sig(v, 6) for m, v in wti.items() if m < first_brent}
+    s.values.update({m: fmt_sig(v, 6) for m, v in brent.items()})
+    out.append(s)
+    return out
+
+
 def event_rows(ep, ctx):
     """E6: leader exits/entries (Archigos), coups (Powell & Thyne, Cline Center)."""
     iso, (a, b) = ep["iso3"], ep["span"]
@@ -256,6 +294,8 @@ def build(shared, out_dir, log, ctx):
     ctx["irr_fine"] = shared.rows("irr/irr_fine_regime_monthly_targets.csv")
     ctx["pt_coups"] = shared.rows("coups/powell_thyne_coup_events.csv")
     ctx["cline"] = shared.rows("coups/cline_coup_events_v2_1_2.csv")
+    for key, rel in (("brent_monthly", "oil_prices/eia_brent-monthly.csv"), ("wti_monthly", "oil_prices/eia_wti-monthly.csv")):
+        ctx[key] = monthly_prices(shared.rows(rel), rel)
     header = ["date", "series", "value", "unit", "frequency", "source"]
     for ep_id, ep in EPISODES.items():
         rows = build_series(shared, ep_id, ep, ctx, log)

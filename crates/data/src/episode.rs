@@ -62,6 +62,7 @@ pub const UNITS: &[&str] = &[
     "share",
     "persons",
     "log_points",
+    "usd_per_barrel",
 ];
 
 /// True for a unit of [`UNITS`] or `XXX_per_USD` with a three-letter upper-case code.

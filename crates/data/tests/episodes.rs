@@ -252,3 +252,27 @@ fn aggregation_against_episode_periods() {
     let short = &times[..times.len() / 2];
     assert!(aggregate(short, &values[..short.len()], &periods, Aggregation::Mean).is_err());
 }
+
+/// Rule E7: the EIA oil prices are in every episode table, Brent spliced with WTI before May
+/// 1987. Values transcribed from EIA's monthly Brent (RBRTE) and WTI (RWTC) averages.
+#[test]
+fn oil_price_driver_in_every_episode() {
+    for id in EPISODES {
+        let ep = load(id);
+        let oil = ep.data.series("oil_price").unwrap();
+        assert_eq!(oil.unit, "usd_per_barrel", "{id}");
+        assert!(oil.n_observed() > 100, "{id}: {} months", oil.n_observed());
+        assert!(ep.data.series("oil_price_brent").is_ok(), "{id}");
+    }
+    let rus = load("russia_2014");
+    let oil = rus.data.series("oil_price").unwrap();
+    let at = |m: &str| oil.values()[oil.dates().iter().position(|d| d.to_string() == m).unwrap()];
+    // The 2014 collapse: Brent 111.80 (June 2014) -> 47.76 (January 2015) USD a barrel.
+    assert!((at("2014-06") - 111.8).abs() < 1e-9 && (at("2015-01") - 47.76).abs() < 1e-9);
+    // Before Brent starts (May 1987) the driver is WTI: 22.93 in January 1986.
+    let zaf = load("south_africa_1985");
+    let oil = zaf.data.series("oil_price").unwrap();
+    let first = oil.dates()[0].to_string();
+    assert_eq!(first, "1986-01");
+    assert!((oil.values()[0] - 22.93).abs() < 1e-9);
+}
