@@ -18,8 +18,11 @@ use behaviour_support::*;
 #[test]
 fn premium_rises_with_rationing() {
     // Same embargo, scarce vs ample reserves: less official FX is rationed out with ample ones.
-    let scarce = scenario_run(None, "energy_embargo", &[("fiscal.reserves_initial", 8.0)]);
-    let ample = scenario_run(None, "energy_embargo", &[("fiscal.reserves_initial", 40.0)]);
+    // Runs start at their steady state, so the reserves an economy holds are set by the
+    // central bank's import-cover target (three months vs a year of imports), not by an
+    // initial value.
+    let scarce = scenario_run(None, "energy_embargo", &[("currency.reserve_cover_target", 0.25)]);
+    let ample = scenario_run(None, "energy_embargo", &[("currency.reserve_cover_target", 1.0)]);
     let window = (ONSET + 0.5, ONSET + 2.0);
     let p = |r| mean_between(r, "currency.premium", window.0, window.1);
     let q = |r| mean_between(r, "fiscal.fx_ration", window.0, window.1);
@@ -39,7 +42,9 @@ fn premium_rises_with_rationing() {
 
 #[test]
 fn unification_removes_the_premium() {
-    let t = ONSET + 3.0;
+    // A year into the embargo, while the premium is high (the authorities' managed
+    // devaluation and the dollars flowing back close most of it within about two years).
+    let t = ONSET + 1.0;
     let r = scenario_run(None, "energy_embargo", &[("currency.unification_time", t)]);
     let (before, after) = (
         at(&r, "currency.premium", t - 0.25),
@@ -160,4 +165,69 @@ fn a_premium_of_one_is_sustained_only_with_rationing() {
             );
         }
     }
+}
+
+/// Issue 12: the Iran 2011-2016 sanction timeline (`data/episodes/iran_2011.toml`, as the
+/// calibration experiment `experiments/calibrate/iran_2011.toml` applies it, with that
+/// episode's fixed settings: per-channel coverage in the timeline, the 2014 oil collapse) at
+/// the model's default parameters produces a parallel premium of at least 100% within 18
+/// months of the EU oil embargo (adopted 23 January 2012). The record: the free-market rial
+/// stood about 190% above the official 12,260 in October 2012 and the 2012 annual mean was
+/// 84% (TGJU and WDI, `data/episodes/iran_2011.csv`; literature.md 2.4).
+#[test]
+fn the_iran_timeline_produces_a_premium_of_100_percent_within_18_months_of_the_embargo() {
+    use pressure::calibrate::experiment::Experiment;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("experiments/calibrate/iran_2011.toml");
+    let exp = Experiment::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let ep = &exp.spec.episodes[0];
+    let mut params = exp.model.default_params();
+    for (name, value) in &ep.set {
+        exp.model.set_param(&mut params, name, *value).unwrap();
+    }
+    let exo = exp.episode_exogenous(&ep.id).unwrap();
+    let defaults = exp.model.default_settings();
+    let settings = defaults
+        .clone()
+        .with_span(ep.start.unwrap_or(defaults.start), ep.stop.unwrap_or(defaults.stop))
+        .with_save_every(defaults.dt);
+    let r = exp.model.run_with(&params, exo, &settings).unwrap();
+    let embargo = 2012.0 + 22.0 / 366.0 - ep.origin;
+    let (t, p) = (r.time(), col(&r, "currency.premium"));
+    let (peak_t, peak) = t
+        .iter()
+        .zip(p)
+        .filter(|(&ti, _)| ti >= embargo && ti <= embargo + 1.5)
+        .map(|(&ti, &pi)| (ti, pi))
+        .fold((f64::NAN, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+    let before = p[t.iter().position(|&ti| ti >= embargo - 1.0).unwrap()];
+    println!(
+        "Iran timeline: premium {before:.2} a year before the embargo, peak {peak:.2} at {:.2} (calendar)",
+        peak_t + ep.origin
+    );
+    assert!(
+        peak >= 1.0,
+        "peak premium {peak:.2} within 18 months of the embargo (want at least 1.0)"
+    );
+}
+
+/// Issue 12: arbitrage floor. In every preset x scenario run the premium is never below 0
+/// (the parallel rate never below the official one).
+#[test]
+fn the_premium_is_never_below_the_arbitrage_floor() {
+    let mut scenarios: Vec<&str> = SANCTION_SCENARIOS.to_vec();
+    scenarios.push("baseline");
+    let mut lowest = f64::INFINITY;
+    for preset in PRESETS {
+        for scenario in &scenarios {
+            let r = scenario_run(preset, scenario, &[]);
+            let low = col(&r, "currency.premium")
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
+            lowest = lowest.min(low);
+            assert!(low >= 0.0, "{} {scenario}: premium {low}", label(preset));
+        }
+    }
+    println!("lowest premium over every preset x scenario: {lowest:.2e}");
 }
