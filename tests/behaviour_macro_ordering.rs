@@ -134,13 +134,21 @@ fn an_oil_price_fall_alone_compresses_non_oil_output() {
             100.0 * compression,
             100.0 * oil_va
         );
-        assert!(compression > 0.0, "{}: no import compression", label(preset));
+        assert!(
+            compression > 0.0,
+            "{}: no import compression",
+            label(preset)
+        );
         assert!(
             (0.005..=0.06).contains(&nonoil),
             "{}: non-oil shortfall {:.2}% outside 0.5-6%",
             label(preset),
             100.0 * nonoil
         );
-        assert!(oil_va.abs() < 1e-9, "{}: the price moved oil volume", label(preset));
+        assert!(
+            oil_va.abs() < 1e-9,
+            "{}: the price moved oil volume",
+            label(preset)
+        );
     }
 }

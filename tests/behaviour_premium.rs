@@ -21,8 +21,16 @@ fn premium_rises_with_rationing() {
     // Runs start at their steady state, so the reserves an economy holds are set by the
     // central bank's import-cover target (three months vs a year of imports), not by an
     // initial value.
-    let scarce = scenario_run(None, "energy_embargo", &[("currency.reserve_cover_target", 0.25)]);
-    let ample = scenario_run(None, "energy_embargo", &[("currency.reserve_cover_target", 1.0)]);
+    let scarce = scenario_run(
+        None,
+        "energy_embargo",
+        &[("currency.reserve_cover_target", 0.25)],
+    );
+    let ample = scenario_run(
+        None,
+        "energy_embargo",
+        &[("currency.reserve_cover_target", 1.0)],
+    );
     let window = (ONSET + 0.5, ONSET + 2.0);
     let p = |r| mean_between(r, "currency.premium", window.0, window.1);
     let q = |r| mean_between(r, "fiscal.fx_ration", window.0, window.1);
@@ -189,7 +197,10 @@ fn the_iran_timeline_produces_a_premium_of_100_percent_within_18_months_of_the_e
     let defaults = exp.model.default_settings();
     let settings = defaults
         .clone()
-        .with_span(ep.start.unwrap_or(defaults.start), ep.stop.unwrap_or(defaults.stop))
+        .with_span(
+            ep.start.unwrap_or(defaults.start),
+            ep.stop.unwrap_or(defaults.stop),
+        )
         .with_save_every(defaults.dt);
     let r = exp.model.run_with(&params, exo, &settings).unwrap();
     let embargo = 2012.0 + 22.0 / 366.0 - ep.origin;
@@ -199,7 +210,10 @@ fn the_iran_timeline_produces_a_premium_of_100_percent_within_18_months_of_the_e
         .zip(p)
         .filter(|(&ti, _)| ti >= embargo && ti <= embargo + 1.5)
         .map(|(&ti, &pi)| (ti, pi))
-        .fold((f64::NAN, f64::NEG_INFINITY), |a, b| if b.1 > a.1 { b } else { a });
+        .fold(
+            (f64::NAN, f64::NEG_INFINITY),
+            |a, b| if b.1 > a.1 { b } else { a },
+        );
     let before = p[t.iter().position(|&ti| ti >= embargo - 1.0).unwrap()];
     println!(
         "Iran timeline: premium {before:.2} a year before the embargo, peak {peak:.2} at {:.2} (calendar)",

@@ -430,7 +430,9 @@ fn read_steady(r: &mut Reader, v: &Value) -> Option<RawSteady> {
             } else {
                 r.error(
                     span,
-                    format!("max_iterations must be a whole number from 1 to 1000000 (got {value})"),
+                    format!(
+                        "max_iterations must be a whole number from 1 to 1000000 (got {value})"
+                    ),
                     Some("Newton iterations per start, e.g. max_iterations = 50".into()),
                 );
             }
@@ -467,7 +469,10 @@ fn read_steady(r: &mut Reader, v: &Value) -> Option<RawSteady> {
                 let span = r.span(x.span());
                 r.error(
                     span,
-                    format!("hold must be a table {{ NAME = value, ... }} or a list of names, found {}", other.type_str()),
+                    format!(
+                        "hold must be a table {{ NAME = value, ... }} or a list of names, found {}",
+                        other.type_str()
+                    ),
                     None,
                 );
                 None
@@ -499,7 +504,10 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
         if stocks.len() < 2 {
             r.error(
                 span,
-                format!("a growth group needs at least two stocks (got {})", stocks.len()),
+                format!(
+                    "a growth group needs at least two stocks (got {})",
+                    stocks.len()
+                ),
                 Some("the first stock is the anchor; the others grow at its rate".into()),
             );
             return None;

@@ -505,7 +505,11 @@ impl<'a> Core<'a> {
     }
 
     /// Sets registers and parameters and runs the initial program.
-    pub(crate) fn init_slots(&mut self, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
+    pub(crate) fn init_slots(
+        &mut self,
+        params: &ParamSet,
+        s: &RunSettings,
+    ) -> Result<(), SimError> {
         let m = self.m;
         let sl = &mut self.slots;
         sl[TIME as usize] = s.start;

@@ -124,6 +124,12 @@ const TRUST: f64 = 0.5;
 const TAU_FACTOR: f64 = 4.0;
 /// Chord steps after convergence.
 const POLISH_STEPS: usize = 3;
+/// Magnitudes below this are treated as zero when scaling (see [`nonzero`]).
+const SCALE_FLOOR: f64 = 1e-6;
+/// Longest time march of the march start, in model time units.
+const MARCH_TIME: f64 = 500.0;
+/// The march stops when no solved stock moves faster than this share of its scale per time unit.
+const MARCH_RATE: f64 = 1e-7;
 
 /// A steady state of a model for one parameter set (see the [module docs](self)).
 #[derive(Debug, Clone, PartialEq)]
@@ -327,6 +333,8 @@ enum Mode {
 enum Start {
     Warm,
     Initial(f64),
+    /// The state the model's own dynamics reach from its initial values (see [`Solver::march`]).
+    March,
 }
 
 /// The solver of one simulator: the problem and every buffer, allocated once.
@@ -365,6 +373,8 @@ pub(crate) struct Solver {
     iterations: usize,
     evaluations: usize,
     starts: usize,
+    /// The start the time march found (empty until one is found in a solve).
+    march_start: Vec<f64>,
 }
 
 impl Solver {
@@ -401,6 +411,7 @@ impl Solver {
             iterations: 0,
             evaluations: 0,
             starts: 0,
+            march_start: Vec::new(),
             plan,
         })
     }
@@ -457,13 +468,17 @@ impl Solver {
         warm: Option<&[f64]>,
     ) -> Result<(), SimError> {
         self.setup(core, params, s)?;
-        let plan_starts: [(Start, Mode); 5] = [
+        self.march_start.clear();
+        let plan_starts: [(Start, Mode); 7] = [
             (Start::Warm, Mode::PseudoTransient),
             (Start::Initial(1.0), Mode::PseudoTransient),
             (Start::Initial(1.0), Mode::LevenbergMarquardt),
+            (Start::March, Mode::PseudoTransient),
+            (Start::March, Mode::LevenbergMarquardt),
             (Start::Initial(0.5), Mode::PseudoTransient),
             (Start::Initial(2.0), Mode::PseudoTransient),
         ];
+        let mut marched = false;
         for (start, mode) in plan_starts {
             match start {
                 Start::Warm => match warm {
@@ -471,6 +486,19 @@ impl Solver {
                     None => continue,
                 },
                 Start::Initial(f) => self.initial_start(f),
+                Start::March => {
+                    if !marched {
+                        marched = true;
+                        if !self.march(core, params, s) {
+                            continue;
+                        }
+                        self.march_start = self.start.clone();
+                    } else if self.march_start.is_empty() {
+                        continue;
+                    } else {
+                        self.start.copy_from_slice(&self.march_start);
+                    }
+                }
             }
             self.starts += 1;
             if self.iterate(core, s, mode) {
@@ -487,9 +515,122 @@ impl Solver {
         Err(self.failure(core, s))
     }
 
+    /// A start from the model's own dynamics: RK4 steps of the run's `dt` from the initial
+    /// values, time frozen at the start and the INITIAL values those of the initial state (the
+    /// dynamics of an ordinary run), for up to [`MARCH_TIME`] time units or until no stock
+    /// moves faster than [`MARCH_RATE`] of its scale per time unit. Pseudo-transient steps
+    /// follow the dynamics of the steady-state problem, where INITIAL values move with the
+    /// state; a model whose references are INITIAL values can be far better conditioned along
+    /// its own path, which ends near the steady state when the baseline is stable. Growth-group
+    /// stocks are shifted back so that each anchor has its initial value (ratios kept).
+    /// Returns false when the march meets a non-finite value. Allocates its buffers (it runs
+    /// only when the cheaper starts fail).
+    fn march(&mut self, core: &mut Core, params: &ParamSet, s: &RunSettings) -> bool {
+        if core.init_slots(params, s).is_err() {
+            return false;
+        }
+        let (sb, db, ns) = {
+            let p = &core.m.p;
+            (
+                p.state_base as usize,
+                p.deriv_base as usize,
+                p.n_state as usize,
+            )
+        };
+        let mut x = core.slots[sb..sb + ns].to_vec();
+        let lower: Vec<f64> = (0..ns).map(|i| self.state_lower(i)).collect();
+        let h = s.dt;
+        let steps = (MARCH_TIME / h).ceil() as usize;
+        let mut k = vec![vec![0.0; ns]; 4];
+        let mut y = vec![0.0; ns];
+        let deriv = |core: &mut Core, state: &[f64], out: &mut [f64]| -> bool {
+            core.slots[sb..sb + ns].copy_from_slice(state);
+            core.set_time(s.start, s.start, s.start + 0.5 * s.dt);
+            core.eval();
+            out.copy_from_slice(&core.slots[db..db + ns]);
+            out.iter().all(|v| v.is_finite())
+        };
+        for _ in 0..steps {
+            if !deriv(core, &x, &mut k[0]) {
+                return false;
+            }
+            let rate = (0..ns)
+                .filter(|&i| self.plan.roles[i] == Role::Solved)
+                .map(|i| (k[0][i] / nonzero(x[i].abs())).abs())
+                .fold(0.0f64, f64::max);
+            if rate < MARCH_RATE {
+                break;
+            }
+            for (stage, c) in [(1usize, 0.5), (2, 0.5), (3, 1.0)] {
+                for i in 0..ns {
+                    y[i] = (x[i] + c * h * k[stage - 1][i]).max(lower[i]);
+                }
+                let (done, rest) = k.split_at_mut(stage);
+                let _ = done;
+                if !deriv(core, &y, &mut rest[0]) {
+                    return false;
+                }
+            }
+            for i in 0..ns {
+                x[i] = (x[i] + h / 6.0 * (k[0][i] + 2.0 * k[1][i] + 2.0 * k[2][i] + k[3][i]))
+                    .max(lower[i]);
+            }
+        }
+        // Growth groups: move each group so that its anchor is back at its initial value.
+        for grp in &self.plan.groups {
+            let a = grp.members[0];
+            if grp.log {
+                let d = x[a] - self.x0[a];
+                for &m in &grp.members {
+                    x[m] -= d;
+                }
+            } else if x[a] != 0.0 && self.x0[a] != 0.0 {
+                let f = self.x0[a] / x[a];
+                for &m in &grp.members {
+                    x[m] *= f;
+                }
+            }
+        }
+        if !deriv(core, &x, &mut k[0]) {
+            return false;
+        }
+        for (j, c) in self.plan.cols.iter().enumerate() {
+            self.start[j] = match *c {
+                Col::Stock(i) => x[i],
+                Col::Pipeline(kk) => self.y0[kk],
+                Col::Growth(g) => {
+                    let a = self.plan.groups[g].members[0];
+                    if self.plan.groups[g].log {
+                        k[0][a]
+                    } else if x[a] != 0.0 {
+                        k[0][a] / x[a]
+                    } else {
+                        0.0
+                    }
+                }
+                Col::Param(kk) => self.p0[kk],
+            };
+        }
+        true
+    }
+
+    /// The lower bound of a state element during the march (that of its column, if solved).
+    fn state_lower(&self, i: usize) -> f64 {
+        self.plan
+            .cols
+            .iter()
+            .position(|c| *c == Col::Stock(i))
+            .map_or(f64::NEG_INFINITY, |j| self.plan.lower[j])
+    }
+
     /// Runs the initial program with `params` and records the initial values, fixed values,
     /// targets and initial growth rates.
-    fn setup(&mut self, core: &mut Core, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
+    fn setup(
+        &mut self,
+        core: &mut Core,
+        params: &ParamSet,
+        s: &RunSettings,
+    ) -> Result<(), SimError> {
         core.init_slots(params, s)?;
         let m = core.m;
         let p = &m.p;
@@ -589,7 +730,14 @@ impl Solver {
     fn eval(&mut self, core: &mut Core, s: &RunSettings, trial: bool) -> bool {
         self.evaluations += 1;
         if trial {
-            evaluate(&self.plan, &self.targets, core, s, &self.z_try, &mut self.raw_try)
+            evaluate(
+                &self.plan,
+                &self.targets,
+                core,
+                s,
+                &self.z_try,
+                &mut self.raw_try,
+            )
         } else {
             evaluate(&self.plan, &self.targets, core, s, &self.z, &mut self.raw)
         }
@@ -667,7 +815,14 @@ impl Solver {
                 step = moved - zj;
                 self.z[j] = moved;
                 self.evaluations += 1;
-                ok = evaluate(&self.plan, &self.targets, core, s, &self.z, &mut self.col_raw);
+                ok = evaluate(
+                    &self.plan,
+                    &self.targets,
+                    core,
+                    s,
+                    &self.z,
+                    &mut self.col_raw,
+                );
                 self.z[j] = zj;
                 if ok {
                     h = step;
@@ -992,8 +1147,13 @@ fn row_name(m: &CompiledModel, plan: &Plan, row: Row) -> String {
     }
 }
 
+/// A scale from a magnitude: the magnitude itself, or 1 when it is zero or tiny. Stocks whose
+/// steady value is zero (a rally reservoir, an adaptation stock, a smooth of a zero input) sit
+/// at values of about 1e-12 during a solve; scaling them by that would make their residuals and
+/// steps astronomically large, stall the damped steps of every other unknown and make the
+/// tolerance unreachable.
 fn nonzero(x: f64) -> f64 {
-    if x > 0.0 && x.is_finite() {
+    if x > SCALE_FLOOR && x.is_finite() {
         x
     } else {
         1.0

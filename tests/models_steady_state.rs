@@ -1,0 +1,321 @@
+//! Issue 12: the baseline of the coupled model is a steady state.
+//!
+//! `models/sanctions.toml` sets `initialise = "steady"`: every run starts at the steady state of
+//! its own parameters (solved by the engine, `pressure_sim::steady`). Asserted here, for every
+//! regime preset with the baseline scenario and for 200 Latin-hypercube draws from the declared
+//! range of every parameter that is not a scenario lever (the levers stay at the baseline's: no
+//! sanctions, no threat, no oil collapse, no aid offer, no controls or unification):
+//!
+//! * the run finds its steady state, and over the first 10 model years no stock moves by more
+//!   than 1e-6 of its scale (its initial absolute value, at least 1);
+//! * the balanced-growth group of `[settings.steady]` (log base money, log price level, log
+//!   official rate) grows at one rate: the differences between its log stocks, and each one's
+//!   deviation from its initial value plus the common rate times the elapsed time, stay within
+//!   1e-6;
+//! * the stocks `[settings.steady] exclude`s are accumulators (cumulative probabilities of leader
+//!   exit by mode and the survival probability, which move with the baseline hazard): they are
+//!   not checked, and the test checks that nothing but another excluded stock depends on them
+//!   (so they cannot carry drift into the state).
+//!
+//! The premium floor over the same 200 draws (with the scenario levers drawn too) is asserted by
+//! `models_parameter_box.rs` through the premium's declared range `[0, inf)`.
+
+mod behaviour_support;
+use behaviour_support::*;
+use pressure::model::{Model, VarKind};
+use pressure::sensitivity::prelude::{Design, LatinHypercube};
+use pressure::sim::{CompiledModel, ParamSet, Results};
+use std::collections::BTreeSet;
+
+const HORIZON: f64 = 10.0;
+const TOLERANCE: f64 = 1e-6;
+const DRAWS: usize = 200;
+const SEED: u64 = 20_261_206;
+
+/// Constants of the root file that are scenario levers (set by `models/scenarios/*.toml`).
+fn scenario_levers() -> BTreeSet<String> {
+    let mut levers = BTreeSet::new();
+    for stem in stems("scenarios") {
+        let text =
+            std::fs::read_to_string(models_dir().join(format!("scenarios/{stem}.toml"))).unwrap();
+        let doc: toml::Table = text.parse().unwrap();
+        if let Some(set) = doc.get("set").and_then(|s| s.as_table()) {
+            levers.extend(set.keys().cloned());
+        }
+    }
+    // Timing levers of the same kind that no shipped scenario happens to set.
+    for name in [
+        "onset_time",
+        "lift_time",
+        "threat_start",
+        "threat_end",
+        "aid_offer_time",
+        "oil_collapse_time",
+        "oil_collapse_depth",
+        "currency.controls_time",
+        "currency.unification_time",
+        "currency.official_rate_exogenous",
+        "official_rate_data",
+    ] {
+        levers.insert(name.to_string());
+    }
+    levers
+}
+
+/// The stock names (model level, module prefix included) of the coupled model, and the names
+/// of the growth group and of the excluded stocks of its `[settings.steady]`.
+struct StockPlan {
+    stocks: Vec<String>,
+    growth: Vec<String>,
+    excluded: Vec<String>,
+}
+
+fn stock_plan(ir: &Model) -> StockPlan {
+    let stocks: Vec<String> = ir
+        .variables
+        .iter()
+        .filter(|v| v.hidden.is_none() && matches!(v.kind, VarKind::Stock(_)))
+        .map(|v| v.name.clone())
+        .collect();
+    let steady = &ir.settings.steady;
+    assert_eq!(steady.growth.len(), 1, "one growth group expected");
+    StockPlan {
+        stocks,
+        growth: steady.growth[0].stocks.clone(),
+        excluded: steady.exclude.clone(),
+    }
+}
+
+/// Columns of `r` that belong to the stock `name` (one per element of an arrayed stock).
+fn columns<'a>(r: &'a Results, name: &str) -> Vec<(&'a str, &'a [f64])> {
+    r.names()
+        .iter()
+        .enumerate()
+        .filter(|(_, n)| n.as_str() == name || n.split('[').next() == Some(name))
+        .map(|(c, n)| (n.as_str(), r.column_at(c)))
+        .collect()
+}
+
+/// The largest change found and its description; panics with `what` when a stock has no column.
+fn drift(r: &Results, plan: &StockPlan, what: &str) -> (f64, String) {
+    let t = r.time();
+    let mut worst = (0.0, String::from("none"));
+    let mut note = |d: f64, s: String| {
+        if d > worst.0 || !d.is_finite() {
+            worst = (d, s);
+        }
+    };
+    for name in &plan.stocks {
+        if plan.excluded.contains(name) || plan.growth.contains(name) {
+            continue;
+        }
+        let cols = columns(r, name);
+        assert!(
+            !cols.is_empty(),
+            "{what}: no output column for stock {name}"
+        );
+        for (col, x) in cols {
+            let scale = x[0].abs().max(1.0);
+            for (k, v) in x.iter().enumerate() {
+                note((v - x[0]).abs() / scale, format!("{col} at t = {}", t[k]));
+            }
+        }
+    }
+    // The growth group: the common rate from the anchor's first saved interval.
+    let anchor = columns(r, &plan.growth[0])[0].1;
+    let g = (anchor[1] - anchor[0]) / (t[1] - t[0]);
+    for name in &plan.growth {
+        let x = columns(r, name)[0].1;
+        for (k, v) in x.iter().enumerate() {
+            let expected = x[0] + g * (t[k] - t[0]);
+            note(
+                (v - expected).abs(),
+                format!(
+                    "{name} off its balanced growth (rate {g:.6}) at t = {}",
+                    t[k]
+                ),
+            );
+            let gap0 = x[0] - anchor[0];
+            note(
+                (v - anchor[k] - gap0).abs(),
+                format!("{name} - {} at t = {}", plan.growth[0], t[k]),
+            );
+        }
+    }
+    worst
+}
+
+fn run_for(model: &CompiledModel, params: &ParamSet, files: &[String]) -> Result<Results, String> {
+    let (mut p, mut exo, mut settings) = (
+        model.default_params(),
+        model.default_exogenous(),
+        model.default_settings(),
+    );
+    for f in files {
+        pressure::sim::Scenario::load(&models_dir().join(f))
+            .and_then(|s| s.apply(model, &mut p, &mut exo, &mut settings))
+            .unwrap_or_else(|e| panic!("{f}:\n{e}"));
+    }
+    let _ = p;
+    let start = settings.start;
+    let settings = settings.with_span(start, start + HORIZON);
+    model
+        .run_with(params, &exo, &settings)
+        .map_err(|e| e.to_string())
+}
+
+#[test]
+fn every_preset_starts_at_rest_in_the_baseline() {
+    let ir = load_ir("sanctions.toml");
+    assert_eq!(
+        format!("{:?}", ir.settings.initialise).to_lowercase(),
+        "steady",
+        "models/sanctions.toml must start its runs at the steady state"
+    );
+    let plan = stock_plan(&ir);
+    let model = coupled();
+    for preset in PRESETS {
+        let files = files(preset, "baseline");
+        let mut params = model.default_params();
+        let (mut exo, mut settings) = (model.default_exogenous(), model.default_settings());
+        for f in &files {
+            pressure::sim::Scenario::load(&models_dir().join(f))
+                .and_then(|s| s.apply(model, &mut params, &mut exo, &mut settings))
+                .unwrap();
+        }
+        let r =
+            run_for(model, &params, &files).unwrap_or_else(|e| panic!("{}: {e}", label(preset)));
+        let (d, at) = drift(&r, &plan, label(preset));
+        println!(
+            "{}: largest change over {HORIZON} years {d:.2e} ({at})",
+            label(preset)
+        );
+        assert!(d < TOLERANCE, "{}: {at} moved by {d:.2e}", label(preset));
+    }
+}
+
+#[test]
+fn random_parameter_sets_start_at_rest_in_the_baseline() {
+    let ir = load_ir("sanctions.toml");
+    let plan = stock_plan(&ir);
+    let model = coupled();
+    let levers = scenario_levers();
+    let inputs_free: Vec<(usize, f64, f64)> = model
+        .parameters()
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !levers.contains(&p.variable) && !levers.contains(&p.name))
+        .filter_map(|(i, p)| {
+            p.range
+                .filter(|(lo, hi)| hi > lo)
+                .map(|(lo, hi)| (i, lo, hi))
+        })
+        .collect();
+    let design = LatinHypercube::new(inputs_free.len(), DRAWS, SEED).unwrap();
+    let unit = design.all_unit_rows();
+    let baseline = files(None, "baseline");
+    let mut base_params = model.default_params();
+    {
+        let (mut exo, mut settings) = (model.default_exogenous(), model.default_settings());
+        for f in &baseline {
+            pressure::sim::Scenario::load(&models_dir().join(f))
+                .and_then(|s| s.apply(model, &mut base_params, &mut exo, &mut settings))
+                .unwrap();
+        }
+    }
+    let mut failures = Vec::new();
+    let mut largest: (f64, String) = (0.0, String::new());
+    for (k, row) in unit.chunks_exact(inputs_free.len()).enumerate() {
+        let mut params = base_params.clone();
+        for (&(i, lo, hi), u) in inputs_free.iter().zip(row) {
+            params.set(i, lo + u * (hi - lo));
+        }
+        normalise_shares(model, &mut params);
+        let what = format!("draw {k}");
+        match run_for(model, &params, &baseline) {
+            Err(e) => failures.push(format!("{what}: {e}")),
+            Ok(r) => {
+                let (d, at) = drift(&r, &plan, &what);
+                if d > largest.0 {
+                    largest = (d, format!("{what}: {at}"));
+                }
+                if !(d < TOLERANCE) {
+                    failures.push(format!("{what}: {at} moved by {d:.2e}"));
+                }
+            }
+        }
+    }
+    println!(
+        "{DRAWS} draws over {} parameters: largest change {:.2e} ({})",
+        inputs_free.len(),
+        largest.0,
+        largest.1
+    );
+    assert!(
+        failures.is_empty(),
+        "{} of {DRAWS} draws fail:\n{}",
+        failures.len(),
+        failures[..failures.len().min(30)].join("\n")
+    );
+}
+
+/// Constants whose elements are shares of one whole ("sum to 1" in their doc) are normalised
+/// after a draw, as in `models_parameter_box.rs`.
+fn normalise_shares(model: &CompiledModel, params: &mut ParamSet) {
+    let mut groups: std::collections::BTreeMap<&str, Vec<usize>> = Default::default();
+    for (i, info) in model.parameters().iter().enumerate() {
+        if info.doc.as_deref().is_some_and(|d| d.contains("sum to 1")) && info.name.contains('[') {
+            groups.entry(info.variable.as_str()).or_default().push(i);
+        }
+    }
+    for idx in groups.values() {
+        let total: f64 = idx.iter().map(|&i| params.get(i)).sum();
+        for &i in idx {
+            params.set(i, params.get(i) / total);
+        }
+    }
+}
+
+#[test]
+fn excluded_stocks_are_accumulators() {
+    // Nothing but another excluded stock may depend on an excluded stock: its drift under the
+    // baseline hazard must not reach the state the steady state is about.
+    let ir = load_ir("sanctions.toml");
+    let plan = stock_plan(&ir);
+    let graph = pressure::model::loops::CausalGraph::new(&ir);
+    let excluded: BTreeSet<&str> = plan.excluded.iter().map(String::as_str).collect();
+    for name in &plan.excluded {
+        let id = ir
+            .variables
+            .iter()
+            .position(|v| &v.name == name)
+            .unwrap_or_else(|| panic!("excluded stock {name} is not in the model"));
+        // Everything reachable from the stock, stopping at stocks (their own inflows are
+        // their business; a stock reached is the end of a path).
+        let start = pressure::model::VarId(id as u32);
+        let mut seen = BTreeSet::from([start]);
+        let mut stack = vec![start];
+        let mut reached = Vec::new();
+        while let Some(v) = stack.pop() {
+            for w in graph.successors(v) {
+                if !seen.insert(w) {
+                    continue;
+                }
+                let var = ir.var(w);
+                if matches!(var.kind, VarKind::Stock(_)) {
+                    reached.push(w);
+                } else {
+                    stack.push(w);
+                }
+            }
+        }
+        reached.retain(|&v| ir.var(v).hidden.is_none());
+        for v in reached {
+            let n = ir.var(v).name.as_str();
+            assert!(
+                excluded.contains(n),
+                "excluded stock {name} feeds the stock {n}, which is not excluded"
+            );
+        }
+    }
+}
