@@ -83,8 +83,12 @@ fn the_cagan_maximum_separates_bounded_from_explosive_inflation() {
 /// Parameters like FR Yugoslavia's (lit. 6.3), all within the model's ranges: comprehensive
 /// UN sanctions on a demonetised economy (the DM as de facto currency: low k), prices indexed
 /// to the DM (fast repricing), committed spending that is not cut, domestic finance closed and
-/// no way round the financial isolation.
-const FRY: [(&str, f64); 6] = [
+/// no way round the financial isolation; and no oil rent: FRY exported manufactures and farm
+/// goods, not oil (so a devaluation brings the budget no oil windfall in local currency), so
+/// the main export is small and lightly taxed.
+const FRY: [(&str, f64); 8] = [
+    ("fiscal.export_capacity_ref", 5.0),
+    ("fiscal.export_tax_share", 0.4),
     ("money.money_ratio", 0.08),
     ("money.cagan_alpha", 0.6),
     ("money.repricing_speedup", 1.0),
