@@ -23,6 +23,10 @@ pub mod inference;
 pub mod linalg;
 pub mod lp;
 pub mod ols;
+/// Prior tables (`priors.json`): defined in `pressure-data` so that calibration can read them
+/// without depending on this crate; re-exported here for estimation code.
+pub use pressure_data::priors;
+pub mod selection;
 pub mod spec;
 pub mod survival;
 pub mod synth;

@@ -14,7 +14,7 @@
 //! [[model]]
 //! name = "TWFE"
 //! estimator = "fe"                      # ols | fe | logit | probit | event_study | lp | var |
-//!                                       # cox | weibull | km | synth
+//!                                       # cox | weibull | km | synth | ipw
 //! formula = "gdppc_growth_pct ~ sanc_un + sanc_us_unilateral | iso3 + year"
 //! se = "cluster"                        # classical | hc0 | hc1 | hc2 | hc3 | cluster |
 //!                                       # newey_west | driscoll_kraay
@@ -134,6 +134,9 @@ pub struct ModelSpec {
     pub hac_lags: Option<usize>,
     /// Drop collinear regressors and list them (default), or refuse.
     pub drop_collinear: Option<bool>,
+    /// What one unit of an estimate means, written into `priors.json` (default: "units of
+    /// `y`", "log hazard ratio of `event`", ...).
+    pub dependent_units: Option<String>,
     // survival
     pub ties: Option<crate::survival::Ties>,
     pub strata: Option<String>,
@@ -147,6 +150,8 @@ pub struct ModelSpec {
     pub window: Option<[i64; 2]>,
     pub method: Option<crate::event_study::EventMethod>,
     pub endpoints: Option<crate::event_study::Endpoints>,
+    /// Report the equal-weight average of the effects at relative times 0..=K (`avg_p0_pK`).
+    pub average_post: Option<i64>,
     // local projections
     pub shock: Option<String>,
     pub horizons: Option<usize>,
@@ -167,7 +172,12 @@ pub struct ModelSpec {
     pub donors: Option<Vec<String>>,
     pub covariates: Option<Vec<String>>,
     pub predictor_weights: Option<crate::synth::PredictorWeights>,
+    /// Pre-treatment years whose outcomes are predictors (default: every pre-treatment year).
+    pub predictor_years: Option<Vec<i64>>,
     pub placebo: Option<bool>,
+    // inverse-probability weighting
+    /// Propensities are clipped to `[trim, 1 − trim]` (default 0.001).
+    pub trim: Option<f64>,
 }
 
 /// The estimators a spec can name.
@@ -186,6 +196,8 @@ pub enum Estimator {
     Weibull,
     Km,
     Synth,
+    /// Inverse-probability-weighted effect on the treated ([`crate::selection`]).
+    Ipw,
 }
 
 /// Variance estimator names in specs.
