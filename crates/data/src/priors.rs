@@ -72,7 +72,8 @@ pub struct PriorModel {
     pub dependent_units: String,
     /// Observations used.
     pub nobs: usize,
-    /// Panel units (countries) in the sample, when the spec names its panel keys.
+    /// Panel units (countries) in the sample: distinct values of the spec's panel unit, or
+    /// without panel keys the clusters of the first cluster variable; `null` when neither.
     pub n_units: Option<usize>,
     pub terms: Vec<String>,
     pub estimates: Vec<f64>,

@@ -15,7 +15,7 @@ use rand_pcg::Pcg64Mcg;
 /// `effect` under sanctions.
 fn simulated(seed: u64, units: usize, years: usize, effect: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<u32>) {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
-    let z = Normal::new(0.0, 1.0).unwrap();
+    let z = Normal::<f64>::new(0.0, 1.0).unwrap();
     let (mut y, mut d, mut x, mut unit) = (vec![], vec![], vec![], vec![]);
     for u in 0..units {
         let c = z.sample(&mut rng);

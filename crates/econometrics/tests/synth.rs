@@ -190,7 +190,7 @@ fn factor_panel(
 ) -> (Vec<String>, Vec<f64>, Vec<Vec<f64>>, f64) {
     use rand_distr::{Distribution, Normal};
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
-    let noise = Normal::new(0.0, 0.3).unwrap();
+    let noise = Normal::<f64>::new(0.0, 0.3).unwrap();
     let f: Vec<[f64; 2]> = (0..t_len)
         .map(|t| {
             let t = t as f64;

@@ -42,7 +42,7 @@ mod frame;
 mod render;
 mod run;
 
-pub use render::{latex_escape, Report};
+pub use render::{latex_escape, Decomposition, DecompositionStep, Report};
 pub use run::ModelReport;
 
 use crate::error::{EconError, Result};
@@ -72,6 +72,44 @@ pub struct Spec {
     pub model: Vec<ModelSpec>,
     #[serde(default)]
     pub compare: Vec<Comparison>,
+    #[serde(default)]
+    pub decomposition: Vec<DecompositionSpec>,
+}
+
+/// One estimate followed across models that each change one design choice (a replication's
+/// decomposition): written as `decomposition_<name>.csv` and drawn as a coefficient plot.
+///
+/// ```toml
+/// [[decomposition]]
+/// name = "un"
+/// title = "UN sanctions: from the original specification to Neuenkirch & Neumeier's"
+/// low = -3.5            # the published range (optional)
+/// high = -2.3
+/// source = "Neuenkirch & Neumeier (2015)"
+/// rows = [
+///   { label = "D0 any UN case", model = "D0 original", term = "sanc_un" },
+///   { label = "D1 economic only", model = "D1 economic", term = "sanc_un_economic" },
+/// ]
+/// ```
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecompositionSpec {
+    /// File-name part: letters, digits, `-` and `_`.
+    pub name: String,
+    pub title: Option<String>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub source: Option<String>,
+    pub rows: Vec<DecompositionRow>,
+}
+
+/// One step of a decomposition.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecompositionRow {
+    pub label: String,
+    pub model: String,
+    pub term: String,
 }
 
 fn default_level() -> f64 {
@@ -266,6 +304,42 @@ pub fn load_spec(path: &Path) -> Result<Spec> {
                     names.join(", ")
                 ),
             });
+        }
+    }
+    for d in &spec.decomposition {
+        if d.name.is_empty()
+            || !d
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(EconError::Spec {
+                file,
+                message: format!(
+                    "[[decomposition]] name `{}`: use letters, digits, `-` and `_` (it names a file)",
+                    d.name
+                ),
+            });
+        }
+        if d.rows.is_empty() {
+            return Err(EconError::Spec {
+                file,
+                message: format!("[[decomposition]] `{}` has no rows", d.name),
+            });
+        }
+        for r in &d.rows {
+            if !names.contains(&r.model) {
+                return Err(EconError::Spec {
+                    file,
+                    message: format!(
+                        "[[decomposition]] `{}`: row `{}` names model `{}`, but the models are: {}",
+                        d.name,
+                        r.label,
+                        r.model,
+                        names.join(", ")
+                    ),
+                });
+            }
         }
     }
     Ok(spec)

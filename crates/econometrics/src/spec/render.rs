@@ -103,6 +103,134 @@ impl Comparison {
     }
 }
 
+/// One step of a decomposition, with the estimate it follows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecompositionStep {
+    pub label: String,
+    pub model: String,
+    pub term: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub n_obs: usize,
+    pub n_units: Option<usize>,
+    /// Change of the estimate from the previous step.
+    pub change: Option<f64>,
+    /// Whether the confidence interval overlaps the published range.
+    pub overlaps_published: Option<bool>,
+}
+
+/// An estimate followed across models (a replication's decomposition).
+#[derive(Debug, Clone, Serialize)]
+pub struct Decomposition {
+    pub name: String,
+    pub title: Option<String>,
+    pub published_low: Option<f64>,
+    pub published_high: Option<f64>,
+    pub source: Option<String>,
+    pub steps: Vec<DecompositionStep>,
+}
+
+impl Decomposition {
+    pub(crate) fn build(d: &super::DecompositionSpec, models: &[ModelReport]) -> Result<Self> {
+        let mut steps: Vec<DecompositionStep> = vec![];
+        let range = match (d.low, d.high) {
+            (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
+            (None, None) => None,
+            _ => {
+                return Err(EconError::Invalid(format!(
+                    "[[decomposition]] `{}`: give both `low` and `high`, or neither",
+                    d.name
+                )))
+            }
+        };
+        for r in &d.rows {
+            let m = models
+                .iter()
+                .find(|m| m.name == r.model)
+                .expect("checked when the spec was loaded");
+            let row = m.coefficients.get(&r.term).ok_or_else(|| {
+                EconError::Invalid(format!(
+                    "[[decomposition]] `{}`, row `{}`: model `{}` has no term `{}`{} (terms: {})",
+                    d.name,
+                    r.label,
+                    r.model,
+                    r.term,
+                    if m.dropped.contains(&r.term) {
+                        ", it was dropped as collinear"
+                    } else {
+                        ""
+                    },
+                    m.coefficients.terms.join(", ")
+                ))
+            })?;
+            steps.push(DecompositionStep {
+                label: r.label.clone(),
+                model: r.model.clone(),
+                term: r.term.clone(),
+                estimate: row.estimate,
+                std_error: row.std_error,
+                ci_lower: row.ci_lower,
+                ci_upper: row.ci_upper,
+                n_obs: m.n_obs,
+                n_units: m.n_units,
+                change: steps.last().map(|p| row.estimate - p.estimate),
+                overlaps_published: range.map(|(lo, hi)| row.ci_lower <= hi && lo <= row.ci_upper),
+            });
+        }
+        Ok(Decomposition {
+            name: d.name.clone(),
+            title: d.title.clone(),
+            published_low: range.map(|r| r.0),
+            published_high: range.map(|r| r.1),
+            source: d.source.clone(),
+            steps,
+        })
+    }
+
+    /// `decomposition_<name>.csv`.
+    pub fn to_csv(&self) -> String {
+        let mut s = csv_line(&[
+            "step",
+            "label",
+            "model",
+            "term",
+            "estimate",
+            "std_error",
+            "ci_lower",
+            "ci_upper",
+            "change",
+            "n_obs",
+            "n_units",
+            "published_low",
+            "published_high",
+            "overlaps_published",
+        ]);
+        let opt = |v: Option<f64>| v.map_or(String::new(), num_s);
+        for (i, st) in self.steps.iter().enumerate() {
+            s.push_str(&csv_line(&[
+                i.to_string(),
+                st.label.clone(),
+                st.model.clone(),
+                st.term.clone(),
+                num_s(st.estimate),
+                num_s(st.std_error),
+                num_s(st.ci_lower),
+                num_s(st.ci_upper),
+                opt(st.change),
+                st.n_obs.to_string(),
+                st.n_units.map_or(String::new(), |n| n.to_string()),
+                opt(self.published_low),
+                opt(self.published_high),
+                st.overlaps_published
+                    .map_or(String::new(), |b| b.to_string()),
+            ]));
+        }
+        s
+    }
+}
+
 /// The results of a spec.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -116,6 +244,7 @@ pub struct Report {
     pub seed: Option<u64>,
     pub models: Vec<ModelReport>,
     pub comparisons: Vec<Comparison>,
+    pub decompositions: Vec<Decomposition>,
 }
 
 fn csv_field(s: &str) -> String {
@@ -471,6 +600,9 @@ impl Report {
         }
         if let Some(s) = episodes {
             out.push(("synth_episodes.csv".to_string(), s));
+        }
+        for d in &self.decompositions {
+            out.push((format!("decomposition_{}.csv", d.name), d.to_csv()));
         }
         out
     }

@@ -2,7 +2,7 @@
 
 use super::formula::{parse_formula, Atom, Formula, Lhs};
 use super::frame::{codes, factor_of, load, Frame, PanelView};
-use super::render::{Comparison as ComparisonRow, ExtraTable, Report};
+use super::render::{Comparison as ComparisonRow, Decomposition, ExtraTable, Report};
 use super::{model_name, Estimator, ModelSpec, Overrides, SeKind, Spec};
 use crate::binary::{binary, BinaryLink, BinaryOptions};
 use crate::design::Design;
@@ -39,7 +39,8 @@ pub struct ModelReport {
     /// Rows in the sample after the filters, and rows then dropped for missing values.
     pub rows_after_filter: usize,
     pub rows_missing: usize,
-    /// Panel units (distinct values of the spec's `panel.unit`) among the rows used.
+    /// Panel units (distinct values of the spec's `panel.unit`) among the rows used; without
+    /// panel keys, the number of clusters of the first cluster variable.
     pub n_units: Option<usize>,
     /// The dependent variable (the event indicator of a survival model).
     pub dependent: String,
@@ -187,6 +188,11 @@ pub(crate) fn run(spec: &Spec, path: &Path, base: &Path, ov: &Overrides) -> Resu
         .iter()
         .map(|c| ComparisonRow::build(c, &models))
         .collect::<Result<Vec<_>>>()?;
+    let decompositions = spec
+        .decomposition
+        .iter()
+        .map(|d| Decomposition::build(d, &models))
+        .collect::<Result<Vec<_>>>()?;
     Ok(Report {
         title: spec.title.clone().unwrap_or_else(|| file.clone()),
         description: spec.description.clone(),
@@ -197,6 +203,7 @@ pub(crate) fn run(spec: &Spec, path: &Path, base: &Path, ov: &Overrides) -> Resu
         seed,
         models,
         comparisons,
+        decompositions,
     })
 }
 
@@ -225,6 +232,11 @@ fn describe_sample(r: &mut ModelReport, spec: &Spec, m: &ModelSpec, f: Option<&F
             "units of each equation's variable".to_string(),
         ),
     };
+    // Without panel keys (e.g. leader-years), the clusters of the first cluster variable
+    // are the units (countries when clustered by country).
+    if r.n_units.is_none() {
+        r.n_units = r.clusters.first().map(|c| c.1);
+    }
     r.dependent = dependent;
     r.dependent_units = m.dependent_units.clone().unwrap_or(default_units);
     let filters: Vec<&str> = [spec.filter.as_deref(), m.filter.as_deref()]
@@ -1487,6 +1499,19 @@ impl Ctx<'_> {
                 band_units.iter().map(|p| p.gap[t]).fold(init, f)
             }
         };
+        // The same band in percent of each placebo's own synthetic control.
+        let band_pct = |t: usize, f: fn(f64, f64) -> f64, init: f64| {
+            if band_units.is_empty() {
+                return f64::NAN;
+            }
+            band_units
+                .iter()
+                .map(|p| {
+                    let u = names.iter().position(|n| *n == p.unit).unwrap_or(0);
+                    100.0 * p.gap[t] / (outcomes[u][t] - p.gap[t])
+                })
+                .fold(init, f)
+        };
         let own_ratio = r.placebos.first().map_or(f64::NAN, |p| p.ratio);
         let mut path = ExtraTable::new(
             "synth_path",
@@ -1498,6 +1523,8 @@ impl Ctx<'_> {
                 "gap_pct",
                 "placebo_gap_min",
                 "placebo_gap_max",
+                "placebo_gap_pct_min",
+                "placebo_gap_pct_max",
             ],
         );
         let mut episode = ExtraTable::new(
@@ -1512,6 +1539,8 @@ impl Ctx<'_> {
                 "gap_pct",
                 "placebo_gap_min",
                 "placebo_gap_max",
+                "placebo_gap_pct_min",
+                "placebo_gap_pct_max",
                 "placebo_p_value",
                 "rmspe_ratio",
                 "pre_rmspe",
@@ -1526,6 +1555,10 @@ impl Ctx<'_> {
                 band(t, f64::min, f64::INFINITY),
                 band(t, f64::max, f64::NEG_INFINITY),
             );
+            let (lo_pct, hi_pct) = (
+                band_pct(t, f64::min, f64::INFINITY),
+                band_pct(t, f64::max, f64::NEG_INFINITY),
+            );
             path.push(vec![
                 grid[t].to_string(),
                 num_s(r.treated_path[t]),
@@ -1534,6 +1567,8 @@ impl Ctx<'_> {
                 num_s(pct),
                 num_s(lo),
                 num_s(hi),
+                num_s(lo_pct),
+                num_s(hi_pct),
             ]);
             episode.push(vec![
                 treated.clone(),
@@ -1545,6 +1580,8 @@ impl Ctx<'_> {
                 num_s(pct),
                 num_s(lo),
                 num_s(hi),
+                num_s(lo_pct),
+                num_s(hi_pct),
                 num_s(r.p_value.unwrap_or(f64::NAN)),
                 num_s(own_ratio),
                 num_s(r.pre_rmspe),
