@@ -203,6 +203,20 @@ pub fn event_study(
             "event window ({kmin}, {kmax}) is empty"
         )));
     }
+    // A window that misses every relative time the sample has (e.g. [60, 70] on a 40-year
+    // panel) would bin all observations into its end points: refuse it.
+    let observed: Vec<i64> = (0..n)
+        .filter(|&i| !always[unit.codes[i] as usize])
+        .filter_map(treated_rel)
+        .collect();
+    if let (Some(&lo), Some(&hi)) = (observed.iter().min(), observed.iter().max()) {
+        if kmax < lo || kmin > hi {
+            return Err(EconError::Invalid(format!(
+                "event window ({kmin}, {kmax}) lies outside the sample: the treated units' \
+                 relative times run from {lo} to {hi}"
+            )));
+        }
+    }
     // Control group and sample.
     let never = cohort_sizes.contains_key(&None);
     let last_cohort = cohort_sizes.keys().filter_map(|c| *c).max();

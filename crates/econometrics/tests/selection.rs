@@ -46,6 +46,10 @@ fn ipw_recovers_a_known_effect_that_the_naive_difference_misses() {
     let r = ipw_att(&y, &d, &design, Some(&clusters), &opts).unwrap();
     let att = r.effects.get("att").unwrap();
     let naive = r.effects.get("naive_difference").unwrap();
+    eprintln!(
+        "IPW: att {:.4} ({:.4}), naive {:.4}, true {effect}",
+        att.estimate, att.std_error, naive.estimate
+    );
     // Treated observations have low x, hence a higher outcome: the naive difference is far
     // above the true effect.
     assert!(naive.estimate - effect > 1.5, "naive {}", naive.estimate);
@@ -84,6 +88,7 @@ fn ipw_bias_is_small_over_replications() {
             .estimate;
     }
     let mean = sum / 30.0;
+    eprintln!("IPW over 30 panels: mean ATT {mean:.4} (true {effect})");
     assert!(
         (mean - effect).abs() < 0.05 * effect.abs(),
         "mean ATT {mean} vs {effect}"
