@@ -91,9 +91,8 @@ pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
         .write_to_dir(&args.out)
         .map_err(|e| io(e, "manifest.json"))?;
     if let Some(p) = &args.priors {
-        write_atomic(p, priors.as_bytes()).map_err(|e| {
-            CliError::Failure(miette::miette!("cannot write {}: {e}", p.display()))
-        })?;
+        write_atomic(p, priors.as_bytes())
+            .map_err(|e| CliError::Failure(miette::miette!("cannot write {}: {e}", p.display())))?;
     }
     super::figures::write_command_figures(super::figures::SetKind::Estimate, &args.out)?;
     if !args.quiet {

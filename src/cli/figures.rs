@@ -691,10 +691,7 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                 let t = Csv::read(&p)?;
                 let episode = name.clone();
                 let (c_t, c_g) = (t.col("time")?, t.col("gap_pct")?);
-                let (c_lo, c_hi) = (
-                    t.col("placebo_gap_pct_min")?,
-                    t.col("placebo_gap_pct_max")?,
-                );
+                let (c_lo, c_hi) = (t.col("placebo_gap_pct_min")?, t.col("placebo_gap_pct_max")?);
                 for r in &t.rows {
                     synth_rows.push(vec![
                         episode.clone(),

@@ -150,8 +150,7 @@ pub fn ipw_att(
     opts: &IpwOptions,
 ) -> Result<IpwResult> {
     let n = y.len();
-    if treated.len() != n || covariates.n_rows() != n || clusters.is_some_and(|c| c.len() != n)
-    {
+    if treated.len() != n || covariates.n_rows() != n || clusters.is_some_and(|c| c.len() != n) {
         return Err(EconError::Dimension(
             "ipw: outcome, treatment, covariates and clusters need the same rows".into(),
         ));

@@ -51,10 +51,15 @@ fn committed_prior_tables_are_up_to_date() {
                     && a.se_type == b.se_type
                     && a.dropped_collinear == b.dropped_collinear
                     && a.sample == b.sample
-                    && a.estimates.iter().zip(&b.estimates).all(|(x, y)| close(*x, *y))
-                    && a.std_errors.iter().zip(&b.std_errors).all(|(x, y)| close(*x, *y))
-                    && a
-                        .vcov
+                    && a.estimates
+                        .iter()
+                        .zip(&b.estimates)
+                        .all(|(x, y)| close(*x, *y))
+                    && a.std_errors
+                        .iter()
+                        .zip(&b.std_errors)
+                        .all(|(x, y)| close(*x, *y))
+                    && a.vcov
                         .iter()
                         .flatten()
                         .zip(b.vcov.iter().flatten())

@@ -314,7 +314,10 @@ fn a_window_outside_the_sample_or_an_average_beyond_it_is_refused() {
     let e = event_study(&p.y, &unit, &p.period, &p.cohort, None, &opts)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("event window (60, 70) lies outside the sample"), "{e}");
+    assert!(
+        e.contains("event window (60, 70) lies outside the sample"),
+        "{e}"
+    );
     let opts = EventStudyOptions {
         method: EventMethod::Twfe,
         window: Some((-3, 3)),
@@ -324,7 +327,10 @@ fn a_window_outside_the_sample_or_an_average_beyond_it_is_refused() {
     let e = event_study(&p.y, &unit, &p.period, &p.cohort, None, &opts)
         .unwrap_err()
         .to_string();
-    assert!(e.contains("average_post = 5: the effects at relative times 0..=5"), "{e}");
+    assert!(
+        e.contains("average_post = 5: the effects at relative times 0..=5"),
+        "{e}"
+    );
 }
 
 #[test]

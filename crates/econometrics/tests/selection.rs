@@ -13,7 +13,12 @@ use rand_pcg::Pcg64Mcg;
 /// sanctions (D = 1) are more likely the poorer the pre-sanction year (low `x`) and the
 /// weaker the country (low `c`); the outcome change falls with `x` (mean reversion) and by
 /// `effect` under sanctions.
-fn simulated(seed: u64, units: usize, years: usize, effect: f64) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<u32>) {
+fn simulated(
+    seed: u64,
+    units: usize,
+    years: usize,
+    effect: f64,
+) -> (Vec<f64>, Vec<f64>, Vec<f64>, Vec<u32>) {
     let mut rng = Pcg64Mcg::seed_from_u64(seed);
     let z = Normal::<f64>::new(0.0, 1.0).unwrap();
     let (mut y, mut d, mut x, mut unit) = (vec![], vec![], vec![], vec![]);
@@ -36,7 +41,9 @@ fn simulated(seed: u64, units: usize, years: usize, effect: f64) -> (Vec<f64>, V
 fn ipw_recovers_a_known_effect_that_the_naive_difference_misses() {
     let effect = -1.5;
     let (y, d, x, unit) = simulated(7, 200, 20, effect);
-    let design = Design::from_columns(&["x"], &[&x]).unwrap().with_intercept();
+    let design = Design::from_columns(&["x"], &[&x])
+        .unwrap()
+        .with_intercept();
     let clusters = Factor::from_values("unit", &unit);
     let opts = IpwOptions {
         bootstrap: 199,
@@ -79,7 +86,9 @@ fn ipw_bias_is_small_over_replications() {
     let mut sum = 0.0;
     for rep in 0..30 {
         let (y, d, x, _) = simulated(100 + rep, 100, 20, effect);
-        let design = Design::from_columns(&["x"], &[&x]).unwrap().with_intercept();
+        let design = Design::from_columns(&["x"], &[&x])
+            .unwrap()
+            .with_intercept();
         sum += ipw_att(&y, &d, &design, None, &opts)
             .unwrap()
             .effects
@@ -100,7 +109,9 @@ fn bad_treatment_values_are_refused() {
     let y = [1.0, 2.0, 3.0];
     let d = [0.0, 2.0, 1.0];
     let x = [0.1, 0.2, 0.3];
-    let design = Design::from_columns(&["x"], &[&x]).unwrap().with_intercept();
+    let design = Design::from_columns(&["x"], &[&x])
+        .unwrap()
+        .with_intercept();
     let e = ipw_att(&y, &d, &design, None, &IpwOptions::default())
         .unwrap_err()
         .to_string();

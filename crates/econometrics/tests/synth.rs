@@ -257,7 +257,9 @@ fn recovers_a_planted_effect_of_three_pre_period_sds() {
         }
     }
     let bias = bias / reps as f64;
-    eprintln!("planted effect of 3 SDs: mean relative bias {bias:.4}, p < 0.05 in {p_below} of {reps}");
+    eprintln!(
+        "planted effect of 3 SDs: mean relative bias {bias:.4}, p < 0.05 in {p_below} of {reps}"
+    );
     assert!(bias.abs() < 0.10, "mean relative bias {bias}");
     assert_eq!(p_below, reps, "p < 0.05 in {p_below} of {reps}");
 }
@@ -286,7 +288,10 @@ fn a_null_effect_is_not_significant_in_most_panels() {
         }
     }
     eprintln!("null effect: {rejections} of 20 panels with p < 0.05");
-    assert!(rejections <= 3, "{rejections} of 20 null panels rejected at 5 %");
+    assert!(
+        rejections <= 3,
+        "{rejections} of 20 null panels rejected at 5 %"
+    );
 }
 
 #[test]
@@ -321,8 +326,7 @@ fn synth_matches_pysyncon() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("spec.toml");
     std::fs::write(&path, spec).unwrap();
-    let report =
-        pressure_econometrics::spec::run_spec_file(&path, &Default::default()).unwrap();
+    let report = pressure_econometrics::spec::run_spec_file(&path, &Default::default()).unwrap();
     std::fs::remove_dir_all(&dir).ok();
     let weights = report.models[0]
         .extra
@@ -337,5 +341,8 @@ fn synth_matches_pysyncon() {
         assert!((mine - w).abs() < 1e-6, "{unit}: {mine} vs pysyncon {w}");
         support += usize::from(*w > 1e-6);
     }
-    assert!(support >= 3, "a non-trivial reference: {support} donors with weight");
+    assert!(
+        support >= 3,
+        "a non-trivial reference: {support} donors with weight"
+    );
 }

@@ -458,7 +458,9 @@ impl Report {
                 terms: t.terms.clone(),
                 estimates: t.estimate.clone(),
                 std_errors: t.std_error.clone(),
-                vcov: (0..k).map(|i| t.vcov[i * k..(i + 1) * k].to_vec()).collect(),
+                vcov: (0..k)
+                    .map(|i| t.vcov[i * k..(i + 1) * k].to_vec())
+                    .collect(),
                 se_type,
                 dropped_collinear: m.dropped.clone(),
                 sample: m.sample.clone(),

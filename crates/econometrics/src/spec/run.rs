@@ -12,10 +12,10 @@ use crate::factor::Factor;
 use crate::inference::{CoefTable, Reference};
 use crate::lp::{local_projection, LpOptions, LpVcov, PanelIndex};
 use crate::ols::{ols, Collinear, OlsOptions};
+use crate::selection::{ipw_att, IpwOptions};
 use crate::survival::{
     cox, kaplan_meier, weibull, CoxOptions, KmConfidence, Spells, WeibullOptions,
 };
-use crate::selection::{ipw_att, IpwOptions};
 use crate::synth::{synthetic_control, SynthData, SynthOptions};
 use crate::var::{var, LagSelection, VarBootstrap, VarOptions};
 use crate::vcov::{HcKind, MultiwayDf, VcovSpec};
@@ -860,7 +860,10 @@ impl Ctx<'_> {
         let r = ipw_att(&y, &d, &design, cluster.as_ref(), &opts)
             .map_err(|e| self.err(e.to_string()))?;
         let summary = vec![
-            ("Treated / untreated".into(), format!("{} / {}", r.n_treated, r.n_control)),
+            (
+                "Treated / untreated".into(),
+                format!("{} / {}", r.n_treated, r.n_control),
+            ),
             (
                 "Effective untreated (Kish)".into(),
                 format!("{:.1}", r.effective_controls),
@@ -871,10 +874,8 @@ impl Ctx<'_> {
             ),
             ("Bootstrap replicates".into(), r.replicates.to_string()),
         ];
-        let mut propensity = ExtraTable::new(
-            "propensity",
-            &["term", "estimate", "std_error", "p_value"],
-        );
+        let mut propensity =
+            ExtraTable::new("propensity", &["term", "estimate", "std_error", "p_value"]);
         for i in 0..r.propensity.len() {
             propensity.push(vec![
                 r.propensity.terms[i].clone(),
