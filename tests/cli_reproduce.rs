@@ -170,6 +170,14 @@ fn quick_study_writes_every_figure_with_index_and_manifest() {
     // The sensitivity figures of the sanctions model, each from its own step: a tornado per
     // output, Sobol' indices over time per series and a Monte Carlo percentile band per series
     // (a time series of the model, not of the calibration fit).
+    // The panel replication: the decomposition of the UN growth effect and the synthetic
+    // control gaps with their placebo bands.
+    for stem in ["decomposition-un", "decomposition-personalist", "synth-gaps"] {
+        assert!(
+            stems.iter().any(|s| s == stem),
+            "no figure {stem} in {stems:?}"
+        );
+    }
     for stem in [
         "tornado-inflation_y5",
         "sobol-time-coalition.cohesion",
