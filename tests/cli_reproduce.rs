@@ -167,17 +167,21 @@ fn quick_study_writes_every_figure_with_index_and_manifest() {
     ] {
         assert!(index.contains(kind), "no {kind} figure in the index");
     }
-    // The sensitivity figures of the sanctions model, each from its own step: a tornado per
-    // output, Sobol' indices over time per series and a Monte Carlo percentile band per series
-    // (a time series of the model, not of the calibration fit).
     // The panel replication: the decomposition of the UN growth effect and the synthetic
     // control gaps with their placebo bands.
-    for stem in ["decomposition-un", "decomposition-personalist", "synth-gaps"] {
+    for stem in [
+        "nn-replication-decomposition-un",
+        "leader-exit-decomposition-personalist",
+        "synth-episodes-synth-gaps",
+    ] {
         assert!(
             stems.iter().any(|s| s == stem),
             "no figure {stem} in {stems:?}"
         );
     }
+    // The sensitivity figures of the sanctions model, each from its own step: a tornado per
+    // output, Sobol' indices over time per series and a Monte Carlo percentile band per series
+    // (a time series of the model, not of the calibration fit).
     for stem in [
         "tornado-inflation_y5",
         "sobol-time-coalition.cohesion",
