@@ -9,8 +9,10 @@
 //! h_k S, exactly what the mean-field stocks integrate, so the ensemble mean of the indicators
 //! must match the stocks within Monte Carlo error: |mean - stock| <= 4 standard errors
 //! sqrt(p (1 - p) / n) + 0.002 (the event is detected on the dt grid and RK4 stages see the
-//! indicator switch inside a step: an O(dt h) timing error, below 0.002 here). The runs differ
-//! only in `coalition.event_seed` and go through the batch API.
+//! indicator switch inside a step: an O(dt h) timing error, below 0.002 here). The thresholds
+//! are -ln U of six uniform parameters (`exit_uniform`, `end_uniform`); each run of the ensemble
+//! draws them from its own PCG stream (`pressure_stats::rng_for(SEED, STREAM, run)`), and the
+//! runs go through the batch API.
 //!
 //! With feedback (the coupled model, where a termination switches the sanctions off and an exit
 //! starts the successor's honeymoon) the mean field is an approximation: the second test
@@ -22,21 +24,43 @@
 mod behaviour_support;
 use behaviour_support::*;
 use pressure::sim::{run_batch, CompiledModel, ParamSet, Results};
+use pressure::stats::{rng::unit_open, rng_for};
 
 /// Ensemble size of the exact comparison (standard error at most 0.011).
 const RUNS: usize = 2000;
 /// Ensemble size of the feedback comparison (standard error at most 0.016, against gaps of 0.1).
 const RUNS_FEEDBACK: usize = 1000;
 
-/// `runs` parameter sets that differ only in the event seed.
-fn seeded(model: &CompiledModel, base: &ParamSet, seed_param: &str, runs: usize) -> Vec<ParamSet> {
-    let i = model
-        .param_index(seed_param)
-        .unwrap_or_else(|| panic!("no parameter {seed_param}"));
+const SEED: u64 = 20_261_128;
+/// Stream id of the event draws of these tests (`pressure_stats::rng` convention).
+const STREAM: u64 = 0xE7E0;
+
+/// The uniform parameters of the event thresholds (module prefix `prefix`).
+fn uniforms(prefix: &str) -> Vec<String> {
+    let exit = ["coup", "popular", "negotiated"].map(|m| format!("{prefix}exit_uniform[{m}]"));
+    let end = ["compliance", "capitulation", "leader_change"]
+        .map(|m| format!("{prefix}end_uniform[{m}]"));
+    exit.into_iter().chain(end).collect()
+}
+
+/// `runs` parameter sets that differ only in the event draws: run k's six uniforms come from
+/// PCG stream (SEED, STREAM, k).
+fn seeded(model: &CompiledModel, base: &ParamSet, prefix: &str, runs: usize) -> Vec<ParamSet> {
+    let slots: Vec<usize> = uniforms(prefix)
+        .iter()
+        .map(|n| {
+            model
+                .param_index(n)
+                .unwrap_or_else(|| panic!("no parameter {n}"))
+        })
+        .collect();
     (0..runs)
         .map(|k| {
+            let mut rng = rng_for(SEED, STREAM, k as u64);
             let mut p = base.clone();
-            p.set(i, k as f64);
+            for &i in &slots {
+                p.set(i, unit_open(&mut rng));
+            }
             p
         })
         .collect()
@@ -84,7 +108,7 @@ fn compare(
     model
         .set_param(&mut stochastic, &format!("{prefix}stochastic_events"), 1.0)
         .unwrap();
-    let sets = seeded(model, &stochastic, &format!("{prefix}event_seed"), runs);
+    let sets = seeded(model, &stochastic, prefix, runs);
     let pairs = pairs(prefix);
     let events: Vec<String> = pairs.iter().map(|p| p.0.clone()).collect();
     let stocks: Vec<&str> = pairs.iter().map(|p| p.1.as_str()).collect();
@@ -143,10 +167,15 @@ fn without_feedback_the_ensemble_mean_equals_the_mean_field_stocks() {
         println!("{what}: ensemble {mean:.4}, mean field {stock:.4}, |z| {z:.2}");
         worst = worst.max(z);
         if (mean - stock).abs() > 4.0 * se + 0.002 {
-            failures.push(format!("{what}: ensemble {mean:.4} vs mean field {stock:.4}"));
+            failures.push(format!(
+                "{what}: ensemble {mean:.4} vs mean field {stock:.4}"
+            ));
         }
     }
-    println!("largest |z| over {} comparisons: {worst:.2}", times.len() * 8);
+    println!(
+        "largest |z| over {} comparisons: {worst:.2}",
+        times.len() * 8
+    );
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
@@ -224,7 +253,7 @@ fn termination_switches_the_sanction_inputs_off_in_the_coupled_model() {
     model
         .set_param(&mut p, "coalition.stochastic_events", 1.0)
         .unwrap();
-    let sets = seeded(model, &p, "coalition.event_seed", 50);
+    let sets = seeded(model, &p, "coalition.", 50);
     let record = [
         "coalition.in_force_event",
         "sanctions_on",
@@ -244,7 +273,10 @@ fn termination_switches_the_sanction_inputs_off_in_the_coupled_model() {
             continue;
         };
         ended += 1;
-        assert!(in_force[k..].iter().all(|&x| x == 0.0), "termination is final");
+        assert!(
+            in_force[k..].iter().all(|&x| x == 0.0),
+            "termination is final"
+        );
         assert!(on[k..].iter().chain(&gross[k..]).all(|&x| x == 0.0));
         assert!((0..k).all(|i| on[i] == sched[i]));
         assert!(gross[k - 1] > 0.0 || sched[k - 1] == 0.0);

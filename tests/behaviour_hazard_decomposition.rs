@@ -136,7 +136,12 @@ fn cohesion_enters_the_hazard_once_and_fiscal_space_not_at_all() {
         .map(|&v| ir.var(v).name.as_str())
         .collect();
     assert_eq!(users, ["mediated_log_hazard"]);
-    for absent in ["fiscal_space", "coup_share", "popular_share", "negotiated_share"] {
+    for absent in [
+        "fiscal_space",
+        "coup_share",
+        "popular_share",
+        "negotiated_share",
+    ] {
         assert!(
             !all.contains(&id(absent)),
             "{absent} is part of the exit hazard"
@@ -167,8 +172,12 @@ fn cohesion_enters_the_hazard_once_and_fiscal_space_not_at_all() {
     let r = model.run(&p, &model.default_settings()).unwrap();
     let c = col(&r, "cohesion");
     let (c0, m) = (c[0], col(&r, "mobilisation"));
-    let spread = c.iter().cloned().fold(f64::MIN, f64::max) - c.iter().cloned().fold(f64::MAX, f64::min);
-    assert!(spread > 0.2, "cohesion barely moves ({spread:.3}): the check would not bite");
+    let spread =
+        c.iter().cloned().fold(f64::MIN, f64::max) - c.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(
+        spread > 0.2,
+        "cohesion barely moves ({spread:.3}): the check would not bite"
+    );
     for i in 0..r.rows() {
         let ln_ratio =
             (col(&r, "proportional_exit_hazard")[i] / col(&r, "baseline_exit_hazard")[i]).ln();

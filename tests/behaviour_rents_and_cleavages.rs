@@ -55,8 +55,16 @@ fn the_business_elite_loses_in_an_open_target_and_gains_in_a_closed_one() {
         signs.push(exposure);
     }
     let (closed, open) = (&signs[0], &signs[1]);
-    assert!(open[3] < -0.3, "BIZ should lose in an open target: {:.3}", open[3]);
-    assert!(closed[3] > 0.15, "BIZ should gain in a closed target: {:.3}", closed[3]);
+    assert!(
+        open[3] < -0.3,
+        "BIZ should lose in an open target: {:.3}",
+        open[3]
+    );
+    assert!(
+        closed[3] > 0.15,
+        "BIZ should gain in a closed target: {:.3}",
+        closed[3]
+    );
     for (k, g) in GROUPS.iter().enumerate().filter(|(_, g)| **g != "biz") {
         assert!(
             (open[k] - closed[k]).abs() < 1e-12,
@@ -80,7 +88,10 @@ fn the_sign_flip_reaches_payoffs_and_loyalty() {
         let other = at(&probe, "fiscal.nonoil_exports", 0.0);
         let imports = at(&probe, "currency.imports", 0.0);
         let scale = (openness * 100.0 - oil) / (other + imports);
-        assert!(scale > 0.0, "openness {openness} below the oil exports alone");
+        assert!(
+            scale > 0.0,
+            "openness {openness} below the oil exports alone"
+        );
         let sets = [
             ("currency.import_ref", 30.0 * scale),
             ("fiscal.nonoil_exports_ref", 10.0 * scale),
@@ -124,7 +135,9 @@ fn the_reform_pull_counts_the_rents_of_every_group_that_holds_them() {
         );
         let drop = pull - at(&without, "reform_pull", 0.0);
         let expected = rent_pull * w * omega * rent_flow / output;
-        println!("{g}: rent share {omega}, pull falls by {drop:.5} without it (expected {expected:.5})");
+        println!(
+            "{g}: rent share {omega}, pull falls by {drop:.5} without it (expected {expected:.5})"
+        );
         assert!((drop - expected).abs() < 1e-12, "{g}: {drop} vs {expected}");
         if omega > 0.0 {
             holders += 1;

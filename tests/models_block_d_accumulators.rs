@@ -117,7 +117,11 @@ fn accumulators_feed_only_accumulators_or_the_documented_gateways() {
             }
             gates_used.extend(gates);
         }
-        assert_eq!(gates_used.len(), GATEWAYS.len(), "{file}: a gateway is unused");
+        assert_eq!(
+            gates_used.len(),
+            GATEWAYS.len(),
+            "{file}: a gateway is unused"
+        );
     }
 }
 
@@ -169,7 +173,11 @@ fn draws(model: &CompiledModel, ir: &Model) -> Vec<ParamSet> {
         .enumerate()
         .filter(|(_, p)| !inputs.contains(&p.variable))
         .filter(|(_, p)| !p.source.as_deref().unwrap_or("").contains("lever"))
-        .filter_map(|(i, p)| p.range.filter(|(lo, hi)| hi > lo).map(|(lo, hi)| (i, lo, hi)))
+        .filter_map(|(i, p)| {
+            p.range
+                .filter(|(lo, hi)| hi > lo)
+                .map(|(lo, hi)| (i, lo, hi))
+        })
         .collect();
     let simplex: Vec<usize> = model
         .parameters()
@@ -216,10 +224,17 @@ fn nothing_in_block_d_is_wired_to_drift() {
     (shifted.start, shifted.stop) = (settings.start + SHIFT, settings.stop + SHIFT);
     let (mut worst, mut survival_differs) = (0.0_f64, 0);
     for (k, p) in draws(&model, &ir).iter().enumerate() {
-        let (a, b) = (model.run(p, &settings).unwrap(), model.run(p, &shifted).unwrap());
+        let (a, b) = (
+            model.run(p, &settings).unwrap(),
+            model.run(p, &shifted).unwrap(),
+        );
         for name in &stocks {
             let (x, y) = (col(&a, name), col(&b, name));
-            let d = x.iter().zip(y).map(|(u, v)| (u - v).abs()).fold(0.0, f64::max);
+            let d = x
+                .iter()
+                .zip(y)
+                .map(|(u, v)| (u - v).abs())
+                .fold(0.0, f64::max);
             worst = worst.max(d);
             assert!(d < 1e-12, "draw {k}: {name} depends on the clock ({d:.2e})");
         }
@@ -264,6 +279,9 @@ fn the_coalition_block_comes_to_rest_without_sanctions() {
         .filter(|(_, (m, _))| *m >= 1e-7)
         .map(|(k, (m, n))| format!("draw {k}: {n} moves {m:.2e}"))
         .collect();
-    println!("{} of {DRAWS} draws not at rest after {STOP} years: {moving:?}", moving.len());
+    println!(
+        "{} of {DRAWS} draws not at rest after {STOP} years: {moving:?}",
+        moving.len()
+    );
     assert!(moving.len() <= DRAWS / 20, "{}", moving.join("\n"));
 }
