@@ -195,12 +195,12 @@ fn cohesion_enters_the_hazard_once_and_fiscal_space_not_at_all() {
 #[test]
 fn the_exit_mode_split_divides_the_hazard_and_adds_nothing() {
     let r = scenario_run(Some("personalist"), "un_comprehensive", &[]);
-    let h = col(&r, "coalition.exit_hazard");
-    for i in 0..r.rows() {
-        let sum: f64 = ["coup", "popular", "negotiated"]
-            .iter()
-            .map(|m| col(&r, &format!("coalition.exit_mode_hazard[{m}]"))[i])
-            .sum();
-        assert!((sum - h[i]).abs() <= 1e-12 * h[i].max(1.0));
+    let modes: Vec<&[f64]> = ["coup", "popular", "negotiated"]
+        .iter()
+        .map(|m| col(&r, &format!("coalition.exit_mode_hazard[{m}]")))
+        .collect();
+    for (i, h) in col(&r, "coalition.exit_hazard").iter().enumerate() {
+        let sum: f64 = modes.iter().map(|m| m[i]).sum();
+        assert!((sum - h).abs() <= 1e-12 * h.max(1.0));
     }
 }
