@@ -380,3 +380,37 @@ lags = 1
 "#;
     Case::new(&panel_csv(), spec).bad("one unit");
 }
+
+/// `priors.json` is written with the estimates and covariance of each model, and `--priors
+/// FILE` writes the same table where calibration experiments expect it.
+#[test]
+fn writes_the_prior_table_and_a_copy_with_priors() {
+    let case = Case::new(&panel_csv(), FE_SPEC);
+    let copy = case.dir.path().join("priors").join("fe.json");
+    std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+    let o = pressure(&[
+        "estimate",
+        case.spec().to_str().unwrap(),
+        "--out",
+        case.out().to_str().unwrap(),
+        "--priors",
+        copy.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert_eq!(o.status.code(), Some(0), "stderr: {}", stderr(&o));
+    let written = std::fs::read_to_string(case.out().join("priors.json")).unwrap();
+    assert_eq!(written, std::fs::read_to_string(&copy).unwrap());
+    let table = pressure::data::priors::PriorTable::load(&copy).unwrap();
+    assert_eq!(table.format, "pressure-estimate-priors/1");
+    let m = table.model("FE").unwrap();
+    assert_eq!(m.estimator, "fe");
+    assert_eq!(m.dependent, "y");
+    assert_eq!(m.nobs, 240);
+    assert_eq!(m.n_units, Some(30));
+    let (est, se) = table.term("FE", "d").unwrap();
+    let j = m.terms.iter().position(|t| t == "d").unwrap();
+    assert!((se * se - m.vcov[j][j]).abs() <= 1e-12 * m.vcov[j][j]);
+    assert!((est + 1.0).abs() < 0.2, "d = {est}");
+    let e = table.term("FE", "nope").unwrap_err().to_string();
+    assert!(e.contains("model `FE` has no estimate of `nope`"), "{e}");
+}

@@ -92,6 +92,23 @@ COLUMNS += [
     ("protest_events_accommodated", "int", "count", "mm5:derived", "protest events to which the state responded with accommodation"),
 ]
 
+# --- columns of the panel replication (rules R7, D1-D3 in data/SOURCES.md) ---
+for s, label in (("un", "the UN"), ("us", "the United States")):
+    COLUMNS += [
+        (f"sanc_{s}_economic", "int", "indicator", "gsdb3:derived", f"1 if a trade or financial case with {label} among its senders is in force (rule R7)"),
+        (f"sanc_{s}_comprehensive", "int", "indicator", "gsdb3:derived", f"1 if a trade case with {label} among its senders bans both exports and imports completely (descr_trade exp_compl and imp_compl; rule R7)"),
+        (f"sanc_{s}_war_objective", "int", "indicator", "gsdb3:derived", f"1 if a case with {label} among its senders and a war objective (GSDB objective end_war, prevent_war or territorial_conflict) is in force (rule R7)"),
+    ]
+COLUMNS += [
+    ("sanc_unus_target_1976_2012", "int", "indicator", "gsdb3:derived", "1 on every row of a unit against which a UN or US economic (trade or financial) case was in force in at least one year 1976-2012 (rule D1: the sanctioned-country sample of a Neuenkirch & Neumeier 2015 replication)"),
+    ("pop_growth_pct", "float", "percent", "wdi:derived", "population growth, 100 * ln(SP.POP.TOTL / SP.POP.TOTL of the previous year) (rule D2)"),
+    ("sanc_onset_un_economic", "int", "indicator", "gsdb3:derived", "1 if sanc_un_economic = 1 and it was 0 in the previous year (rule D5)"),
+    ("sanc_onset_us_economic", "int", "indicator", "gsdb3:derived", "1 if sanc_us_economic = 1 and it was 0 in the previous year (rule D5)"),
+    ("sanc_unus_clear_window", "int", "indicator", "gsdb3:derived", "1 if no UN or US economic case is in force in any year t-3..t+2 (rule D6: untreated comparison years for the onset design)"),
+    ("gdppc_growth_dd3", "float", "percentage_points", "wdi:derived", "mean per-capita GDP growth in t..t+2 minus the mean in t-3..t-1 (all six years needed; rule D4)"),
+    ("state_disruption", "int", "indicator", "polity5+gwf2014+archigos4.1+ptcoups:derived", "conflict / state-failure proxy: 1 if Polity codes an interruption, interregnum or transition (-66/-77/-88), GWF a warlord, foreign-occupied or provisional government, Archigos a leader removed by a foreign power, or Powell & Thyne a successful coup; 0 otherwise where Polity or GWF code the country-year; 1960-2018 (rule D3)"),
+]
+
 KEYS = ("iso3", "year")
 # The panel is split by theme so that no file exceeds ~2 MB; every file has the same rows
 # (iso3, year) in the same order, so joining them is a column concatenation.
@@ -347,6 +364,7 @@ def build(shared, out_dir, log):
     in_2015 = {iso for (iso, y) in lead if y == 2015}
     gsdb_years = range(sanctions.FIRST_YEAR, sanctions.LAST_YEAR + 1)
 
+    unus_targets = unus_economic_targets(sanc, log)
     header = [c[0] for c in COLUMNS]
     rows = []
     for iso, y in keys:
@@ -386,6 +404,7 @@ def build(shared, out_dir, log):
             d["protest_events"], d["protest_events_accommodated"] = map(str, prot[(iso, y)])
         elif 1990 <= y <= 2020 and state_year:
             d["protest_events"], d["protest_events_accommodated"] = "0", "0"
+        add_design_columns(d, iso, y, wdi, unus_targets, sanc)
         rows.append([d.get(c, "") for c in header])
 
     panel_dir = os.path.join(out_dir, "panel")
@@ -414,6 +433,52 @@ def build(shared, out_dir, log):
         "spells": spell_list,
         "panel_rows": {(r[0], int(r[1])): dict(zip(header, r)) for r in rows},
     }
+
+
+def unus_economic_targets(sanc, log):
+    """Rule D1: units with a UN or US economic case in force in some year 1976-2012."""
+    units = {
+        iso
+        for (iso, y), row in sanc.items()
+        if 1976 <= y <= 2012 and (row.get("sanc_un_economic") or row.get("sanc_us_economic"))
+    }
+    log(f"D1: {len(units)} units under UN or US economic sanctions in some year 1976-2012")
+    return units
+
+
+DISRUPTED_POLITY = ("interruption", "interregnum", "transition")
+DISRUPTED_GWF = ("warlord", "foreign-occupied", "warlord/foreign-occupied", "provisional")
+
+
+def add_design_columns(d, iso, y, wdi, unus_targets, sanc):
+    """Rules D1-D6 on one country-year row `d` (already holding the WDI, Polity, GWF, Archigos
+    and coup columns)."""
+    d["sanc_unus_target_1976_2012"] = str(int(iso in unus_targets))
+    if sanctions.FIRST_YEAR <= y <= sanctions.LAST_YEAR:
+        cur, prev = sanc.get((iso, y), {}), sanc.get((iso, y - 1), {})
+        for s in ("un", "us"):
+            col = f"sanc_{s}_economic"
+            d[f"sanc_onset_{s}_economic"] = str(int(cur.get(col, 0) == 1 and prev.get(col, 0) == 0))
+        if y + 2 <= sanctions.LAST_YEAR:
+            clear = not any(
+                sanc.get((iso, k), {}).get("sanc_un_economic") or sanc.get((iso, k), {}).get("sanc_us_economic")
+                for k in range(y - 3, y + 3)
+            )
+            d["sanc_unus_clear_window"] = str(int(clear))
+    g = [num(wdi.get((iso, k), {}).get("gdppc_growth_pct")) for k in range(y - 3, y + 3)]
+    if all(v is not None for v in g):
+        d["gdppc_growth_dd3"] = fmt(sum(g[3:]) / 3 - sum(g[:3]) / 3, 4)
+    pop, prev = num(d.get("population")), num(wdi.get((iso, y - 1), {}).get("population"))
+    d["pop_growth_pct"] = fmt(100 * math.log(pop / prev), 4) if pop and prev else ""
+    coded = "polity_category" in d or d.get("gwf_regime")
+    if y <= 2018 and coded:
+        disrupted = (
+            d.get("polity_category") in DISRUPTED_POLITY
+            or d.get("gwf_regime") in DISRUPTED_GWF
+            or d.get("leader_exit_foreign") == "1"
+            or (d.get("coups_successful") or "0") != "0"
+        )
+        d["state_disruption"] = str(int(disrupted))
 
 
 def check_against_shared(shared, rows, header, log):

@@ -15,6 +15,10 @@ Coding rules (also in data/SOURCES.md):
       travel, other. trade_complete = descr_trade contains exp_compl or imp_compl.
   R5  Country-year flags are 1 when at least one case with that property is in force; counts
       count cases. A sender x type flag needs one case with both properties.
+  R7  Design indicators by sender (UN, US): economic = a trade or financial case; comprehensive
+      = a trade case with both a complete export and a complete import ban (descr_trade has
+      exp_compl and imp_compl); war objective = a case whose GSDB objective includes end_war,
+      prevent_war or territorial_conflict (sanctions that respond to an armed conflict).
   R6  Onset flags: 1 in a year when the indicator is 1 and was 0 in the previous year (a new
       spell), for any sanction and per sender category. new_cases counts cases whose begin is
       this year (several cases often start together).
@@ -92,6 +96,8 @@ def case_years(shared, wdi_names, log):
                 "othertype": c["other"] == "1",
             },
             "trade_complete": "exp_compl" in desc or "imp_compl" in desc,
+            "comprehensive": c["trade"] == "1" and "exp_compl" in desc and "imp_compl" in desc,
+            "war_objective": bool(WAR_OBJECTIVES & {o.strip() for o in c["objective"].split(",")}),
         }
         names = split_targets(c["sanctioned_state"], wdi_names)
         for y in range(max(begin, FIRST_YEAR), min(end, LAST_YEAR) + 1):
@@ -134,8 +140,25 @@ def indicators(shared, wdi_names, log):
                 row[f"sanc_{s}_{t}"] = int(any(s in c["senders"] and c["types"][t] for c in cs))
         for t in TYPES:
             row[f"sanc_{t}"] = int(any(c["types"][t] for c in cs))
+        row.update(design_indicators(cs))
         table[key] = row
     return table
+
+
+WAR_OBJECTIVES = {"end_war", "prevent_war", "territorial_conflict"}
+DESIGN_SENDERS = ("un", "us")
+
+
+def design_indicators(cases):
+    """R7: the indicators of the panel replication (economic, comprehensive, war objective)
+    for the UN and the US, from the cases in force in one country-year."""
+    row = {}
+    for s in DESIGN_SENDERS:
+        mine = [c for c in cases if s in c["senders"]]
+        row[f"sanc_{s}_economic"] = int(any(c["types"]["trade"] or c["types"]["financial"] for c in mine))
+        row[f"sanc_{s}_comprehensive"] = int(any(c["comprehensive"] for c in mine))
+        row[f"sanc_{s}_war_objective"] = int(any(c["war_objective"] for c in mine))
+    return row
 
 
 def onset(flags_by_year, year):

@@ -152,6 +152,23 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         report.multistart.model_runs,
         args.out.display()
     );
+    if let Some(m) = &report.mcmc {
+        let c = m.converged(
+            pressure::calibrate::experiment::report::RHAT_MAX,
+            pressure::calibrate::experiment::report::ESS_MIN,
+        );
+        let line = format!(
+            "posterior ({}, {} chains, {} evaluations): {c}",
+            m.algorithm,
+            m.draws.len(),
+            m.evaluations
+        );
+        if c.ok() {
+            eprintln!("{line}");
+        } else {
+            eprintln!("warning: {line}");
+        }
+    }
     if !report.estimate.converged {
         eprintln!(
             "warning: the optimiser did not converge ({}); see stats.json",

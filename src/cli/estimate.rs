@@ -3,7 +3,10 @@
 //! `coefficients.csv` and `coefficients.json` (one row per model and term), `results.json`
 //! (everything, with fit statistics), `table.tex` (booktabs), `comparison.csv` when the spec
 //! compares with published figures, one CSV per extra table (impulse responses, survival
-//! curves, event-time effects, synthetic-control paths), and `manifest.json`.
+//! curves, event-time effects, synthetic-control paths), `priors.json` (the estimates with
+//! their covariance as a prior table, format `pressure-estimate-priors/1`, see
+//! `pressure_data::priors`) and `manifest.json`. `--priors FILE` writes the same prior table
+//! to FILE as well (how the committed `experiments/estimate/priors/*.json` are made).
 //!
 //! Bad input (spec, data, formula, an unknown column, a non-numeric cell, an empty sample, a
 //! single cluster, refused collinearity, a spell ending before it starts) exits with 2 and
@@ -26,6 +29,10 @@ pub struct EstimateArgs {
     /// Seed of stochastic steps (VAR bootstrap bands); overrides the spec's `seed`.
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Also write the prior table (`priors.json`) to this file, e.g.
+    /// `experiments/estimate/priors/<spec-stem>.json`.
+    #[arg(long, value_name = "FILE")]
+    pub priors: Option<PathBuf>,
     /// Do not print the summary to standard output.
     #[arg(long)]
     pub quiet: bool,
@@ -41,25 +48,12 @@ fn classify(e: EconError) -> CliError {
 pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
     let overrides = Overrides { seed: args.seed };
     let report = run_spec_file(&args.spec, &overrides).map_err(classify)?;
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (
-            "coefficients.csv".into(),
-            report.coefficients_csv().into_bytes(),
-        ),
-        (
-            "coefficients.json".into(),
-            report.coefficients_json().into_bytes(),
-        ),
-        ("results.json".into(), report.to_json().into_bytes()),
-        ("table.tex".into(), report.to_latex().into_bytes()),
-    ];
-    let comparison = report.comparison_csv();
-    if !comparison.is_empty() {
-        files.push(("comparison.csv".into(), comparison.into_bytes()));
-    }
-    for (name, text) in report.extra_csvs() {
-        files.push((name, text.into_bytes()));
-    }
+    let files: Vec<(String, Vec<u8>)> = report
+        .output_files()
+        .into_iter()
+        .map(|(n, t)| (n, t.into_bytes()))
+        .collect();
+    let priors = report.prior_table().to_json();
     let io = |e: std::io::Error, what: &str| {
         CliError::Failure(miette::miette!(
             "cannot write {}: {e}",
@@ -96,6 +90,10 @@ pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io(e, "manifest.json"))?;
+    if let Some(p) = &args.priors {
+        write_atomic(p, priors.as_bytes())
+            .map_err(|e| CliError::Failure(miette::miette!("cannot write {}: {e}", p.display())))?;
+    }
     super::figures::write_command_figures(super::figures::SetKind::Estimate, &args.out)?;
     if !args.quiet {
         print!("{}", report.summary_text());

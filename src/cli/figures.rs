@@ -143,6 +143,17 @@ pub enum Shows {
         effect: String,
         level: f64,
     },
+    Decomposition {
+        title: String,
+        published: Option<(f64, f64)>,
+        source: String,
+        level: f64,
+    },
+    SynthGaps {
+        /// Episode (model) and its placebo-in-space p-value.
+        episodes: Vec<(String, Option<f64>)>,
+        outcome: String,
+    },
     KaplanMeier {
         model: String,
         event: String,
@@ -253,6 +264,27 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             "Impulse responses by horizon with {} confidence intervals, for {}; {effect}.",
             pct(*level),
             list(models)
+        ),
+        Shows::Decomposition { title, published, source, level } => format!(
+            "{title}: one estimate followed across specifications that each change one design choice (top row first), with {} confidence intervals.{}",
+            pct(*level),
+            match published {
+                Some((lo, hi)) => format!(" Published range {lo} to {hi} ({source})."),
+                None if !source.is_empty() => format!(" Published: {source}."),
+                None => String::new(),
+            }
+        ),
+        Shows::SynthGaps { episodes, outcome } => format!(
+            "Synthetic-control gap of {outcome} (treated minus synthetic, percent of the synthetic) by year, one panel per episode (line); shaded: the range of the placebo-in-space gaps of donors whose pre-treatment RMSPE is at most five times the treated unit's. Placebo p-values (share of units with a post/pre RMSPE ratio at least the treated unit's): {}.",
+            list(
+                &episodes
+                    .iter()
+                    .map(|(e, p)| match p {
+                        Some(p) => format!("{e} {p:.3}"),
+                        None => format!("{e} (no placebos)"),
+                    })
+                    .collect::<Vec<_>>()
+            )
         ),
         Shows::KaplanMeier { model, event, groups, level } => format!(
             "Kaplan–Meier survival curves (model “{model}”) against {event}, one curve per group ({}), with {} pointwise confidence bands; ticks mark censored spells.",
@@ -633,6 +665,9 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     let mut event_models: Vec<(String, PathBuf)> = Vec::new();
     let mut irf_models: Vec<(String, PathBuf)> = Vec::new();
     let mut outcome_of_events = String::new();
+    let mut synth_rows: Vec<Vec<String>> = Vec::new();
+    let mut synth_episodes: Vec<(String, Option<f64>)> = Vec::new();
+    let mut synth_outcome = String::new();
     for m in &models {
         let name = m["name"].as_str().unwrap_or("").to_string();
         let estimator = m["estimator"].as_str().unwrap_or("").to_string();
@@ -646,6 +681,29 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                 let p = dir.join(format!("{stem}_event_study.csv"));
                 if p.exists() {
                     event_models.push((name, p));
+                }
+            }
+            "synth" => {
+                let p = dir.join(format!("{stem}_synth_path.csv"));
+                if !p.exists() {
+                    continue;
+                }
+                let t = Csv::read(&p)?;
+                let episode = name.clone();
+                let (c_t, c_g) = (t.col("time")?, t.col("gap_pct")?);
+                let (c_lo, c_hi) = (t.col("placebo_gap_pct_min")?, t.col("placebo_gap_pct_max")?);
+                for r in &t.rows {
+                    synth_rows.push(vec![
+                        episode.clone(),
+                        r[c_t].clone(),
+                        r[c_g].clone(),
+                        r[c_lo].clone(),
+                        r[c_hi].clone(),
+                    ]);
+                }
+                synth_episodes.push((name.clone(), m["details"]["p_value"].as_f64()));
+                if synth_outcome.is_empty() {
+                    synth_outcome = y.replace('_', " ");
                 }
             }
             "lp" => {
@@ -762,6 +820,75 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
             }
             _ => {}
         }
+    }
+    for d in results["decompositions"].as_array().into_iter().flatten() {
+        let name = d["name"].as_str().unwrap_or("").to_string();
+        let rows: Vec<Vec<String>> = d["steps"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|st| {
+                let n = |k: &str| st[k].as_f64().map_or(String::new(), |v| format!("{v}"));
+                vec![
+                    st["label"].as_str().unwrap_or("").to_string(),
+                    n("estimate"),
+                    n("ci_lower"),
+                    n("ci_upper"),
+                ]
+            })
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let data = write_extract(
+            data_dir,
+            &format!("decomposition-{name}"),
+            &csv_text(&["term", "estimate", "lower", "upper"], rows),
+        )?;
+        let published = match (d["published_low"].as_f64(), d["published_high"].as_f64()) {
+            (Some(a), Some(b)) => Some((a, b)),
+            _ => None,
+        };
+        let shows = Shows::Decomposition {
+            title: d["title"].as_str().unwrap_or(&name).to_string(),
+            published,
+            source: d["source"].as_str().unwrap_or("").to_string(),
+            level,
+        };
+        plans.push(
+            FigurePlan::new(
+                format!("decomposition-{name}"),
+                FigureKind::Coefficients,
+                data,
+                caption(&shows, &from),
+            )
+            .x(Some("Estimate (units of the model's outcome)".into())),
+        );
+    }
+    if !synth_rows.is_empty() {
+        let data = write_extract(
+            data_dir,
+            "synth-gaps",
+            &csv_text(
+                &["observable", "time", "model", "lower", "upper"],
+                synth_rows,
+            ),
+        )?;
+        let shows = Shows::SynthGaps {
+            episodes: synth_episodes,
+            outcome: synth_outcome,
+        };
+        plans.push(
+            FigurePlan::new(
+                "synth-gaps",
+                FigureKind::FitGrid,
+                data,
+                caption(&shows, &from),
+            )
+            .x(Some("Year".into()))
+            .y(Some("Gap, % of synthetic".into()))
+            .double(),
+        );
     }
     let y = outcome_of_events;
     let unit = units.get(&y).map(|u| unit_words(u)).unwrap_or_default();

@@ -761,27 +761,9 @@ fn run_estimate(
     ctx.progress.update("estimating", 0, 1);
     let report = run_spec_file(spec, &EconOverrides { seed: ctx.seed })
         .map_err(|e| failure(format!("{}: {e}", spec.display())))?;
-    let mut files: Vec<(String, Vec<u8>)> = vec![
-        (
-            "coefficients.csv".into(),
-            report.coefficients_csv().into_bytes(),
-        ),
-        (
-            "coefficients.json".into(),
-            report.coefficients_json().into_bytes(),
-        ),
-        ("results.json".into(), report.to_json().into_bytes()),
-        ("table.tex".into(), report.to_latex().into_bytes()),
-    ];
-    let comparison = report.comparison_csv();
-    if !comparison.is_empty() {
-        files.push(("comparison.csv".into(), comparison.into_bytes()));
-    }
-    for (name, text) in report.extra_csvs() {
-        files.push((name, text.into_bytes()));
-    }
-    for (name, bytes) in &files {
-        write(&dir.join(name), bytes)?;
+    let files = report.output_files();
+    for (name, text) in &files {
+        write(&dir.join(name), text.as_bytes())?;
     }
     let mut manifest = step_manifest(step, report.seed);
     for input in &report.inputs {

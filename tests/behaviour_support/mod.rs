@@ -142,6 +142,29 @@ pub fn mean_between(r: &Results, name: &str, t0: f64, t1: f64) -> f64 {
     s.iter().sum::<f64>() / s.len() as f64
 }
 
+/// Settings that keep the sanctions in force (every termination hazard zero, so the mean-field
+/// probability of being in force stays 1): the published leader-exit hazard ratios compare leaders
+/// under sanctions with leaders not under sanctions (lit. 1.8, 5.7), so the model's comparable
+/// quantity is the hazard while the sanctions are in force.
+pub const HELD_IN_FORCE: [(&str, f64); 3] = [
+    ("coalition.compliance_hazard", 0.0),
+    ("coalition.capitulation_hazard", 0.0),
+    ("coalition.leader_change_termination", 0.0),
+];
+
+/// Ratio of the leader-exit hazard of `scenario` to that of the baseline (same preset, same
+/// `sets`), averaged over the saved times of the first five years after onset.
+pub fn exit_hazard_ratio(preset: Option<&str>, scenario: &str, sets: &[(&str, f64)]) -> f64 {
+    let base = scenario_run(preset, "baseline", sets);
+    let run = scenario_run(preset, scenario, sets);
+    let (hb, hr) = (
+        col(&base, "coalition.exit_hazard"),
+        col(&run, "coalition.exit_hazard"),
+    );
+    let (i0, i1) = (row(&run, ONSET), row(&run, ONSET + 5.0));
+    (i0..=i1).map(|i| hr[i] / hb[i]).sum::<f64>() / (i1 - i0 + 1) as f64
+}
+
 /// Growth shortfall (percentage points) of `run` against `base` in year `k` of the episode
 /// (k = 1 is the first year after onset), from the log output gaps.
 pub fn annual_shortfall_pp(base: &Results, run: &Results, k: usize) -> f64 {

@@ -8,6 +8,8 @@
 //!   type and sender, leader exits, coups, regime type) and its data dictionary.
 //! * [`episode`]: the five calibration episodes in `data/episodes/` (tidy series with units and
 //!   frequencies) and [`timeline`]: their sanction timelines by channel (the scenario input).
+//! * [`priors`]: prior tables (`priors.json`) written by `pressure estimate`: estimates with
+//!   their covariance, which calibration names as priors.
 //! * [`align`]: dates to model time, and model output aggregated to the data's periods (annual
 //!   or monthly means, end of period, ...) for comparison with observations.
 //!
@@ -27,6 +29,7 @@ pub mod episode;
 pub mod error;
 pub mod panel;
 mod paths;
+pub mod priors;
 pub mod table;
 pub mod timeline;
 

@@ -61,6 +61,11 @@ pub struct EventStudyOptions {
     /// Variance estimator; `None` = clustered by unit with the default correction.
     pub vcov: Option<VcovSpec>,
     pub level: f64,
+    /// Also report the equal-weight average of the effects at relative times `0..=K` as the
+    /// term `avg_p0_pK` (each post-treatment year counts once, however many units it has:
+    /// the "average annual effect over the first K + 1 years" of Neuenkirch & Neumeier 2015),
+    /// with its delta-method standard error.
+    pub average_post: Option<i64>,
 }
 
 impl Default for EventStudyOptions {
@@ -72,6 +77,7 @@ impl Default for EventStudyOptions {
             reference: vec![-1],
             vcov: None,
             level: 0.95,
+            average_post: None,
         }
     }
 }
@@ -82,7 +88,8 @@ pub struct EventStudyResult {
     pub method: EventMethod,
     /// Effects by relative time, terms named `rel_m3`, `rel_p0`, … (m = minus, p = plus).
     pub effects: CoefTable,
-    /// The relative time of each term of `effects`.
+    /// The relative time of each term of `effects` (an `avg_p0_pK` term, when asked for,
+    /// comes last and has none).
     pub relative_times: Vec<i64>,
     /// Joint test that all leads (k < 0, excluding the reference) are zero.
     pub pretrend_test: Option<WaldTest>,
@@ -195,6 +202,20 @@ pub fn event_study(
         return Err(EconError::Invalid(format!(
             "event window ({kmin}, {kmax}) is empty"
         )));
+    }
+    // A window that misses every relative time the sample has (e.g. [60, 70] on a 40-year
+    // panel) would bin all observations into its end points: refuse it.
+    let observed: Vec<i64> = (0..n)
+        .filter(|&i| !always[unit.codes[i] as usize])
+        .filter_map(treated_rel)
+        .collect();
+    if let (Some(&lo), Some(&hi)) = (observed.iter().min(), observed.iter().max()) {
+        if kmax < lo || kmin > hi {
+            return Err(EconError::Invalid(format!(
+                "event window ({kmin}, {kmax}) lies outside the sample: the treated units' \
+                 relative times run from {lo} to {hi}"
+            )));
+        }
     }
     // Control group and sample.
     let never = cohort_sizes.contains_key(&None);
@@ -355,6 +376,29 @@ pub fn event_study(
         .map(|(i, _)| i)
         .collect();
     let pretrend_test = effects.wald_zero(&leads);
+    let effects = match opts.average_post {
+        None => effects,
+        Some(kmax) => {
+            let idx: Vec<usize> = (0..relative_times.len())
+                .filter(|&i| (0..=kmax).contains(&relative_times[i]))
+                .collect();
+            if kmax < 0 || idx.len() != kmax as usize + 1 {
+                return Err(EconError::Invalid(format!(
+                    "average_post = {kmax}: the effects at relative times 0..={kmax} are needed, \
+                     but the estimated relative times are {:?} (widen the window or lower \
+                     average_post)",
+                    relative_times
+                )));
+            }
+            let mut combos: Vec<Vec<(usize, f64)>> =
+                (0..effects.len()).map(|i| vec![(i, 1.0)]).collect();
+            let w = 1.0 / idx.len() as f64;
+            combos.push(idx.iter().map(|&i| (i, w)).collect());
+            let mut terms = effects.terms.clone();
+            terms.push(format!("avg_p0_p{kmax}"));
+            aggregate(&effects, terms, &combos)
+        }
+    };
     Ok(EventStudyResult {
         method: opts.method,
         effects,

@@ -2,7 +2,8 @@
 //! cluster-robust (one- and multiway, named small-sample corrections), Newey–West and
 //! Driscoll–Kraay standard errors; the within estimator with any number of high-dimensional
 //! fixed effects; event studies (TWFE and Sun–Abraham); local projections; VARs; logit and
-//! probit; Kaplan–Meier, Cox and Weibull survival models; synthetic control.
+//! probit; Kaplan–Meier, Cox and Weibull survival models; synthetic control; the
+//! inverse-probability-weighted effect on the treated ([`selection`]).
 //!
 //! Linear algebra is faer; least squares is Householder QR with double-double iterative
 //! refinement (see [`linalg::lstsq`]), accurate to ≥ 9 digits on the NIST StRD linear
@@ -23,6 +24,10 @@ pub mod inference;
 pub mod linalg;
 pub mod lp;
 pub mod ols;
+/// Prior tables (`priors.json`): defined in `pressure-data` so that calibration can read them
+/// without depending on this crate; re-exported here for estimation code.
+pub use pressure_data::priors;
+pub mod selection;
 pub mod spec;
 pub mod survival;
 pub mod synth;

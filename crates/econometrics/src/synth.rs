@@ -80,6 +80,8 @@ pub struct PlaceboRun {
     pub pre_rmspe: f64,
     pub post_rmspe: f64,
     pub ratio: f64,
+    /// The unit's gap (outcome minus its synthetic control) by period.
+    pub gap: Vec<f64>,
 }
 
 /// Result of [`synthetic_control`].
@@ -181,6 +183,15 @@ pub fn synthetic_control(data: &SynthData<'_>, opts: &SynthOptions) -> Result<Sy
             r.iter().map(|v| v / s).collect()
         })
         .collect();
+    let n_donors = n_units - 1;
+    if n_donors < names.len() {
+        return Err(EconError::Invalid(format!(
+            "synthetic control: the donor pool has {n_donors} units, fewer than the {} \
+             predictors ({}); use fewer predictor periods or covariates, or more donors",
+            names.len(),
+            names.join(", ")
+        )));
+    }
     let problem = Problem {
         predictors: &scaled,
         outcomes: data.outcomes,
@@ -229,6 +240,7 @@ pub fn synthetic_control(data: &SynthData<'_>, opts: &SynthOptions) -> Result<Sy
                     pre_rmspe: a,
                     post_rmspe: b,
                     ratio: b / a,
+                    gap: g,
                 })
             })
             .collect();
@@ -237,6 +249,7 @@ pub fn synthetic_control(data: &SynthData<'_>, opts: &SynthOptions) -> Result<Sy
             pre_rmspe: pre,
             post_rmspe: post,
             ratio: post / pre,
+            gap: gap.clone(),
         });
         for r in runs {
             placebos.push(r?);

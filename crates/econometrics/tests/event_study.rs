@@ -301,3 +301,62 @@ fn shared_synthetic_panel_matches_linearmodels_and_statsmodels() {
         misses(&sa99, true_effect)
     );
 }
+
+#[test]
+fn a_window_outside_the_sample_or_an_average_beyond_it_is_refused() {
+    let p = generate(11, 1.0, false);
+    let unit = Factor::from_values("unit", &p.unit);
+    let opts = EventStudyOptions {
+        method: EventMethod::Twfe,
+        window: Some((60, 70)),
+        ..Default::default()
+    };
+    let e = event_study(&p.y, &unit, &p.period, &p.cohort, None, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("event window (60, 70) lies outside the sample"),
+        "{e}"
+    );
+    let opts = EventStudyOptions {
+        method: EventMethod::Twfe,
+        window: Some((-3, 3)),
+        average_post: Some(5),
+        ..Default::default()
+    };
+    let e = event_study(&p.y, &unit, &p.period, &p.cohort, None, &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("average_post = 5: the effects at relative times 0..=5"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_average_post_effect_is_the_mean_of_the_effects_with_its_delta_method_se() {
+    let p = generate(12, 1.0, false);
+    let unit = Factor::from_values("unit", &p.unit);
+    let opts = EventStudyOptions {
+        method: EventMethod::Twfe,
+        window: Some((-3, 4)),
+        average_post: Some(2),
+        ..Default::default()
+    };
+    let r = event_study(&p.y, &unit, &p.period, &p.cohort, None, &opts).unwrap();
+    let t = &r.effects;
+    let idx: Vec<usize> = ["rel_p0", "rel_p1", "rel_p2"]
+        .iter()
+        .map(|n| t.terms.iter().position(|x| x == n).unwrap())
+        .collect();
+    let avg = t.get("avg_p0_p2").unwrap();
+    let mean = idx.iter().map(|&i| t.estimate[i]).sum::<f64>() / 3.0;
+    assert!((avg.estimate - mean).abs() < 1e-12);
+    let var: f64 = idx
+        .iter()
+        .flat_map(|&a| idx.iter().map(move |&b| (a, b)))
+        .map(|(a, b)| t.cov(a, b) / 9.0)
+        .sum();
+    assert!((avg.std_error - var.sqrt()).abs() < 1e-12);
+    assert_eq!(r.relative_times.len() + 1, t.len());
+}

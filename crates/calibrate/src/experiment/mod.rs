@@ -41,7 +41,7 @@
 //! level = 0.95
 //! profile = true
 //! bootstrap = 200
-//! mcmc = { chains = 4, iterations = 4000 }
+//! mcmc = { chains = 4, iterations = 4000 }   # sampler = "adaptive_metropolis" (default) | "dream_zs" | "ensemble"
 //! intervals = "small_sample"         # t / F intervals where σ is estimated (default) | large_sample
 //! ```
 //!

@@ -10,6 +10,13 @@ use crate::uncertainty::mcmc::McmcResult;
 use crate::uncertainty::profile::Profile;
 use serde_json::{json, Value};
 
+/// Convergence criteria of the posterior sampling reported in `stats.json` (Vehtari et al.
+/// 2021): rank-normalised split-R̂ below this and bulk ESS above [`ESS_MIN`] for every
+/// parameter.
+pub const RHAT_MAX: f64 = 1.01;
+/// See [`RHAT_MAX`].
+pub const ESS_MIN: f64 = 400.0;
+
 /// What the multi-start did.
 #[derive(Debug, Clone)]
 pub struct MultiStartSummary {
@@ -304,7 +311,14 @@ impl CalibrationReport {
             });
         }
         if let Some(m) = &self.mcmc {
+            let convergence = m.converged(RHAT_MAX, ESS_MIN);
             out["mcmc"] = json!({
+                "sampler": m.algorithm.name(),
+                "evaluations": m.evaluations,
+                "converged": convergence.ok(),
+                "convergence": convergence.to_string(),
+                "not_converged": convergence.misses.iter().map(|x| x.parameter.clone()).collect::<Vec<_>>(),
+                "criteria": {"rhat_below": RHAT_MAX, "ess_bulk_above": ESS_MIN},
                 "chains": m.draws.len(),
                 "draws_per_chain": m.draws.first().map_or(0, |d| d.len()),
                 "acceptance": m.acceptance,

@@ -15,8 +15,9 @@ use crate::uncertainty::bootstrap::{parametric_bootstrap, BootstrapOptions};
 use crate::uncertainty::covariance::{
     calibration_covariance_with, IntervalCalibration, ResidualDof,
 };
-use crate::uncertainty::mcmc::{adaptive_metropolis, McmcOptions};
+use crate::uncertainty::mcmc::{posterior_sample, McmcOptions};
 use crate::uncertainty::profile::{profile_likelihood, ProfileOptions};
+use crate::uncertainty::sampler::SamplerOptions;
 use pressure_sensitivity::design::{Design, LatinHypercube};
 use sha2::{Digest, Sha256};
 use std::path::PathBuf;
@@ -239,13 +240,15 @@ impl Experiment {
         let mcmc = match &self.spec.uncertainty.mcmc {
             Some(m) => {
                 let t = Instant::now();
-                let mopts = McmcOptions {
+                let defaults = McmcOptions::default();
+                let sopts = SamplerOptions {
+                    algorithm: m.sampler,
                     chains: m.chains,
                     iterations: m.iterations,
                     warmup: m.warmup,
                     thin: m.thin.max(1),
                     seed: opts.seed,
-                    ..Default::default()
+                    ..defaults.sampler_options()
                 };
                 let n = best.x.len();
                 let cov_internal = covariance
@@ -267,12 +270,13 @@ impl Experiment {
                 };
                 progress("mcmc", 0, m.iterations);
                 let on_block = |done: usize, total: usize| progress("mcmc", done, total);
-                let r = adaptive_metropolis(
+                let r = posterior_sample(
                     &cal,
                     &best,
                     &cov_internal,
+                    defaults.init_scale,
                     prior_ref,
-                    &mopts,
+                    &sopts,
                     checkpoint("mcmc.json").as_ref(),
                     Some(&on_block),
                 )?;

@@ -3,6 +3,7 @@
 use crate::estimate::Method;
 use crate::objective::ErrorModel;
 use crate::uncertainty::covariance::IntervalCalibration;
+use crate::uncertainty::sampler::Algorithm;
 use pressure_sensitivity::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -206,10 +207,18 @@ impl Default for UncertaintySpec {
     }
 }
 
+/// `[uncertainty.mcmc]`: posterior sampling (see
+/// [`crate::uncertainty::sampler`]). The run's summary (`stats.json`, and a warning from the
+/// command) says when any parameter has R̂ ≥ 1.01 or bulk ESS ≤ 400.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct McmcSpec {
+    /// `"adaptive_metropolis"` (default, the historical sampler), `"dream_zs"` (recommended
+    /// for many correlated parameters; `crates/calibrate/SAMPLERS.md`) or `"ensemble"`
+    /// (then `chains` are walkers, at least 2 x the parameters and even).
+    pub sampler: Algorithm,
     pub chains: usize,
+    /// Iterations per chain, warm-up included (one model evaluation per chain each).
     pub iterations: usize,
     pub warmup: Option<usize>,
     pub thin: usize,
@@ -218,6 +227,7 @@ pub struct McmcSpec {
 impl Default for McmcSpec {
     fn default() -> Self {
         McmcSpec {
+            sampler: Algorithm::AdaptiveMetropolis,
             chains: 4,
             iterations: 4000,
             warmup: None,

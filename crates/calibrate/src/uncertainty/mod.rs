@@ -6,3 +6,4 @@ pub mod covariance;
 pub mod diagnostics;
 pub mod mcmc;
 pub mod profile;
+pub mod sampler;

@@ -14,7 +14,7 @@
 //! [[model]]
 //! name = "TWFE"
 //! estimator = "fe"                      # ols | fe | logit | probit | event_study | lp | var |
-//!                                       # cox | weibull | km | synth
+//!                                       # cox | weibull | km | synth | ipw
 //! formula = "gdppc_growth_pct ~ sanc_un + sanc_us_unilateral | iso3 + year"
 //! se = "cluster"                        # classical | hc0 | hc1 | hc2 | hc3 | cluster |
 //!                                       # newey_west | driscoll_kraay
@@ -42,7 +42,7 @@ mod frame;
 mod render;
 mod run;
 
-pub use render::{latex_escape, Report};
+pub use render::{latex_escape, Decomposition, DecompositionStep, Report};
 pub use run::ModelReport;
 
 use crate::error::{EconError, Result};
@@ -72,6 +72,44 @@ pub struct Spec {
     pub model: Vec<ModelSpec>,
     #[serde(default)]
     pub compare: Vec<Comparison>,
+    #[serde(default)]
+    pub decomposition: Vec<DecompositionSpec>,
+}
+
+/// One estimate followed across models that each change one design choice (a replication's
+/// decomposition): written as `decomposition_<name>.csv` and drawn as a coefficient plot.
+///
+/// ```toml
+/// [[decomposition]]
+/// name = "un"
+/// title = "UN sanctions: from the original specification to Neuenkirch & Neumeier's"
+/// low = -3.5            # the published range (optional)
+/// high = -2.3
+/// source = "Neuenkirch & Neumeier (2015)"
+/// rows = [
+///   { label = "D0 any UN case", model = "D0 original", term = "sanc_un" },
+///   { label = "D1 economic only", model = "D1 economic", term = "sanc_un_economic" },
+/// ]
+/// ```
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecompositionSpec {
+    /// File-name part: letters, digits, `-` and `_`.
+    pub name: String,
+    pub title: Option<String>,
+    pub low: Option<f64>,
+    pub high: Option<f64>,
+    pub source: Option<String>,
+    pub rows: Vec<DecompositionRow>,
+}
+
+/// One step of a decomposition.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DecompositionRow {
+    pub label: String,
+    pub model: String,
+    pub term: String,
 }
 
 fn default_level() -> f64 {
@@ -134,6 +172,9 @@ pub struct ModelSpec {
     pub hac_lags: Option<usize>,
     /// Drop collinear regressors and list them (default), or refuse.
     pub drop_collinear: Option<bool>,
+    /// What one unit of an estimate means, written into `priors.json` (default: "units of
+    /// `y`", "log hazard ratio of `event`", ...).
+    pub dependent_units: Option<String>,
     // survival
     pub ties: Option<crate::survival::Ties>,
     pub strata: Option<String>,
@@ -147,6 +188,8 @@ pub struct ModelSpec {
     pub window: Option<[i64; 2]>,
     pub method: Option<crate::event_study::EventMethod>,
     pub endpoints: Option<crate::event_study::Endpoints>,
+    /// Report the equal-weight average of the effects at relative times 0..=K (`avg_p0_pK`).
+    pub average_post: Option<i64>,
     // local projections
     pub shock: Option<String>,
     pub horizons: Option<usize>,
@@ -167,7 +210,12 @@ pub struct ModelSpec {
     pub donors: Option<Vec<String>>,
     pub covariates: Option<Vec<String>>,
     pub predictor_weights: Option<crate::synth::PredictorWeights>,
+    /// Pre-treatment years whose outcomes are predictors (default: every pre-treatment year).
+    pub predictor_years: Option<Vec<i64>>,
     pub placebo: Option<bool>,
+    // inverse-probability weighting
+    /// Propensities are clipped to `[trim, 1 − trim]` (default 0.001).
+    pub trim: Option<f64>,
 }
 
 /// The estimators a spec can name.
@@ -186,6 +234,8 @@ pub enum Estimator {
     Weibull,
     Km,
     Synth,
+    /// Inverse-probability-weighted effect on the treated ([`crate::selection`]).
+    Ipw,
 }
 
 /// Variance estimator names in specs.
@@ -254,6 +304,42 @@ pub fn load_spec(path: &Path) -> Result<Spec> {
                     names.join(", ")
                 ),
             });
+        }
+    }
+    for d in &spec.decomposition {
+        if d.name.is_empty()
+            || !d
+                .name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return Err(EconError::Spec {
+                file,
+                message: format!(
+                    "[[decomposition]] name `{}`: use letters, digits, `-` and `_` (it names a file)",
+                    d.name
+                ),
+            });
+        }
+        if d.rows.is_empty() {
+            return Err(EconError::Spec {
+                file,
+                message: format!("[[decomposition]] `{}` has no rows", d.name),
+            });
+        }
+        for r in &d.rows {
+            if !names.contains(&r.model) {
+                return Err(EconError::Spec {
+                    file,
+                    message: format!(
+                        "[[decomposition]] `{}`: row `{}` names model `{}`, but the models are: {}",
+                        d.name,
+                        r.label,
+                        r.model,
+                        names.join(", ")
+                    ),
+                });
+            }
         }
     }
     Ok(spec)

@@ -3,9 +3,14 @@
 
 use super::run::{num_s, ModelReport};
 use super::Comparison as ComparisonSpec;
+use super::Estimator;
 use crate::error::{EconError, Result};
+use pressure_data::priors::{PriorModel, PriorTable};
 use serde::Serialize;
 use std::path::PathBuf;
+
+/// The extra table of a synthetic-control model that goes into `synth_episodes.csv`.
+const SYNTH_EPISODE: &str = "synth_episode";
 
 /// A small CSV table produced by an estimator (IRFs, survival curves, synthetic paths...).
 #[derive(Debug, Clone, Serialize)]
@@ -98,6 +103,134 @@ impl Comparison {
     }
 }
 
+/// One step of a decomposition, with the estimate it follows.
+#[derive(Debug, Clone, Serialize)]
+pub struct DecompositionStep {
+    pub label: String,
+    pub model: String,
+    pub term: String,
+    pub estimate: f64,
+    pub std_error: f64,
+    pub ci_lower: f64,
+    pub ci_upper: f64,
+    pub n_obs: usize,
+    pub n_units: Option<usize>,
+    /// Change of the estimate from the previous step.
+    pub change: Option<f64>,
+    /// Whether the confidence interval overlaps the published range.
+    pub overlaps_published: Option<bool>,
+}
+
+/// An estimate followed across models (a replication's decomposition).
+#[derive(Debug, Clone, Serialize)]
+pub struct Decomposition {
+    pub name: String,
+    pub title: Option<String>,
+    pub published_low: Option<f64>,
+    pub published_high: Option<f64>,
+    pub source: Option<String>,
+    pub steps: Vec<DecompositionStep>,
+}
+
+impl Decomposition {
+    pub(crate) fn build(d: &super::DecompositionSpec, models: &[ModelReport]) -> Result<Self> {
+        let mut steps: Vec<DecompositionStep> = vec![];
+        let range = match (d.low, d.high) {
+            (Some(a), Some(b)) => Some((a.min(b), a.max(b))),
+            (None, None) => None,
+            _ => {
+                return Err(EconError::Invalid(format!(
+                    "[[decomposition]] `{}`: give both `low` and `high`, or neither",
+                    d.name
+                )))
+            }
+        };
+        for r in &d.rows {
+            let m = models
+                .iter()
+                .find(|m| m.name == r.model)
+                .expect("checked when the spec was loaded");
+            let row = m.coefficients.get(&r.term).ok_or_else(|| {
+                EconError::Invalid(format!(
+                    "[[decomposition]] `{}`, row `{}`: model `{}` has no term `{}`{} (terms: {})",
+                    d.name,
+                    r.label,
+                    r.model,
+                    r.term,
+                    if m.dropped.contains(&r.term) {
+                        ", it was dropped as collinear"
+                    } else {
+                        ""
+                    },
+                    m.coefficients.terms.join(", ")
+                ))
+            })?;
+            steps.push(DecompositionStep {
+                label: r.label.clone(),
+                model: r.model.clone(),
+                term: r.term.clone(),
+                estimate: row.estimate,
+                std_error: row.std_error,
+                ci_lower: row.ci_lower,
+                ci_upper: row.ci_upper,
+                n_obs: m.n_obs,
+                n_units: m.n_units,
+                change: steps.last().map(|p| row.estimate - p.estimate),
+                overlaps_published: range.map(|(lo, hi)| row.ci_lower <= hi && lo <= row.ci_upper),
+            });
+        }
+        Ok(Decomposition {
+            name: d.name.clone(),
+            title: d.title.clone(),
+            published_low: range.map(|r| r.0),
+            published_high: range.map(|r| r.1),
+            source: d.source.clone(),
+            steps,
+        })
+    }
+
+    /// `decomposition_<name>.csv`.
+    pub fn to_csv(&self) -> String {
+        let mut s = csv_line(&[
+            "step",
+            "label",
+            "model",
+            "term",
+            "estimate",
+            "std_error",
+            "ci_lower",
+            "ci_upper",
+            "change",
+            "n_obs",
+            "n_units",
+            "published_low",
+            "published_high",
+            "overlaps_published",
+        ]);
+        let opt = |v: Option<f64>| v.map_or(String::new(), num_s);
+        for (i, st) in self.steps.iter().enumerate() {
+            s.push_str(&csv_line(&[
+                i.to_string(),
+                st.label.clone(),
+                st.model.clone(),
+                st.term.clone(),
+                num_s(st.estimate),
+                num_s(st.std_error),
+                num_s(st.ci_lower),
+                num_s(st.ci_upper),
+                opt(st.change),
+                st.n_obs.to_string(),
+                st.n_units.map_or(String::new(), |n| n.to_string()),
+                opt(self.published_low),
+                opt(self.published_high),
+                st.overlaps_published
+                    .map_or(String::new(), |b| b.to_string()),
+            ]));
+        }
+        s
+    }
+}
+
 /// The results of a spec.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -111,6 +244,7 @@ pub struct Report {
     pub seed: Option<u64>,
     pub models: Vec<ModelReport>,
     pub comparisons: Vec<Comparison>,
+    pub decompositions: Vec<Decomposition>,
 }
 
 fn csv_field(s: &str) -> String {
@@ -255,6 +389,86 @@ impl Report {
         s
     }
 
+    /// Every output file of a run, name and text: `coefficients.csv`, `coefficients.json`,
+    /// `results.json`, `table.tex`, `priors.json`, `comparison.csv` (when the spec compares)
+    /// and the extra tables. `pressure estimate` and the study runner both write exactly these.
+    pub fn output_files(&self) -> Vec<(String, String)> {
+        let mut files = vec![
+            ("coefficients.csv".to_string(), self.coefficients_csv()),
+            ("coefficients.json".to_string(), self.coefficients_json()),
+            ("results.json".to_string(), self.to_json()),
+            ("table.tex".to_string(), self.to_latex()),
+            ("priors.json".to_string(), self.prior_table().to_json()),
+        ];
+        let comparison = self.comparison_csv();
+        if !comparison.is_empty() {
+            files.push(("comparison.csv".to_string(), comparison));
+        }
+        files.extend(self.extra_csvs());
+        files
+    }
+
+    /// The prior table of this run (`priors.json`, see [`pressure_data::priors`]): every
+    /// model whose estimator gives a joint covariance of its estimates (ols, fe, logit,
+    /// probit, event_study, cox, weibull, ipw), in spec order. Kaplan–Meier medians, synthetic-
+    /// control gaps, local projections and VARs (estimated equation by equation or horizon by
+    /// horizon, with no covariance across them) are left out, as is a model with a
+    /// non-finite estimate or covariance.
+    pub fn prior_table(&self) -> PriorTable {
+        let mut table = PriorTable::new(&self.spec_file);
+        for m in &self.models {
+            if !matches!(
+                m.estimator,
+                Estimator::Ols
+                    | Estimator::Fe
+                    | Estimator::Logit
+                    | Estimator::Probit
+                    | Estimator::EventStudy
+                    | Estimator::Cox
+                    | Estimator::Weibull
+                    | Estimator::Ipw
+            ) {
+                continue;
+            }
+            let t = &m.coefficients;
+            let k = t.len();
+            if t.estimate.iter().chain(&t.vcov).any(|v| !v.is_finite()) {
+                continue;
+            }
+            let estimator = serde_json::to_value(m.estimator)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            let mut se_type = m.vcov_type.clone();
+            if !m.clusters.is_empty() {
+                let cl: Vec<String> = m
+                    .clusters
+                    .iter()
+                    .map(|(n, g)| format!("{n}: {g} clusters"))
+                    .collect();
+                se_type = format!("{se_type} ({})", cl.join(", "));
+            }
+            table.models.push(PriorModel {
+                name: m.name.clone(),
+                estimator,
+                dependent: m.dependent.clone(),
+                dependent_units: m.dependent_units.clone(),
+                nobs: m.n_obs,
+                n_units: m.n_units,
+                terms: t.terms.clone(),
+                estimates: t.estimate.clone(),
+                std_errors: t.std_error.clone(),
+                vcov: (0..k)
+                    .map(|i| t.vcov[i * k..(i + 1) * k].to_vec())
+                    .collect(),
+                se_type,
+                dropped_collinear: m.dropped.clone(),
+                sample: m.sample.clone(),
+            });
+        }
+        table
+    }
+
     /// `coefficients.json`: the rows of `coefficients.csv` as an array of objects (numbers;
     /// `null` when not available).
     pub fn coefficients_json(&self) -> String {
@@ -362,12 +576,35 @@ impl Report {
                     }
                 })
                 .collect();
-            for t in &m.extra {
+            for t in m.extra.iter().filter(|t| t.name != SYNTH_EPISODE) {
                 out.push((
                     format!("{}_{}.csv", stem.trim_matches('_'), t.name),
                     t.to_csv(),
                 ));
             }
+        }
+        // One file with every synthetic-control model, for reading next to a model's
+        // counterfactuals (columns documented in experiments/estimate/README.md).
+        let mut episodes: Option<String> = None;
+        for m in &self.models {
+            for t in m.extra.iter().filter(|t| t.name == SYNTH_EPISODE) {
+                let s = episodes.get_or_insert_with(|| {
+                    let mut h = vec!["model".to_string()];
+                    h.extend(t.header.iter().cloned());
+                    csv_line(&h)
+                });
+                for r in &t.rows {
+                    let mut row = vec![m.name.clone()];
+                    row.extend(r.iter().cloned());
+                    s.push_str(&csv_line(&row));
+                }
+            }
+        }
+        if let Some(s) = episodes {
+            out.push(("synth_episodes.csv".to_string(), s));
+        }
+        for d in &self.decompositions {
+            out.push((format!("decomposition_{}.csv", d.name), d.to_csv()));
         }
         out
     }

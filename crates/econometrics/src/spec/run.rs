@@ -2,7 +2,7 @@
 
 use super::formula::{parse_formula, Atom, Formula, Lhs};
 use super::frame::{codes, factor_of, load, Frame, PanelView};
-use super::render::{Comparison as ComparisonRow, ExtraTable, Report};
+use super::render::{Comparison as ComparisonRow, Decomposition, ExtraTable, Report};
 use super::{model_name, Estimator, ModelSpec, Overrides, SeKind, Spec};
 use crate::binary::{binary, BinaryLink, BinaryOptions};
 use crate::design::Design;
@@ -12,6 +12,7 @@ use crate::factor::Factor;
 use crate::inference::{CoefTable, Reference};
 use crate::lp::{local_projection, LpOptions, LpVcov, PanelIndex};
 use crate::ols::{ols, Collinear, OlsOptions};
+use crate::selection::{ipw_att, IpwOptions};
 use crate::survival::{
     cox, kaplan_meier, weibull, CoxOptions, KmConfidence, Spells, WeibullOptions,
 };
@@ -38,6 +39,15 @@ pub struct ModelReport {
     /// Rows in the sample after the filters, and rows then dropped for missing values.
     pub rows_after_filter: usize,
     pub rows_missing: usize,
+    /// Panel units (distinct values of the spec's `panel.unit`) among the rows used; without
+    /// panel keys, the number of clusters of the first cluster variable.
+    pub n_units: Option<usize>,
+    /// The dependent variable (the event indicator of a survival model).
+    pub dependent: String,
+    /// What one unit of an estimate means (the spec's `dependent_units`, or a default).
+    pub dependent_units: String,
+    /// The sample in words: filters and the rows dropped for missing values.
+    pub sample: String,
     pub vcov_type: String,
     /// Lines for the bottom panel of the LaTeX table (label, value).
     pub summary: Vec<(String, String)>,
@@ -167,13 +177,21 @@ pub(crate) fn run(spec: &Spec, path: &Path, base: &Path, ov: &Overrides) -> Resu
             Estimator::Lp => ctx.local_projection(need_formula(&name, f)?)?,
             Estimator::Var => ctx.var()?,
             Estimator::Synth => ctx.synth(need_formula(&name, f)?)?,
+            Estimator::Ipw => ctx.ipw(need_formula(&name, f)?)?,
         };
+        let mut report = report;
+        describe_sample(&mut report, spec, m, f.as_ref());
         models.push(report);
     }
     let comparisons = spec
         .compare
         .iter()
         .map(|c| ComparisonRow::build(c, &models))
+        .collect::<Result<Vec<_>>>()?;
+    let decompositions = spec
+        .decomposition
+        .iter()
+        .map(|d| Decomposition::build(d, &models))
         .collect::<Result<Vec<_>>>()?;
     Ok(Report {
         title: spec.title.clone().unwrap_or_else(|| file.clone()),
@@ -185,7 +203,55 @@ pub(crate) fn run(spec: &Spec, path: &Path, base: &Path, ov: &Overrides) -> Resu
         seed,
         models,
         comparisons,
+        decompositions,
     })
+}
+
+/// Fills the dependent variable, its units and the sample description of a report.
+fn describe_sample(r: &mut ModelReport, spec: &Spec, m: &ModelSpec, f: Option<&Formula>) {
+    let (dependent, default_units) = match f.map(|f| &f.lhs) {
+        Some(Lhs::Outcome(a)) => {
+            let d = a.label();
+            let units = match m.estimator {
+                Estimator::Logit => format!("log odds of `{d}` = 1"),
+                Estimator::Probit => format!("probit index of `{d}` = 1"),
+                Estimator::Synth => format!("units of `{d}` (treated minus synthetic)"),
+                _ => format!("units of `{d}`"),
+            };
+            (d, units)
+        }
+        Some(Lhs::Survival { event, .. }) => (
+            event.clone(),
+            match m.estimator {
+                Estimator::Km => "years of tenure (median survival)".to_string(),
+                _ => format!("log hazard ratio of `{event}`"),
+            },
+        ),
+        None => (
+            m.variables.as_ref().map_or(String::new(), |v| v.join(", ")),
+            "units of each equation's variable".to_string(),
+        ),
+    };
+    // Without panel keys (e.g. leader-years), the clusters of the first cluster variable
+    // are the units (countries when clustered by country).
+    if r.n_units.is_none() {
+        r.n_units = r.clusters.first().map(|c| c.1);
+    }
+    r.dependent = dependent;
+    r.dependent_units = m.dependent_units.clone().unwrap_or(default_units);
+    let filters: Vec<&str> = [spec.filter.as_deref(), m.filter.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect();
+    let filter = if filters.is_empty() {
+        "all rows".to_string()
+    } else {
+        filters.join(" && ")
+    };
+    r.sample = format!(
+        "{filter}; {} rows after the filter, {} dropped for missing values",
+        r.rows_after_filter, r.rows_missing
+    );
 }
 
 fn need_formula<'f>(name: &str, f: &'f Option<Formula>) -> Result<&'f Formula> {
@@ -224,6 +290,15 @@ struct Sample {
 impl Ctx<'_> {
     fn err(&self, m: impl Into<String>) -> EconError {
         spec_err(self.name, m)
+    }
+
+    /// Distinct panel units among `rows` (None without panel keys).
+    fn units_in(&self, rows: &[usize]) -> Option<usize> {
+        let p = self.frame.panel_index()?;
+        let mut u: Vec<u32> = rows.iter().filter_map(|&i| p.unit[i]).collect();
+        u.sort_unstable();
+        u.dedup();
+        Some(u.len())
     }
 
     /// Rows passing the filter with every listed numeric column finite and every listed
@@ -406,6 +481,8 @@ impl Ctx<'_> {
         let vcov = self.vcov(rows, &clusters, likelihood)?;
         let label = lhs.label();
         let mut summary = vec![];
+        // Rows actually used (the within estimator drops singletons).
+        let mut used_rows = rows.clone();
         let (coefficients, n_obs, cl, dropped, vcov_type, details) = match est {
             Estimator::Ols => {
                 if f.intercept {
@@ -442,6 +519,7 @@ impl Ctx<'_> {
                     ..Default::default()
                 };
                 let r = within(&y, &design, &fes, &opts)?;
+                used_rows = r.rows.iter().map(|&k| rows[k]).collect();
                 summary.push(("Within R²".into(), format!("{:.3}", r.within_r_squared)));
                 summary.push(("Fixed effects".into(), f.fixed_effects.join(", ")));
                 if r.singletons_dropped > 0 {
@@ -501,6 +579,10 @@ impl Ctx<'_> {
             dropped,
             rows_after_filter: s.after_filter,
             rows_missing: s.missing,
+            n_units: self.units_in(&used_rows),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type,
             summary,
             details,
@@ -720,10 +802,119 @@ impl Ctx<'_> {
             dropped,
             rows_after_filter: s.after_filter,
             rows_missing: s.missing,
+            n_units: self.units_in(rows),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type,
             summary,
             details,
             extra,
+        })
+    }
+
+    fn ipw(&self, f: &Formula) -> Result<ModelReport> {
+        let Lhs::Outcome(lhs) = &f.lhs else {
+            return Err(self.err("estimator ipw needs an outcome, not Surv(...)"));
+        };
+        if !f.fixed_effects.is_empty() {
+            return Err(self.err("estimator ipw takes no fixed effects after `|`"));
+        }
+        let treatment = self
+            .model
+            .treatment
+            .as_ref()
+            .ok_or_else(|| self.err("estimator ipw needs `treatment = \"0/1 column\"`"))?;
+        let y_all = self.frame.atom(lhs)?.remove(0).1;
+        let d_all = self.frame.numeric(treatment)?;
+        let xs = self.regressors(f)?;
+        let clusters = self.cluster_codes()?;
+        if clusters.len() > 1 {
+            return Err(self.err("the ipw bootstrap resamples one cluster variable"));
+        }
+        let mut num: Vec<&Vec<f64>> = vec![&y_all, &d_all];
+        num.extend(xs.iter().map(|(_, v)| v));
+        let fac: Vec<&Vec<Option<u32>>> = clusters.iter().map(|(_, c)| c).collect();
+        let s = self.sample(&num, &fac, "the outcome, treatment, covariates or clusters")?;
+        let rows = &s.rows;
+        let pick = |v: &Vec<f64>| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let (y, d) = (pick(&y_all), pick(&d_all));
+        let names: Vec<String> = xs.iter().map(|(n, _)| n.clone()).collect();
+        let cols: Vec<Vec<f64>> = xs.iter().map(|(_, v)| pick(v)).collect();
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let mut design = if refs.is_empty() {
+            Design::empty(rows.len())
+        } else {
+            Design::from_columns(&names, &refs)?
+        };
+        if f.intercept {
+            design = design.with_intercept();
+        }
+        let cluster = clusters.first().map(|(n, c)| factor_of(n, c, rows));
+        let opts = IpwOptions {
+            bootstrap: self.model.bootstrap.unwrap_or(199),
+            seed: self.seed.unwrap_or(0),
+            trim: self.model.trim.unwrap_or(0.001),
+            level: self.level,
+        };
+        let r = ipw_att(&y, &d, &design, cluster.as_ref(), &opts)
+            .map_err(|e| self.err(e.to_string()))?;
+        let summary = vec![
+            (
+                "Treated / untreated".into(),
+                format!("{} / {}", r.n_treated, r.n_control),
+            ),
+            (
+                "Effective untreated (Kish)".into(),
+                format!("{:.1}", r.effective_controls),
+            ),
+            (
+                "Largest weight share".into(),
+                format!("{:.3}", r.max_weight_share),
+            ),
+            ("Bootstrap replicates".into(), r.replicates.to_string()),
+        ];
+        let mut propensity =
+            ExtraTable::new("propensity", &["term", "estimate", "std_error", "p_value"]);
+        for i in 0..r.propensity.len() {
+            propensity.push(vec![
+                r.propensity.terms[i].clone(),
+                num_s(r.propensity.estimate[i]),
+                num_s(r.propensity.std_error[i]),
+                num_s(r.propensity.p_value[i]),
+            ]);
+        }
+        let clusters_out = cluster
+            .as_ref()
+            .map(|c| vec![(c.name.clone(), c.n_levels)])
+            .unwrap_or_default();
+        let details = serde_json::to_value(&r).unwrap_or_default();
+        Ok(ModelReport {
+            name: self.name.to_string(),
+            estimator: Estimator::Ipw,
+            formula: self.model.formula.clone(),
+            coefficients: r.effects,
+            n_obs: rows.len(),
+            clusters: clusters_out,
+            dropped: vec![],
+            rows_after_filter: s.after_filter,
+            rows_missing: s.missing,
+            n_units: self.units_in(rows),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
+            vcov_type: format!(
+                "bootstrap ({} replicates{})",
+                r.replicates,
+                if cluster.is_some() {
+                    ", clusters resampled"
+                } else {
+                    ""
+                }
+            ),
+            summary,
+            details,
+            extra: vec![propensity],
         })
     }
 
@@ -802,6 +993,7 @@ impl Ctx<'_> {
             endpoints: self.model.endpoints.unwrap_or_default(),
             vcov,
             level: self.level,
+            average_post: self.model.average_post,
             ..Default::default()
         };
         let r = event_study(&y, &unit, &time, &cohort, controls.as_ref(), &opts)?;
@@ -863,6 +1055,10 @@ impl Ctx<'_> {
             dropped: r.regression.dropped.clone(),
             rows_after_filter: s.after_filter,
             rows_missing: s.missing,
+            n_units: self.units_in(rows),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type: r.regression.vcov_type.clone(),
             summary,
             details,
@@ -999,6 +1195,10 @@ impl Ctx<'_> {
             dropped: vec![],
             rows_after_filter: rows.len(),
             rows_missing: 0,
+            n_units: self.units_in(&rows),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type: r.vcov_type,
             summary,
             details,
@@ -1142,6 +1342,10 @@ impl Ctx<'_> {
             dropped: vec![],
             rows_after_filter: rows.len(),
             rows_missing: 0,
+            n_units: None,
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type: "classical (Σ_u ⊗ (Z'Z)⁻¹)".into(),
             summary,
             details,
@@ -1238,12 +1442,33 @@ impl Ctx<'_> {
                 Some((&covs, &cov_values))
             },
         };
+        let outcome_predictor_periods = match &self.model.predictor_years {
+            None => None,
+            Some(years) => Some(
+                years
+                    .iter()
+                    .map(|y| {
+                        grid.iter()
+                            .position(|g| g == y)
+                            .filter(|_| (*y as f64) < t0)
+                            .ok_or_else(|| {
+                                self.err(format!(
+                                    "predictor year {y} is not a pre-treatment year of the sample \
+                                     ({}-{}, treatment in {t0})",
+                                    grid[0],
+                                    grid[grid.len() - 1]
+                                ))
+                            })
+                    })
+                    .collect::<Result<Vec<usize>>>()?,
+            ),
+        };
         let opts = SynthOptions {
             weights: self.model.predictor_weights.unwrap_or_default(),
-            outcome_predictor_periods: None,
+            outcome_predictor_periods,
             placebo: self.model.placebo.unwrap_or(true),
         };
-        let r = synthetic_control(&data, &opts)?;
+        let r = synthetic_control(&data, &opts).map_err(|e| self.err(e.to_string()))?;
         let post: Vec<usize> = (0..grid.len()).filter(|&k| times_f[k] >= t0).collect();
         let mut terms = vec!["average_effect".to_string()];
         let mut est = vec![r.average_effect];
@@ -1260,13 +1485,110 @@ impl Ctx<'_> {
             self.level,
         );
         coefficients.p_value[0] = r.p_value.unwrap_or(f64::NAN);
-        let mut path = ExtraTable::new("synth_path", &["time", "treated", "synthetic", "gap"]);
+        // Placebo band: the range of the placebo gaps of donors whose pre-treatment fit is
+        // at most five times worse (in RMSPE) than the treated unit's (ADH 2010, fig. 5).
+        let band_units: Vec<&crate::synth::PlaceboRun> = r
+            .placebos
+            .iter()
+            .skip(1)
+            .filter(|p| p.pre_rmspe <= 5.0 * r.pre_rmspe)
+            .collect();
+        let band = |t: usize, f: fn(f64, f64) -> f64, init: f64| {
+            if band_units.is_empty() {
+                f64::NAN
+            } else {
+                band_units.iter().map(|p| p.gap[t]).fold(init, f)
+            }
+        };
+        // The same band in percent of each placebo's own synthetic control.
+        let band_pct = |t: usize, f: fn(f64, f64) -> f64, init: f64| {
+            if band_units.is_empty() {
+                return f64::NAN;
+            }
+            band_units
+                .iter()
+                .map(|p| {
+                    let u = names.iter().position(|n| *n == p.unit).unwrap_or(0);
+                    100.0 * p.gap[t] / (outcomes[u][t] - p.gap[t])
+                })
+                .fold(init, f)
+        };
+        let own_ratio = r.placebos.first().map_or(f64::NAN, |p| p.ratio);
+        let mut path = ExtraTable::new(
+            "synth_path",
+            &[
+                "time",
+                "treated",
+                "synthetic",
+                "gap",
+                "gap_pct",
+                "placebo_gap_min",
+                "placebo_gap_max",
+                "placebo_gap_pct_min",
+                "placebo_gap_pct_max",
+            ],
+        );
+        let mut episode = ExtraTable::new(
+            "synth_episode",
+            &[
+                "treated",
+                "treatment_time",
+                "time",
+                "treated_value",
+                "synthetic_value",
+                "gap",
+                "gap_pct",
+                "placebo_gap_min",
+                "placebo_gap_max",
+                "placebo_gap_pct_min",
+                "placebo_gap_pct_max",
+                "placebo_p_value",
+                "rmspe_ratio",
+                "pre_rmspe",
+                "post_rmspe",
+                "donors",
+                "placebos_in_band",
+            ],
+        );
         for t in 0..grid.len() {
+            let pct = 100.0 * r.gap[t] / r.synthetic_path[t];
+            let (lo, hi) = (
+                band(t, f64::min, f64::INFINITY),
+                band(t, f64::max, f64::NEG_INFINITY),
+            );
+            let (lo_pct, hi_pct) = (
+                band_pct(t, f64::min, f64::INFINITY),
+                band_pct(t, f64::max, f64::NEG_INFINITY),
+            );
             path.push(vec![
                 grid[t].to_string(),
                 num_s(r.treated_path[t]),
                 num_s(r.synthetic_path[t]),
                 num_s(r.gap[t]),
+                num_s(pct),
+                num_s(lo),
+                num_s(hi),
+                num_s(lo_pct),
+                num_s(hi_pct),
+            ]);
+            episode.push(vec![
+                treated.clone(),
+                num_s(t0),
+                grid[t].to_string(),
+                num_s(r.treated_path[t]),
+                num_s(r.synthetic_path[t]),
+                num_s(r.gap[t]),
+                num_s(pct),
+                num_s(lo),
+                num_s(hi),
+                num_s(lo_pct),
+                num_s(hi_pct),
+                num_s(r.p_value.unwrap_or(f64::NAN)),
+                num_s(own_ratio),
+                num_s(r.pre_rmspe),
+                num_s(r.post_rmspe),
+                (names.len() - 1).to_string(),
+                band_units.len().to_string(),
             ]);
         }
         let mut weights = ExtraTable::new("synth_weights", &["unit", "weight"]);
@@ -1309,10 +1631,14 @@ impl Ctx<'_> {
             dropped: incomplete,
             rows_after_filter: rows.len(),
             rows_missing: 0,
+            n_units: Some(names.len()),
+            dependent: String::new(),
+            dependent_units: String::new(),
+            sample: String::new(),
             vcov_type: "placebo in space".into(),
             summary,
             details,
-            extra: vec![path, weights, placebo],
+            extra: vec![path, weights, placebo, episode],
         })
     }
 }
