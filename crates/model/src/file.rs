@@ -32,6 +32,42 @@ pub(crate) struct RawSettings {
     pub time_units: Option<String>,
     pub rtol: Option<Sp<f64>>,
     pub atol: Option<Sp<f64>>,
+    pub initialise: Option<Sp<String>>,
+    pub steady: Option<RawSteady>,
+}
+
+/// `[settings.steady]` as written. Lists replace the base settings' lists when given.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct RawSteady {
+    pub tolerance: Option<Sp<f64>>,
+    pub max_iterations: Option<Sp<f64>>,
+    pub growth: Option<Vec<RawGrowth>>,
+    pub free: Option<Vec<Sp<String>>>,
+    /// (name, value): a value of `None` holds the variable at its initial value.
+    pub hold: Option<Vec<(Sp<String>, Option<f64>)>>,
+    pub exclude: Option<Vec<Sp<String>>>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RawGrowth {
+    pub stocks: Vec<Sp<String>>,
+    pub log: bool,
+    pub span: Span,
+}
+
+impl RawSteady {
+    /// Every variable name it mentions, with its span and what it may name (`"stock"`,
+    /// `"constant"`, `"value"` for a stock, flow or auxiliary).
+    pub fn names(&self) -> Vec<(&Sp<String>, &'static str)> {
+        let mut out = Vec::new();
+        for g in self.growth.iter().flatten() {
+            out.extend(g.stocks.iter().map(|n| (n, "stock")));
+        }
+        out.extend(self.free.iter().flatten().map(|n| (n, "constant")));
+        out.extend(self.hold.iter().flatten().map(|(n, _)| (n, "value")));
+        out.extend(self.exclude.iter().flatten().map(|n| (n, "stock")));
+        out
+    }
 }
 
 #[derive(Debug)]
@@ -326,6 +362,8 @@ pub(crate) fn read_settings(r: &mut Reader, v: &Value, ctx: &str) -> RawSettings
             "time_units",
             "rtol",
             "atol",
+            "initialise",
+            "steady",
         ],
         ctx,
     );
@@ -348,7 +386,131 @@ pub(crate) fn read_settings(r: &mut Reader, v: &Value, ctx: &str) -> RawSettings
         .get("time_units")
         .and_then(|x| r.string(x, "time_units"))
         .map(|s| s.value);
+    s.initialise = t.get("initialise").and_then(|x| r.string(x, "initialise"));
+    s.steady = t.get("steady").and_then(|x| read_steady(r, x));
     s
+}
+
+/// Reads `[settings.steady]`.
+fn read_steady(r: &mut Reader, v: &Value) -> Option<RawSteady> {
+    let ctx = "[settings.steady]";
+    let t = r.table(v, ctx)?;
+    r.check_keys(
+        t,
+        &[
+            "tolerance",
+            "max_iterations",
+            "growth",
+            "free",
+            "hold",
+            "exclude",
+        ],
+        ctx,
+    );
+    let mut s = RawSteady::default();
+    if let Some(x) = t.get("tolerance") {
+        let span = r.span(x.span());
+        if let Some(value) = r.number(x, "tolerance") {
+            if value > 0.0 {
+                s.tolerance = Some(Sp { value, span });
+            } else {
+                r.error(
+                    span,
+                    format!("tolerance must be greater than 0 (got {value})"),
+                    Some("the largest scaled net flow accepted, e.g. tolerance = 1e-10".into()),
+                );
+            }
+        }
+    }
+    if let Some(x) = t.get("max_iterations") {
+        let span = r.span(x.span());
+        if let Some(value) = r.number(x, "max_iterations") {
+            if value >= 1.0 && value.fract() == 0.0 && value <= 1e6 {
+                s.max_iterations = Some(Sp { value, span });
+            } else {
+                r.error(
+                    span,
+                    format!("max_iterations must be a whole number from 1 to 1000000 (got {value})"),
+                    Some("Newton iterations per start, e.g. max_iterations = 50".into()),
+                );
+            }
+        }
+    }
+    if let Some(x) = t.get("growth") {
+        s.growth = read_growth(r, x);
+    }
+    if let Some(x) = t.get("free") {
+        s.free = r.strings(x, "free");
+    }
+    if let Some(x) = t.get("exclude") {
+        s.exclude = r.strings(x, "exclude");
+    }
+    if let Some(x) = t.get("hold") {
+        s.hold = match x.get_ref() {
+            DeValue::Array(_) => r
+                .strings(x, "hold")
+                .map(|names| names.into_iter().map(|n| (n, None)).collect()),
+            DeValue::Table(ht) => {
+                let mut out = Vec::new();
+                for (k, val) in r.entries(ht) {
+                    let name = Sp {
+                        value: k.get_ref().to_string(),
+                        span: r.span(k.span()),
+                    };
+                    if let Some(v) = r.number(val, &format!("the value held for {}", name.value)) {
+                        out.push((name, Some(v)));
+                    }
+                }
+                Some(out)
+            }
+            other => {
+                let span = r.span(x.span());
+                r.error(
+                    span,
+                    format!("hold must be a table {{ NAME = value, ... }} or a list of names, found {}", other.type_str()),
+                    None,
+                );
+                None
+            }
+        };
+    }
+    Some(s)
+}
+
+/// `growth = [{ stocks = [...], log = true }, ...]` (or `[[settings.steady.growth]]`).
+fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
+    let groups = r.array(v, "growth")?;
+    let mut out = Vec::new();
+    for g in groups {
+        let span = r.span(g.span());
+        let t = r.table(g, "each growth group")?;
+        r.check_keys(t, &["stocks", "log"], "a growth group");
+        let stocks = match t.get("stocks") {
+            Some(x) => r.strings(x, "stocks")?,
+            None => {
+                r.error(
+                    span,
+                    "a growth group needs `stocks = [\"...\", ...]`",
+                    Some("e.g. { stocks = [\"ln_money\", \"ln_price\"], log = true }".into()),
+                );
+                return None;
+            }
+        };
+        if stocks.len() < 2 {
+            r.error(
+                span,
+                format!("a growth group needs at least two stocks (got {})", stocks.len()),
+                Some("the first stock is the anchor; the others grow at its rate".into()),
+            );
+            return None;
+        }
+        let log = match t.get("log") {
+            Some(x) => r.boolean(x, "log")?,
+            None => false,
+        };
+        out.push(RawGrowth { stocks, log, span });
+    }
+    Some(out)
 }
 
 fn read_dimensions(r: &mut Reader, v: &Value, out: &mut RawFile) {

@@ -93,6 +93,92 @@ pub struct Settings {
     /// Relative and absolute tolerances of the adaptive methods.
     pub rtol: f64,
     pub atol: f64,
+    /// Where a run's stocks start: their initial values, or a steady state.
+    pub initialise: Initialise,
+    /// How a steady state is found (`[settings.steady]`), used when `initialise` is
+    /// [`Initialise::Steady`] and by `pressure steady`.
+    pub steady: SteadySettings,
+}
+
+/// Where a run's stocks start (`[settings] initialise = "initial" | "steady"`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Initialise {
+    /// At the stocks' `initial` equations (the default).
+    #[default]
+    Initial,
+    /// At a steady state of the model, solved for each run's parameters (see
+    /// `pressure_sim::steady`): every stock's net flow zero, or a balanced-growth state.
+    Steady,
+}
+
+impl Initialise {
+    pub fn name(self) -> &'static str {
+        match self {
+            Initialise::Initial => "initial",
+            Initialise::Steady => "steady",
+        }
+    }
+
+    /// Parses `initial | steady` (case-insensitive).
+    pub fn parse(s: &str) -> Option<Initialise> {
+        [Initialise::Initial, Initialise::Steady]
+            .into_iter()
+            .find(|i| i.name().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// The steady-state problem and solver settings (`[settings.steady]`). Names are full dotted
+/// names (`money.ln_price`); an arrayed stock's name stands for all its elements, `x[e]` for one.
+/// The model loader checks every name (file, line and column of a bad one); the engine
+/// resolves them again when it sets up a solve (for settings built in code).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SteadySettings {
+    /// Convergence: the largest scaled residual accepted (a net flow divided by its stock's
+    /// scale, per time unit).
+    pub tolerance: f64,
+    /// Newton / Levenberg–Marquardt iterations per start.
+    pub max_iterations: usize,
+    /// Balanced-growth groups: stocks that grow at one common (solved) rate.
+    pub growth: Vec<GrowthGroup>,
+    /// Closure parameters: constants solved jointly with the stocks, one per [`Hold`].
+    pub free: Vec<String>,
+    /// Values held fixed at the steady state (a stock, flow or auxiliary), one per free
+    /// parameter.
+    pub hold: Vec<Hold>,
+    /// Stocks left at their initial values whose net flow need not be zero (accumulators such as
+    /// cumulative counts or elapsed time).
+    pub exclude: Vec<String>,
+}
+
+impl Default for SteadySettings {
+    fn default() -> Self {
+        SteadySettings {
+            tolerance: 1e-10,
+            max_iterations: 50,
+            growth: Vec::new(),
+            free: Vec::new(),
+            hold: Vec::new(),
+            exclude: Vec::new(),
+        }
+    }
+}
+
+/// Stocks that grow at one common rate `g` at a balanced-growth state. The first stock is the
+/// anchor (held at its initial value); `g` is solved with the other stocks.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GrowthGroup {
+    pub stocks: Vec<String>,
+    /// `true`: the stocks are logarithms, so their net flows equal `g`; `false`: levels, so
+    /// their proportional rates (net flow / value) equal `g`.
+    pub log: bool,
+}
+
+/// A variable held at a value at the steady state (pairs with a free parameter).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hold {
+    pub name: String,
+    /// `None`: its value with the model's initial values (a stock's initial value).
+    pub value: Option<f64>,
 }
 
 impl Default for Settings {
@@ -106,6 +192,8 @@ impl Default for Settings {
             time_units: None,
             rtol: 1e-6,
             atol: 1e-9,
+            initialise: Initialise::Initial,
+            steady: SteadySettings::default(),
         }
     }
 }

@@ -152,6 +152,24 @@ impl ScenarioFile {
             || s.method.is_some()
             || s.rtol.is_some()
             || s.atol.is_some()
+            || s.initialise.is_some()
+            || s.steady.is_some()
+    }
+
+    /// The variable names of the file's `[settings.steady]` (growth groups, `free`, `hold`,
+    /// `exclude`) with where they are, for checking against a model
+    /// ([`ScenarioFile::error_at`] reports a bad one).
+    pub fn steady_names(&self) -> Vec<(String, Span)> {
+        self.settings
+            .steady
+            .as_ref()
+            .map(|st| {
+                st.names()
+                    .into_iter()
+                    .map(|(n, _)| (n.value.clone(), n.span))
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// A diagnostic pointing into this scenario file.

@@ -98,10 +98,17 @@ pub struct CompiledModel {
     pub(crate) scan_run: Vec<(u32, u32, usize)>,
     /// Element names of every variable (for messages); hidden ones by their owner.
     pub(crate) element_names: Vec<Vec<String>>,
+    /// Per state element (stocks, hidden stocks included, in state order): its name, hidden
+    /// ones as `owner[element] (SMOOTH3 stage 2 of 3)`; and whether it is hidden.
+    pub(crate) state_names: Vec<(String, bool)>,
+    /// Per DELAY FIXED pipeline (in `p.delays` order): its name, `owner (DELAY FIXED)`.
+    pub(crate) pipeline_names: Vec<String>,
     /// The per-evaluation program as native code, compiled on first use (or why not).
     native: OnceLock<Result<JitProgram, String>>,
     /// Instruction-evaluations run by the interpreter under [`crate::Backend::Auto`] so far.
     interpreted_work: AtomicU64,
+    /// Steady states of the default parameters (warm starts of the steady-state solver).
+    pub(crate) steady_warm: crate::steady::WarmCache,
 }
 
 /// The estimated cost of compiling a program of `instructions` instructions to native code,
@@ -201,6 +208,47 @@ impl CompiledModel {
             .enumerate()
             .map(|(i, e)| (e.name.clone(), i))
             .collect();
+        // Names of the state elements (stocks in slot order) and of the DELAY FIXED pipelines.
+        let display_names = |i: usize| -> Vec<(String, bool)> {
+            let v = &model.variables[i];
+            let names = model.element_names(VarId(i as u32));
+            match &v.hidden {
+                None => names.into_iter().map(|n| (n, false)).collect(),
+                Some(h) => names
+                    .into_iter()
+                    .map(|n| {
+                        // `owner$part[e]` -> `owner[e] (BUILTIN part)`.
+                        let element = n.find('[').map(|k| &n[k..]).unwrap_or("");
+                        let owner = &model.var(h.owner).name;
+                        let what = match v.kind {
+                            VarKind::Stock(_) => format!("{} {}", h.builtin.name(), h.part),
+                            _ => h.builtin.name().to_string(),
+                        };
+                        (format!("{owner}{element} ({what})"), true)
+                    })
+                    .collect(),
+            }
+        };
+        let mut state_names = vec![(String::new(), false); p.n_state as usize];
+        for (i, v) in model.variables.iter().enumerate() {
+            if matches!(v.kind, VarKind::Stock(_)) {
+                let vs = p.var_slots[i];
+                for (k, n) in display_names(i).into_iter().enumerate() {
+                    state_names[(vs.base - p.state_base) as usize + k] = n;
+                }
+            }
+        }
+        let pipeline_names = p
+            .delays
+            .iter()
+            .map(|d| {
+                p.var_slots
+                    .iter()
+                    .position(|vs| vs.base != u32::MAX && d.out >= vs.base && d.out < vs.base + vs.len)
+                    .map(|i| display_names(i)[(d.out - p.var_slots[i].base) as usize].0.clone())
+                    .unwrap_or_default()
+            })
+            .collect();
         let mut non_negative = Vec::new();
         for (i, v) in model.variables.iter().enumerate() {
             if let VarKind::Stock(s) = &v.kind {
@@ -261,8 +309,11 @@ impl CompiledModel {
             scan_init,
             scan_run,
             element_names,
+            state_names,
+            pipeline_names,
             native: OnceLock::new(),
             interpreted_work: AtomicU64::new(0),
+            steady_warm: Default::default(),
         })
     }
 
@@ -353,6 +404,21 @@ impl CompiledModel {
                 params.set(i, value);
             }
             return Ok(());
+        }
+        Err(SimError::UnknownParameter {
+            name: name.to_string(),
+            suggestion: self.suggest_param(name),
+        })
+    }
+
+    /// Positions in a [`ParamSet`] of a parameter (`x[element]`) or of every element of a
+    /// constant (`x`). Unknown names get a suggestion.
+    pub fn param_indices(&self, name: &str) -> Result<Vec<usize>, SimError> {
+        if let Some(i) = self.param_index(name) {
+            return Ok(vec![i]);
+        }
+        if let Some(&(first, n)) = self.param_vars.get(name) {
+            return Ok((first..first + n).collect());
         }
         Err(SimError::UnknownParameter {
             name: name.to_string(),

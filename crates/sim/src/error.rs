@@ -46,6 +46,20 @@ pub enum SimError {
     StepSizeTooSmall { time: f64 },
     /// The adaptive integrator took more steps than allowed.
     TooManySteps { time: f64, steps: usize },
+    /// The steady-state solver found no state where every net flow vanishes (see
+    /// [`crate::steady`]).
+    NoSteadyState {
+        /// The equations whose scaled residual stays above the tolerance at the best point
+        /// found, largest first: the stock's name (with module prefix; hidden stocks by their
+        /// owner and builtin) and its scaled residual (net flow / stock scale, per time unit).
+        stocks: Vec<(String, f64)>,
+        /// The largest scaled residual at the best point found.
+        residual: f64,
+        tolerance: f64,
+        /// Newton iterations over all starts.
+        iterations: usize,
+        starts: usize,
+    },
     /// A scenario file or model problem, with file, line and column.
     Model(ModelError),
 }
@@ -59,6 +73,7 @@ impl SimError {
             SimError::NonFinite { .. }
                 | SimError::StepSizeTooSmall { .. }
                 | SimError::TooManySteps { .. }
+                | SimError::NoSteadyState { .. }
         )
     }
 }
@@ -107,6 +122,36 @@ impl fmt::Display for SimError {
                 f,
                 "the adaptive integrator took {steps} steps and reached only time {time}; loosen rtol/atol or use a fixed-step method"
             ),
+            SimError::NoSteadyState {
+                stocks,
+                residual,
+                tolerance,
+                iterations,
+                starts,
+            } => {
+                write!(f, "no steady state found")?;
+                if !stocks.is_empty() {
+                    const SHOWN: usize = 8;
+                    let list: Vec<String> = stocks
+                        .iter()
+                        .take(SHOWN)
+                        .map(|(n, r)| format!("{n} ({r:.3e})"))
+                        .collect();
+                    write!(
+                        f,
+                        ": the net flows of {} stay away from zero",
+                        list.join(", ")
+                    )?;
+                    if stocks.len() > SHOWN {
+                        write!(f, " and {} more", stocks.len() - SHOWN)?;
+                    }
+                    write!(f, " (scaled residuals: net flow / stock scale, per time unit)")?;
+                }
+                write!(
+                    f,
+                    "; best largest scaled residual {residual:.3e} (tolerance {tolerance:e}) after {starts} start(s) and {iterations} Newton iterations"
+                )
+            }
             SimError::Model(e) => write!(f, "{e}"),
         }
     }

@@ -15,7 +15,7 @@ use super::Simulator;
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
 use crate::params::ParamSet;
-use crate::program::{exec, Env, Op, Program, DT, HOLD_TIME, TIME, TIME_PLUS};
+use crate::program::{exec, Env, Program, DT, HOLD_TIME, TIME, TIME_PLUS};
 use pressure_model::loops::{GainSource, Link, LinkKind, Sign};
 use pressure_model::{Model, Phase, VarId};
 use std::collections::HashMap;
@@ -251,7 +251,7 @@ pub fn link_gains(
                     .ops()
                     .iter()
                     .filter(|op| {
-                        let d = dest(op) as usize;
+                        let d = op.dest() as usize;
                         temps.contains(&d) || owner[d] == link.to.0
                     })
                     .copied()
@@ -308,18 +308,6 @@ pub fn link_gains(
     Ok(LinkGains { time: t, gains })
 }
 
-/// The slot an instruction writes (the first slot of every instruction; the compiler relies on
-/// the same convention when it retargets instructions).
-fn dest(op: &Op) -> u32 {
-    let mut first = None;
-    let mut probe = *op;
-    probe.map_slots(|s| {
-        first.get_or_insert(s);
-        s
-    });
-    first.expect("every instruction writes a slot")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -373,7 +361,7 @@ mod tests {
             },
         ];
         for op in ops {
-            assert_eq!(dest(&op), 7, "{op:?}");
+            assert_eq!(op.dest(), 7, "{op:?}");
         }
     }
 }

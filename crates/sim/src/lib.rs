@@ -34,7 +34,9 @@
 //!   changes all three;
 //! * [`Simulator`] runs a compiled model repeatedly without allocating, recording selected
 //!   outputs into [`Results`];
-//! * [`run_batch`] / [`run_batch_map`] run many parameter sets in parallel.
+//! * [`run_batch`] / [`run_batch_map`] run many parameter sets in parallel;
+//! * [`steady`] finds steady states (and balanced-growth states), and runs start there with
+//!   [`Initialise::Steady`] (`[settings] initialise = "steady"`).
 //!
 //! Conventions (Vensim's; documented in `docs/model-format.md`): flows are evaluated at the
 //! start of a step; STEP, PULSE, PULSE TRAIN, RAMP and exogenous inputs are held constant over
@@ -58,6 +60,7 @@ mod results;
 mod scenario;
 mod settings;
 mod simulator;
+pub mod steady;
 
 pub use batch::{run_batch, run_batch_map};
 pub use compiled::{CompiledModel, ExogenousInfo, NativeCode, OutputInfo};
@@ -66,6 +69,9 @@ pub use integrate::AdaptiveStats;
 pub use params::{ParamSet, ParameterInfo};
 pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
-pub use settings::{Backend, Method, RunSettings};
+pub use settings::{Backend, GrowthGroup, Hold, Initialise, Method, RunSettings, SteadySettings};
+pub use steady::{
+    FreeParameter, GrowthRate, HeldValue, SteadyKind, SteadyRole, SteadyState, SteadyValue,
+};
 pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
 pub use simulator::Simulator;

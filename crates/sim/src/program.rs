@@ -351,6 +351,31 @@ impl Op {
         }
     }
 
+    /// The slot the instruction writes: the first slot of every instruction (the compiler
+    /// relies on the same convention when it retargets instructions).
+    pub(crate) fn dest(&self) -> u32 {
+        let mut first = None;
+        let mut probe = *self;
+        probe.map_slots(|s| {
+            first.get_or_insert(s);
+            s
+        });
+        first.expect("every instruction writes a slot")
+    }
+
+    /// Calls `f` with every slot the instruction reads (its operands; the clock registers read
+    /// by test inputs and series, and the arguments of a random draw, are implicit).
+    pub(crate) fn for_each_read(&self, mut f: impl FnMut(u32)) {
+        let mut probe = *self;
+        let mut first = true;
+        probe.map_slots(|s| {
+            if !std::mem::take(&mut first) {
+                f(s);
+            }
+            s
+        });
+    }
+
     /// The largest slot index the instruction touches.
     pub(crate) fn max_slot(&self) -> u32 {
         let mut m = 0;

@@ -1,10 +1,12 @@
 //! Run settings: the model's `[settings]`, overridable per run.
 
 use crate::error::SimError;
-pub use pressure_model::Method;
+pub use pressure_model::{GrowthGroup, Hold, Initialise, Method, SteadySettings};
 use pressure_model::Settings;
 
-/// How to run a model: time span, step, output interval, method, tolerances, seed.
+/// How to run a model: time span, step, output interval, method, tolerances, seed, and where
+/// the stocks start ([`Initialise`]: their initial values, or a steady state solved for each
+/// run, see [`crate::steady`]).
 ///
 /// ```
 /// use pressure_sim::{Method, RunSettings};
@@ -29,6 +31,14 @@ pub struct RunSettings {
     pub max_steps: usize,
     /// How model equations are evaluated (results are the same bit for bit).
     pub backend: Backend,
+    /// Where the stocks start: at their initial values (the default) or at a steady state
+    /// solved for each run's parameters before it integrates (so every run of a calibration,
+    /// sensitivity analysis or Monte Carlo study starts in equilibrium).
+    pub initialise: Initialise,
+    /// The steady-state problem and solver settings (growth groups, closure parameters,
+    /// tolerance), used when `initialise` is [`Initialise::Steady`] and by
+    /// [`crate::Simulator::steady_state`].
+    pub steady: SteadySettings,
 }
 
 /// How a simulator evaluates the model's equations. Every backend gives the same results bit
@@ -140,6 +150,8 @@ impl RunSettings {
             seed: 0,
             max_steps: 1_000_000,
             backend: Backend::default(),
+            initialise: s.initialise,
+            steady: s.steady.clone(),
         }
     }
 
@@ -154,6 +166,8 @@ impl RunSettings {
             time_units: None,
             rtol: self.rtol,
             atol: self.atol,
+            initialise: self.initialise,
+            steady: self.steady.clone(),
         }
     }
 
@@ -195,6 +209,18 @@ impl RunSettings {
 
     pub fn with_seed(mut self, seed: u64) -> Self {
         self.seed = seed;
+        self
+    }
+
+    /// Sets where the stocks start (see [`Initialise`]).
+    pub fn with_initialise(mut self, initialise: Initialise) -> Self {
+        self.initialise = initialise;
+        self
+    }
+
+    /// Sets the steady-state problem and solver settings.
+    pub fn with_steady(mut self, steady: SteadySettings) -> Self {
+        self.steady = steady;
         self
     }
 

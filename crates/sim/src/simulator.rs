@@ -11,7 +11,8 @@ use crate::program::*;
 use crate::random::RandomState;
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
-use crate::settings::{Backend, Method, RunSettings};
+use crate::settings::{Backend, Initialise, Method, RunSettings};
+use crate::steady::{Solver, SteadyState};
 use pressure_model::Series;
 
 // Link gains at a time of a run: a child module, so it can drive a run and read its slots.
@@ -45,13 +46,15 @@ pub struct Simulator<'a> {
     ystate: Vec<f64>,
     adaptive: Buffers,
     bounds: Vec<f64>,
+    /// The steady-state solver, set up on first use for the current settings.
+    steady: Option<Box<Solver>>,
 }
 
 /// The model-facing half of a simulator (slots, inputs, recording).
-struct Core<'a> {
-    m: &'a CompiledModel,
-    slots: Vec<f64>,
-    exo: Vec<Series>,
+pub(crate) struct Core<'a> {
+    pub(crate) m: &'a CompiledModel,
+    pub(crate) slots: Vec<f64>,
+    pub(crate) exo: Vec<Series>,
     random: RandomState,
     rings: Vec<f64>,
     /// Per DELAY FIXED element: (offset in `rings`, length, position).
@@ -98,6 +101,7 @@ impl<'a> Simulator<'a> {
                 Buffers::default()
             },
             bounds: Vec::new(),
+            steady: None,
         })
     }
 
@@ -136,6 +140,9 @@ impl<'a> Simulator<'a> {
                     .unwrap_or(0)
             })
             .collect();
+        if settings.steady != self.settings.steady {
+            self.steady = None;
+        }
         self.settings = settings.clone();
         self.core.native = native_code(self.core.m, settings);
         self.core.set_record(&idx, settings);
@@ -174,9 +181,46 @@ impl<'a> Simulator<'a> {
         &self.core.results
     }
 
-    /// Runs once with these parameters.
+    /// Runs once with these parameters. With [`Initialise::Steady`] the stocks start at the
+    /// steady state solved for these parameters (see [`crate::steady`]).
     pub fn run(&mut self, params: &ParamSet) -> Result<&Results, SimError> {
         self.run_inner(params, None)
+    }
+
+    /// The steady state of the model for these parameters, with this simulator's settings
+    /// (start time, `steady` options) and exogenous series (see [`crate::steady`] and the
+    /// example there). Runs nothing.
+    pub fn steady_state(&mut self, params: &ParamSet) -> Result<SteadyState, SimError> {
+        self.check_params(params)?;
+        self.prepare_steady()?;
+        let solver = self.steady.as_mut().expect("prepared");
+        if self.settings.backend == Backend::Auto && self.core.native.is_none() {
+            // About ten Jacobians' worth of evaluations.
+            let evaluations = 10 * (solver.unknowns() as u64 + 1);
+            self.core.native = self.core.m.native_if_worth(evaluations, true);
+        }
+        solver.solve(&mut self.core, params, &self.settings)?;
+        Ok(solver.report(&self.core, &self.settings, params))
+    }
+
+    /// Sets up the steady-state solver for the current settings (once).
+    fn prepare_steady(&mut self) -> Result<(), SimError> {
+        if self.steady.is_none() {
+            self.steady = Some(Box::new(Solver::new(self.core.m, &self.settings.steady)?));
+        }
+        Ok(())
+    }
+
+    fn check_params(&self, params: &ParamSet) -> Result<(), SimError> {
+        let m = self.core.m;
+        if params.len() != m.params.len() {
+            return Err(SimError::WrongLength {
+                what: "the parameter set".into(),
+                expected: m.params.len(),
+                got: params.len(),
+            });
+        }
+        Ok(())
     }
 
     /// Runs once, calling `progress` with the fraction done (0..=1) from time to time.
@@ -194,17 +238,19 @@ impl<'a> Simulator<'a> {
         progress: Option<&mut dyn FnMut(f64)>,
     ) -> Result<&Results, SimError> {
         let m = self.core.m;
-        if params.len() != m.params.len() {
-            return Err(SimError::WrongLength {
-                what: "the parameter set".into(),
-                expected: m.params.len(),
-                got: params.len(),
-            });
-        }
+        self.check_params(params)?;
         if self.settings.backend == Backend::Auto && self.core.native.is_none() {
             self.core.native = m.native_if_worth(self.settings.evaluations_estimate(), true);
         }
-        self.core.begin(params, &self.settings)?;
+        match self.settings.initialise {
+            Initialise::Initial => self.core.init_slots(params, &self.settings)?,
+            Initialise::Steady => {
+                self.prepare_steady()?;
+                let solver = self.steady.as_mut().expect("prepared");
+                solver.solve(&mut self.core, params, &self.settings)?;
+            }
+        }
+        self.core.fill_delays(&self.settings);
         if self.settings.method.is_adaptive() {
             self.run_adaptive()?;
         } else {
@@ -450,8 +496,16 @@ impl<'a> Core<'a> {
         self.results = r;
     }
 
-    /// Sets registers and parameters and runs the initial program.
+    /// Sets registers and parameters, runs the initial program and sets up the DELAY FIXED
+    /// pipelines: the state at the start time, from the stocks' initial values.
     fn begin(&mut self, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
+        self.init_slots(params, s)?;
+        self.fill_delays(s);
+        Ok(())
+    }
+
+    /// Sets registers and parameters and runs the initial program.
+    pub(crate) fn init_slots(&mut self, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
         let m = self.m;
         let sl = &mut self.slots;
         sl[TIME as usize] = s.start;
@@ -481,7 +535,13 @@ impl<'a> Core<'a> {
                 value: self.slots[slot as usize],
             });
         }
-        // DELAY FIXED pipelines: round(delay / dt) values (at least one), all initial.
+        Ok(())
+    }
+
+    /// DELAY FIXED pipelines: round(delay / dt) values (at least one), all equal to the
+    /// pipeline's output at the start.
+    pub(crate) fn fill_delays(&mut self, s: &RunSettings) {
+        let m = self.m;
         self.rings.clear();
         for (k, d) in m.p.delays.iter().enumerate() {
             let steps = (self.slots[d.delay as usize] / s.dt).max(1.0);
@@ -491,11 +551,10 @@ impl<'a> Core<'a> {
             self.rings.resize(off + len, init);
             self.ring_meta[k] = (off, len, 0);
         }
-        Ok(())
     }
 
     #[inline]
-    fn set_time(&mut self, time: f64, hold: f64, time_plus: f64) {
+    pub(crate) fn set_time(&mut self, time: f64, hold: f64, time_plus: f64) {
         self.slots[TIME as usize] = time;
         self.slots[HOLD_TIME as usize] = hold;
         self.slots[TIME_PLUS as usize] = time_plus;
@@ -511,7 +570,7 @@ impl<'a> Core<'a> {
     }
 
     #[inline]
-    fn eval(&mut self) {
+    pub(crate) fn eval(&mut self) {
         if let Some(native) = self.native {
             native.run(&mut self.slots, &self.m.p.lookups, &self.exo);
             return;

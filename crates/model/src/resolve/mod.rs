@@ -13,6 +13,7 @@
 //! Every problem becomes a [`Diagnostic`]; loading fails with all of them at once.
 
 mod expr;
+mod steady;
 mod values;
 
 use crate::builtins::{Builtin, Role};
@@ -121,6 +122,7 @@ pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError>
     b.finish_errors()?;
     let settings = b.settings(root);
     b.finish_errors()?;
+    let raw_steady = b.files[root].settings.steady.clone();
     let interface = b.interface_of(0);
     let loops = b.named_loops();
     b.finish_errors()?;
@@ -184,6 +186,9 @@ pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError>
         by_name: b.by_name,
     };
     crate::graph::analyse(&mut model)?;
+    if let Some(st) = &raw_steady {
+        steady::check_steady_names(&model, st)?;
+    }
     Ok(model)
 }
 
@@ -1237,6 +1242,51 @@ pub(crate) fn settings_from_raw(
             }
         }
     }
+    if let Some(i) = &raw.initialise {
+        match Initialise::parse(&i.value) {
+            Some(v) => s.initialise = v,
+            None => {
+                return Err((
+                    Some(i.span),
+                    format!("unknown initialise '{}'", i.value),
+                    Some("use \"initial\" (stocks start at their initial values) or \"steady\" (at a steady state solved for each run)".into()),
+                ))
+            }
+        }
+    }
+    if let Some(st) = &raw.steady {
+        let d = &mut s.steady;
+        if let Some(x) = &st.tolerance {
+            d.tolerance = x.value;
+        }
+        if let Some(x) = &st.max_iterations {
+            d.max_iterations = x.value as usize;
+        }
+        if let Some(g) = &st.growth {
+            d.growth = g
+                .iter()
+                .map(|g| GrowthGroup {
+                    stocks: g.stocks.iter().map(|n| n.value.clone()).collect(),
+                    log: g.log,
+                })
+                .collect();
+        }
+        if let Some(f) = &st.free {
+            d.free = f.iter().map(|n| n.value.clone()).collect();
+        }
+        if let Some(h) = &st.hold {
+            d.hold = h
+                .iter()
+                .map(|(n, v)| Hold {
+                    name: n.value.clone(),
+                    value: *v,
+                })
+                .collect();
+        }
+        if let Some(e) = &st.exclude {
+            d.exclude = e.iter().map(|n| n.value.clone()).collect();
+        }
+    }
     if let Err(e) = validate_settings(&s) {
         let span = match e.field {
             "dt" => raw.dt.as_ref().map(|x| x.span),
@@ -1244,6 +1294,25 @@ pub(crate) fn settings_from_raw(
             "save_every" => raw.save_every.as_ref().or(raw.dt.as_ref()).map(|x| x.span),
             "rtol" => raw.rtol.as_ref().map(|x| x.span),
             "atol" => raw.atol.as_ref().map(|x| x.span),
+            "steady.tolerance" => raw.steady.as_ref().and_then(|t| t.tolerance.as_ref()).map(|x| x.span),
+            "steady.max_iterations" => raw
+                .steady
+                .as_ref()
+                .and_then(|t| t.max_iterations.as_ref())
+                .map(|x| x.span),
+            "steady.growth" => raw
+                .steady
+                .as_ref()
+                .and_then(|t| t.growth.as_ref())
+                .and_then(|g| g.iter().find(|g| g.stocks.len() < 2))
+                .map(|g| g.span),
+            "steady.free" => raw.steady.as_ref().and_then(|t| {
+                t.free
+                    .as_ref()
+                    .and_then(|f| f.first())
+                    .or(t.hold.as_ref().and_then(|h| h.first()).map(|(n, _)| n))
+                    .map(|n| n.span)
+            }),
             _ => None,
         };
         return Err((span, e.message, Some(e.help)));
@@ -1328,6 +1397,45 @@ pub fn validate_settings(s: &Settings) -> Result<(), SettingsError> {
             "atol",
             format!("atol must be greater than 0 (got {})", s.atol),
             "e.g. atol = 1e-9",
+        );
+    }
+    let st = &s.steady;
+    if !(st.tolerance > 0.0) || !st.tolerance.is_finite() {
+        return bad(
+            "steady.tolerance",
+            format!(
+                "the steady-state tolerance must be greater than 0 (got {})",
+                st.tolerance
+            ),
+            "the largest scaled net flow accepted, e.g. tolerance = 1e-10",
+        );
+    }
+    if st.max_iterations == 0 {
+        return bad(
+            "steady.max_iterations",
+            "the steady-state solver needs max_iterations >= 1".into(),
+            "Newton iterations per start, e.g. max_iterations = 50",
+        );
+    }
+    if st.free.len() != st.hold.len() {
+        return bad(
+            "steady.free",
+            format!(
+                "{} free parameter(s) and {} held value(s): they must pair up",
+                st.free.len(),
+                st.hold.len()
+            ),
+            "each free constant is solved for by holding one stock, flow or auxiliary at a value (free = [\"k\"], hold = { x = 0.2 })",
+        );
+    }
+    if let Some(g) = st.growth.iter().find(|g| g.stocks.len() < 2) {
+        return bad(
+            "steady.growth",
+            format!(
+                "a growth group needs at least two stocks (got {})",
+                g.stocks.len()
+            ),
+            "the first stock is the anchor; the others grow at its rate",
         );
     }
     Ok(())
