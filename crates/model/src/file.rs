@@ -430,7 +430,9 @@ fn read_steady(r: &mut Reader, v: &Value) -> Option<RawSteady> {
             } else {
                 r.error(
                     span,
-                    format!("max_iterations must be a whole number from 1 to 1000000 (got {value})"),
+                    format!(
+                        "max_iterations must be a whole number from 1 to 1000000 (got {value})"
+                    ),
                     Some("Newton iterations per start, e.g. max_iterations = 50".into()),
                 );
             }
@@ -467,7 +469,10 @@ fn read_steady(r: &mut Reader, v: &Value) -> Option<RawSteady> {
                 let span = r.span(x.span());
                 r.error(
                     span,
-                    format!("hold must be a table {{ NAME = value, ... }} or a list of names, found {}", other.type_str()),
+                    format!(
+                        "hold must be a table {{ NAME = value, ... }} or a list of names, found {}",
+                        other.type_str()
+                    ),
                     None,
                 );
                 None
@@ -485,8 +490,8 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
         let span = r.span(g.span());
         let t = r.table(g, "each growth group")?;
         r.check_keys(t, &["stocks", "log"], "a growth group");
-        let stocks = match t.get("stocks") {
-            Some(x) => r.strings(x, "stocks")?,
+        let (stocks, stocks_span) = match t.get("stocks") {
+            Some(x) => (r.strings(x, "stocks")?, r.span(x.span())),
             None => {
                 r.error(
                     span,
@@ -498,8 +503,11 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
         };
         if stocks.len() < 2 {
             r.error(
-                span,
-                format!("a growth group needs at least two stocks (got {})", stocks.len()),
+                stocks_span,
+                format!(
+                    "a growth group needs at least two stocks (got {})",
+                    stocks.len()
+                ),
                 Some("the first stock is the anchor; the others grow at its rate".into()),
             );
             return None;
@@ -508,7 +516,11 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
             Some(x) => r.boolean(x, "log")?,
             None => false,
         };
-        out.push(RawGrowth { stocks, log, span });
+        out.push(RawGrowth {
+            stocks,
+            log,
+            span: stocks_span,
+        });
     }
     Some(out)
 }

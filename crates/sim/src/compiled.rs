@@ -244,8 +244,14 @@ impl CompiledModel {
             .map(|d| {
                 p.var_slots
                     .iter()
-                    .position(|vs| vs.base != u32::MAX && d.out >= vs.base && d.out < vs.base + vs.len)
-                    .map(|i| display_names(i)[(d.out - p.var_slots[i].base) as usize].0.clone())
+                    .position(|vs| {
+                        vs.base != u32::MAX && d.out >= vs.base && d.out < vs.base + vs.len
+                    })
+                    .map(|i| {
+                        display_names(i)[(d.out - p.var_slots[i].base) as usize]
+                            .0
+                            .clone()
+                    })
                     .unwrap_or_default()
             })
             .collect();

@@ -70,8 +70,8 @@ pub use params::{ParamSet, ParameterInfo};
 pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
 pub use settings::{Backend, GrowthGroup, Hold, Initialise, Method, RunSettings, SteadySettings};
+pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
+pub use simulator::Simulator;
 pub use steady::{
     FreeParameter, GrowthRate, HeldValue, SteadyKind, SteadyRole, SteadyState, SteadyValue,
 };
-pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
-pub use simulator::Simulator;

@@ -1,8 +1,8 @@
 //! Run settings: the model's `[settings]`, overridable per run.
 
 use crate::error::SimError;
-pub use pressure_model::{GrowthGroup, Hold, Initialise, Method, SteadySettings};
 use pressure_model::Settings;
+pub use pressure_model::{GrowthGroup, Hold, Initialise, Method, SteadySettings};
 
 /// How to run a model: time span, step, output interval, method, tolerances, seed, and where
 /// the stocks start ([`Initialise`]: their initial values, or a steady state solved for each

@@ -5,8 +5,8 @@
 mod common;
 use common::*;
 use pressure_sim::{
-    Backend, CompiledModel, GrowthGroup, Hold, Initialise, Method, ParamSet, RunSettings,
-    SimError, SteadyKind, SteadyRole, SteadySettings,
+    Backend, CompiledModel, GrowthGroup, Hold, Initialise, Method, ParamSet, RunSettings, SimError,
+    SteadyKind, SteadyRole, SteadySettings,
 };
 
 fn steady(c: &CompiledModel) -> RunSettings {
@@ -56,7 +56,9 @@ range = [10, 5000]
 #[test]
 fn logistic_goes_to_its_capacity_not_to_zero() {
     let c = compile(LOGISTIC);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     let p = &s.values[0];
     assert_eq!(p.name, "population");
     assert_eq!(p.kind, SteadyKind::Stock);
@@ -76,7 +78,10 @@ fn a_parameter_change_moves_the_equilibrium_and_the_solver_follows() {
         let mut p = c.default_params();
         p.set(i, k);
         let s = c.steady_state(&p, &c.default_settings()).unwrap();
-        assert!(close(s.value("population").unwrap(), k, 1e-12), "capacity {k}: {s:?}");
+        assert!(
+            close(s.value("population").unwrap(), k, 1e-12),
+            "capacity {k}: {s:?}"
+        );
     }
 }
 
@@ -116,9 +121,14 @@ value = 0.075
 #[test]
 fn predator_prey_interior_point() {
     let c = compile(PREDATOR_PREY);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     assert!(close(s.value("prey").unwrap(), 1.5 / 0.075, 1e-12), "{s:?}");
-    assert!(close(s.value("predators").unwrap(), 1.0 / 0.1, 1e-12), "{s:?}");
+    assert!(
+        close(s.value("predators").unwrap(), 1.0 / 0.1, 1e-12),
+        "{s:?}"
+    );
     // A run from there stays put.
     let r = c.run(&c.default_params(), &steady(&c)).unwrap();
     let (name, drift) = max_drift(&r);
@@ -170,7 +180,10 @@ fn linear_chain_with_inflow() {
         p.set(ui, u);
         let s = c.steady_state(&p, &c.default_settings()).unwrap();
         for (name, t) in [("s1", 2.0), ("s2", 3.0), ("s3", 5.0)] {
-            assert!(close(s.value(name).unwrap(), u * t, 1e-12), "u = {u}: {s:?}");
+            assert!(
+                close(s.value(name).unwrap(), u * t, 1e-12),
+                "u = {u}: {s:?}"
+            );
         }
         let r = c.run(&p, &steady(&c)).unwrap();
         let (name, drift) = max_drift(&r);
@@ -211,7 +224,9 @@ value = 6
 #[test]
 fn smooth_and_delay3_hidden_stocks() {
     let c = compile(INVENTORY);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     assert!(close(s.value("inventory").unwrap(), 100.0, 1e-12), "{s:?}");
     let hidden: Vec<_> = s
         .values
@@ -220,9 +235,17 @@ fn smooth_and_delay3_hidden_stocks() {
         .collect();
     assert_eq!(hidden.len(), 4, "{hidden:?}");
     for v in &hidden {
-        let want = if v.name.contains("SMOOTH") { 10.0 } else { 10.0 * 6.0 / 3.0 };
+        let want = if v.name.contains("SMOOTH") {
+            10.0
+        } else {
+            10.0 * 6.0 / 3.0
+        };
         assert!(close(v.value, want, 1e-12), "{v:?}");
-        assert!(v.name.starts_with("arrivals (DELAY3") || v.name.starts_with("expected_demand (SMOOTH"), "{}", v.name);
+        assert!(
+            v.name.starts_with("arrivals (DELAY3") || v.name.starts_with("expected_demand (SMOOTH"),
+            "{}",
+            v.name
+        );
     }
     // Started there, nothing moves until the demand steps up at time 10.
     let mut settings = steady(&c);
@@ -256,9 +279,15 @@ value = 5
 #[test]
 fn delay_fixed_pipeline() {
     let c = compile(PIPELINE);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     assert!(close(s.value("x").unwrap(), 30.0, 1e-12), "{s:?}");
-    let pipe = s.values.iter().find(|v| v.kind == SteadyKind::Pipeline).unwrap();
+    let pipe = s
+        .values
+        .iter()
+        .find(|v| v.kind == SteadyKind::Pipeline)
+        .unwrap();
     assert!(close(pipe.value, 6.0, 1e-12), "{pipe:?}");
     assert_eq!(pipe.name, "delayed (DELAY FIXED)");
     let r = c.run(&c.default_params(), &steady(&c)).unwrap();
@@ -295,9 +324,14 @@ value = [100, 200, 400]
 #[test]
 fn arrayed_stocks_element_by_element() {
     let c = compile(ARRAYED);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     let names: Vec<&str> = s.values.iter().map(|v| v.name.as_str()).collect();
-    assert_eq!(names, ["population[north]", "population[south]", "population[east]"]);
+    assert_eq!(
+        names,
+        ["population[north]", "population[south]", "population[east]"]
+    );
     let x: Vec<f64> = s.values.iter().map(|v| v.value).collect();
     let mean = x.iter().sum::<f64>() / 3.0;
     for (k, cap) in [100.0, 200.0, 400.0].iter().enumerate() {
@@ -307,7 +341,10 @@ fn arrayed_stocks_element_by_element() {
     }
     // A long run from the initial values ends there too (a stable equilibrium).
     let r = c
-        .run(&c.default_params(), &c.default_settings().with_span(0.0, 200.0))
+        .run(
+            &c.default_params(),
+            &c.default_settings().with_span(0.0, 200.0),
+        )
         .unwrap();
     for (k, v) in s.values.iter().enumerate() {
         let end = r.last(&v.name).unwrap();
@@ -346,7 +383,9 @@ value = 0.2
 #[test]
 fn initial_values_are_taken_at_the_steady_state() {
     let c = compile(INITIAL_REF);
-    let s = c.steady_state(&c.default_params(), &c.default_settings()).unwrap();
+    let s = c
+        .steady_state(&c.default_params(), &c.default_settings())
+        .unwrap();
     assert!(close(s.value("x").unwrap(), 12.0, 1e-12), "{s:?}");
     let r = c.run(&c.default_params(), &steady(&c)).unwrap();
     assert!(close(r.column("reference").unwrap()[0], 12.0, 1e-12));
@@ -381,14 +420,20 @@ fn no_equilibrium_is_a_clear_error_naming_the_stock() {
     let err = c
         .steady_state(&c.default_params(), &c.default_settings())
         .unwrap_err();
-    let SimError::NoSteadyState { stocks, residual, .. } = &err else {
+    let SimError::NoSteadyState {
+        stocks, residual, ..
+    } = &err
+    else {
         panic!("{err:?}");
     };
     assert_eq!(stocks.len(), 1, "{stocks:?}");
     assert_eq!(stocks[0].0, "level");
     assert!(*residual > 1e-3);
     let text = err.to_string();
-    assert!(text.contains("no steady state") && text.contains("level"), "{text}");
+    assert!(
+        text.contains("no steady state") && text.contains("level"),
+        "{text}"
+    );
     assert!(!err.is_input_error());
     // A run asked to start there fails the same way.
     let run = c.run(&c.default_params(), &steady(&c)).unwrap_err();
@@ -473,22 +518,44 @@ fn balanced_growth_with_log_and_level_groups() {
     assert!(close(s.growth[0].rate, mu, 1e-12), "{:?}", s.growth);
     assert!(close(s.growth[1].rate, mu, 1e-12), "{:?}", s.growth);
     assert_eq!(s.value("ln_money"), Some(2.0));
-    assert!(close(s.value("ln_price").unwrap(), 2.0 - (1.0 + mu * tau), 1e-12), "{s:?}");
+    assert!(
+        close(s.value("ln_price").unwrap(), 2.0 - (1.0 + mu * tau), 1e-12),
+        "{s:?}"
+    );
     assert_eq!(s.value("money"), Some(10.0));
-    assert!(close(s.value("price").unwrap(), 10.0 / (2.0 * (1.0 + mu * tau)), 1e-12), "{s:?}");
-    let smooth = s.values.iter().find(|v| v.kind == SteadyKind::HiddenStock).unwrap();
+    assert!(
+        close(
+            s.value("price").unwrap(),
+            10.0 / (2.0 * (1.0 + mu * tau)),
+            1e-12
+        ),
+        "{s:?}"
+    );
+    let smooth = s
+        .values
+        .iter()
+        .find(|v| v.kind == SteadyKind::HiddenStock)
+        .unwrap();
     assert!(close(smooth.value, mu, 1e-12), "{smooth:?}");
     assert_eq!(s.values[0].role, SteadyRole::Anchor);
     // A run from there keeps the ratios: real balances and expected inflation are constant,
     // log price grows linearly at mu (Euler on a constant rate is exact).
-    let r = c.run(&c.default_params(), &settings.clone().with_initialise(Initialise::Steady)).unwrap();
+    let r = c
+        .run(
+            &c.default_params(),
+            &settings.clone().with_initialise(Initialise::Steady),
+        )
+        .unwrap();
     let real = r.column("real_balances").unwrap();
     let expected = r.column("expected_inflation").unwrap();
     for k in 0..r.rows() {
         assert!(close(real[k], 1.0 + mu * tau, 1e-9), "row {k}: {}", real[k]);
         assert!(close(expected[k], mu, 1e-9), "row {k}: {}", expected[k]);
         let ratio = r.column("price").unwrap()[k] / r.column("money").unwrap()[k];
-        assert!(close(ratio, 1.0 / (2.0 * (1.0 + mu * tau)), 1e-9), "row {k}: {ratio}");
+        assert!(
+            close(ratio, 1.0 / (2.0 * (1.0 + mu * tau)), 1e-9),
+            "row {k}: {ratio}"
+        );
     }
 }
 
@@ -510,10 +577,17 @@ fn closure_parameters_with_known_answers() {
     assert!(close(s.holds[0].value, 0.25, 1e-12));
     // A run with the solved closure starts at the state and uses the solved value.
     let r = c
-        .run(&c.default_params(), &settings.clone().with_initialise(Initialise::Steady))
+        .run(
+            &c.default_params(),
+            &settings.clone().with_initialise(Initialise::Steady),
+        )
         .unwrap();
     assert!(close(r.column("mu").unwrap()[0], 0.25, 1e-12));
-    assert!(close(r.column("expected_inflation").unwrap()[r.rows() - 1], 0.25, 1e-9));
+    assert!(close(
+        r.column("expected_inflation").unwrap()[r.rows() - 1],
+        0.25,
+        1e-9
+    ));
 
     let c = compile(CHAIN);
     let settings = c.default_settings().with_steady(SteadySettings {
@@ -581,7 +655,10 @@ fn bad_steady_settings_are_input_errors() {
     ];
     for (st, want) in cases {
         let err = c
-            .steady_state(&c.default_params(), &c.default_settings().with_steady(st.clone()))
+            .steady_state(
+                &c.default_params(),
+                &c.default_settings().with_steady(st.clone()),
+            )
             .unwrap_err();
         assert!(err.is_input_error(), "{st:?}: {err:?}");
         assert!(err.to_string().contains(want), "{st:?}: {err}");
@@ -645,6 +722,58 @@ fn batches_do_not_depend_on_the_thread_count() {
         let (a, b) = (a.as_ref().unwrap(), b.as_ref().unwrap());
         assert_eq!(a, b, "run {k}");
         let cap = 50.0 + 37.0 * k as f64;
-        assert!(a.column("population").unwrap().iter().all(|x| close(*x, cap, 1e-9)), "run {k}");
+        assert!(
+            a.column("population")
+                .unwrap()
+                .iter()
+                .all(|x| close(*x, cap, 1e-9)),
+            "run {k}"
+        );
     }
+}
+
+/// Scenario files may switch steady initialisation on and set the steady options; their names
+/// are checked at the scenario's line and column.
+#[test]
+fn scenarios_set_initialise_and_steady_options() {
+    let c = compile(CHAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("closure.toml");
+    std::fs::write(
+        &path,
+        "[settings]\ninitialise = \"steady\"\n[settings.steady]\nfree = [\"u\"]\nhold = { s3 = 30 }\n",
+    )
+    .unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let (mut p, mut exo, mut s) = (
+        c.default_params(),
+        c.default_exogenous(),
+        c.default_settings(),
+    );
+    sc.apply(&c, &mut p, &mut exo, &mut s).unwrap();
+    assert_eq!(s.initialise, Initialise::Steady);
+    let r = c.run_with(&p, &exo, &s).unwrap();
+    assert!(close(r.column("u").unwrap()[0], 6.0, 1e-12));
+    assert!(close(r.column("s1").unwrap()[0], 12.0, 1e-12));
+
+    std::fs::write(&path, "[settings.steady]\nexclude = [\"s4\"]\n").unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let err = sc
+        .apply(&c, &mut p, &mut exo, &mut c.default_settings())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("closure.toml:2:12"), "{err}");
+    assert!(
+        err.contains("unknown variable 's4'") && err.contains("did you mean 's"),
+        "{err}"
+    );
+    std::fs::write(&path, "[settings.steady]\nexclude = [\"f12\"]\n").unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let err = sc
+        .apply(&c, &mut p, &mut exo, &mut c.default_settings())
+        .unwrap_err();
+    assert!(
+        err.is_input_error() && err.to_string().contains("not a stock"),
+        "{err}"
+    );
 }

@@ -1294,7 +1294,11 @@ pub(crate) fn settings_from_raw(
             "save_every" => raw.save_every.as_ref().or(raw.dt.as_ref()).map(|x| x.span),
             "rtol" => raw.rtol.as_ref().map(|x| x.span),
             "atol" => raw.atol.as_ref().map(|x| x.span),
-            "steady.tolerance" => raw.steady.as_ref().and_then(|t| t.tolerance.as_ref()).map(|x| x.span),
+            "steady.tolerance" => raw
+                .steady
+                .as_ref()
+                .and_then(|t| t.tolerance.as_ref())
+                .map(|x| x.span),
             "steady.max_iterations" => raw
                 .steady
                 .as_ref()

@@ -58,7 +58,10 @@ pub(crate) fn steady_name_problem(
             .map(|(_, v)| v.name.as_str())
             .collect::<Vec<_>>()
     };
-    let Some(id) = model.var_id(base).filter(|id| model.var(*id).hidden.is_none()) else {
+    let Some(id) = model
+        .var_id(base)
+        .filter(|id| model.var(*id).hidden.is_none())
+    else {
         let hint = match nearest(base, candidates()) {
             Some(n) => format!("did you mean '{n}'? (full dotted names, e.g. money.ln_price)"),
             None => "use the variable's full dotted name, e.g. money.ln_price".into(),
@@ -96,15 +99,15 @@ pub(crate) fn steady_name_problem(
 pub(crate) fn check_steady_names(model: &Model, raw: &RawSteady) -> Result<(), ModelError> {
     let mut errors = Vec::new();
     let mut push = |n: &Sp<String>, msg: String, hint: String| {
-        errors.push(
-            Diagnostic::error(msg)
-                .at(&model.sources, n.span)
-                .help(hint),
-        );
+        errors.push(Diagnostic::error(msg).at(&model.sources, n.span).help(hint));
     };
     let mut named: Vec<(&Sp<String>, SteadyNameKind, &'static str)> = Vec::new();
     for g in raw.growth.iter().flatten() {
-        named.extend(g.stocks.iter().map(|n| (n, SteadyNameKind::Stock, "a growth group")));
+        named.extend(
+            g.stocks
+                .iter()
+                .map(|n| (n, SteadyNameKind::Stock, "a growth group")),
+        );
     }
     named.extend(
         raw.exclude

@@ -489,7 +489,12 @@ impl Solver {
 
     /// Runs the initial program with `params` and records the initial values, fixed values,
     /// targets and initial growth rates.
-    fn setup(&mut self, core: &mut Core, params: &ParamSet, s: &RunSettings) -> Result<(), SimError> {
+    fn setup(
+        &mut self,
+        core: &mut Core,
+        params: &ParamSet,
+        s: &RunSettings,
+    ) -> Result<(), SimError> {
         core.init_slots(params, s)?;
         let m = core.m;
         let p = &m.p;
@@ -589,7 +594,14 @@ impl Solver {
     fn eval(&mut self, core: &mut Core, s: &RunSettings, trial: bool) -> bool {
         self.evaluations += 1;
         if trial {
-            evaluate(&self.plan, &self.targets, core, s, &self.z_try, &mut self.raw_try)
+            evaluate(
+                &self.plan,
+                &self.targets,
+                core,
+                s,
+                &self.z_try,
+                &mut self.raw_try,
+            )
         } else {
             evaluate(&self.plan, &self.targets, core, s, &self.z, &mut self.raw)
         }
@@ -667,7 +679,14 @@ impl Solver {
                 step = moved - zj;
                 self.z[j] = moved;
                 self.evaluations += 1;
-                ok = evaluate(&self.plan, &self.targets, core, s, &self.z, &mut self.col_raw);
+                ok = evaluate(
+                    &self.plan,
+                    &self.targets,
+                    core,
+                    s,
+                    &self.z,
+                    &mut self.col_raw,
+                );
                 self.z[j] = zj;
                 if ok {
                     h = step;
@@ -977,6 +996,12 @@ impl Solver {
             time: s.start,
         }
     }
+}
+
+/// Checks steady settings against a model (names, kinds, pairing of `free` and `hold`) without
+/// solving anything.
+pub(crate) fn check_settings(m: &CompiledModel, st: &SteadySettings) -> Result<(), SimError> {
+    Plan::new(m, st).map(|_| ())
 }
 
 /// The name of a residual equation for messages.

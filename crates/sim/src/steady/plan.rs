@@ -98,13 +98,25 @@ fn setting_error(field: &'static str, message: String, help: &str) -> SimError {
 }
 
 /// State offsets of the stock (or stock element) `name`.
-fn stock_states(m: &CompiledModel, name: &str, field: &'static str) -> Result<Vec<usize>, SimError> {
+fn stock_states(
+    m: &CompiledModel,
+    name: &str,
+    field: &'static str,
+) -> Result<Vec<usize>, SimError> {
     let outs = m.output_indices(name.trim()).map_err(|_| {
-        let stocks = m.outputs.iter().filter(|o| o.kind == "stock").map(|o| o.name.as_str());
+        let stocks = m
+            .outputs
+            .iter()
+            .filter(|o| o.kind == "stock")
+            .map(|o| o.name.as_str());
         let hint = nearest(name, stocks)
             .map(|n| format!("did you mean '{n}'?"))
             .unwrap_or_else(|| "use the stock's full dotted name".into());
-        setting_error(field, format!("[settings.steady] {}: unknown stock '{name}'", &field[7..]), &hint)
+        setting_error(
+            field,
+            format!("[settings.steady] {}: unknown stock '{name}'", &field[7..]),
+            &hint,
+        )
     })?;
     outs.iter()
         .map(|&i| {
@@ -112,7 +124,12 @@ fn stock_states(m: &CompiledModel, name: &str, field: &'static str) -> Result<Ve
             if o.kind != "stock" {
                 return Err(setting_error(
                     field,
-                    format!("[settings.steady] {}: '{}' is a {}, not a stock", &field[7..], o.name, o.kind),
+                    format!(
+                        "[settings.steady] {}: '{}' is a {}, not a stock",
+                        &field[7..],
+                        o.name,
+                        o.kind
+                    ),
                     "growth groups and exclude name stocks",
                 ));
             }
@@ -273,7 +290,10 @@ impl Plan {
         }
         for (k, h) in holds.iter().enumerate() {
             if h.state.is_none() {
-                rows.push(Row::Target { slot: h.slot, hold: k });
+                rows.push(Row::Target {
+                    slot: h.slot,
+                    hold: k,
+                });
                 paired.push(None);
             }
         }
