@@ -91,6 +91,12 @@
 //! Bounds (`non_negative` stocks at zero, the `range` of a free constant) are enforced by
 //! projecting every step.
 //!
+//! Which equilibrium is found when there are several: the pseudo-transient start follows the
+//! dynamics from the model's initial values, so it finds the equilibrium those values lead to
+//! when they lead to one; when they do not (a harvested population written to start below its
+//! collapse threshold), the Newton fallback finds the nearest root, which may be unstable.
+//! Write initial values on the side of the equilibrium you mean.
+//!
 //! Starts, in order, until one converges: the steady state of the model's default
 //! parameters with the same settings and inputs (computed once per model and settings and
 //! cached, so it is the same whichever thread or run needs it first; skipped for the default
