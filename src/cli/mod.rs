@@ -18,6 +18,7 @@ pub mod plot;
 pub mod reproduce;
 pub mod run;
 pub mod sensitivity;
+pub mod steady;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -38,6 +39,9 @@ pub enum Command {
     Plot(plot::PlotArgs),
     /// Simulate a model and write a table of results (time + one column per variable).
     Run(run::RunArgs),
+    /// Find the steady state of a model (every net flow zero, or balanced growth), with
+    /// closure parameters (--free/--hold) and growth groups; exit code 1 when there is none.
+    Steady(steady::SteadyArgs),
     /// Check a model for errors (exit code 0 when clean).
     Check(check::CheckArgs),
     /// List a model's variables with kind, units, equation, doc and source.
@@ -97,6 +101,7 @@ pub fn main() -> ExitCode {
         }
         Command::Plot(args) => plot::run(&args),
         Command::Run(args) => run::run(&args),
+        Command::Steady(args) => steady::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Describe(args) => describe::run(&args),
         Command::Estimate(args) => estimate::run(&args),

@@ -62,29 +62,56 @@ fn parse_method(s: &str) -> Result<Method, String> {
         .ok_or_else(|| format!("unknown method '{s}'; use euler, rk2, rk4, dopri5 or dop853"))
 }
 
+/// A compiled model with the parameters, exogenous series and settings of one run.
+pub type Prepared = (
+    CompiledModel,
+    ParamSet,
+    pressure::sim::ExogenousSet,
+    RunSettings,
+);
+
 /// Loads, compiles and applies scenarios, --set and settings overrides.
-pub fn prepare(
-    args: &RunArgs,
-) -> Result<
-    (
-        CompiledModel,
-        ParamSet,
-        pressure::sim::ExogenousSet,
-        RunSettings,
-    ),
-    CliError,
-> {
-    let model = pressure::model::load(&args.model).map_err(from_model)?;
+pub fn prepare(args: &RunArgs) -> Result<Prepared, CliError> {
+    let (compiled, params, exo, mut settings) =
+        load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
+    if let Some(m) = args.method {
+        settings.method = m;
+    }
+    if let Some(dt) = args.dt {
+        settings = settings.with_dt(dt);
+    }
+    if let Some(s) = args.save_every {
+        settings.save_every = s;
+    }
+    if let Some(r) = args.rtol {
+        settings.rtol = r;
+    }
+    if let Some(a) = args.atol {
+        settings.atol = a;
+    }
+    settings.seed = args.seed;
+    settings.validate().map_err(from_sim)?;
+    Ok((compiled, params, exo, settings))
+}
+
+/// Loads and compiles a model, then applies scenario files in order and `--set NAME=VALUE`
+/// overrides (shared by `run` and `steady`).
+pub fn load_with_inputs(
+    model_path: &Path,
+    scenarios: &[PathBuf],
+    sets: &[String],
+) -> Result<Prepared, CliError> {
+    let model = pressure::model::load(model_path).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     let mut params = compiled.default_params();
     let mut exo = compiled.default_exogenous();
     let mut settings = compiled.default_settings();
-    for path in &args.scenarios {
+    for path in scenarios {
         let sc = Scenario::load(path).map_err(from_sim)?;
         sc.apply(&compiled, &mut params, &mut exo, &mut settings)
             .map_err(from_sim)?;
     }
-    for s in &args.sets {
+    for s in sets {
         let Some((name, value)) = s.split_once('=') else {
             return Err(CliError::Input(miette::miette!(
                 help = "write --set NAME=VALUE, e.g. --set room_temperature=75",
@@ -109,23 +136,6 @@ pub fn prepare(
             ))
         })?;
     }
-    if let Some(m) = args.method {
-        settings.method = m;
-    }
-    if let Some(dt) = args.dt {
-        settings = settings.with_dt(dt);
-    }
-    if let Some(s) = args.save_every {
-        settings.save_every = s;
-    }
-    if let Some(r) = args.rtol {
-        settings.rtol = r;
-    }
-    if let Some(a) = args.atol {
-        settings.atol = a;
-    }
-    settings.seed = args.seed;
-    settings.validate().map_err(from_sim)?;
     Ok((compiled, params, exo, settings))
 }
 

@@ -707,3 +707,113 @@ profile = false
         .unwrap();
     assert!((r.estimate.x[0] - 0.2).abs() < 1e-6, "{:?}", r.estimate.x);
 }
+
+/// A model that starts every run at its steady state (`initialise = "steady"`): harvested
+/// logistic growth whose harvest doubles in year 3. Each candidate (capacity, harvest) the
+/// optimiser tries starts at its own equilibrium (the upper, stable one: the solver starts from
+/// the written initial value, the capacity, and follows the dynamics down to it), with no code
+/// of the calibration's own, so the truth is recovered from data that start there.
+#[test]
+fn runs_of_a_calibration_start_at_their_steady_states() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = r#"
+[settings]
+start = 0
+stop = 12
+dt = 0.125
+method = "rk4"
+time_units = "year"
+initialise = "steady"
+[stocks.fish]
+initial = "capacity"
+inflows = ["growth"]
+outflows = ["catch"]
+units = "tonne"
+[flows.growth]
+equation = "r * fish * (1 - fish / capacity)"
+units = "tonne/year"
+[flows.catch]
+equation = "harvest * (1 + STEP(1, 3))"
+units = "tonne/year"
+[constants.r]
+value = 1
+units = "1/year"
+[constants.capacity]
+value = 100
+range = [50, 300]
+units = "tonne"
+[constants.harvest]
+value = 10
+range = [1, 20]
+units = "tonne/year"
+"#;
+    std::fs::write(dir.path().join("harvest.toml"), model).unwrap();
+    // Data: the stock at the start of each year 2001..2010 (model time 1..10) at the truth,
+    // with small deterministic noise.
+    let (capacity, harvest) = (120.0, 12.0);
+    let m = pressure_model::load(&dir.path().join("harvest.toml")).unwrap();
+    let c = pressure_sim::CompiledModel::compile(&m).unwrap();
+    let mut p = c.default_params();
+    c.set_param(&mut p, "capacity", capacity).unwrap();
+    c.set_param(&mut p, "harvest", harvest).unwrap();
+    let run = c.run(&p, &c.default_settings()).unwrap();
+    let equilibrium = 60.0 * (1.0 + (1.0f64 - 4.0 * harvest / capacity).sqrt());
+    assert!((run.column("fish").unwrap()[0] - equilibrium).abs() < 1e-9);
+    let mut csv = String::from("date,series,value,unit,frequency,source\n");
+    for year in 1..=10 {
+        let row = year * 8; // dt = 1/8
+        let noise = 1.0 + 0.002 * (((year * 37) % 11) as f64 - 5.0) / 5.0;
+        let v = run.column("fish").unwrap()[row] * noise;
+        csv.push_str(&format!(
+            "{},fish,{v},count,annual,synthetic\n",
+            2000 + year
+        ));
+    }
+    std::fs::write(dir.path().join("data.csv"), csv).unwrap();
+    let exp = r#"
+[experiment]
+name = "steady_start"
+model = "harvest.toml"
+seed = 1
+[[episode]]
+id = "synthetic"
+table = "data.csv"
+origin = 2000.0
+window = { start = "2001", end = "2010" }
+[[parameter]]
+name = "capacity"
+start = 150
+lower = 50
+upper = 300
+[[parameter]]
+name = "harvest"
+start = 8
+lower = 1
+upper = 20
+[[mapping]]
+variable = "fish"
+series = "fish"
+aggregate = "start_of_period"
+error = { kind = "log_normal" }
+[estimation]
+method = "lm"
+multistart = 0
+[uncertainty]
+profile = false
+bootstrap = 0
+"#;
+    std::fs::write(dir.path().join("e.toml"), exp).unwrap();
+    let exp = Experiment::load(&dir.path().join("e.toml")).unwrap();
+    let report = exp
+        .run(&RunOptions {
+            seed: 1,
+            checkpoint_dir: None,
+            resume: false,
+            progress: None,
+        })
+        .unwrap();
+    assert!(report.estimate.converged, "{}", report.estimate.message);
+    let x = &report.estimate.x;
+    assert!((x[0] - capacity).abs() < 0.01 * capacity, "{x:?}");
+    assert!((x[1] - harvest).abs() < 0.01 * harvest, "{x:?}");
+}

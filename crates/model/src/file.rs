@@ -490,8 +490,8 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
         let span = r.span(g.span());
         let t = r.table(g, "each growth group")?;
         r.check_keys(t, &["stocks", "log"], "a growth group");
-        let stocks = match t.get("stocks") {
-            Some(x) => r.strings(x, "stocks")?,
+        let (stocks, stocks_span) = match t.get("stocks") {
+            Some(x) => (r.strings(x, "stocks")?, r.span(x.span())),
             None => {
                 r.error(
                     span,
@@ -503,7 +503,7 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
         };
         if stocks.len() < 2 {
             r.error(
-                span,
+                stocks_span,
                 format!(
                     "a growth group needs at least two stocks (got {})",
                     stocks.len()
@@ -516,7 +516,11 @@ fn read_growth(r: &mut Reader, v: &Value) -> Option<Vec<RawGrowth>> {
             Some(x) => r.boolean(x, "log")?,
             None => false,
         };
-        out.push(RawGrowth { stocks, log, span });
+        out.push(RawGrowth {
+            stocks,
+            log,
+            span: stocks_span,
+        });
     }
     Some(out)
 }

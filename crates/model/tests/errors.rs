@@ -299,3 +299,180 @@ fn diagnostics_render_with_a_snippet() {
         &["model.toml:2:17", "1 + nope", "unknown variable 'nope'"],
     );
 }
+
+const STEADY_MODEL: &str = r#"
+[stocks.x]
+initial = "1"
+inflows = ["f"]
+[stocks.y]
+initial = "2"
+inflows = ["g"]
+[flows.f]
+equation = "k - x"
+[flows.g]
+equation = "x - y"
+[aux.z]
+equation = "x + y"
+[constants.k]
+value = 1
+"#;
+
+#[test]
+fn steady_settings_are_read() {
+    let c = write(
+        &format!(
+            "[settings]\ninitialise = \"steady\"\n[settings.steady]\ntolerance = 1e-12\nmax_iterations = 20\nfree = [\"k\"]\nhold = {{ z = 3 }}\n[[settings.steady.growth]]\nstocks = [\"x\", \"y\"]\nlog = true\n{STEADY_MODEL}"
+        ),
+        &[],
+    );
+    let m = pressure_model::load(&c.path).unwrap();
+    let s = &m.settings;
+    assert_eq!(s.initialise, pressure_model::Initialise::Steady);
+    assert_eq!(s.steady.tolerance, 1e-12);
+    assert_eq!(s.steady.max_iterations, 20);
+    assert_eq!(s.steady.free, ["k"]);
+    assert_eq!(
+        s.steady.hold,
+        [pressure_model::Hold {
+            name: "z".into(),
+            value: Some(3.0)
+        }]
+    );
+    assert_eq!(
+        s.steady.growth,
+        [pressure_model::GrowthGroup {
+            stocks: vec!["x".into(), "y".into()],
+            log: true
+        }]
+    );
+    // Defaults, and `hold` as a list (held at the initial values).
+    let c = write(
+        &format!("[settings.steady]\nfree = [\"k\"]\nhold = [\"x\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    let m = pressure_model::load(&c.path).unwrap();
+    assert_eq!(m.settings.initialise, pressure_model::Initialise::Initial);
+    assert_eq!(m.settings.steady.tolerance, 1e-10);
+    assert_eq!(m.settings.steady.hold[0].value, None);
+}
+
+#[test]
+fn bad_steady_settings() {
+    let e = fails(
+        &format!("[settings]\ninitialise = \"stedy\"\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:14",
+            "unknown initialise 'stedy'",
+            "\"steady\"",
+        ],
+    );
+    let e = fails(
+        &format!("[settings]\ninitialize = \"steady\"\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:1",
+            "unknown key 'initialize'",
+            "did you mean 'initialise'",
+        ],
+    );
+    let e = fails(
+        &format!("[settings.steady]\ntolerance = -1\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(&e, &["model.toml:2:13", "tolerance must be greater than 0"]);
+    let e = fails(
+        &format!("[settings.steady]\nmax_iterations = 2.5\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &["model.toml:2:18", "max_iterations must be a whole number"],
+    );
+    let e = fails(
+        &format!("[settings.steady]\ngrowht = []\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:1",
+            "unknown key 'growht'",
+            "did you mean 'growth'",
+        ],
+    );
+    // Names: unknown, wrong kind, element, twice, and free/hold pairing.
+    let e = fails(
+        &format!("[settings.steady]\nexclude = [\"xx\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:12",
+            "unknown variable 'xx'",
+            "did you mean 'x'",
+        ],
+    );
+    let e = fails(
+        &format!("[settings.steady]\nexclude = [\"f\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &["model.toml:2:12", "'f' is not a stock", "'f' is flow"],
+    );
+    let e = fails(
+        &format!("[settings.steady]\nexclude = [\"x[a]\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:12",
+            "'x[a]' is not an element of 'x'",
+            "scalar",
+        ],
+    );
+    let e = fails(
+        &format!("[settings.steady]\nexclude = [\"x\"]\n[[settings.steady.growth]]\nstocks = [\"x\", \"y\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:2:12",
+            "names 'x' twice (in a growth group and in exclude)",
+        ],
+    );
+    let e = fails(
+        &format!("[settings.steady]\nfree = [\"z\"]\nhold = {{ x = 1 }}\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(&e, &["model.toml:2:9", "'z' is not a constant"]);
+    let e = fails(
+        &format!("[settings.steady]\nfree = [\"k\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &["model.toml:2:9", "1 free parameter(s) and 0 held value(s)"],
+    );
+    let e = fails(
+        &format!("[settings.steady]\n[[settings.steady.growth]]\nstocks = [\"x\"]\n{STEADY_MODEL}"),
+        &[],
+    );
+    assert_has(
+        &e,
+        &[
+            "model.toml:3:10",
+            "a growth group needs at least two stocks",
+        ],
+    );
+}

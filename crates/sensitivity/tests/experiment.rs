@@ -379,3 +379,84 @@ fn output_transforms_apply_to_each_run() {
         "{err}"
     );
 }
+
+/// Harvested logistic growth started at its steady state (`initialise = "steady"` in the
+/// model): x* = K/2 (1 + sqrt(1 - 4h / (r K))) while the harvest h is at most r K / 4 = 25,
+/// no steady state above. A Monte Carlo study over h starts every run at its own equilibrium
+/// (the output at time 0 is the analytic value), drops the runs without one with a message
+/// naming the stock, and gives the same numbers on one thread or three.
+#[test]
+fn runs_start_at_their_own_steady_state_and_failures_name_the_stock() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(
+        tmp.path().join("harvest.toml"),
+        r#"
+[settings]
+stop = 10
+dt = 0.25
+method = "rk4"
+initialise = "steady"
+[stocks.fish]
+initial = "capacity"
+inflows = ["growth"]
+outflows = ["catch"]
+[flows.growth]
+equation = "r * fish * (1 - fish / capacity)"
+[flows.catch]
+equation = "harvest"
+[constants.r]
+value = 1
+[constants.capacity]
+value = 100
+[constants.harvest]
+value = 10
+range = [0, 40]
+"#,
+    )
+    .unwrap();
+    let path = tmp.path().join("e.toml");
+    std::fs::write(
+        &path,
+        "[experiment]\nmodel = \"harvest.toml\"\nuse_model_ranges = true\n\n[method]\nkind = \"montecarlo\"\nn = 48\nsave_sample = true\nfailed_runs = \"drop\"\n\n[[outputs]]\nname = \"start\"\nvariable = \"fish\"\nstatistic = \"value_at\"\ntime = 0\n\n[[outputs]]\nname = \"end\"\nvariable = \"fish\"\nstatistic = \"value_at\"\ntime = 10\n",
+    )
+    .unwrap();
+    let prepared = Experiment::load(&path).unwrap().prepare().unwrap();
+    let run = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run_whole(&prepared, 11).unwrap())
+    };
+    let report = run(1);
+    let runs = report.runs.as_ref().unwrap();
+    assert!(
+        report.failures.count > 5 && report.failures.count < 43,
+        "{}",
+        report.failures.count
+    );
+    assert_eq!(runs.ids.len() + report.failures.count, 48);
+    for (k, h) in runs.values.iter().enumerate() {
+        assert!(*h <= 25.0 + 1e-9, "run with harvest {h} kept");
+        let want = 50.0 * (1.0 + (1.0 - 4.0 * h / 100.0).sqrt());
+        let (start, end) = (runs.outputs[2 * k], runs.outputs[2 * k + 1]);
+        assert!(
+            (start - want).abs() <= 1e-8 * want,
+            "h = {h}: {start} vs {want}"
+        );
+        assert!(
+            (end - start).abs() <= 1e-7 * want,
+            "h = {h}: drifted from {start} to {end}"
+        );
+    }
+    for f in &report.failures.listed {
+        assert!(
+            f.message.contains("no steady state found") && f.message.contains("fish"),
+            "{}",
+            f.message
+        );
+    }
+    let again = run(3);
+    assert_eq!(again.runs.as_ref().unwrap().outputs, runs.outputs);
+    assert_eq!(again.failures, report.failures);
+}

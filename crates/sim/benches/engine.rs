@@ -2,8 +2,9 @@
 //! steps), chain10 with RK4 over 1600 steps (against the same system written by hand in plain
 //! Rust with the same RK4 loop, the floor), a generated 500-variable model, and the coupled
 //! sanctions model (RK4, 30 years, dt 1/48); native compile times of each; chain10 with
-//! DOP853 (against ode_solvers' Dop853 on a stack vector) and arrays. Prints time per run and
-//! per instruction evaluation.
+//! DOP853 (against ode_solvers' Dop853 on a stack vector) and arrays; the sanctions model's
+//! steady state (balanced growth) against one run. Prints time per run and per instruction
+//! evaluation.
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pressure_sim::{Backend, CompiledModel, Method, RunSettings};
@@ -115,6 +116,71 @@ fn both_backends(
         times[1] * 1e9 / (evals * ops as f64),
     );
     (times[0], times[1])
+}
+
+/// The steady state of the sanctions model (log levels as one balanced-growth group, the
+/// coalition's accumulators excluded), from its initial values (default parameters) and from
+/// the cached default steady state (every ranged parameter moved), against one run.
+fn steady_states(c: &mut Criterion, sanctions: &CompiledModel, run: &RunSettings, run_native: f64) {
+    let mut s = run.clone().with_backend(Backend::Jit);
+    s.steady.growth = vec![pressure_sim::GrowthGroup {
+        stocks: [
+            "money.ln_money",
+            "money.ln_price",
+            "currency.ln_official_rate",
+            "currency.ln_parallel_rate",
+        ]
+        .map(String::from)
+        .to_vec(),
+        log: true,
+    }];
+    s.steady.exclude = [
+        "leader_survival",
+        "exits_coup",
+        "exits_popular",
+        "exits_negotiated",
+        "episode_duration",
+        "sanctions_in_force",
+        "terminated_compliance",
+        "terminated_capitulation",
+        "terminated_leader_change",
+    ]
+    .map(|n| format!("coalition.{n}"))
+    .to_vec();
+    let defaults = sanctions.default_params();
+    let mut moved = defaults.clone();
+    for (k, p) in sanctions.parameters().iter().enumerate() {
+        if let Some((lo, hi)) = p.range {
+            moved[k] = lo + (hi - lo) * (0.3 + 0.4 * ((k * 7919) % 101) as f64 / 100.0);
+        }
+    }
+    let mut sim = sanctions.simulator(&s).unwrap();
+    if sim.steady_state(&defaults).is_err() {
+        println!("sanctions: no steady state with these settings; not timed");
+        return;
+    }
+    for (name, p) in [("defaults", &defaults), ("moved", &moved)] {
+        let Ok(st) = sim.steady_state(p) else {
+            println!("sanctions steady ({name}): none found; not timed");
+            continue;
+        };
+        c.bench_function(&format!("sanctions_steady_state/{name}"), |b| {
+            b.iter(|| black_box(sim.steady_state(black_box(p)).unwrap().residual))
+        });
+        let t = per_call(
+            || {
+                black_box(sim.steady_state(p).unwrap().residual);
+            },
+            1.0,
+        );
+        println!(
+            "sanctions steady state ({name}, native): {:.1} us ({} iterations, {} evaluations), {:.2} of one run",
+            t * 1e6,
+            st.iterations,
+            st.evaluations,
+            t / run_native
+        );
+    }
 }
 
 /// Time to compile a model's program to native code (a fresh `CompiledModel` each time, so
@@ -261,8 +327,9 @@ fn benches(c: &mut Criterion) {
         .with_method(Method::Rk4)
         .with_span(0.0, 30.0)
         .with_dt(1.0 / 48.0);
-    both_backends(c, "sanctions_rk4_30y_dt1_48", &sanctions, &s, None);
+    let (_, run_native) = both_backends(c, "sanctions_rk4_30y_dt1_48", &sanctions, &s, None);
     compile_times(c, "sanctions", &sanctions_model);
+    steady_states(c, &sanctions, &s, run_native);
 
     // Arrays: 5 groups x 50 equations, arrayed vs written out (issue 3: within 10%).
     let arrayed = compile_text(&groups_model(false));

@@ -310,7 +310,7 @@ pub fn link_gains(
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::program::Op;
 
     #[test]
     fn destination_is_the_first_slot() {

@@ -129,6 +129,32 @@ impl Scenario {
             settings.seed = seed;
             settings.max_steps = max_steps;
             settings.backend = backend;
+            // `[settings.steady]` names: each must be a variable of the model (reported at the
+            // scenario's line and column); then the whole problem must be consistent.
+            for (name, span) in f.steady_names() {
+                let base = name.split('[').next().unwrap_or(&name).trim();
+                let known = model.output_indices(name.trim()).is_ok()
+                    || model.param_indices(name.trim()).is_ok();
+                if !known {
+                    let names = model
+                        .outputs()
+                        .iter()
+                        .map(|o| o.name.as_str())
+                        .chain(model.parameters().iter().map(|p| p.name.as_str()));
+                    let mut d = f.error_at(
+                        span,
+                        format!("[settings.steady]: unknown variable '{base}'"),
+                    );
+                    if let Some(n) = nearest(&name, names) {
+                        d = d.help(format!("did you mean '{n}'?"));
+                    }
+                    errors.push(d);
+                }
+            }
+            if !errors.is_empty() {
+                return Err(SimError::Model(ModelError::new(errors)));
+            }
+            crate::steady::check_settings(model, &settings.steady)?;
         }
         Ok(())
     }

@@ -89,6 +89,12 @@ impl<'a> Simulator<'a> {
             native: native_code(m, settings),
         };
         core.set_record(&all, settings);
+        // Runs that start at a steady state need a consistent steady problem: check it now, so a
+        // bad setting is one error up front rather than one per run.
+        let steady = match settings.initialise {
+            Initialise::Steady => Some(Box::new(Solver::new(m, &settings.steady)?)),
+            Initialise::Initial => None,
+        };
         Ok(Simulator {
             core,
             settings: settings.clone(),
@@ -101,7 +107,7 @@ impl<'a> Simulator<'a> {
                 Buffers::default()
             },
             bounds: Vec::new(),
-            steady: None,
+            steady,
         })
     }
 
@@ -142,6 +148,9 @@ impl<'a> Simulator<'a> {
             .collect();
         if settings.steady != self.settings.steady {
             self.steady = None;
+        }
+        if settings.initialise == Initialise::Steady && self.steady.is_none() {
+            self.steady = Some(Box::new(Solver::new(self.core.m, &settings.steady)?));
         }
         self.settings = settings.clone();
         self.core.native = native_code(self.core.m, settings);

@@ -120,6 +120,73 @@ fn shipped_models_agree_bit_for_bit() {
     }
 }
 
+/// The steady-state solver evaluates the model through the same backends: every shipped model
+/// gets the same steady state (or the same error) from both, bit for bit, and runs started there
+/// agree too. The sanctions model is solved with its log levels as a balanced-growth group and
+/// its accumulators excluded (see crates/sim/tests/steady.rs).
+#[test]
+fn shipped_models_steady_states_agree_bit_for_bit() {
+    use pressure_sim::{GrowthGroup, Initialise};
+    let mut solved = Vec::new();
+    for dir in ["models", "models/examples"] {
+        for path in toml_files(&repo().join(dir)) {
+            let Ok(model) = pressure_model::load(&path) else {
+                continue;
+            };
+            let c = CompiledModel::compile(&model).unwrap();
+            let mut base = c.default_settings();
+            if path.ends_with("sanctions.toml") {
+                base.steady.growth = vec![GrowthGroup {
+                    stocks: [
+                        "money.ln_money",
+                        "money.ln_price",
+                        "currency.ln_official_rate",
+                        "currency.ln_parallel_rate",
+                    ]
+                    .map(String::from)
+                    .to_vec(),
+                    log: true,
+                }];
+                base.steady.exclude = [
+                    "leader_survival",
+                    "exits_coup",
+                    "exits_popular",
+                    "exits_negotiated",
+                    "episode_duration",
+                    "sanctions_in_force",
+                    "terminated_compliance",
+                    "terminated_capitulation",
+                    "terminated_leader_change",
+                ]
+                .map(|s| format!("coalition.{s}"))
+                .to_vec();
+                if c.steady_state(&c.default_params(), &base).is_err() {
+                    // The model is being restructured; its steady state is reported by
+                    // `cargo test -p pressure-sim --test steady -- --ignored sanctions`.
+                    base.steady = Default::default();
+                }
+            }
+            let solve = |backend: Backend| {
+                c.steady_state(&c.default_params(), &base.clone().with_backend(backend))
+                    .map_err(|e| e.to_string())
+            };
+            let what = path.display().to_string();
+            match (solve(Backend::Interpreter), solve(Backend::Jit)) {
+                (Ok(a), Ok(b)) => {
+                    assert_eq!(a, b, "{what}");
+                    let s = base.clone().with_initialise(Initialise::Steady);
+                    compare(&c, &s, None, &format!("{what} from its steady state"));
+                    solved.push(path.file_name().unwrap().to_string_lossy().to_string());
+                }
+                (Err(a), Err(b)) => assert_eq!(a, b, "{what}"),
+                (a, b) => panic!("{what}: interpreter {a:?}, native {b:?}"),
+            }
+        }
+    }
+    println!("solved: {solved:?}");
+    assert!(solved.iter().any(|n| n == "teacup.toml"), "{solved:?}");
+}
+
 #[test]
 fn sanctions_scenarios_agree_bit_for_bit() {
     let model = pressure_model::load(&repo().join("models/sanctions.toml")).unwrap();

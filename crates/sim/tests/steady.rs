@@ -731,3 +731,187 @@ fn batches_do_not_depend_on_the_thread_count() {
         );
     }
 }
+
+/// Scenario files may switch steady initialisation on and set the steady options; their names
+/// are checked at the scenario's line and column.
+#[test]
+fn scenarios_set_initialise_and_steady_options() {
+    let c = compile(CHAIN);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("closure.toml");
+    std::fs::write(
+        &path,
+        "[settings]\ninitialise = \"steady\"\n[settings.steady]\nfree = [\"u\"]\nhold = { s3 = 30 }\n",
+    )
+    .unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let (mut p, mut exo, mut s) = (
+        c.default_params(),
+        c.default_exogenous(),
+        c.default_settings(),
+    );
+    sc.apply(&c, &mut p, &mut exo, &mut s).unwrap();
+    assert_eq!(s.initialise, Initialise::Steady);
+    let r = c.run_with(&p, &exo, &s).unwrap();
+    assert!(close(r.column("u").unwrap()[0], 6.0, 1e-12));
+    assert!(close(r.column("s1").unwrap()[0], 12.0, 1e-12));
+
+    std::fs::write(&path, "[settings.steady]\nexclude = [\"s4\"]\n").unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let err = sc
+        .apply(&c, &mut p, &mut exo, &mut c.default_settings())
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("closure.toml:2:12"), "{err}");
+    assert!(
+        err.contains("unknown variable 's4'") && err.contains("did you mean 's"),
+        "{err}"
+    );
+    std::fs::write(&path, "[settings.steady]\nexclude = [\"f12\"]\n").unwrap();
+    let sc = pressure_sim::Scenario::load(&path).unwrap();
+    let err = sc
+        .apply(&c, &mut p, &mut exo, &mut c.default_settings())
+        .unwrap_err();
+    assert!(
+        err.is_input_error() && err.to_string().contains("not a stock"),
+        "{err}"
+    );
+}
+
+/// The coupled sanctions model: report what the solver finds (run with --ignored --nocapture).
+#[test]
+#[ignore]
+fn sanctions_model_report() {
+    let path = repo().join("models/sanctions.toml");
+    let model = pressure_model::load(&path).unwrap();
+    let c = CompiledModel::compile(&model).unwrap();
+    let mut settings = c.default_settings();
+    settings.steady.growth = vec![GrowthGroup {
+        stocks: [
+            "money.ln_money",
+            "money.ln_price",
+            "currency.ln_official_rate",
+            "currency.ln_parallel_rate",
+        ]
+        .map(String::from)
+        .to_vec(),
+        log: true,
+    }];
+    settings.steady.exclude = [
+        "leader_survival",
+        "exits_coup",
+        "exits_popular",
+        "exits_negotiated",
+        "episode_duration",
+        "sanctions_in_force",
+        "terminated_compliance",
+        "terminated_capitulation",
+        "terminated_leader_change",
+    ]
+    .map(|s| format!("coalition.{s}"))
+    .to_vec();
+    let t0 = std::time::Instant::now();
+    let r = c.steady_state(&c.default_params(), &settings);
+    eprintln!("{:?}", t0.elapsed());
+    match r {
+        Ok(s) => {
+            for v in &s.values {
+                eprintln!(
+                    "{:60} {:>14.6e} {:>14.6e} {:>10.3e} {:?}",
+                    v.name,
+                    v.value,
+                    v.initial,
+                    v.residual.unwrap_or(0.0),
+                    v.role
+                );
+            }
+            eprintln!(
+                "growth {:?} it {} ev {} starts {} res {:e}",
+                s.growth, s.iterations, s.evaluations, s.starts, s.residual
+            );
+        }
+        Err(e) => eprintln!("{e}"),
+    }
+    // Started there, the model stays put until the sanctions start (onset at year 5): every
+    // stock outside the growth group and the excluded accumulators, inflation and the premium.
+    let mut before = settings
+        .clone()
+        .with_initialise(Initialise::Steady)
+        .with_method(Method::Rk4);
+    before.stop = 4.875;
+    let r = c.run(&c.default_params(), &before).unwrap();
+    let growing = [
+        "money.ln_money",
+        "money.ln_price",
+        "currency.ln_official_rate",
+        "currency.ln_parallel_rate",
+    ];
+    let mut worst = (String::new(), 0.0f64);
+    for o in c.outputs() {
+        let watched = (o.kind == "stock"
+            && !growing.contains(&o.variable.as_str())
+            && !settings.steady.exclude.contains(&o.variable))
+            || [
+                "money.inflation",
+                "currency.premium",
+                "fiscal.growth_rate",
+                "coalition.cohesion",
+            ]
+            .contains(&o.name.as_str());
+        if !watched {
+            continue;
+        }
+        let col = r.column(&o.name).unwrap();
+        for v in col {
+            let d = (v - col[0]).abs() / col[0].abs().max(1e-12);
+            if d > worst.1 {
+                worst = (o.name.clone(), d);
+            }
+        }
+    }
+    eprintln!("largest relative drift before the onset: {worst:?}");
+    // Costs: one 30-year run against one steady solve, per backend (medians of 21).
+    let median = |f: &mut dyn FnMut()| {
+        let mut t: Vec<f64> = (0..21)
+            .map(|_| {
+                let t0 = std::time::Instant::now();
+                f();
+                t0.elapsed().as_secs_f64() * 1e3
+            })
+            .collect();
+        t.sort_by(f64::total_cmp);
+        t[10]
+    };
+    let mut perturbed = c.default_params();
+    for (k, p) in c.parameters().iter().enumerate() {
+        if let Some((lo, hi)) = p.range {
+            perturbed[k] = lo + (hi - lo) * (0.3 + 0.4 * ((k * 7919) % 101) as f64 / 100.0);
+        }
+    }
+    for backend in [Backend::Interpreter, Backend::Jit] {
+        let s = settings.clone().with_backend(backend);
+        let mut sim = c.simulator(&s).unwrap();
+        let run = median(&mut || {
+            sim.run(&c.default_params()).unwrap();
+        });
+        let solve = median(&mut || {
+            sim.steady_state(&c.default_params()).unwrap();
+        });
+        let warm = median(&mut || {
+            let _ = sim.steady_state(&perturbed);
+        });
+        let st = sim.steady_state(&perturbed);
+        let s2 = s.clone().with_initialise(Initialise::Steady);
+        let mut sim2 = c.simulator(&s2).unwrap();
+        let both = median(&mut || {
+            let _ = sim2.run(&c.default_params());
+        });
+        eprintln!(
+            "{backend:?}: run {run:.2} ms, steady solve (defaults) {solve:.2} ms, steady solve (all ranged parameters moved) {warm:.2} ms [{}], run started at the steady state {both:.2} ms",
+            match &st {
+                Ok(s) => format!("{} it, {} ev, {} starts", s.iterations, s.evaluations, s.starts),
+                Err(e) => format!("{e}"),
+            }
+        );
+    }
+}

@@ -26,7 +26,8 @@ pub(crate) fn lu_factor(a: &mut [f64], n: usize, piv: &mut [usize]) -> bool {
                 best_row = i;
             }
         }
-        if !(best > scale * 1e-14) {
+        // Also false for a NaN pivot.
+        if best.is_nan() || best <= scale * 1e-14 {
             return false;
         }
         if best_row != k {

@@ -68,9 +68,11 @@
 //! # The method
 //!
 //! Residuals are scaled: a stock's net flow is divided by the stock's scale, the larger of
-//! `|initial value|` and `|current value|` (1 when both are zero), so the residual is a
-//! relative rate of change per time unit; growth-group residuals are rates already; a held
-//! flow or auxiliary's residual is divided by its target (1 when zero). The solve has
+//! `|initial value|` (1 when the initial value is zero) and its absolute value where the solve
+//! started (the scale is fixed for a start, so a stock that grows without bound cannot meet
+//! the tolerance by growing), so the residual is a relative rate of change per time unit;
+//! growth-group residuals are rates already; a held flow or auxiliary's residual is divided by
+//! its target (1 when zero). The solve has
 //! converged when every scaled residual is at most `tolerance` (default 1e-10); it then takes
 //! up to three more chord steps with the last factorisation while they reduce the residual, so
 //! that the state is a fixed point of the integrators to rounding (RK4 or Euler from there move
@@ -88,6 +90,12 @@
 //! reduces `|r|`, else `(JᵀJ + μI) Δ = -Jᵀ r` with adaptive `μ`) is tried from the same start.
 //! Bounds (`non_negative` stocks at zero, the `range` of a free constant) are enforced by
 //! projecting every step.
+//!
+//! Which equilibrium is found when there are several: the pseudo-transient start follows the
+//! dynamics from the model's initial values, so it finds the equilibrium those values lead to
+//! when they lead to one; when they do not (a harvested population written to start below its
+//! collapse threshold), the Newton fallback finds the nearest root, which may be unstable.
+//! Write initial values on the side of the equilibrium you mean.
 //!
 //! Starts, in order, until one converges: the steady state of the model's default
 //! parameters with the same settings and inputs (computed once per model and settings and
@@ -369,6 +377,8 @@ pub(crate) struct Solver {
     piv: Vec<usize>,
     step: Vec<f64>,
     tmp: Vec<f64>,
+    /// Per column: the finite-difference step of the last Jacobian.
+    hstep: Vec<f64>,
     lu_ok: bool,
     iterations: usize,
     evaluations: usize,
@@ -407,6 +417,7 @@ impl Solver {
             piv: vec![0; n],
             step: v(n),
             tmp: v(n),
+            hstep: v(n),
             lu_ok: false,
             iterations: 0,
             evaluations: 0,
@@ -565,9 +576,7 @@ impl Solver {
                 for i in 0..ns {
                     y[i] = (x[i] + c * h * k[stage - 1][i]).max(lower[i]);
                 }
-                let (done, rest) = k.split_at_mut(stage);
-                let _ = done;
-                if !deriv(core, &y, &mut rest[0]) {
+                if !deriv(core, &y, &mut k[stage]) {
                     return false;
                 }
             }
@@ -743,23 +752,25 @@ impl Solver {
         }
     }
 
-    /// Column scales at the current iterate: the larger of an unknown's initial and current
-    /// absolute values (1 when both are zero; growth rates 1).
+    /// Column scales at the current iterate: the larger of an unknown's current absolute value
+    /// and its initial one (1 for an unknown that starts at zero, so that a stock near zero can
+    /// still take steps of ordinary size; growth rates 1).
     fn column_scales(&mut self) {
         for (j, c) in self.plan.cols.iter().enumerate() {
-            self.cs[j] = match *c {
-                Col::Stock(i) => nonzero(self.x0[i].abs().max(self.z[j].abs())),
-                Col::Pipeline(k) => nonzero(self.y0[k].abs().max(self.z[j].abs())),
-                Col::Growth(_) => 1.0,
-                Col::Param(k) => nonzero(self.p0[k].abs().max(self.z[j].abs())),
+            let initial = match *c {
+                Col::Stock(i) => self.x0[i],
+                Col::Pipeline(k) => self.y0[k],
+                Col::Growth(_) => 0.0,
+                Col::Param(k) => self.p0[k],
             };
+            self.cs[j] = nonzero(initial.abs()).max(self.z[j].abs());
         }
     }
 
     /// Row scales, fixed for a start (so that a stock cannot meet the tolerance by growing
-    /// without bound): a stock's net flow is divided by the larger of its initial value and its
-    /// value at the start of the solve (1 when both are zero); growth residuals are rates
-    /// already; a held value's residual is divided by its target (1 when zero).
+    /// without bound): a stock's net flow is divided by the larger of its absolute initial value
+    /// (1 when that is zero) and its absolute value at the start of the solve; growth residuals
+    /// are rates already; a held value's residual is divided by its target (1 when zero).
     fn row_scales(&mut self) {
         for (i, row) in self.plan.rows.iter().enumerate() {
             self.rs[i] = match *row {
@@ -768,12 +779,12 @@ impl Solver {
                         Some(j) => self.z[j],
                         None => self.fixed[st],
                     };
-                    nonzero(self.x0[st].abs().max(start.abs()))
+                    nonzero(self.x0[st].abs()).max(start.abs())
                 }
                 Row::Growth { .. } => 1.0,
                 Row::Pipeline(k) => {
                     let j = self.plan.paired[i].expect("a pipeline row has its column");
-                    nonzero(self.y0[k].abs().max(self.z[j].abs()))
+                    nonzero(self.y0[k].abs()).max(self.z[j].abs())
                 }
                 Row::Target { hold, .. } => nonzero(self.targets[hold].abs()),
             };
@@ -799,43 +810,86 @@ impl Solver {
         }
     }
 
-    /// The scaled Jacobian `J[i][j] = d r_i / d u_j` (`u_j = z_j / cs_j`) by forward differences.
+    /// The scaled Jacobian `J[i][j] = d r_i / d u_j` (`u_j = z_j / cs_j`) by forward
+    /// differences, one evaluation per group of columns no equation shares (the entries are
+    /// the same bits as perturbing one column at a time: an equation reads only its own column
+    /// of a group).
     fn jacobian(&mut self, core: &mut Core, s: &RunSettings) {
+        self.jac.iter_mut().for_each(|x| *x = 0.0);
+        for c in 0..self.plan.colors.len() {
+            for k in 0..self.plan.colors[c].len() {
+                let j = self.plan.colors[c][k];
+                self.hstep[j] = self
+                    .fd_step(j, 1.0)
+                    .or_else(|| self.fd_step(j, -1.0))
+                    .unwrap_or(0.0);
+                self.z[j] += self.hstep[j];
+            }
+            self.evaluations += 1;
+            let ok = evaluate(
+                &self.plan,
+                &self.targets,
+                core,
+                s,
+                &self.z,
+                &mut self.col_raw,
+            );
+            for &j in &self.plan.colors[c] {
+                self.z[j] -= self.hstep[j];
+            }
+            if ok {
+                for k in 0..self.plan.colors[c].len() {
+                    self.fill_column(self.plan.colors[c][k]);
+                }
+                continue;
+            }
+            // Not finite together: one column at a time, in either direction.
+            for k in 0..self.plan.colors[c].len() {
+                let j = self.plan.colors[c][k];
+                let zj = self.z[j];
+                for dir in [1.0, -1.0] {
+                    let Some(h) = self.fd_step(j, dir) else {
+                        continue;
+                    };
+                    self.z[j] = zj + h;
+                    self.evaluations += 1;
+                    let ok = evaluate(
+                        &self.plan,
+                        &self.targets,
+                        core,
+                        s,
+                        &self.z,
+                        &mut self.col_raw,
+                    );
+                    self.z[j] = zj;
+                    if ok {
+                        self.hstep[j] = h;
+                        self.fill_column(j);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    /// A finite-difference step for column `j` in direction `dir` that stays within its
+    /// bounds (exactly representable as the difference of the two values), if there is one.
+    fn fd_step(&self, j: usize, dir: f64) -> Option<f64> {
+        let zj = self.z[j];
+        let moved = zj + dir * FD_STEP * zj.abs().max(self.cs[j]);
+        (moved >= self.plan.lower[j] && moved <= self.plan.upper[j] && moved != zj)
+            .then_some(moved - zj)
+    }
+
+    /// Column `j` of the Jacobian from `col_raw` (the residuals with `z_j` moved by `hstep[j]`).
+    fn fill_column(&mut self, j: usize) {
         let n = self.plan.n();
-        for j in 0..n {
-            let zj = self.z[j];
-            let mut ok = false;
-            let mut h = 0.0;
-            for dir in [1.0, -1.0] {
-                let mut step = dir * FD_STEP * zj.abs().max(self.cs[j]);
-                if zj + step > self.plan.upper[j] || zj + step < self.plan.lower[j] {
-                    continue;
-                }
-                let moved = zj + step;
-                step = moved - zj;
-                self.z[j] = moved;
-                self.evaluations += 1;
-                ok = evaluate(
-                    &self.plan,
-                    &self.targets,
-                    core,
-                    s,
-                    &self.z,
-                    &mut self.col_raw,
-                );
-                self.z[j] = zj;
-                if ok {
-                    h = step;
-                    break;
-                }
-            }
-            for i in 0..n {
-                self.jac[i * n + j] = if ok {
-                    (self.col_raw[i] - self.raw[i]) / h * self.cs[j] / self.rs[i]
-                } else {
-                    0.0
-                };
-            }
+        let h = self.hstep[j];
+        if h == 0.0 {
+            return;
+        }
+        for &i in &self.plan.col_rows[j] {
+            self.jac[i * n + j] = (self.col_raw[i] - self.raw[i]) / h * self.cs[j] / self.rs[i];
         }
     }
 
@@ -1132,6 +1186,12 @@ impl Solver {
             time: s.start,
         }
     }
+}
+
+/// Checks steady settings against a model (names, kinds, pairing of `free` and `hold`) without
+/// solving anything.
+pub(crate) fn check_settings(m: &CompiledModel, st: &SteadySettings) -> Result<(), SimError> {
+    Plan::new(m, st).map(|_| ())
 }
 
 /// The name of a residual equation for messages.

@@ -85,6 +85,12 @@ pub(crate) struct Plan {
     /// The instructions of the initial program that depend on the state or on a free
     /// parameter and compute values the per-step program does not recompute.
     pub slice: Program,
+    /// Columns in groups that no equation shares (Curtis, Powell & Reid 1974): the
+    /// finite-difference Jacobian perturbs a whole group in one evaluation. `colors[c]` lists
+    /// the columns of group `c`.
+    pub colors: Vec<Vec<usize>>,
+    /// Per column: the equations that can depend on it.
+    pub col_rows: Vec<Vec<usize>>,
     pub tolerance: f64,
     pub max_iterations: usize,
 }
@@ -313,6 +319,14 @@ impl Plan {
             }
         }
         let slice = initial_slice(m, free.iter().map(|(_, i)| *i));
+        let row_cols = structure(m, &slice, &cols, &rows, &free, &group_col);
+        let mut col_rows: Vec<Vec<usize>> = vec![Vec::new(); cols.len()];
+        for (i, cs) in row_cols.iter().enumerate() {
+            for &j in cs {
+                col_rows[j].push(i);
+            }
+        }
+        let colors = color_columns(&col_rows, rows.len());
         Ok(Plan {
             cols,
             rows,
@@ -325,6 +339,8 @@ impl Plan {
             lower,
             upper,
             slice,
+            colors,
+            col_rows,
             tolerance: st.tolerance,
             max_iterations: st.max_iterations,
         })
@@ -401,4 +417,155 @@ pub(crate) fn initial_slice(m: &CompiledModel, free: impl Iterator<Item = usize>
             .map(|(op, _)| *op)
             .collect(),
     )
+}
+
+/// Which columns each equation can depend on, from the instructions themselves: a slot depends
+/// on the unknowns its operands depend on, through the initial-program slice and then the
+/// per-step program (conservative: both branches of a condition count).
+fn structure(
+    m: &CompiledModel,
+    slice: &Program,
+    cols: &[Col],
+    rows: &[Row],
+    free: &[(String, usize)],
+    group_col: &[usize],
+) -> Vec<Vec<usize>> {
+    let p = &m.p;
+    let words = cols.len().div_ceil(64).max(1);
+    let mut deps = vec![0u64; p.n_slots * words];
+    let set =
+        |deps: &mut Vec<u64>, slot: usize, j: usize| deps[slot * words + j / 64] |= 1 << (j % 64);
+    for (j, c) in cols.iter().enumerate() {
+        match *c {
+            Col::Stock(i) => set(&mut deps, (p.state_base as usize) + i, j),
+            Col::Pipeline(k) => set(&mut deps, p.delays[k].out as usize, j),
+            Col::Param(k) => set(&mut deps, p.params_base as usize + free[k].1, j),
+            Col::Growth(_) => {}
+        }
+    }
+    let mut acc = vec![0u64; words];
+    for op in slice.ops().iter().chain(p.dynamic.ops()) {
+        acc.iter_mut().for_each(|w| *w = 0);
+        op.for_each_read(|s| {
+            let s = s as usize;
+            for (a, d) in acc.iter_mut().zip(&deps[s * words..(s + 1) * words]) {
+                *a |= d;
+            }
+        });
+        let d = op.dest() as usize;
+        deps[d * words..(d + 1) * words].copy_from_slice(&acc);
+    }
+    let cols_of = |slot: usize, out: &mut Vec<usize>| {
+        for j in 0..cols.len() {
+            if deps[slot * words + j / 64] & (1 << (j % 64)) != 0 {
+                out.push(j);
+            }
+        }
+    };
+    let (sb, db) = (p.state_base as usize, p.deriv_base as usize);
+    rows.iter()
+        .map(|row| {
+            let mut out = Vec::new();
+            match *row {
+                Row::Flow(i) => cols_of(db + i, &mut out),
+                Row::Growth { state, group } => {
+                    cols_of(db + state, &mut out);
+                    cols_of(sb + state, &mut out);
+                    out.push(group_col[group]);
+                }
+                Row::Pipeline(k) => {
+                    cols_of(p.delays[k].input as usize, &mut out);
+                    cols_of(p.delays[k].out as usize, &mut out);
+                }
+                Row::Target { slot, .. } => cols_of(slot as usize, &mut out),
+            }
+            out.sort_unstable();
+            out.dedup();
+            out
+        })
+        .collect()
+}
+
+/// Greedy colouring of the columns: two columns share a colour when no equation depends on
+/// both, so perturbing a colour's columns together still tells each equation's dependence on
+/// each of them apart.
+fn color_columns(col_rows: &[Vec<usize>], n_rows: usize) -> Vec<Vec<usize>> {
+    let mut colors: Vec<Vec<usize>> = Vec::new();
+    // Per colour: which rows it touches already.
+    let mut used: Vec<Vec<bool>> = Vec::new();
+    for (j, rows) in col_rows.iter().enumerate() {
+        let c = (0..colors.len()).find(|&c| rows.iter().all(|&i| !used[c][i]));
+        let c = c.unwrap_or_else(|| {
+            colors.push(Vec::new());
+            used.push(vec![false; n_rows]);
+            colors.len() - 1
+        });
+        colors[c].push(j);
+        for &i in rows {
+            used[c][i] = true;
+        }
+    }
+    colors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn compile(text: &str) -> CompiledModel {
+        let m = pressure_model::load_str(std::path::Path::new("m.toml"), text).unwrap();
+        CompiledModel::compile(&m).unwrap()
+    }
+
+    #[test]
+    fn colours_never_share_an_equation() {
+        // A tridiagonal pattern: three colours suffice, however many columns.
+        let n: usize = 10;
+        let col_rows: Vec<Vec<usize>> = (0..n)
+            .map(|j| (j.saturating_sub(1)..(j + 2).min(n)).collect())
+            .collect();
+        let colors = color_columns(&col_rows, n);
+        assert_eq!(colors.len(), 3, "{colors:?}");
+        for c in &colors {
+            for (a, &j) in c.iter().enumerate() {
+                for &k in &c[a + 1..] {
+                    assert!(
+                        col_rows[j].iter().all(|i| !col_rows[k].contains(i)),
+                        "{j} {k}"
+                    );
+                }
+            }
+        }
+        let mut all: Vec<usize> = colors.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..n).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn the_initial_slice_recomputes_what_depends_on_the_state() {
+        // No INITIAL: nothing to re-run.
+        let c = compile(
+            "[stocks.x]\ninitial = \"k * 2\"\ninflows = [\"f\"]\n[flows.f]\nequation = \"k - x\"\n[constants.k]\nvalue = 1\n",
+        );
+        let plan = Plan::new(&c, &SteadySettings::default()).unwrap();
+        assert_eq!(plan.slice.len(), 0);
+        // INITIAL of an auxiliary of the state, and a constant computed from it; the stock's
+        // own initial value is not re-run (the slot holds the candidate).
+        let c = compile(
+            "[stocks.x]\ninitial = \"k * 2\"\ninflows = [\"f\"]\n[flows.f]\nequation = \"k - x + (y - r)\"\n[aux.y]\nequation = \"x * 3\"\n[aux.r]\nequation = \"INITIAL(y)\"\n[aux.r2]\nequation = \"r * 2 + k\"\n[constants.k]\nvalue = 1\n",
+        );
+        let plan = Plan::new(&c, &SteadySettings::default()).unwrap();
+        let written: Vec<u32> = plan.slice.ops().iter().map(|op| op.dest()).collect();
+        let sb = c.p.state_base;
+        assert!(!written.contains(&sb), "{written:?}");
+        let slot = |name: &str| c.outputs()[c.output_index(name).unwrap()].slot;
+        for name in ["y", "r", "r2"] {
+            assert!(
+                written.contains(&slot(name)),
+                "{name} not re-run: {written:?}"
+            );
+        }
+        // Structure: f depends on x only; its column is the only one.
+        assert_eq!(plan.colors, vec![vec![0]]);
+    }
 }
