@@ -80,22 +80,30 @@ fn the_sign_flip_reaches_payoffs_and_loyalty() {
     // and the other exports of blocks A and C; the pressure is an energy embargo plus trade ban.
     let cases = [("closed", 0.3), ("open", 0.9)];
     let mut results = Vec::new();
-    for (name, openness) in cases {
-        // Baseline trade: imports and other exports scaled so that (X + M) / Y = openness with
-        // the default oil exports (read from the run).
-        let probe = scenario_run(None, "baseline", &[]);
-        let oil = at(&probe, "fiscal.oil_export_revenue", 0.0);
-        let other = at(&probe, "fiscal.nonoil_exports", 0.0);
-        let imports = at(&probe, "currency.imports", 0.0);
-        let scale = (openness * 100.0 - oil) / (other + imports);
-        assert!(
-            scale > 0.0,
-            "openness {openness} below the oil exports alone"
-        );
-        let sets = [
-            ("currency.import_ref", 30.0 * scale),
+    // Every trade flow scaled by one factor: oil export capacity (blocks A and C), other exports
+    // and the imports needed. The baseline starts at its steady state, where the current
+    // account closes (imports follow exports through the real rate), so imports alone cannot
+    // make a closed economy: openness is close to proportional to the common factor, found
+    // from a probe at the defaults and one correction.
+    let trade = |scale: f64| {
+        [
+            ("fiscal.export_capacity_ref", 20.0 * scale),
+            ("currency.oil_exports_ref", 20.0 * scale),
             ("fiscal.nonoil_exports_ref", 10.0 * scale),
-        ];
+            ("fiscal.import_ref", 30.0 * scale),
+        ]
+    };
+    let openness_at = |scale: f64| {
+        at(
+            &scenario_run(None, "baseline", &trade(scale)),
+            "coalition.trade_openness",
+            0.0,
+        )
+    };
+    for (name, openness) in cases {
+        let mut scale = openness / openness_at(1.0);
+        scale *= openness / openness_at(scale);
+        let sets = trade(scale);
         let base = scenario_run(None, "baseline", &sets);
         let run = scenario_run(None, "un_comprehensive", &sets);
         let t = ONSET + 2.0;
