@@ -14,7 +14,7 @@
 //! | [`checkpoint`] | resumable state files |
 //! | [`nist`] | the NIST StRD nonlinear regression problems and LRE scoring |
 //! | [`experiment`] | experiment files (model, episodes and their sanction timelines, mappings, parameters), runs, reports, recovery studies |
-//! | [`uncertainty`] | Jacobian covariance, profile likelihood, parametric bootstrap, adaptive MCMC |
+//! | [`uncertainty`] | Jacobian covariance, profile likelihood, parametric bootstrap, posterior samplers over any log density (DREAM(ZS), affine-invariant ensemble, adaptive Metropolis) with R̂/ESS diagnostics |
 //! | [`fitstats`] | RMSE, MAPE, R², Theil inequality and its decomposition |
 
 // Numerical kernels index several arrays in lockstep (and the LM port mirrors MINPACK's

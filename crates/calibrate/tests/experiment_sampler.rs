@@ -153,3 +153,20 @@ fn the_sampler_is_read_from_the_file_and_a_bad_one_is_refused() {
         .to_string();
     assert!(e.contains("4 walkers") && e.contains("2 x d = 6"), "{e}");
 }
+
+#[test]
+fn a_calibration_posterior_does_not_depend_on_the_thread_count() {
+    // Each thread evaluates its own clone of the calibration (simulators included): the
+    // draws must not depend on which clone, or how many, there are.
+    let draws = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| run(Algorithm::DreamZs, 4, 600))
+            .mcmc
+            .unwrap()
+    };
+    let one = draws(1);
+    assert!(one == draws(2), "1 and 2 threads differ");
+}

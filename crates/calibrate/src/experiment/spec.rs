@@ -214,7 +214,8 @@ impl Default for UncertaintySpec {
 #[serde(deny_unknown_fields, default)]
 pub struct McmcSpec {
     /// `"adaptive_metropolis"` (default, the historical sampler), `"dream_zs"` (recommended
-    /// for many correlated parameters; `crates/calibrate/SAMPLERS.md`) or `"ensemble"`
+    /// for many correlated parameters when the Jacobian covariance is doubtful;
+    /// `crates/calibrate/SAMPLERS.md`) or `"ensemble"`
     /// (then `chains` are walkers, at least 2 x the parameters and even).
     pub sampler: Algorithm,
     pub chains: usize,

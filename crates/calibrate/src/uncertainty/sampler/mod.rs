@@ -4,9 +4,9 @@
 //!
 //! | [`Algorithm`] | what it is | when |
 //! |---|---|---|
-//! | [`Algorithm::DreamZs`] | differential-evolution MCMC from an archive of past states, with snooker update and crossover adaptation (ter Braak & Vrugt 2008; Vrugt 2016) | the default for 15–40 correlated parameters (see `crates/calibrate/SAMPLERS.md` for the benchmark) |
-//! | [`Algorithm::Ensemble`] | affine-invariant ensemble, stretch move (Goodman & Weare 2010; emcee) | few parameters, strongly correlated or curved |
-//! | [`Algorithm::AdaptiveMetropolis`] | Gaussian random walk with the chain's own covariance (Haario, Saksman & Tamminen 2001) | the calibration's historical default |
+//! | [`Algorithm::DreamZs`] | differential-evolution MCMC from an archive of past states, with snooker update and crossover adaptation (ter Braak & Vrugt 2008; Vrugt 2016) | many correlated parameters when the starting covariance may miss the correlations (benchmark: `crates/calibrate/SAMPLERS.md`) |
+//! | [`Algorithm::Ensemble`] | affine-invariant ensemble, stretch move (Goodman & Weare 2010; emcee) | behind DREAM(ZS) on every benchmark target; kept for comparison |
+//! | [`Algorithm::AdaptiveMetropolis`] | Gaussian random walk with the chain's own covariance (Haario, Saksman & Tamminen 2001) | the calibration's default; the most efficient when started from a covariance close to the posterior's, unreliable from one without the correlations |
 //!
 //! A target implements [`LogDensity`] (`−∞` outside the support); [`sample`] runs the chains
 //! from an [`Initial`] distribution or points and returns a [`SamplerResult`]: the draws per
