@@ -21,7 +21,7 @@
 use super::figures::{self, DrawnFigure, FigureFailure, IndexSection, SetKind};
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
-use pressure::calibrate::experiment::spec::{McmcSpec, SeriesTransform};
+use pressure::calibrate::experiment::spec::McmcSpec;
 use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
@@ -682,12 +682,7 @@ fn posterior_fit_bands(
     for f in &report.fit {
         for (j, date) in f.dates.iter().enumerate() {
             for (c, p) in column.iter_mut().zip(&ok) {
-                let v = p[k + j];
-                *c = if f.transform == SeriesTransform::Log {
-                    v.exp()
-                } else {
-                    v
-                };
+                *c = f.transform.invert(p[k + j], &f.unit);
             }
             column.sort_by(f64::total_cmp);
             let lo = pressure::stats::quantile_sorted(&column, qlo).unwrap_or(f64::NAN);

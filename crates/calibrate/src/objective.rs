@@ -138,6 +138,9 @@ pub struct Calibration<P> {
     params: ParamSet,
     series: Vec<Series>,
     offsets: Vec<usize>,
+    /// σ group of each series: series with the same group and an estimated normal or
+    /// log-normal σ share one σ (see [`Calibration::share_sigma`]).
+    sigma_groups: Vec<usize>,
     pub predictor: P,
     pred: Vec<f64>,
     x: Vec<f64>,
@@ -220,10 +223,12 @@ impl<P: Predictor> Calibration<P> {
             )));
         }
         let n = params.len();
+        let sigma_groups = (0..series.len()).collect();
         Ok(Calibration {
             params,
             series,
             offsets,
+            sigma_groups,
             predictor,
             pred: vec![0.0; m],
             x: vec![0.0; n],
@@ -237,6 +242,63 @@ impl<P: Predictor> Calibration<P> {
 
     pub fn series(&self) -> &[Series] {
         &self.series
+    }
+
+    /// Lets series share one estimated σ: `groups[s]` is the group of series `s`; series of
+    /// one group must all have normal or all log-normal errors with σ estimated. The shared σ
+    /// is the maximum-likelihood value from all of their residuals, `√(Σ SSR / Σ n)`.
+    ///
+    /// ```
+    /// use pressure_calibrate::objective::{Calibration, ErrorModel, FnPredictor, Series};
+    /// use pressure_calibrate::params::{ParamSet, ParamSpec};
+    /// let series = |name: &str, y: Vec<f64>| Series { name: name.into(), observed: y, error: ErrorModel::Normal { sigma: None } };
+    /// let p = FnPredictor(|x: &[f64], out: &mut [f64]| { out.fill(x[0]); Ok(()) });
+    /// let params = ParamSet::new(vec![ParamSpec::free("a", 0.0)]).unwrap();
+    /// let mut c = Calibration::new(params, vec![series("a/gdp", vec![1.0, -1.0]), series("b/gdp", vec![3.0, -3.0])], p).unwrap();
+    /// c.share_sigma(vec![0, 0]).unwrap();
+    /// let raw = [1.0, -1.0, 3.0, -3.0];
+    /// let s = c.scales(&raw).sigma;
+    /// assert!((s[0] - 5f64.sqrt()).abs() < 1e-12 && s[0] == s[1]);
+    /// ```
+    pub fn share_sigma(&mut self, groups: Vec<usize>) -> Result<(), CalibrateError> {
+        if groups.len() != self.series.len() {
+            return Err(CalibrateError::invalid(format!(
+                "{} σ groups for {} series",
+                groups.len(),
+                self.series.len()
+            )));
+        }
+        for (s, g) in groups.iter().enumerate() {
+            for (t, h) in groups.iter().enumerate().skip(s + 1) {
+                if g != h {
+                    continue;
+                }
+                let (a, b) = (&self.series[s], &self.series[t]);
+                let ok = matches!(
+                    (&a.error, &b.error),
+                    (
+                        ErrorModel::Normal { sigma: None },
+                        ErrorModel::Normal { sigma: None }
+                    ) | (
+                        ErrorModel::LogNormal { sigma: None },
+                        ErrorModel::LogNormal { sigma: None }
+                    )
+                );
+                if !ok {
+                    return Err(CalibrateError::invalid(format!(
+                        "series `{}` and `{}` share a σ, so both need normal (or both log-normal) errors with σ estimated",
+                        a.name, b.name
+                    )));
+                }
+            }
+        }
+        self.sigma_groups = groups;
+        Ok(())
+    }
+
+    /// The σ group of series `s` (its own index unless [`Calibration::share_sigma`] grouped it).
+    pub fn sigma_group(&self, s: usize) -> usize {
+        self.sigma_groups[s]
     }
 
     /// Replaces the observations (same sizes), e.g. with simulated data for a bootstrap.
@@ -300,7 +362,9 @@ impl<P: Predictor> Calibration<P> {
             value,
             full: vec![0.0; self.params.len()],
         };
-        Calibration::new(ParamSet::new(specs)?, self.series.clone(), pinned)
+        let mut c = Calibration::new(ParamSet::new(specs)?, self.series.clone(), pinned)?;
+        c.sigma_groups = self.sigma_groups.clone();
+        Ok(c)
     }
 
     /// True when no series has an estimated scale or Student-t weights, so least squares at
@@ -393,6 +457,18 @@ impl<P: Predictor> Calibration<P> {
         } else {
             1.0
         };
+        // Estimated normal / log-normal σ pooled over each σ group: Σ SSR and Σ n per group.
+        let mut pooled = vec![(0.0, 0usize); self.series.len()];
+        for (s, ser) in self.series.iter().enumerate() {
+            if matches!(
+                ser.error,
+                ErrorModel::Normal { sigma: None } | ErrorModel::LogNormal { sigma: None }
+            ) {
+                let g = &mut pooled[self.sigma_groups[s]];
+                g.0 += raw[self.range(s)].iter().map(|v| v * v).sum::<f64>();
+                g.1 += ser.observed.len();
+            }
+        }
         for (s, ser) in self.series.iter().enumerate() {
             let r = &raw[self.range(s)];
             let n = r.len() as f64;
@@ -400,9 +476,8 @@ impl<P: Predictor> Calibration<P> {
                 ErrorModel::Normal { sigma: Some(v) }
                 | ErrorModel::LogNormal { sigma: Some(v) } => v,
                 ErrorModel::Normal { sigma: None } | ErrorModel::LogNormal { sigma: None } => {
-                    (r.iter().map(|v| v * v).sum::<f64>() / n)
-                        .sqrt()
-                        .max(self.sigma_floor(Some(s)))
+                    let (ssr, k) = pooled[self.sigma_groups[s]];
+                    (ssr / k as f64).sqrt().max(self.sigma_floor(Some(s)))
                 }
                 ErrorModel::Weighted { .. } => shared,
                 ErrorModel::StudentT { df, sigma: given } => {

@@ -643,12 +643,16 @@ upper = 1.0
 
 [[mapping]]
 variable = "output"
+variable_is = "level"
 series = "gdp"
+unit = "usd"
 error = {{ kind = "log_normal", sigma = 0.01 }}
 
 [[mapping]]
 variable = "energy_sanction"
+variable_is = "fraction"
 series = "energy"
+unit = "index_0_1"
 error = {{ kind = "normal", sigma = 0.01 }}
 
 [uncertainty]

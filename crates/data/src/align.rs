@@ -262,6 +262,23 @@ impl ObsDate {
         (a - origin, b - origin)
     }
 
+    /// The last calendar month of the period (itself for a monthly observation; December
+    /// for an annual one), for December-over-December comparisons: a monthly model output
+    /// averaged over the period's last month. `None` for daily data and events.
+    pub fn last_month(self) -> Option<ObsDate> {
+        let months = match self.frequency {
+            Frequency::Annual => 12,
+            Frequency::Quarterly => 3,
+            Frequency::Monthly => 1,
+            Frequency::Daily | Frequency::Event => return None,
+        };
+        let Date { year, month, .. } = self.start;
+        Some(ObsDate {
+            start: Date::new(year, month + months - 1, 1)?,
+            frequency: Frequency::Monthly,
+        })
+    }
+
     /// The next period of the same frequency (for daily data and events: the next day).
     pub fn next(self) -> ObsDate {
         ObsDate {
@@ -457,6 +474,79 @@ pub fn aggregate(
         .collect()
 }
 
+/// The running integral `∫_{times[0]}^{t} v dt` of the linear interpolant at every saved time
+/// (trapezoid rule; exact for piecewise-linear paths): turns a continuously compounded rate
+/// per year (log points a year, as a fraction) into the log of the level it grows, up to the
+/// constant log level at `times[0]`.
+///
+/// ```
+/// use pressure_data::align::cumulative_integral;
+/// let t = [0.0, 0.5, 1.0];
+/// let log_level = cumulative_integral(&t, &[0.1, 0.1, 0.1])?;
+/// assert!((log_level[2] - 0.1).abs() < 1e-15);
+/// # Ok::<(), pressure_data::DataError>(())
+/// ```
+pub fn cumulative_integral(times: &[f64], values: &[f64]) -> Result<Vec<f64>> {
+    check_series(times, values)?;
+    let mut out = Vec::with_capacity(times.len());
+    let mut total = 0.0;
+    out.push(0.0);
+    for i in 1..times.len() {
+        total += 0.5 * (values[i - 1] + values[i]) * (times[i] - times[i - 1]);
+        out.push(total);
+    }
+    Ok(out)
+}
+
+/// Like [`aggregate`] for a series given by its logarithm: returns `ln A_p`, the log of the
+/// aggregated *level* `exp(log_values)` over each period (the mean of the level, not of its
+/// log), computed without overflow: within a period the level is scaled by the larger of its
+/// values at the period's ends before exponentiating. The level between saved times is the
+/// linear interpolant of the saved levels, as in [`aggregate`]. Percent changes of annual
+/// averages of a price level, for instance, are `100 (exp(ln A_t − ln A_{t−1}) − 1)` with
+/// [`Aggregation::Mean`]; `Integral` gives the log of the period total.
+///
+/// ```
+/// use pressure_data::align::{aggregate_log, Aggregation};
+/// // A level growing 10 % a year (continuously): ln P(t) = 0.1 t, saved finely.
+/// let t: Vec<f64> = (0..=2400).map(|i| i as f64 / 1200.0).collect();
+/// let ln_p: Vec<f64> = t.iter().map(|t| 0.1 * t).collect();
+/// let ln_mean = aggregate_log(&t, &ln_p, &[(0.0, 1.0), (1.0, 2.0)], Aggregation::Mean)?;
+/// // Annual average over annual average grows by exactly exp(0.1) - 1 = 10.517 %.
+/// let growth = 100.0 * ((ln_mean[1] - ln_mean[0]).exp() - 1.0);
+/// assert!((growth - 10.517_091_807_564_76).abs() < 1e-6);
+/// # Ok::<(), pressure_data::DataError>(())
+/// ```
+pub fn aggregate_log(
+    times: &[f64],
+    log_values: &[f64],
+    periods: &[(f64, f64)],
+    how: Aggregation,
+) -> Result<Vec<f64>> {
+    check_series(times, log_values)?;
+    let mut out = Vec::with_capacity(periods.len());
+    let mut level = Vec::new();
+    for &(a, b) in periods {
+        // Check the span (and order) with the plain aggregation of one period first, so the
+        // error is the same as `aggregate`'s.
+        aggregate(times, log_values, &[(a, b)], Aggregation::StartOfPeriod)?;
+        let i0 = segment(times, a);
+        let i1 = (segment(times, b) + 1).min(times.len() - 1);
+        let slice_t = &times[i0..=i1];
+        let slice_l = &log_values[i0..=i1];
+        let r = interpolate(times, log_values, a).max(interpolate(times, log_values, b));
+        if r.is_nan() {
+            out.push(f64::NAN);
+            continue;
+        }
+        level.clear();
+        level.extend(slice_l.iter().map(|l| (l - r).exp()));
+        let v = aggregate(slice_t, &level, &[(a, b)], how)?[0];
+        out.push(r + v.ln());
+    }
+    Ok(out)
+}
+
 /// Percent change between consecutive values: `100 * (x[i] / x[i-1] - 1)`; the first entry is
 /// `NaN` (no previous period), as is any entry next to a missing or zero value.
 pub fn growth_rates_pct(levels: &[f64]) -> Vec<f64> {
@@ -562,6 +652,40 @@ mod tests {
             Aggregation::Mean,
         );
         assert!((ok.unwrap()[0] - 2.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn log_aggregation_is_the_aggregated_level_without_overflow() {
+        // ln P = 2000 + 3 t on [0, 2]: exp would overflow, the log of the mean does not.
+        let times: Vec<f64> = (0..=2000).map(|i| i as f64 / 1000.0).collect();
+        let ln_p: Vec<f64> = times.iter().map(|t| 2000.0 + 3.0 * t).collect();
+        let got =
+            aggregate_log(&times, &ln_p, &[(0.0, 1.0), (1.0, 2.0)], Aggregation::Mean).unwrap();
+        // ln of the mean of exp(2000 + 3t) over [k, k+1] = 2000 + 3k + ln((e^3 - 1)/3).
+        let want = |k: f64| 2000.0 + 3.0 * k + ((3f64.exp() - 1.0) / 3.0).ln();
+        assert!((got[0] - want(0.0)).abs() < 1e-5, "{}", got[0]);
+        assert!((got[1] - want(1.0)).abs() < 1e-5, "{}", got[1]);
+        let end = aggregate_log(&times, &ln_p, &[(0.0, 1.0)], Aggregation::EndOfPeriod).unwrap()[0];
+        assert!((end - 2003.0).abs() < 1e-9);
+        assert!(matches!(
+            aggregate_log(&times, &ln_p, &[(1.5, 2.5)], Aggregation::Mean),
+            Err(DataError::OutsideModelSpan { .. })
+        ));
+        // The running integral of a linear rate is exact.
+        let c = cumulative_integral(&[0.0, 1.0, 3.0], &[1.0, 2.0, 4.0]).unwrap();
+        assert_eq!(c, vec![0.0, 1.5, 7.5]);
+    }
+
+    #[test]
+    fn last_month_of_a_period() {
+        let y = ObsDate::parse("2012", Frequency::Annual).unwrap();
+        assert_eq!(y.last_month().unwrap().to_string(), "2012-12");
+        let q = ObsDate::parse("2012-Q2", Frequency::Quarterly).unwrap();
+        assert_eq!(q.last_month().unwrap().to_string(), "2012-06");
+        let m = ObsDate::parse("2012-03", Frequency::Monthly).unwrap();
+        assert_eq!(m.last_month(), Some(m));
+        let d = ObsDate::parse("2012-03-04", Frequency::Daily).unwrap();
+        assert!(d.last_month().is_none());
     }
 
     #[test]

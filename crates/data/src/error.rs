@@ -215,3 +215,19 @@ pub enum DataError {
 
 /// Result alias of this crate.
 pub type Result<T, E = DataError> = std::result::Result<T, E>;
+
+/// 1-based line and column of a byte offset in `text` (columns count bytes), for errors in
+/// TOML files located by `toml::Spanned` offsets.
+///
+/// ```
+/// assert_eq!(pressure_data::error::line_col("a = 1\nb = 2\n", 10), (2, 5));
+/// ```
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let col = before
+        .rfind('\n')
+        .map_or(before.len(), |p| before.len() - p - 1)
+        + 1;
+    (line, col)
+}

@@ -63,6 +63,7 @@
 //! ```
 
 use crate::align::Date;
+use crate::error::line_col;
 use crate::error::{DataError, Result};
 use serde::Deserialize;
 use std::fmt;
@@ -234,17 +235,6 @@ struct RawTimeline {
     change: Vec<RawChange>,
     #[serde(default)]
     marker: Vec<RawMarker>,
-}
-
-/// 1-based line and column of a byte offset.
-fn line_col(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let col = before
-        .rfind('\n')
-        .map_or(before.len(), |p| before.len() - p - 1)
-        + 1;
-    (line, col)
 }
 
 impl Timeline {

@@ -51,6 +51,8 @@
 //! model must save at least as often as the data are observed) and the whole period must lie
 //! inside the run's time span (a growth rate also needs the period before).
 
+mod mapping;
+pub mod observation;
 mod predictor;
 pub mod recovery;
 pub mod report;
@@ -63,14 +65,15 @@ pub use report::CalibrationReport;
 pub use run::{RunOptions, RunProgress};
 
 use crate::error::CalibrateError;
-use crate::objective::{ErrorModel, Series};
+use crate::objective::Series;
 use crate::params::ParamSpec;
-use pressure_data::align::{Aggregation, Date, Frequency, ObsDate};
+use mapping::MappingSetup;
+use pressure_data::align::{Date, Frequency, ObsDate};
 use pressure_data::episode::EpisodeData;
 use pressure_data::timeline::Timeline;
 use pressure_sensitivity::Distribution;
 use pressure_sim::{CompiledModel, ExogenousSet, ParamSet as SimParams, RunSettings, Scenario};
-use spec::{ExperimentFile, SeriesTransform};
+use spec::ExperimentFile;
 use std::path::{Path, PathBuf};
 
 /// A validated experiment, ready to run.
@@ -106,29 +109,31 @@ pub(crate) struct EpisodeSetup {
     pub mappings: Vec<MappingSetup>,
 }
 
-/// One mapped series of one episode.
-#[derive(Debug, Clone)]
-pub(crate) struct MappingSetup {
-    pub series: String,
-    pub variable: String,
-    pub output: usize,
-    pub transform: SeriesTransform,
-    pub aggregation: Aggregation,
-    pub scale: f64,
-    pub error: ErrorModel,
-    pub dates: Vec<ObsDate>,
-    /// Observation periods in model time; for growth rates, preceded by the period before the
-    /// first observation.
-    pub periods: Vec<(f64, f64)>,
-    /// Observations on the transformed scale.
-    pub observed: Vec<f64>,
-    /// Observations as in the table.
-    pub raw_observed: Vec<f64>,
-    pub unit: String,
-}
-
 fn input_error(msg: impl Into<String>) -> CalibrateError {
     CalibrateError::InvalidInput(msg.into())
+}
+
+/// The experiment file's path and text, to point errors at a line and column.
+pub(crate) struct Located<'a> {
+    pub path: &'a Path,
+    pub text: &'a str,
+}
+
+impl Located<'_> {
+    /// An input error `file:line:column: message` at byte offset `span.start`.
+    pub fn error_at(&self, span: std::ops::Range<usize>, msg: impl Into<String>) -> CalibrateError {
+        let (line, col) = pressure_data::error::line_col(self.text, span.start);
+        input_error(format!(
+            "{}:{line}:{col}: {}",
+            self.path.display(),
+            msg.into()
+        ))
+    }
+
+    /// An input error at a spanned value of the file.
+    pub fn error<T>(&self, at: &toml::Spanned<T>, msg: impl Into<String>) -> CalibrateError {
+        self.error_at(at.span(), msg)
+    }
 }
 
 fn parse_window_date(s: &str, end: bool, file: &Path) -> Result<f64, CalibrateError> {
@@ -153,23 +158,6 @@ fn parse_window_date(s: &str, end: bool, file: &Path) -> Result<f64, CalibrateEr
     Ok(if end { b } else { a })
 }
 
-/// The period before `d` (same frequency), for growth rates.
-fn previous(d: ObsDate) -> Option<ObsDate> {
-    let Date { year, month, .. } = d.start;
-    let (y, m) = match d.frequency {
-        Frequency::Annual => (year - 1, 1),
-        Frequency::Quarterly if month > 3 => (year, month - 3),
-        Frequency::Quarterly => (year - 1, month + 9),
-        Frequency::Monthly if month > 1 => (year, month - 1),
-        Frequency::Monthly => (year - 1, 12),
-        Frequency::Daily | Frequency::Event => return None,
-    };
-    Some(ObsDate {
-        start: Date::new(y, m, 1)?,
-        frequency: d.frequency,
-    })
-}
-
 fn is_year_unit(u: &str) -> bool {
     matches!(
         u.trim().to_lowercase().as_str(),
@@ -185,6 +173,7 @@ impl Experiment {
             .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
         let spec: ExperimentFile =
             toml::from_str(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+        let loc = Located { path, text: &text };
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let rel = |p: &Path| base.join(p);
         let mut inputs = vec![path.to_path_buf()];
@@ -307,14 +296,17 @@ impl Experiment {
                     ))
                 })?;
             }
-            if es.start.is_some() || es.stop.is_some() {
+            if es.start.is_some() || es.stop.is_some() || es.save_every.is_some() {
                 settings = settings.clone().with_span(
                     es.start.unwrap_or(settings.start),
                     es.stop.unwrap_or(settings.stop),
                 );
-                settings
-                    .validate()
-                    .map_err(|e| input_error(format!("episode `{}`: {e}", es.id)))?;
+                if let Some(s) = es.save_every {
+                    settings = settings.with_save_every(s);
+                }
+                settings.validate().map_err(|e| {
+                    input_error(format!("{}: episode `{}`: {e}", path.display(), es.id))
+                })?;
             }
             for (key, exo_name) in &es.timeline {
                 let Some(t) = &timeline else {
@@ -373,6 +365,13 @@ impl Experiment {
             }
 
             // Mappings.
+            let ctx = mapping::EpisodeContext {
+                id: &es.id,
+                model_path: &model_path,
+                origin: es.origin,
+                settings: &settings,
+                window,
+            };
             let mut mappings = Vec::new();
             for m in &spec.mappings {
                 if let Some(list) = &m.episodes {
@@ -380,135 +379,21 @@ impl Experiment {
                         continue;
                     }
                 }
-                let output = model.output_index(&m.variable).ok_or_else(|| {
-                    let names: Vec<&str> =
-                        model.outputs().iter().map(|o| o.name.as_str()).collect();
-                    let hint = pressure_model::nearest(&m.variable, names)
-                        .map(|s| format!(" (did you mean `{s}`?)"))
-                        .unwrap_or_default();
-                    input_error(format!(
-                        "{}: [[mapping]] variable `{}` is not a variable of model {}{hint}",
-                        path.display(),
-                        m.variable,
-                        model_path.display()
-                    ))
+                let name = m.series.get_ref();
+                let series = data.series(name).map_err(|e| {
+                    loc.error(
+                        &m.series,
+                        format!("[[mapping]] series `{name}`, episode `{}`: {e}", es.id),
+                    )
                 })?;
-                let series = data.series(&m.series).map_err(|e| {
-                    input_error(format!(
-                        "{}: [[mapping]] series `{}`, episode `{}`: {e}",
-                        path.display(),
-                        m.series,
-                        es.id
-                    ))
-                })?;
-                let how = match &m.aggregate {
-                    Some(a) => Aggregation::parse(a).ok_or_else(|| {
-                        input_error(format!(
-                            "{}: [[mapping]] `{}`: aggregate `{a}` is not mean, end_of_period, start_of_period, midpoint or integral",
-                            path.display(),
-                            m.series
-                        ))
-                    })?,
-                    None => Aggregation::Mean,
-                };
-                // Frequency must be one the model output can be reduced to.
-                let period_len = match series.frequency {
-                    Frequency::Annual => 1.0,
-                    Frequency::Quarterly => 0.25,
-                    Frequency::Monthly => 1.0 / 12.0,
-                    Frequency::Daily => 1.0 / 366.0,
-                    Frequency::Event => {
-                        return Err(input_error(format!(
-                            "{}: [[mapping]] series `{}` is an event series (dated events, frequency `event`): events cannot be aggregated into the path of model variable `{}`; map a count or indicator series with a regular frequency instead",
-                            path.display(),
-                            m.series,
-                            m.variable
-                        )))
-                    }
-                };
-                if settings.save_every > period_len * (1.0 + 1e-9) {
-                    return Err(input_error(format!(
-                        "{}: [[mapping]] series `{}` is {} data, but episode `{}` saves model output every {} years: it cannot be aggregated to {} periods (set save_every <= {:.6} in the model or a scenario)",
-                        path.display(),
-                        m.series,
-                        series.frequency.as_str(),
-                        es.id,
-                        settings.save_every,
-                        series.frequency.as_str(),
-                        period_len
-                    )));
-                }
-                let (from, to) = window.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-                let obs = series.observed_between(from, to);
-                if obs.is_empty() {
-                    return Err(input_error(format!(
-                        "{}: series `{}` of episode `{}` has no observations in the window",
-                        path.display(),
-                        m.series,
-                        es.id
-                    )));
-                }
-                let mut periods = Vec::new();
-                if m.transform == SeriesTransform::GrowthRate {
-                    let prev = previous(obs[0].0).ok_or_else(|| {
-                        input_error(format!(
-                            "{}: growth rates need a regular frequency (series `{}`)",
-                            path.display(),
-                            m.series
-                        ))
-                    })?;
-                    periods.push(prev.model_period(es.origin));
-                }
-                periods.extend(obs.iter().map(|(d, _)| d.model_period(es.origin)));
-                let (t0, t1) = (settings.start, settings.stop);
-                if let Some(&(a, b)) = periods
-                    .iter()
-                    .find(|(a, b)| *a < t0 - 1e-9 || *b > t1 + 1e-9)
-                {
-                    return Err(input_error(format!(
-                        "{}: episode `{}`, series `{}`: the data window needs model output over [{a:.4}, {b:.4}] (model time, origin {}), outside the model's time span [{t0}, {t1}]{}; set start/stop in the [[episode]] or a narrower window",
-                        path.display(),
-                        es.id,
-                        m.series,
-                        es.origin,
-                        if m.transform == SeriesTransform::GrowthRate { " (a growth rate also needs the period before the first observation)" } else { "" }
-                    )));
-                }
-                let raw: Vec<f64> = obs.iter().map(|o| o.1).collect();
-                let observed: Vec<f64> = match m.transform {
-                    SeriesTransform::Log => {
-                        if let Some((d, v)) = obs.iter().find(|o| o.1 <= 0.0) {
-                            return Err(input_error(format!(
-                                "{}: series `{}` has value {v} at {d}: a log transform needs positive data",
-                                path.display(),
-                                m.series
-                            )));
-                        }
-                        raw.iter().map(|v| v.ln()).collect()
-                    }
-                    _ => raw.clone(),
-                };
-                if !(m.scale.is_finite() && m.scale != 0.0) {
-                    return Err(input_error(format!(
-                        "{}: [[mapping]] `{}`: scale must be a non-zero number",
-                        path.display(),
-                        m.series
-                    )));
-                }
-                mappings.push(MappingSetup {
-                    series: m.series.clone(),
-                    variable: m.variable.clone(),
-                    output,
-                    transform: m.transform,
-                    aggregation: how,
-                    scale: m.scale,
-                    error: m.error.clone(),
-                    dates: obs.iter().map(|o| o.0).collect(),
-                    periods,
-                    observed,
-                    raw_observed: raw,
-                    unit: series.unit.clone(),
-                });
+                mappings.push(mapping::setup(
+                    m,
+                    &model,
+                    series,
+                    &table_path.display().to_string(),
+                    &ctx,
+                    &loc,
+                )?);
             }
             if mappings.is_empty() {
                 return Err(input_error(format!(
@@ -612,6 +497,32 @@ impl Experiment {
                 })
             })
             .collect()
+    }
+
+    /// σ group of every series of [`Experiment::series`]: a mapping with `share_sigma` puts a
+    /// series in one group with the same series of every other episode.
+    pub(crate) fn sigma_groups(&self) -> Vec<usize> {
+        let mut groups = Vec::new();
+        let mut shared: Vec<(&str, usize)> = Vec::new();
+        let mut k = 0;
+        for e in &self.episodes {
+            for m in &e.mappings {
+                let g = if m.share_sigma {
+                    match shared.iter().find(|(s, _)| *s == m.series) {
+                        Some((_, g)) => *g,
+                        None => {
+                            shared.push((&m.series, k));
+                            k
+                        }
+                    }
+                } else {
+                    k
+                };
+                groups.push(g);
+                k += 1;
+            }
+        }
+        groups
     }
 
     /// Log prior density of external parameter values (sum over parameters with a prior).

@@ -1,11 +1,9 @@
 //! The model side of an experiment: fitted values → one simulation per episode → model values
 //! aggregated and transformed to every observation.
 
-use super::spec::SeriesTransform;
 use super::{EpisodeSetup, Experiment, FittedParam};
 use crate::objective::Predictor;
 use crate::problem::EvalError;
-use pressure_data::align::aggregate;
 use pressure_sim::{CompiledModel, ParamSet as SimParams, Simulator};
 
 /// Runs an experiment's episodes for a parameter vector. Cloning makes fresh simulators over
@@ -18,6 +16,9 @@ pub struct SimPredictor<'a> {
     run_params: Vec<SimParams>,
     /// Per episode, the recorded column of each mapping (outputs recorded once each).
     columns: Vec<Vec<usize>>,
+    /// Scratch space of the observation equations.
+    work: Vec<f64>,
+    values: Vec<f64>,
 }
 
 /// The distinct outputs an episode records, and each mapping's column among them.
@@ -64,6 +65,8 @@ impl<'a> SimPredictor<'a> {
             sims,
             run_params: exp.episodes.iter().map(|e| e.params.clone()).collect(),
             columns: exp.episodes.iter().map(|e| record_plan(e).1).collect(),
+            work: Vec::new(),
+            values: Vec::new(),
         })
     }
 }
@@ -83,6 +86,8 @@ impl Clone for SimPredictor<'_> {
             sims,
             run_params: self.run_params.clone(),
             columns: self.columns.clone(),
+            work: Vec::new(),
+            values: Vec::new(),
         }
     }
 }
@@ -105,35 +110,22 @@ impl Predictor for SimPredictor<'_> {
             let times = results.time();
             for (c, m) in e.mappings.iter().enumerate() {
                 let values = results.column_at(self.columns[ei][c]);
-                let agg = aggregate(times, values, &m.periods, m.aggregation).map_err(|err| {
-                    EvalError(format!("episode `{}`, series `{}`: {err}", e.id, m.series))
-                })?;
-                match m.transform {
-                    SeriesTransform::Level => {
-                        for v in agg {
-                            out[k] = m.scale * v;
-                            k += 1;
-                        }
-                    }
-                    SeriesTransform::Log => {
-                        for (j, v) in agg.into_iter().enumerate() {
-                            let level = m.scale * v;
-                            if level <= 0.0 {
-                                return Err(EvalError(format!(
-                                    "episode `{}`: model value {level} for `{}` at {} cannot be logged (log transform)",
-                                    e.id, m.series, m.dates[j]
-                                )));
-                            }
-                            out[k] = level.ln();
-                            k += 1;
-                        }
-                    }
-                    SeriesTransform::GrowthRate => {
-                        for w in agg.windows(2) {
-                            out[k] = 100.0 * (w[1] / w[0] - 1.0);
-                            k += 1;
-                        }
-                    }
+                m.observation
+                    .model_values(times, values, &m.periods, &mut self.work, &mut self.values)
+                    .map_err(|err| {
+                        EvalError(format!("episode `{}`, series `{}`: {err}", e.id, m.series))
+                    })?;
+                for (j, v) in self.values.iter().enumerate() {
+                    out[k] = m.transform.apply(*v, &m.unit).ok_or_else(|| {
+                        EvalError(format!(
+                            "episode `{}`: model value {v} for `{}` at {} is outside the domain of transform = \"{}\"",
+                            e.id,
+                            m.series,
+                            m.dates[j],
+                            m.transform.name()
+                        ))
+                    })?;
+                    k += 1;
                 }
             }
         }

@@ -2,7 +2,6 @@
 //! fit statistics — with checkpoints after every finished unit of work.
 
 use super::report::{CalibrationReport, MultiStartSummary, SeriesFit};
-use super::spec::SeriesTransform;
 use super::{Experiment, SimPredictor};
 use crate::checkpoint::Checkpoint;
 use crate::error::CalibrateError;
@@ -96,7 +95,9 @@ impl Experiment {
     /// The calibration problem (parameters, series, simulation predictor).
     pub fn calibration(&self) -> Result<Calibration<SimPredictor<'_>>, CalibrateError> {
         let predictor = SimPredictor::new(self).map_err(|e| CalibrateError::InvalidInput(e.0))?;
-        Calibration::new(self.param_set()?, self.series(), predictor)
+        let mut cal = Calibration::new(self.param_set()?, self.series(), predictor)?;
+        cal.share_sigma(self.sigma_groups())?;
+        Ok(cal)
     }
 
     /// Calibrates: multi-start estimation, Jacobian covariance, then profiles, bootstrap and
@@ -299,13 +300,7 @@ impl Experiment {
                 let n = m.observed.len();
                 let model: Vec<f64> = pred[k..k + n]
                     .iter()
-                    .map(|v| {
-                        if m.transform == SeriesTransform::Log {
-                            v.exp()
-                        } else {
-                            *v
-                        }
-                    })
+                    .map(|v| m.transform.invert(*v, &m.unit))
                     .collect();
                 fit.push(SeriesFit {
                     episode: e.id.clone(),

@@ -1,5 +1,6 @@
 //! The experiment file format (TOML). See the [module docs](super) for an example.
 
+use super::observation::{DataIs, Measure, VariableIs};
 use crate::estimate::Method;
 use crate::objective::ErrorModel;
 use crate::uncertainty::covariance::IntervalCalibration;
@@ -8,6 +9,7 @@ use pressure_sensitivity::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
+use toml::Spanned;
 
 /// The whole file.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,6 +73,10 @@ pub struct EpisodeSpec {
     pub start: Option<f64>,
     #[serde(default)]
     pub stop: Option<f64>,
+    /// How often this episode's runs save model output, in years (default: the model's
+    /// settings); monthly series need at most 1/12.
+    #[serde(default)]
+    pub save_every: Option<f64>,
     /// Episode-specific scenario files, applied after the experiment's.
     #[serde(default)]
     pub scenarios: Vec<PathBuf>,
@@ -117,45 +123,97 @@ pub struct ParameterSpec {
     pub prior: Option<Distribution>,
 }
 
-/// How model output is compared with a series.
+/// The comparison scale of a mapping (`transform`): applied to the observation and to the
+/// model's value alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum SeriesTransform {
-    /// The aggregated model value against the observation.
+    /// As measured.
     #[default]
     Level,
     /// Logarithms of both (both must be positive).
     Log,
-    /// Percent change of the aggregated model value from the previous period against the
-    /// observation (e.g. real GDP level against GDP growth in %).
-    GrowthRate,
+    /// `ln(1 + y)` of both, `y` in per cent divided by 100 first (a premium in per cent is
+    /// compared as `ln(1 + premium)`).
+    Log1p,
 }
 
-/// `[[mapping]]`: model variable → observed series.
+/// `[[mapping]]`: the observation equation of one data series (see
+/// [`observation`](super::observation) for every key's meaning and the unit rules).
+///
+/// ```toml
+/// [[mapping]]
+/// series = "gdp_growth"            # the episode table's series (unit `percent`)
+/// variable = "fiscal.growth_rate"  # the model variable
+/// variable_is = "log_rate"         # level | log_level | log_rate | fraction | percent
+/// aggregate = "mean"               # of the level over each period; or end_of_period, december, ...
+/// measure = "percent_change"       # level | percent_change | log_change
+/// unit = "percent"                 # must be the table's unit for the series
+/// transform = "level"              # comparison scale: level | log | log1p
+/// error = { kind = "normal" }
+/// ```
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MappingSpec {
     /// Model variable (an output name: stock, flow, auxiliary, `x[element]`).
-    pub variable: String,
+    pub variable: Spanned<String>,
     /// Series name in the episode table.
-    pub series: String,
+    pub series: Spanned<String>,
+    /// What the model variable is.
+    pub variable_is: Spanned<VariableIs>,
+    /// What the data measure (default: the level).
     #[serde(default)]
-    pub transform: SeriesTransform,
-    /// `mean` (default), `end_of_period`, `start_of_period`, `midpoint`, `integral`.
+    pub measure: Option<Spanned<Measure>>,
+    /// Whether the table holds the measure (default) or a level whose changes are compared.
     #[serde(default)]
-    pub aggregate: Option<String>,
-    /// Multiplier applied to the model value before comparison (unit conversion).
-    #[serde(default = "one")]
-    pub scale: f64,
+    pub data_is: Option<Spanned<DataIs>>,
+    /// Unit of the series in the table; checked against the table and the equation.
+    pub unit: Spanned<String>,
+    /// Comparison scale.
     #[serde(default)]
-    pub error: ErrorModel,
-    /// Restrict to these episodes (default: every episode that has the series).
+    pub transform: Option<Spanned<SeriesTransform>>,
+    /// `mean` (default), `end_of_period`, `start_of_period`, `midpoint`, `integral`,
+    /// `december`.
+    #[serde(default)]
+    pub aggregate: Option<Spanned<String>>,
+    /// Multiplier applied to the aggregated model level (unit conversion; fixed by the unit
+    /// rules for rates, fractions and changes).
+    #[serde(default)]
+    pub scale: Option<Spanned<f64>>,
+    #[serde(default)]
+    pub error: ErrorSpec,
+    /// Restrict to these episodes (default: every episode).
     #[serde(default)]
     pub episodes: Option<Vec<String>>,
 }
 
-fn one() -> f64 {
-    1.0
+/// The error model of a mapping: [`ErrorModel`] (`kind`, `sigma`, `df`, `weight`) plus
+/// `share_sigma`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ErrorSpec {
+    pub model: ErrorModel,
+    /// One σ for this series in every episode of the experiment (estimated jointly from all of
+    /// their residuals) instead of one per episode. Only for an estimated σ of normal or
+    /// log-normal errors.
+    pub share_sigma: bool,
+}
+
+impl<'de> Deserialize<'de> for ErrorSpec {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        let mut t = toml::Table::deserialize(d)?;
+        let share_sigma = match t.remove("share_sigma") {
+            None => false,
+            Some(toml::Value::Boolean(b)) => b,
+            Some(v) => {
+                return Err(D::Error::custom(format!(
+                    "share_sigma must be true or false, not {v}"
+                )))
+            }
+        };
+        let model = ErrorModel::deserialize(toml::Value::Table(t)).map_err(D::Error::custom)?;
+        Ok(ErrorSpec { model, share_sigma })
+    }
 }
 
 /// `[estimation]`.

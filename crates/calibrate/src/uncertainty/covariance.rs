@@ -101,17 +101,22 @@ impl ResidualDof {
 
 /// Number of noise scales estimated from the data (weighted series share one σ).
 fn estimated_scales<P: Predictor>(cal: &Calibration<P>) -> usize {
-    let mut k = 0;
+    let mut groups = std::collections::BTreeSet::new();
     let mut weighted = false;
-    for s in cal.series() {
+    for (i, s) in cal.series().iter().enumerate() {
         match s.error {
             ErrorModel::Normal { sigma }
             | ErrorModel::LogNormal { sigma }
-            | ErrorModel::StudentT { sigma, .. } => k += usize::from(sigma.is_none()),
+            | ErrorModel::StudentT { sigma, .. } => {
+                if sigma.is_none() {
+                    // Series sharing a σ (one group) count once.
+                    groups.insert(cal.sigma_group(i));
+                }
+            }
             ErrorModel::Weighted { .. } => weighted = true,
         }
     }
-    k + usize::from(weighted)
+    groups.len() + usize::from(weighted)
 }
 
 /// Covariance of the parameters of a least-squares fit.
