@@ -2,7 +2,8 @@
 //! standard errors, profile-likelihood intervals, bootstrap and MCMC as asked; resumable.
 
 use super::CliError;
-use pressure::calibrate::experiment::{Experiment, RunOptions, RunProgress};
+use pressure::calibrate::experiment::outputs::calibration_files;
+use pressure::calibrate::experiment::{CalibrationReport, Experiment, RunOptions, RunProgress};
 use pressure::calibrate::CalibrateError;
 use pressure::output::{write_atomic, Manifest};
 use std::io::IsTerminal;
@@ -91,32 +92,15 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     }
     let elapsed = start.elapsed().as_secs_f64();
 
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("params.csv", report.params_csv().into_bytes()),
-        ("fit.csv", report.fit_csv().into_bytes()),
-        (
-            "stats.json",
-            serde_json::to_vec_pretty(&report.stats_json()).expect("JSON values serialise"),
-        ),
-    ];
-    // Optional outputs: written when computed, removed otherwise (a file from an earlier run
-    // in this folder would now be misleading).
-    let level = experiment.spec.uncertainty.level;
-    let mut stale = Vec::new();
-    match report.profiles_csv(level) {
-        Some(p) => files.push(("profiles.csv", p.into_bytes())),
-        None => stale.push("profiles.csv"),
-    }
-    match report.draws_csv() {
-        Some(d) => files.push(("draws.csv", d.into_bytes())),
-        None => stale.push("draws.csv"),
-    }
-    for name in stale {
+    let rendered = calibration_files(&experiment, &report, seed, None).map_err(from_calibrate)?;
+    // Optional outputs not computed this time are removed (a file from an earlier run in this
+    // folder would now be misleading).
+    for name in &rendered.absent {
         let _ = std::fs::remove_file(args.out.join(name));
     }
-    for (name, bytes) in &files {
+    for (name, text) in &rendered.files {
         let path = args.out.join(name);
-        write_atomic(&path, bytes).map_err(|e| io_error(&path, e))?;
+        write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))?;
     }
     let mut manifest = Manifest::for_current_process();
     for p in &experiment.inputs {
@@ -141,6 +125,10 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     extra.insert("threads".into(), rayon::current_num_threads().into());
     extra.insert("resumed".into(), args.resume.into());
     extra.insert("seconds".into(), elapsed.into());
+    extra.insert("priors".into(), priors_json(&report));
+    if let Some(c) = &report.convergence {
+        extra.insert("convergence".into(), c.describe().into());
+    }
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io_error(&args.out, e))?;
@@ -169,6 +157,9 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
             eprintln!("warning: {line}");
         }
     }
+    for note in &rendered.notes {
+        eprintln!("{note}");
+    }
     if !report.estimate.converged {
         eprintln!(
             "warning: the optimiser did not converge ({}); see stats.json",
@@ -176,4 +167,23 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
+}
+
+/// The priors of a run for its manifest: parameter, distribution, source, whether it enters
+/// the estimate.
+pub fn priors_json(report: &CalibrationReport) -> serde_json::Value {
+    serde_json::Value::Array(
+        report
+            .priors
+            .iter()
+            .map(|p| {
+                serde_json::json!({
+                    "parameter": p.parameter,
+                    "distribution": p.distribution,
+                    "source": p.source,
+                    "in_estimate": p.in_estimate,
+                })
+            })
+            .collect(),
+    )
 }

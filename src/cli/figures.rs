@@ -225,6 +225,27 @@ pub enum Shows {
         variables: Vec<String>,
         parameters_from: Option<String>,
     },
+    /// The effect of the sanctions on one series in every episode.
+    CounterfactualEffect {
+        series: String,
+        unit: String,
+        episodes: Vec<String>,
+        level: String,
+        draws: String,
+        benchmarks: bool,
+    },
+    /// One episode's series with and without the sanctions.
+    CounterfactualPaths {
+        episode: String,
+        series: Vec<String>,
+        draws: String,
+    },
+    /// Out-of-sample forecasts of a holdout period.
+    Holdout {
+        episodes: Vec<String>,
+        level: String,
+        draws: String,
+    },
 }
 
 /// Where a figure's numbers come from.
@@ -234,6 +255,8 @@ pub struct Provenance {
     pub experiment: String,
     /// The model and scenarios, or the data set.
     pub source: String,
+    /// The priors of a calibration, as a caption states them (empty: none stated).
+    pub priors: String,
 }
 
 fn pct(level: f64) -> String {
@@ -353,6 +376,26 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             "Posterior pairs plot of the calibrated parameters: marginal histograms on the diagonal, draws below, correlations above ({draws} MCMC draws{}).",
             chains.map(|c| format!(" from {c} chains")).unwrap_or_default()
         ),
+        Shows::CounterfactualEffect { series, unit, episodes, level, draws, benchmarks } => {
+            let level_series = series.strip_suffix(":level");
+            format!(
+                "Effect of the sanctions on {} in {}: the calibrated model with the episode's sanction timeline minus the same model with the timeline switched off (everything else as fitted), median (line) and {level} interval (shaded) over {draws}{}.",
+                match level_series {
+                    Some(base) => format!("the level behind {base} (cumulative, per cent of the no-sanctions level)"),
+                    None => format!("{series} (difference{})", in_units(unit)),
+                },
+                if episodes.len() == 1 { format!("episode {}", episodes[0]) } else { format!("episodes {}", list(episodes)) },
+                if *benchmarks { "; points: outside estimates of the same effect (synthetic controls and published figures, see benchmarks.csv)" } else { "" },
+            )
+        }
+        Shows::CounterfactualPaths { episode, series, draws } => format!(
+            "Episode {episode}: {} with the sanctions as coded (fitted) and with the sanction timeline switched off (counterfactual), posterior medians over {draws}, each in its data unit.",
+            list(series)
+        ),
+        Shows::Holdout { episodes, level, draws } => format!(
+            "Out-of-sample forecasts of {}: the model calibrated on the window only, posterior predictive median (line) and {level} predictive interval (shaded; model uncertainty over {draws} plus observation error) against the held-out observations (points).",
+            if episodes.len() == 1 { format!("episode {}", episodes[0]) } else { format!("episodes {}", list(episodes)) }
+        ),
         Shows::Scenarios { scenarios, variables, parameters_from } => format!(
             "Scenario comparison of {} under {}{}.",
             list(variables),
@@ -369,6 +412,9 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
     }
     if !from.source.is_empty() {
         let _ = write!(s, " Source: {}.", from.source.trim_end_matches('.'));
+    }
+    if !from.priors.is_empty() {
+        let _ = write!(s, " Priors: {}.", from.priors.trim_end_matches('.'));
     }
     s
 }
@@ -645,6 +691,7 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     let units = panel_units(&inputs);
     let data_names: Vec<String> = inputs.iter().map(|p| display_path(p)).collect();
     let from = Provenance {
+        priors: String::new(),
         experiment: title.clone(),
         source: format!(
             "{} (spec {}){}",
@@ -1066,6 +1113,7 @@ fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
     }
     let model = display_path(Path::new(json["model"].as_str().unwrap_or("")));
     Provenance {
+        priors: String::new(),
         experiment: if description.is_empty() {
             experiment_name
         } else {
@@ -1388,6 +1436,7 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         .map(|p| display_path(Path::new(p)))
         .unwrap_or_default();
     let from = Provenance {
+        priors: priors_caption(&stats),
         experiment,
         source: format!(
             "{}data {}{sources}",
@@ -1472,6 +1521,8 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
             .select(&select),
         );
     }
+
+    counterfactual_plans(dir, data_dir, &stats, &from, &mut plans)?;
 
     // Profiles.
     let level = stats["uncertainty"]["level"].as_f64().unwrap_or(0.95);
@@ -1574,6 +1625,282 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         }
     }
     Ok(plans)
+}
+
+/// A period's start as a decimal year: `2012` → 2012, `2012-03` → 2012 + 2/12, `2012-Q2` →
+/// 2012.25 (for plots of annual and monthly series on one time axis).
+fn date_as_year(d: &str) -> String {
+    let mut parts = d.split('-');
+    let year: f64 = parts
+        .next()
+        .and_then(|y| y.parse().ok())
+        .unwrap_or(f64::NAN);
+    let frac = match parts.next() {
+        Some(q) if q.starts_with('Q') => q[1..].parse::<f64>().map_or(0.0, |q| (q - 1.0) / 4.0),
+        Some(m) => m.parse::<f64>().map_or(0.0, |m| (m - 1.0) / 12.0),
+        None => 0.0,
+    };
+    (year + frac).to_string()
+}
+
+/// The priors of a calibration for captions (from `stats.json`): every informative prior in
+/// full, and the number of values flat within their bounds.
+fn priors_caption(stats: &Value) -> String {
+    let Some(list) = stats["priors"].as_array() else {
+        return String::new();
+    };
+    let mut informative = Vec::new();
+    let mut flat = 0;
+    let mut offsets = 0;
+    for p in list {
+        let name = p["parameter"].as_str().unwrap_or("");
+        let dist = p["distribution"].as_str().unwrap_or("");
+        if dist.starts_with("flat") {
+            flat += 1;
+        } else if name.contains(":eta@") {
+            offsets += 1;
+        } else {
+            let source = p["source"].as_str().unwrap_or("");
+            informative.push(if source.starts_with("panel estimate") {
+                format!("{name} {dist} from the {source}")
+            } else {
+                format!("{name} {dist}")
+            });
+        }
+    }
+    let mut parts = informative;
+    if offsets > 0 {
+        parts.push(format!(
+            "{offsets} episode offsets standard normal (partial pooling: each episode's value is mu + tau eta)"
+        ));
+    }
+    if flat > 0 {
+        parts.push(format!(
+            "{flat} parameter(s) flat within the experiment's bounds"
+        ));
+    }
+    parts.join("; ")
+}
+
+/// Figures of `counterfactual.csv` (the effect of the sanctions on each series, all episodes
+/// in one grid, with outside estimates as points; each episode's paths with and without the
+/// sanctions) and of `holdout.csv` (forecasts against held-out data).
+fn counterfactual_plans(
+    dir: &Path,
+    data_dir: &Path,
+    stats: &Value,
+    from: &Provenance,
+    plans: &mut Vec<FigurePlan>,
+) -> Result<()> {
+    let cf_path = dir.join("counterfactual.csv");
+    if cf_path.exists() {
+        let t = Csv::read(&cf_path)?;
+        let (c_ep, c_se, c_un, c_date) = (
+            t.col("episode")?,
+            t.col("series")?,
+            t.col("unit")?,
+            t.col("date")?,
+        );
+        let (c_f, c_c, c_m, c_lo, c_hi) = (
+            t.col("fitted_median")?,
+            t.col("counterfactual_median")?,
+            t.col("effect_median")?,
+            t.col("effect_low")?,
+            t.col("effect_high")?,
+        );
+        let level = t
+            .opt_col("level")
+            .and_then(|c| t.rows.first().map(|r| r[c].clone()))
+            .unwrap_or_default();
+        let draws = format!(
+            "{} {}",
+            stats["counterfactual"]["draws"].as_u64().unwrap_or(0),
+            stats["counterfactual"]["draws_from"]
+                .as_str()
+                .unwrap_or("draws")
+        );
+        // Outside estimates: (episode, series, date) -> value (the point, else the interval's
+        // middle).
+        let bench_path = dir.join("benchmarks.csv");
+        let bench: Vec<(String, String, String, String)> = if bench_path.exists() {
+            let b = Csv::read(&bench_path)?;
+            let (e, s2, d, v, lo, hi) = (
+                b.col("episode")?,
+                b.col("series")?,
+                b.col("date")?,
+                b.col("benchmark_effect")?,
+                b.col("benchmark_low")?,
+                b.col("benchmark_high")?,
+            );
+            b.rows
+                .iter()
+                .map(|r| {
+                    let value = if !r[v].is_empty() {
+                        r[v].clone()
+                    } else {
+                        match (r[lo].parse::<f64>(), r[hi].parse::<f64>()) {
+                            (Ok(l), Ok(h)) => (0.5 * (l + h)).to_string(),
+                            _ => String::new(),
+                        }
+                    };
+                    (r[e].clone(), r[s2].clone(), r[d].clone(), value)
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
+        for series in t.distinct(c_se) {
+            let rows: Vec<&Vec<String>> = t.rows.iter().filter(|r| r[c_se] == series).collect();
+            let unit = rows.first().map(|r| r[c_un].clone()).unwrap_or_default();
+            let episodes: Vec<String> = {
+                let mut v: Vec<String> = Vec::new();
+                for r in &rows {
+                    if !v.contains(&r[c_ep]) {
+                        v.push(r[c_ep].clone());
+                    }
+                }
+                v
+            };
+            let mut has_bench = false;
+            let extract: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let b = bench
+                        .iter()
+                        .find(|b| b.0 == r[c_ep] && b.1 == series && b.2 == r[c_date])
+                        .map(|b| b.3.clone())
+                        .unwrap_or_default();
+                    has_bench |= !b.is_empty();
+                    vec![
+                        r[c_ep].clone(),
+                        format!("effect on {series}"),
+                        unit.clone(),
+                        r[c_date].clone(),
+                        b,
+                        r[c_m].clone(),
+                        r[c_lo].clone(),
+                        r[c_hi].clone(),
+                        level.clone(),
+                    ]
+                })
+                .collect();
+            let data = write_extract(
+                data_dir,
+                &format!("counterfactual-effect-{series}"),
+                &csv_text(
+                    &[
+                        "episode", "series", "unit", "date", "observed", "model", "lower", "upper",
+                        "level",
+                    ],
+                    extract,
+                ),
+            )?;
+            let shows = Shows::CounterfactualEffect {
+                series: series.clone(),
+                unit: unit.clone(),
+                episodes: episodes.clone(),
+                level: level.clone(),
+                draws: draws.clone(),
+                benchmarks: has_bench,
+            };
+            let mut plan = FigurePlan::new(
+                format!("counterfactual-effect-{series}"),
+                FigureKind::FitGrid,
+                data,
+                caption(&shows, from),
+            );
+            if episodes.len() > 2 {
+                plan = plan.double();
+            }
+            plans.push(plan);
+        }
+        // Paths with and without the sanctions, one figure per episode (the mapped series).
+        for ep in t.distinct(c_ep) {
+            let rows: Vec<&Vec<String>> = t
+                .rows
+                .iter()
+                .filter(|r| r[c_ep] == ep && !r[c_se].ends_with(":level"))
+                .collect();
+            let mut series: Vec<String> = Vec::new();
+            let mut extract = Vec::new();
+            for r in &rows {
+                if !series.contains(&r[c_se]) {
+                    series.push(r[c_se].clone());
+                }
+                let time = date_as_year(&r[c_date]);
+                for (scenario, col) in [
+                    ("with sanctions (fitted)", c_f),
+                    ("sanction timeline switched off", c_c),
+                ] {
+                    extract.push(vec![
+                        scenario.to_string(),
+                        time.clone(),
+                        r[c_se].clone(),
+                        r[c_un].clone(),
+                        r[col].clone(),
+                        "year".to_string(),
+                    ]);
+                }
+            }
+            if extract.is_empty() {
+                continue;
+            }
+            let data = write_extract(
+                data_dir,
+                &format!("counterfactual-paths-{ep}"),
+                &csv_text(
+                    &["scenario", "time", "variable", "unit", "value", "time_unit"],
+                    extract,
+                ),
+            )?;
+            let shows = Shows::CounterfactualPaths {
+                episode: ep.clone(),
+                series: series.clone(),
+                draws: draws.clone(),
+            };
+            let mut plan = FigurePlan::new(
+                format!("counterfactual-paths-{ep}"),
+                FigureKind::Scenarios,
+                data,
+                caption(&shows, from),
+            );
+            if series.len() > 1 {
+                plan = plan.double();
+            }
+            plans.push(plan);
+        }
+    }
+    let holdout = dir.join("holdout.csv");
+    if holdout.exists() {
+        let t = Csv::read(&holdout)?;
+        let episodes = t.distinct(t.col("episode")?);
+        let level = t
+            .opt_col("level")
+            .and_then(|c| t.rows.first().map(|r| r[c].clone()))
+            .unwrap_or_default();
+        let draws = format!(
+            "{} {}",
+            stats["validation"]["holdout_draws"].as_u64().unwrap_or(0),
+            stats["validation"]["draws_from"]
+                .as_str()
+                .unwrap_or("draws")
+        );
+        let shows = Shows::Holdout {
+            episodes,
+            level,
+            draws,
+        };
+        plans.push(
+            FigurePlan::new(
+                "holdout",
+                FigureKind::FitGrid,
+                holdout,
+                caption(&shows, from),
+            )
+            .double(),
+        );
+    }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------

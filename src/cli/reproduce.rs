@@ -21,6 +21,7 @@
 use super::figures::{self, DrawnFigure, FigureFailure, IndexSection, SetKind};
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
+use pressure::calibrate::experiment::outputs::calibration_files;
 use pressure::calibrate::experiment::spec::McmcSpec;
 use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
@@ -107,6 +108,9 @@ struct Settings {
     profile: Option<bool>,
     /// Calibration: posterior draws rerun for the bands of the fit figures (0: none).
     bands: Option<usize>,
+    /// Calibration: posterior draws rerun for counterfactuals and holdout forecasts (default:
+    /// the experiment's `[counterfactual] draws`).
+    counterfactual_draws: Option<usize>,
     /// Scenarios: the scenario files.
     scenarios: Option<Vec<PathBuf>>,
 }
@@ -124,6 +128,7 @@ impl Settings {
             mcmc_iterations: self.mcmc_iterations.or(base.mcmc_iterations),
             profile: self.profile.or(base.profile),
             bands: self.bands.or(base.bands),
+            counterfactual_draws: self.counterfactual_draws.or(base.counterfactual_draws),
             scenarios: self.scenarios.clone().or_else(|| base.scenarios.clone()),
         }
     }
@@ -189,6 +194,7 @@ enum Loaded {
     Calibrate {
         experiment: Box<CalExperiment>,
         bands: usize,
+        counterfactual_draws: Option<usize>,
     },
     Sensitivity {
         prepared: Box<Prepared>,
@@ -288,6 +294,7 @@ fn load_step(
                 Loaded::Calibrate {
                     experiment: Box::new(experiment),
                     bands: settings.bands.unwrap_or(200),
+                    counterfactual_draws: settings.counterfactual_draws,
                 },
                 inputs,
             )
@@ -540,9 +547,11 @@ fn run_step(
     ctx: &Ctx<'_>,
 ) -> Result<(String, Vec<(String, f64)>), CliError> {
     match &step.loaded {
-        Loaded::Calibrate { experiment, bands } => {
-            run_calibration(step, experiment, *bands, dir, ctx)
-        }
+        Loaded::Calibrate {
+            experiment,
+            bands,
+            counterfactual_draws,
+        } => run_calibration(step, experiment, *bands, *counterfactual_draws, dir, ctx),
         Loaded::Sensitivity { prepared } => run_sensitivity(step, prepared, dir, ctx),
         Loaded::Estimate { spec } => run_estimate(step, spec, dir, ctx),
         Loaded::Scenarios(s) => run_scenarios(step, s, dir, ctx),
@@ -553,6 +562,7 @@ fn run_calibration(
     step: &Step,
     experiment: &CalExperiment,
     bands: usize,
+    counterfactual_draws: Option<usize>,
     dir: &Path,
     ctx: &Ctx<'_>,
 ) -> Result<(String, Vec<(String, f64)>), CliError> {
@@ -566,17 +576,14 @@ fn run_calibration(
             progress: Some(&progress),
         })
         .map_err(|e| failure(format!("calibration: {e}")))?;
-    let mut files: Vec<(&str, Vec<u8>)> = vec![
-        ("params.csv", report.params_csv().into_bytes()),
-        ("fit.csv", report.fit_csv().into_bytes()),
-        (
-            "stats.json",
-            serde_json::to_vec_pretty(&report.stats_json()).expect("JSON values serialise"),
-        ),
-    ];
-    if let Some(d) = report.draws_csv() {
-        files.push(("draws.csv", d.into_bytes()));
-    }
+    ctx.progress.update("validation", 0, 1);
+    let rendered = calibration_files(experiment, &report, seed, counterfactual_draws)
+        .map_err(|e| failure(format!("calibration outputs: {e}")))?;
+    let mut files: Vec<(&str, Vec<u8>)> = rendered
+        .files
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes().to_vec()))
+        .collect();
     if bands > 0 {
         ctx.progress.update("fit bands", 0, 1);
         if let Some(csv) = posterior_fit_bands(experiment, &report, bands, 0.95)? {
@@ -596,6 +603,10 @@ fn run_calibration(
     let extra = &mut manifest.extra;
     extra.insert("command".into(), "calibrate".into());
     extra.insert("experiment".into(), report.experiment.clone().into());
+    extra.insert("priors".into(), super::calibrate::priors_json(&report));
+    if let Some(c) = &report.convergence {
+        extra.insert("convergence".into(), c.describe().into());
+    }
     extra.insert("method".into(), report.estimate.method.name().into());
     extra.insert("converged".into(), report.estimate.converged.into());
     extra.insert(
@@ -614,9 +625,23 @@ fn run_calibration(
     );
     manifest.write_to_dir(dir).map_err(|e| io_err(dir, e))?;
     let note = format!(
-        "{} parameters, {} model runs to estimate{}",
+        "{} parameters, {} model runs to estimate{}{}",
         report.parameters.len(),
         report.multistart.model_runs,
+        {
+            // The posterior's convergence verdict first: a run that misses it says so here.
+            let mut notes: Vec<String> = report
+                .convergence
+                .iter()
+                .map(|c| c.describe())
+                .collect();
+            notes.extend(rendered.notes.iter().cloned());
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("; {}", notes.join("; "))
+            }
+        },
         if report.estimate.converged {
             String::new()
         } else {
@@ -890,6 +915,7 @@ fn scenario_plans(step: &Step, s: &ScenarioStep, dir: &Path) -> Vec<figures::Fig
         .map(|(p, _)| figures::display_path(p))
         .collect();
     let from = figures::Provenance {
+        priors: String::new(),
         experiment: step.title.clone(),
         source: format!(
             "model {}{}",

@@ -20,7 +20,6 @@ pub(crate) struct MappingSetup {
     pub variable: String,
     pub output: usize,
     pub observation: Observation,
-    pub how: PeriodAggregation,
     pub transform: SeriesTransform,
     pub error: ErrorModel,
     pub share_sigma: bool,
@@ -35,8 +34,16 @@ pub(crate) struct MappingSetup {
     pub raw_observed: Vec<f64>,
     /// Unit of `raw_observed` (the table's unit, or that of the change).
     pub unit: String,
-    /// The observation's frequency.
-    pub frequency: Frequency,
+    /// Every period of the episode's horizon (window, or `[counterfactual] until`, or the
+    /// holdout's end), observed or not: where counterfactual paths are evaluated.
+    pub path_dates: Vec<ObsDate>,
+    pub path_periods: Vec<(f64, f64)>,
+    /// Observations of the holdout (after the window), on the measure.
+    pub holdout_dates: Vec<ObsDate>,
+    pub holdout_periods: Vec<(f64, f64)>,
+    pub holdout_observed: Vec<f64>,
+    /// The table's value (on the measure) in the period before each observation, if any.
+    pub previous_observed: Vec<Option<f64>>,
 }
 
 impl SeriesTransform {
@@ -115,9 +122,16 @@ pub(crate) fn observation_periods(
 /// The observation dates of a series between `from` and `to` (decimal years), all of them,
 /// observed or not (for counterfactual paths and forecasts).
 pub(crate) fn dates_between(series: &EpisodeSeries, from: f64, to: f64) -> Vec<ObsDate> {
-    let Some(&first) = series.dates().first() else {
+    let (Some(&first), Some(&last)) = (series.dates().first(), series.dates().last()) else {
         return Vec::new();
     };
+    // An open end stops at the table's first or last date.
+    let from = if from.is_finite() {
+        from
+    } else {
+        first.period().0
+    };
+    let to = if to.is_finite() { to } else { last.period().1 };
     // Step from the series' first date (regular frequencies), so dates outside the table's
     // span are included too.
     let mut d = first;
@@ -141,6 +155,45 @@ pub(crate) fn dates_between(series: &EpisodeSeries, from: f64, to: f64) -> Vec<O
     out
 }
 
+/// The series on the measure at every observed date: the table's values, or with
+/// `data_is = "level"` each observation's change against the previous period's value; and the
+/// unit of those values.
+fn measured_series(
+    series: &EpisodeSeries,
+    measure: Measure,
+    data_is: DataIs,
+) -> (Vec<(ObsDate, f64)>, String) {
+    let observed: Vec<(ObsDate, f64)> = series
+        .dates()
+        .iter()
+        .zip(series.values())
+        .filter(|(_, v)| !v.is_nan())
+        .map(|(d, v)| (*d, *v))
+        .collect();
+    if data_is != DataIs::Level {
+        return (observed, series.unit.clone());
+    }
+    let value_at = |d: ObsDate| {
+        series
+            .dates()
+            .iter()
+            .position(|x| *x == d)
+            .map(|i| series.values()[i])
+    };
+    let changes = observed
+        .iter()
+        .filter_map(|&(d, y)| {
+            let prev = previous(d).and_then(value_at)?;
+            data_changes(prev, &[y], measure)[0].map(|c| (d, c))
+        })
+        .collect();
+    let unit = match measure {
+        Measure::PercentChange => "percent",
+        _ => "log_points",
+    };
+    (changes, unit.to_string())
+}
+
 /// What `setup` needs of the episode.
 pub(crate) struct EpisodeContext<'a> {
     pub id: &'a str,
@@ -149,6 +202,10 @@ pub(crate) struct EpisodeContext<'a> {
     pub settings: &'a RunSettings,
     /// Window in decimal years (`None`: every observation).
     pub window: Option<(f64, f64)>,
+    /// Holdout (out-of-sample forecast) period in decimal years.
+    pub holdout: Option<(f64, f64)>,
+    /// Horizon of counterfactual paths in decimal years (`None`: the window).
+    pub horizon: Option<(f64, f64)>,
 }
 
 fn unit_of(model: &CompiledModel, output: usize) -> Option<&str> {
@@ -279,33 +336,19 @@ pub(crate) fn setup(
         ));
     }
 
-    // Observations in the window.
+    // The series on the measure (changes of the table's level with data_is = "level"),
+    // every observed date of the table.
+    let (all, result_unit) = measured_series(series, measure, data_is);
     let (from, to) = ep.window.unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
-    let mut obs = series.observed_between(from, to);
-    let mut result_unit = series.unit.clone();
-    if data_is == DataIs::Level {
-        // Each observation against the previous period's value in the table.
-        let prev_of = |d: ObsDate| {
-            previous(d).and_then(|p| {
-                series
-                    .dates()
-                    .iter()
-                    .position(|x| *x == p)
-                    .map(|i| series.values()[i])
-            })
-        };
-        obs = obs
-            .iter()
-            .filter_map(|&(d, y)| {
-                let prev = prev_of(d)?;
-                data_changes(prev, &[y], measure)[0].map(|c| (d, c))
-            })
-            .collect();
-        result_unit = match measure {
-            Measure::PercentChange => "percent".into(),
-            _ => "log_points".into(),
-        };
-    }
+    let inside = |d: &ObsDate, a: f64, b: f64| {
+        let (p, q) = d.period();
+        p >= a && q <= b
+    };
+    let obs: Vec<(ObsDate, f64)> = all
+        .iter()
+        .copied()
+        .filter(|(d, _)| inside(d, from, to))
+        .collect();
     if obs.is_empty() {
         return Err(loc.error(
             &m.series,
@@ -371,7 +414,53 @@ pub(crate) fn setup(
             format!("[[mapping]] `{name}`: share_sigma needs normal or log-normal errors with σ estimated (no `sigma`)"),
         ));
     }
+    // Paths for counterfactuals: every period of the series' frequency in the episode's
+    // horizon (observed or not); the holdout's observations; the previous period's value of
+    // each observation (random-walk and AR(1) benchmarks).
+    let horizon = ep.horizon.unwrap_or((from, to));
+    let path_dates = dates_between(series, horizon.0.max(from), horizon.1);
+    let path_dates: Vec<ObsDate> = path_dates
+        .into_iter()
+        .filter(|d| {
+            observation_periods(&[*d], ep.origin, how, measure.is_change())
+                .is_some_and(|p| p.iter().all(|(a, b)| *a >= t0 - 1e-9 && *b <= t1 + 1e-9))
+        })
+        .collect();
+    let path_periods = observation_periods(&path_dates, ep.origin, how, measure.is_change())
+        .expect("checked above");
+    let holdout: Vec<(ObsDate, f64)> = match ep.holdout {
+        Some((a, b)) => all
+            .iter()
+            .copied()
+            .filter(|(d, _)| inside(d, a, b))
+            .collect(),
+        None => Vec::new(),
+    };
+    let holdout_dates: Vec<ObsDate> = holdout.iter().map(|o| o.0).collect();
+    let holdout_periods = observation_periods(&holdout_dates, ep.origin, how, measure.is_change())
+        .unwrap_or_default();
+    if let Some(&(a, b)) = holdout_periods
+        .iter()
+        .find(|(a, b)| *a < t0 - 1e-9 || *b > t1 + 1e-9)
+    {
+        return Err(loc.error(
+            &m.series,
+            format!(
+                "episode `{}`, series `{name}`: the holdout needs model output over [{a:.4}, {b:.4}] (model time), outside the run [{t0}, {t1}]; set stop in the [[episode]]",
+                ep.id
+            ),
+        ));
+    }
+    let previous_value =
+        |d: ObsDate| previous(d).and_then(|p| all.iter().find(|(x, _)| *x == p).map(|(_, v)| *v));
+    let previous_observed = dates.iter().map(|d| previous_value(*d)).collect();
     Ok(MappingSetup {
+        path_dates,
+        path_periods,
+        holdout_dates,
+        holdout_periods,
+        holdout_observed: holdout.iter().map(|o| o.1).collect(),
+        previous_observed,
         series: name.to_string(),
         variable: variable.to_string(),
         output,
@@ -381,7 +470,6 @@ pub(crate) fn setup(
             measure,
             scale,
         },
-        how,
         transform,
         error: m.error.model.clone(),
         share_sigma: m.error.share_sigma,
@@ -390,6 +478,5 @@ pub(crate) fn setup(
         observed,
         raw_observed: raw,
         unit: result_unit,
-        frequency: series.frequency,
     })
 }

@@ -26,12 +26,15 @@
 //! prior = { distribution = "lognormal", meanlog = -1.2, sdlog = 0.5 }   # MCMC only
 //! # per_episode = true                # one value per episode, named growth_rate@<episode>
 //!
-//! [[mapping]]
-//! variable = "population"            # model output
+//! [[mapping]]                        # an observation equation (see `observation`)
 //! series = "population"              # episode series
-//! transform = "log"                  # level | log | growth_rate
-//! aggregate = "mean"                 # mean | end_of_period | start_of_period | midpoint | integral
-//! error = { kind = "normal" }        # normal | log_normal | student_t (df) | weighted (weight); sigma optional
+//! variable = "population"            # model output
+//! variable_is = "level"              # level | log_level | log_rate | fraction | percent
+//! aggregate = "mean"                 # mean | end_of_period | start_of_period | midpoint | integral | december
+//! measure = "level"                  # level | percent_change | log_change
+//! unit = "persons"                   # the table's unit for the series (checked)
+//! transform = "log"                  # comparison scale: level | log | log1p
+//! error = { kind = "normal" }        # normal | log_normal | student_t (df) | weighted (weight); sigma optional; share_sigma
 //!
 //! [estimation]
 //! method = "lm"                      # lm | nelder_mead | lbfgs | differential_evolution
@@ -45,20 +48,30 @@
 //! intervals = "small_sample"         # t / F intervals where σ is estimated (default) | large_sample
 //! ```
 //!
+//! An `[[episode]]` may also set `save_every` (years) for monthly series.
+//!
 //! **Time.** Episode data are dated in calendar time; model time is decimal years minus the
 //! episode's `origin` (see `pressure_data::align`), so the model's time unit must be years.
 //! Model output is reduced to each observation's period by the mapping's aggregation (the
 //! model must save at least as often as the data are observed) and the whole period must lie
 //! inside the run's time span (a growth rate also needs the period before).
 
+pub mod counterfactual;
+pub mod density;
+pub mod exogenous;
+pub mod fitted;
 mod mapping;
 pub mod observation;
+pub mod outputs;
+pub mod paths;
+pub mod posterior;
 mod predictor;
 pub mod recovery;
 pub mod report;
 mod run;
 pub mod spec;
 mod timeline;
+pub mod validation;
 
 pub use predictor::SimPredictor;
 pub use report::CalibrationReport;
@@ -67,6 +80,7 @@ pub use run::{RunOptions, RunProgress};
 use crate::error::CalibrateError;
 use crate::objective::Series;
 use crate::params::ParamSpec;
+use fitted::{FittedParam, HierarchyGroup, NormalPrior, PriorInfo, PriorKind, Role};
 use mapping::MappingSetup;
 use pressure_data::align::{Date, Frequency, ObsDate};
 use pressure_data::episode::EpisodeData;
@@ -86,23 +100,20 @@ pub struct Experiment {
     pub inputs: Vec<PathBuf>,
     pub(crate) params: Vec<FittedParam>,
     pub(crate) episodes: Vec<EpisodeSetup>,
-}
-
-/// One fitted parameter after expansion of `per_episode`.
-#[derive(Debug, Clone)]
-pub(crate) struct FittedParam {
-    pub spec: ParamSpec,
-    /// Model parameter indices it sets (several for an arrayed constant).
-    pub model_indices: Vec<usize>,
-    /// `None`: shared by every episode; `Some(e)`: only episode `e`.
-    pub episode: Option<usize>,
-    pub prior: Option<Distribution>,
+    /// Hierarchy groups (partial pooling of episode-specific values).
+    pub hierarchy: Vec<HierarchyGroup>,
+    /// Normal priors: pseudo-observations after the data series.
+    pub(crate) normal_priors: Vec<NormalPrior>,
+    /// Every prior, for reports and manifests.
+    pub priors: Vec<PriorInfo>,
 }
 
 /// One episode's run and the observations it is compared with.
 #[derive(Debug, Clone)]
 pub(crate) struct EpisodeSetup {
     pub id: String,
+    /// Model inputs the sanction timeline drives (switched off in the counterfactual).
+    pub timeline_targets: Vec<String>,
     pub params: SimParams,
     pub exogenous: ExogenousSet,
     pub settings: RunSettings,
@@ -182,7 +193,7 @@ impl Experiment {
         let timeline_targets: std::collections::BTreeSet<String> = spec
             .episodes
             .iter()
-            .flat_map(|e| e.timeline.values().cloned())
+            .flat_map(|e| e.timeline.values().chain(e.exogenous.keys()).cloned())
             .collect();
         let ir = timeline::load_model(&model_path, &timeline_targets, path)?;
         let model = CompiledModel::compile(&ir).map_err(|e| input_error(e.to_string()))?;
@@ -334,6 +345,60 @@ impl Experiment {
                 })?;
             }
 
+            // Exogenous drivers from data.
+            for (target, x) in &es.exogenous {
+                if es.timeline.values().any(|t| t == target) {
+                    return Err(loc.error(
+                        &x.series,
+                        format!("episode `{}`: `{target}` is driven both by the sanction timeline and by data", es.id),
+                    ));
+                }
+                let own;
+                let (table, file) = match &x.table {
+                    Some(t) => {
+                        let p = rel(t);
+                        own = EpisodeData::read_path(&p).map_err(|e| input_error(e.to_string()))?;
+                        inputs.push(p.clone());
+                        (&own, p)
+                    }
+                    None => (&data, table_path.clone()),
+                };
+                let name = x.series.get_ref();
+                let series = table.series(name).map_err(|e| {
+                    loc.error(
+                        &x.series,
+                        format!("episode `{}`, exogenous `{target}`: {e}", es.id),
+                    )
+                })?;
+                if series.unit != *x.unit.get_ref() {
+                    return Err(loc.error(
+                        &x.unit,
+                        format!(
+                            "episode `{}`, exogenous `{target}`: unit `{}`, but {} gives series `{name}` in `{}`",
+                            es.id,
+                            x.unit.get_ref(),
+                            file.display(),
+                            series.unit
+                        ),
+                    ));
+                }
+                let linear = exogenous::is_linear(&x.interpolation)
+                    .map_err(|m| loc.error(x.interpolation.as_ref().expect("given"), m))?;
+                let scale = exogenous::check_scale(x.scale)
+                    .map_err(|e| loc.error(&x.series, e.to_string()))?;
+                let label = format!("{}:{name}", file.display());
+                let s = exogenous::data_series(series, es.origin, linear, scale, label)
+                    .ok_or_else(|| {
+                        loc.error(&x.series, format!("series `{name}` has no observations"))
+                    })?;
+                exogenous.set(&model, target, s).map_err(|e| {
+                    loc.error(
+                        &x.series,
+                        format!("episode `{}`, exogenous `{target}`: {e}", es.id),
+                    )
+                })?;
+            }
+
             // Window in decimal years.
             let window = match (&es.window, &timeline) {
                 (Some(w), _) => Some((
@@ -364,6 +429,39 @@ impl Experiment {
                 }
             }
 
+            // Holdout and the horizon of counterfactual paths.
+            let holdout = match &es.holdout {
+                Some(h) => {
+                    let (a, b) = (
+                        parse_window_date(&h.start, false, path)?,
+                        parse_window_date(&h.end, true, path)?,
+                    );
+                    if window.is_some_and(|(_, w1)| a < w1 - 1e-9) {
+                        return Err(input_error(format!(
+                            "{}: episode `{}`: the holdout {}..{} must start after the window",
+                            path.display(),
+                            es.id,
+                            h.start,
+                            h.end
+                        )));
+                    }
+                    Some((a, b))
+                }
+                None => None,
+            };
+            let horizon = window.map(|(a, b)| {
+                let mut end = b;
+                if let Some((_, h1)) = holdout {
+                    end = end.max(h1);
+                }
+                if let Some(u) = spec.counterfactual.as_ref().and_then(|c| c.until.as_ref()) {
+                    if let Ok(u) = parse_window_date(u, true, path) {
+                        end = end.max(u);
+                    }
+                }
+                (a, end.min(settings.stop + es.origin))
+            });
+
             // Mappings.
             let ctx = mapping::EpisodeContext {
                 id: &es.id,
@@ -371,6 +469,8 @@ impl Experiment {
                 origin: es.origin,
                 settings: &settings,
                 window,
+                holdout,
+                horizon,
             };
             let mut mappings = Vec::new();
             for m in &spec.mappings {
@@ -405,6 +505,7 @@ impl Experiment {
             let _ = ei;
             episodes.push(EpisodeSetup {
                 id: es.id.clone(),
+                timeline_targets: es.timeline.values().cloned().collect(),
                 params,
                 exogenous,
                 settings,
@@ -413,8 +514,20 @@ impl Experiment {
         }
 
         // Fitted parameters.
-        let mut params = Vec::new();
+        let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
+        let mut params: Vec<FittedParam> = Vec::new();
+        let mut hierarchy: Vec<HierarchyGroup> = Vec::new();
+        let mut normal_priors: Vec<NormalPrior> = Vec::new();
+        let mut priors: Vec<PriorInfo> = Vec::new();
         let mut names = std::collections::HashSet::new();
+        let push =
+            |params: &mut Vec<FittedParam>, fp: FittedParam| -> Result<usize, CalibrateError> {
+                fp.spec
+                    .validate()
+                    .map_err(|err| input_error(format!("{}: {err}", path.display())))?;
+                params.push(fp);
+                Ok(params.len() - 1)
+            };
         for p in &spec.parameters {
             if !names.insert(p.name.as_str()) {
                 return Err(input_error(format!(
@@ -438,10 +551,123 @@ impl Experiment {
             let start = p.start.unwrap_or(default);
             let lower = p.lower.unwrap_or(f64::NEG_INFINITY);
             let upper = p.upper.unwrap_or(f64::INFINITY);
-            if let Some(prior) = &p.prior {
-                prior
-                    .validated(&p.name)
-                    .map_err(|e| input_error(format!("{}: prior: {e}", path.display())))?;
+            let prior = match &p.prior {
+                Some(v) => {
+                    let (kind, file) =
+                        fitted::parse_prior(v.get_ref(), &p.name, &base).map_err(|m| {
+                            loc.error(v, format!("[[parameter]] `{}`: prior: {m}", p.name))
+                        })?;
+                    if let Some(f) = file {
+                        inputs.push(f);
+                    }
+                    Some(kind)
+                }
+                None => None,
+            };
+            if let Some(h) = &p.hierarchical {
+                let hs = h.get_ref();
+                if p.per_episode {
+                    return Err(loc.error(
+                        h,
+                        format!("[[parameter]] `{}`: hierarchical parameters are episode-specific already; drop per_episode", p.name),
+                    ));
+                }
+                fitted::check_hierarchy(hs)
+                    .map_err(|e| loc.error(h, format!("[[parameter]] `{}`: {e}", p.name)))?;
+                let members: Vec<usize> = match &hs.episodes {
+                    Some(list) => {
+                        let mut v = Vec::new();
+                        for id in list {
+                            let e = episodes.iter().position(|e| &e.id == id).ok_or_else(|| {
+                                loc.error(h, format!("[[parameter]] `{}`: hierarchical episode `{id}` is not an [[episode]] of this experiment", p.name))
+                            })?;
+                            v.push(e);
+                        }
+                        v
+                    }
+                    None => (0..episodes.len()).collect(),
+                };
+                if members.len() < 2 {
+                    return Err(loc.error(
+                        h,
+                        format!(
+                            "[[parameter]] `{}`: a hierarchy needs at least two episodes",
+                            p.name
+                        ),
+                    ));
+                }
+                let g = hierarchy.len();
+                let mu = push(
+                    &mut params,
+                    FittedParam {
+                        spec: ParamSpec::new(format!("{}:mu", p.name), start, lower, upper),
+                        model_indices: vec![],
+                        episode: None,
+                        prior: None,
+                        role: Role::Mean(g),
+                    },
+                )?;
+                attach_prior(&mut params, &mut normal_priors, &mut priors, mu, &prior);
+                let tau_upper = hs.tau_upper.unwrap_or(10.0 * hs.tau_scale);
+                let tau = push(
+                    &mut params,
+                    FittedParam {
+                        spec: ParamSpec::new(
+                            format!("{}:tau", p.name),
+                            hs.tau_start.unwrap_or(0.5 * hs.tau_scale),
+                            0.0,
+                            tau_upper,
+                        ),
+                        model_indices: vec![],
+                        episode: None,
+                        prior: None,
+                        role: Role::Sd(g),
+                    },
+                )?;
+                normal_priors.push(NormalPrior {
+                    param: tau,
+                    mean: 0.0,
+                    sd: hs.tau_scale,
+                });
+                priors.push(PriorInfo {
+                    parameter: format!("{}:tau", p.name),
+                    distribution: format!("half-normal(scale {})", hs.tau_scale),
+                    source: "hierarchy of the experiment file".into(),
+                    in_estimate: true,
+                    mean: hs.tau_scale * (2.0 / std::f64::consts::PI).sqrt(),
+                    sd: hs.tau_scale * (1.0 - 2.0 / std::f64::consts::PI).sqrt(),
+                });
+                let mut member_list = Vec::new();
+                for e in members {
+                    let j = push(
+                        &mut params,
+                        FittedParam {
+                            spec: ParamSpec::free(
+                                format!("{}:eta@{}", p.name, episodes[e].id),
+                                0.0,
+                            ),
+                            model_indices: idx.clone(),
+                            episode: Some(e),
+                            prior: None,
+                            role: Role::Offset(g),
+                        },
+                    )?;
+                    normal_priors.push(NormalPrior {
+                        param: j,
+                        mean: 0.0,
+                        sd: 1.0,
+                    });
+                    member_list.push((e, j));
+                }
+                hierarchy.push(HierarchyGroup {
+                    name: p.name.clone(),
+                    mu,
+                    tau,
+                    tau_scale: hs.tau_scale,
+                    centred: hs.parameterisation == fitted::Parameterisation::Centred,
+                    members: member_list,
+                });
+                continue;
             }
             let copies: Vec<Option<usize>> = if p.per_episode {
                 (0..episodes.len()).map(Some).collect()
@@ -453,15 +679,17 @@ impl Experiment {
                     Some(e) => format!("{}@{}", p.name, episodes[e].id),
                     None => p.name.clone(),
                 };
-                let ps = ParamSpec::new(name, start, lower, upper);
-                ps.validate()
-                    .map_err(|err| input_error(format!("{}: {err}", path.display())))?;
-                params.push(FittedParam {
-                    spec: ps,
-                    model_indices: idx.clone(),
-                    episode: e,
-                    prior: p.prior,
-                });
+                let j = push(
+                    &mut params,
+                    FittedParam {
+                        spec: ParamSpec::new(name, start, lower, upper),
+                        model_indices: idx.clone(),
+                        episode: e,
+                        prior: None,
+                        role: Role::Direct,
+                    },
+                )?;
+                attach_prior(&mut params, &mut normal_priors, &mut priors, j, &prior);
             }
         }
 
@@ -472,6 +700,9 @@ impl Experiment {
             inputs,
             params,
             episodes,
+            hierarchy,
+            normal_priors,
+            priors,
         };
         // Build the simulators once: settings and exogenous series the engine rejects are
         // input errors here, never a failure later.
@@ -486,8 +717,13 @@ impl Experiment {
 
     /// Series of the calibration, episode after episode, mapping after mapping; named
     /// `episode/series`.
+    ///
+    /// The normal priors follow as pseudo-observations named `prior/<parameter>`: one
+    /// observation each, the prior mean, with known σ = the prior sd (see
+    /// [`fitted`](fitted)).
     pub(crate) fn series(&self) -> Vec<Series> {
-        self.episodes
+        let mut out: Vec<Series> = self
+            .episodes
             .iter()
             .flat_map(|e| {
                 e.mappings.iter().map(move |m| Series {
@@ -496,7 +732,49 @@ impl Experiment {
                     error: m.error.clone(),
                 })
             })
-            .collect()
+            .collect();
+        out.extend(self.normal_priors.iter().map(|p| Series {
+            name: format!("prior/{}", self.params[p.param].spec.name),
+            observed: vec![p.mean],
+            error: crate::objective::ErrorModel::Normal { sigma: Some(p.sd) },
+        }));
+        out
+    }
+
+    /// Number of data series (the normal priors' pseudo-series follow them).
+    pub fn n_data_series(&self) -> usize {
+        self.episodes.iter().map(|e| e.mappings.len()).sum()
+    }
+
+    /// The model's value of every hierarchical parameter in every member episode,
+    /// `mu + tau eta_e`, named `name@episode`, at fitted values `x`.
+    pub fn derived(&self, x: &[f64]) -> Vec<(String, f64)> {
+        let mut out = Vec::new();
+        for g in &self.hierarchy {
+            for &(e, j) in &g.members {
+                out.push((
+                    format!("{}@{}", g.name, self.episodes[e].id),
+                    x[g.mu] + x[g.tau] * x[j],
+                ));
+            }
+        }
+        out
+    }
+
+    /// The value fitted parameter `j` gives the model in episode `e` (`None` when it sets no
+    /// model parameter there): itself, or `mu + tau eta` for a hierarchy offset.
+    pub(crate) fn model_value(&self, j: usize, e: usize, x: &[f64]) -> Option<f64> {
+        let p = &self.params[j];
+        if p.model_indices.is_empty() || p.episode.is_some_and(|pe| pe != e) {
+            return None;
+        }
+        Some(match p.role {
+            Role::Offset(g) => {
+                let h = &self.hierarchy[g];
+                x[h.mu] + x[h.tau] * x[j]
+            }
+            _ => x[j],
+        })
     }
 
     /// σ group of every series of [`Experiment::series`]: a mapping with `share_sigma` puts a
@@ -522,6 +800,8 @@ impl Experiment {
                 k += 1;
             }
         }
+        // Prior pseudo-series: known σ, each its own group.
+        groups.extend(k..k + self.normal_priors.len());
         groups
     }
 
@@ -546,6 +826,69 @@ impl Experiment {
     /// Whether any parameter has a prior.
     pub fn has_priors(&self) -> bool {
         self.params.iter().any(|p| p.prior.is_some())
+    }
+}
+
+/// Records the prior of fitted value `j`: a normal prior (or a panel estimate) becomes a
+/// pseudo-observation, another distribution an MCMC-only prior, none a flat prior within the
+/// bounds; every case is listed in `priors`.
+fn attach_prior(
+    params: &mut [FittedParam],
+    normal_priors: &mut Vec<NormalPrior>,
+    priors: &mut Vec<PriorInfo>,
+    j: usize,
+    prior: &Option<PriorKind>,
+) {
+    let name = params[j].spec.name.clone();
+    match prior {
+        Some(PriorKind::Panel { mean, sd, source }) => {
+            normal_priors.push(NormalPrior {
+                param: j,
+                mean: *mean,
+                sd: *sd,
+            });
+            priors.push(PriorInfo {
+                parameter: name,
+                distribution: format!("normal(mean {mean}, sd {sd})"),
+                source: format!("panel estimate {source}"),
+                in_estimate: true,
+                mean: *mean,
+                sd: *sd,
+            });
+        }
+        Some(PriorKind::Distribution(d)) => {
+            let (m, sd) = fitted::moments(d);
+            let normal = matches!(d, Distribution::Normal { .. });
+            if let Distribution::Normal { mean, sd } = *d {
+                normal_priors.push(NormalPrior { param: j, mean, sd });
+            } else {
+                params[j].prior = Some(*d);
+            }
+            priors.push(PriorInfo {
+                parameter: name,
+                distribution: fitted::describe(d),
+                source: "experiment file".into(),
+                in_estimate: normal,
+                mean: m,
+                sd,
+            });
+        }
+        None => {
+            let (lo, hi) = (params[j].spec.lower, params[j].spec.upper);
+            let (m, sd) = if lo.is_finite() && hi.is_finite() {
+                fitted::moments(&Distribution::Uniform { low: lo, high: hi })
+            } else {
+                (f64::NAN, f64::NAN)
+            };
+            priors.push(PriorInfo {
+                parameter: name,
+                distribution: format!("flat on [{lo}, {hi}]"),
+                source: "bounds of the experiment file (no prior given)".into(),
+                in_estimate: false,
+                mean: m,
+                sd,
+            });
+        }
     }
 }
 

@@ -1,7 +1,7 @@
 //! The model side of an experiment: fitted values → one simulation per episode → model values
 //! aggregated and transformed to every observation.
 
-use super::{EpisodeSetup, Experiment, FittedParam};
+use super::{EpisodeSetup, Experiment};
 use crate::objective::Predictor;
 use crate::problem::EvalError;
 use pressure_sim::{CompiledModel, ParamSet as SimParams, Simulator};
@@ -9,8 +9,8 @@ use pressure_sim::{CompiledModel, ParamSet as SimParams, Simulator};
 /// Runs an experiment's episodes for a parameter vector. Cloning makes fresh simulators over
 /// the same compiled model (one clone per thread in parallel work).
 pub struct SimPredictor<'a> {
+    exp: &'a Experiment,
     model: &'a CompiledModel,
-    params: &'a [FittedParam],
     episodes: &'a [EpisodeSetup],
     sims: Vec<Simulator<'a>>,
     run_params: Vec<SimParams>,
@@ -22,7 +22,7 @@ pub struct SimPredictor<'a> {
 }
 
 /// The distinct outputs an episode records, and each mapping's column among them.
-fn record_plan(e: &EpisodeSetup) -> (Vec<usize>, Vec<usize>) {
+pub(crate) fn record_plan(e: &EpisodeSetup) -> (Vec<usize>, Vec<usize>) {
     let mut outputs: Vec<usize> = Vec::new();
     let columns = e
         .mappings
@@ -59,8 +59,8 @@ impl<'a> SimPredictor<'a> {
             .map(|e| make_simulator(&exp.model, e))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SimPredictor {
+            exp,
             model: &exp.model,
-            params: &exp.params,
             episodes: &exp.episodes,
             sims,
             run_params: exp.episodes.iter().map(|e| e.params.clone()).collect(),
@@ -80,8 +80,8 @@ impl Clone for SimPredictor<'_> {
             .map(|e| make_simulator(self.model, e).expect("simulator settings validated at load"))
             .collect();
         SimPredictor {
+            exp: self.exp,
             model: self.model,
-            params: self.params,
             episodes: self.episodes,
             sims,
             run_params: self.run_params.clone(),
@@ -97,10 +97,10 @@ impl Predictor for SimPredictor<'_> {
         let mut k = 0;
         for (ei, e) in self.episodes.iter().enumerate() {
             let run = &mut self.run_params[ei];
-            for (p, v) in self.params.iter().zip(x) {
-                if p.episode.is_none_or(|pe| pe == ei) {
+            for (j, p) in self.exp.params.iter().enumerate() {
+                if let Some(v) = self.exp.model_value(j, ei, x) {
                     for &i in &p.model_indices {
-                        run.set(i, *v);
+                        run.set(i, v);
                     }
                 }
             }
@@ -128,6 +128,11 @@ impl Predictor for SimPredictor<'_> {
                     k += 1;
                 }
             }
+        }
+        // Normal priors: the fitted value itself against the prior mean.
+        for p in &self.exp.normal_priors {
+            out[k] = x[p.param];
+            k += 1;
         }
         Ok(())
     }

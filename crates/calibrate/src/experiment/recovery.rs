@@ -75,10 +75,19 @@ pub struct RecoveryReport {
     pub profile_coverage: Vec<f64>,
     /// Mean estimate minus truth, relative to the truth.
     pub relative_bias: Vec<f64>,
+    /// Power: share of successful replications whose Wald interval excludes zero (the
+    /// power to tell the parameter from zero at the study's level).
+    pub wald_power: Vec<f64>,
+    /// Same for the profile interval (an open side does not exclude zero on that side).
+    pub profile_power: Vec<f64>,
 }
 
 /// Runs a recovery study for `exp` at parameter values `truth` with error scales `sigma` (one
-/// per series of the calibration, on the residual scale of its error model).
+/// per data series of the calibration, on the residual scale of its error model; prior
+/// pseudo-observations stay at their means). For a realistic study take the effect sizes of
+/// the literature as the truth and the fitted residual scales as `sigma`
+/// ([`fitted_sigmas`]): the report's `wald_power` / `profile_power` then say how often data
+/// of that quality tell the effect from zero.
 pub fn recovery_study(
     exp: &Experiment,
     truth: &[f64],
@@ -92,13 +101,19 @@ pub fn recovery_study(
             "recovery study: the truth must give {n} values strictly inside the bounds"
         )));
     }
-    if sigma.len() != template.series().len() {
+    let n_data = exp.n_data_series();
+    if sigma.len() != n_data {
         return Err(CalibrateError::invalid(format!(
-            "recovery study: {} series but {} sigmas",
-            template.series().len(),
+            "recovery study: {n_data} data series but {} sigmas",
             sigma.len()
         )));
     }
+    // Prior pseudo-observations are not data: they keep their means in every replication.
+    let prior_obs: Vec<(usize, f64)> = (n_data..template.series().len())
+        .map(|s| (template.range(s).start, template.series()[s].observed[0]))
+        .collect();
+    let mut sigma = sigma.to_vec();
+    sigma.resize(template.series().len(), 0.0);
     let mut base = template.clone();
     let pred = base
         .predict(truth)
@@ -117,7 +132,10 @@ pub fn recovery_study(
             |cal, r| {
                 let mut rng = rng_for(opts.seed, STREAM, r as u64);
                 let mut y = vec![0.0; pred.len()];
-                cal.simulate(&pred, sigma, &mut rng, &mut y);
+                cal.simulate(&pred, &sigma, &mut rng, &mut y);
+                for &(i, mean) in &prior_obs {
+                    y[i] = mean;
+                }
                 cal.set_observed(&y);
                 let mut srng = rng_for(opts.seed, STREAM_START, r as u64);
                 let start: Vec<f64> = truth
@@ -218,7 +236,31 @@ pub fn recovery_study(
             (m - truth[j]) / truth[j]
         })
         .collect();
+    let wald_power = (0..n)
+        .map(|j| {
+            frac(
+                &|r: &Replication, j| r.wald[j].0 > 0.0 || r.wald[j].1 < 0.0,
+                j,
+            )
+        })
+        .collect();
+    let profile_power = (0..n)
+        .map(|j| {
+            if !opts.profile {
+                return f64::NAN;
+            }
+            frac(
+                &|r: &Replication, j| {
+                    let (lo, hi) = r.profile[j];
+                    lo.is_some_and(|l| l > 0.0) || hi.is_some_and(|h| h < 0.0)
+                },
+                j,
+            )
+        })
+        .collect();
     Ok(RecoveryReport {
+        wald_power,
+        profile_power,
         parameters: exp.parameter_names(),
         truth: truth.to_vec(),
         successes: ok.len(),
@@ -227,4 +269,10 @@ pub fn recovery_study(
         profile_coverage,
         relative_bias,
     })
+}
+
+/// The residual scales of a calibration's data series at its estimate (σ̂ of each series, on
+/// its error model's residual scale), for [`recovery_study`] at realistic noise.
+pub fn fitted_sigmas(report: &super::CalibrationReport) -> Vec<f64> {
+    report.fit.iter().map(|f| f.sigma).collect()
 }

@@ -1,6 +1,8 @@
 //! The result of a calibration run and its files: `params.csv`, `fit.csv`, `stats.json` and
 //! `draws.csv` (rendered here as strings; the command writes them atomically).
 
+use super::fitted::PriorInfo;
+use super::posterior::{Convergence, ValueSummary};
 use super::spec::SeriesTransform;
 use crate::estimate::Estimate;
 use crate::fitstats::FitStats;
@@ -62,6 +64,14 @@ pub struct CalibrationReport {
     pub fit: Vec<SeriesFit>,
     /// Wall time per stage, seconds.
     pub timings: Vec<(String, f64)>,
+    /// Every prior (distribution, source, whether it enters the estimate).
+    pub priors: Vec<PriorInfo>,
+    /// The hierarchy's derived episode values at the estimate (`name@episode`).
+    pub derived: Vec<(String, f64)>,
+    /// Posterior summaries of the fitted and derived values (empty without MCMC).
+    pub posterior: Vec<ValueSummary>,
+    /// Convergence verdict (R̂ < 1.01, bulk ESS > 400) when MCMC ran.
+    pub convergence: Option<Convergence>,
 }
 
 fn num(v: f64) -> String {
@@ -196,6 +206,18 @@ impl CalibrationReport {
         Some(out)
     }
 
+    /// `prior_posterior.csv`: every prior beside the posterior of its value, and the
+    /// hierarchy's derived episode values.
+    pub fn prior_posterior_csv(&self) -> String {
+        super::posterior::prior_posterior_csv(
+            &self.priors,
+            &self.parameters,
+            &self.estimate.x,
+            &self.derived,
+            &self.posterior,
+        )
+    }
+
     /// `draws.csv` when MCMC ran: chain, draw, parameters, log target.
     pub fn draws_csv(&self) -> Option<String> {
         let m = self.mcmc.as_ref()?;
@@ -308,6 +330,47 @@ impl CalibrationReport {
                 "replicates": b.replicates.len(),
                 "failures": b.failures,
                 "level": b.level,
+            });
+        }
+        out["priors"] = json!(self
+            .priors
+            .iter()
+            .map(|p| json!({
+                "parameter": p.parameter,
+                "distribution": p.distribution,
+                "source": p.source,
+                "in_estimate": p.in_estimate,
+                "mean": jnum(p.mean),
+                "sd": jnum(p.sd),
+            }))
+            .collect::<Vec<_>>());
+        if !self.derived.is_empty() {
+            out["derived"] = json!(self
+                .derived
+                .iter()
+                .map(|(n, v)| json!({"name": n, "estimate": jnum(*v)}))
+                .collect::<Vec<_>>());
+        }
+        if !self.posterior.is_empty() {
+            out["posterior"] = json!(self
+                .posterior
+                .iter()
+                .map(|s| json!({
+                    "name": s.name, "estimate": jnum(s.estimate), "mean": jnum(s.mean),
+                    "sd": jnum(s.sd), "q05": jnum(s.q05), "q025": jnum(s.q025),
+                    "median": jnum(s.median), "q95": jnum(s.q95), "q975": jnum(s.q975),
+                    "rhat": jnum(s.rhat), "ess_bulk": jnum(s.ess_bulk),
+                    "excludes_zero_90": s.excludes_zero_90(),
+                }))
+                .collect::<Vec<_>>());
+        }
+        if let Some(c) = &self.convergence {
+            out["convergence"] = json!({
+                "ok": c.ok,
+                "rhat_max": super::posterior::RHAT_MAX,
+                "ess_bulk_min": super::posterior::ESS_MIN,
+                "summary": c.describe(),
+                "misses": c.misses.iter().map(|(n, r, e)| json!({"name": n, "rhat": jnum(*r), "ess_bulk": jnum(*e)})).collect::<Vec<_>>(),
             });
         }
         if let Some(m) = &self.mcmc {

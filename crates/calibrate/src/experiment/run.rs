@@ -326,7 +326,18 @@ impl Experiment {
             }
             let _ = std::fs::remove_dir(dir);
         }
+        let (posterior, convergence) = match &mcmc {
+            Some(m) => {
+                let (p, c) = super::posterior::posterior_summaries(self, &best.x, &m.draws);
+                (p, Some(c))
+            }
+            None => (Vec::new(), None),
+        };
         Ok(CalibrationReport {
+            priors: self.priors.clone(),
+            derived: self.derived(&best.x),
+            posterior,
+            convergence,
             experiment: self.spec.experiment.name.clone(),
             seed: opts.seed,
             parameters: self.parameter_names(),

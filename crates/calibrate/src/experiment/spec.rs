@@ -1,11 +1,12 @@
 //! The experiment file format (TOML). See the [module docs](super) for an example.
 
+use super::exogenous::ExogenousSpec;
+use super::fitted::HierarchySpec;
 use super::observation::{DataIs, Measure, VariableIs};
 use crate::estimate::Method;
 use crate::objective::ErrorModel;
 use crate::uncertainty::covariance::IntervalCalibration;
 use crate::uncertainty::sampler::Algorithm;
-use pressure_sensitivity::Distribution;
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,6 +27,61 @@ pub struct ExperimentFile {
     pub estimation: EstimationSpec,
     #[serde(default)]
     pub uncertainty: UncertaintySpec,
+    #[serde(default)]
+    pub counterfactual: Option<CounterfactualSpec>,
+}
+
+/// `[counterfactual]`: the no-sanctions paths of every episode under the posterior.
+///
+/// ```toml
+/// [counterfactual]
+/// draws = 200            # posterior draws rerun with and without the sanctions (MCMC draws,
+///                        # else draws from the Jacobian covariance: a Laplace approximation)
+/// level = 0.90           # central interval of the effects
+/// until = "2019"         # extend the paths beyond the window (inside the run)
+///
+/// [[counterfactual.benchmark]]   # a published or panel estimate shown beside the model's
+/// episode = "iran_2011"
+/// series = "gdp_growth:level"     # a mapped series, or `<series>:level` (cumulative level effect)
+/// date = "2014"
+/// effect = -17.0                  # and/or low, high
+/// source = "Gharehgozli (2017), synthetic control: real GDP more than 17% lower by 2014"
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CounterfactualSpec {
+    #[serde(default = "default_cf_draws")]
+    pub draws: usize,
+    #[serde(default = "default_cf_level")]
+    pub level: f64,
+    #[serde(default)]
+    pub until: Option<String>,
+    #[serde(default, rename = "benchmark")]
+    pub benchmarks: Vec<BenchmarkSpec>,
+}
+
+fn default_cf_draws() -> usize {
+    200
+}
+
+fn default_cf_level() -> f64 {
+    0.9
+}
+
+/// An outside estimate of a sanction effect.
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct BenchmarkSpec {
+    pub episode: String,
+    pub series: String,
+    pub date: String,
+    #[serde(default)]
+    pub effect: Option<f64>,
+    #[serde(default)]
+    pub low: Option<f64>,
+    #[serde(default)]
+    pub high: Option<f64>,
+    pub source: String,
 }
 
 /// `[experiment]`: what is calibrated.
@@ -68,6 +124,10 @@ pub struct EpisodeSpec {
     /// default: the timeline's window, else every observation.
     #[serde(default)]
     pub window: Option<WindowSpec>,
+    /// Out-of-sample period after the window: its observations are not fitted but forecast
+    /// (predictive bands and coverage in `validation.csv`).
+    #[serde(default)]
+    pub holdout: Option<WindowSpec>,
     /// Model time span of this episode's runs (default: the model's settings).
     #[serde(default)]
     pub start: Option<f64>,
@@ -90,6 +150,10 @@ pub struct EpisodeSpec {
     /// (see `experiment::timeline`).
     #[serde(default)]
     pub timeline: BTreeMap<String, String>,
+    /// Model inputs driven by data series: target variable → series (see
+    /// [`exogenous`](super::exogenous)).
+    #[serde(default)]
+    pub exogenous: BTreeMap<String, ExogenousSpec>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -115,12 +179,16 @@ pub struct ParameterSpec {
     /// One value per episode (`name@episode`) instead of one shared value.
     #[serde(default)]
     pub per_episode: bool,
-    /// Prior for MCMC (a density on the parameter's own scale), written as the sensitivity
-    /// crate's distributions: `{ distribution = "normal", mean = 0.3, sd = 0.1 }`, `uniform`
-    /// (low, high), `lognormal` (meanlog, sdlog), `triangular` (low, mode, high),
-    /// `truncated_normal` (mean, sd, low, high).
+    /// Prior (a density on the parameter's own scale): a distribution of the sensitivity
+    /// crate, `{ distribution = "normal", mean = 0.3, sd = 0.1 }`, `uniform` (low, high),
+    /// `lognormal` (meanlog, sdlog), `triangular` (low, mode, high), `truncated_normal` (mean,
+    /// sd, low, high); or a panel estimate `{ from, model, term, scale }` (see
+    /// [`fitted`](super::fitted)). Normal priors enter the estimate too.
     #[serde(default)]
-    pub prior: Option<Distribution>,
+    pub prior: Option<Spanned<toml::Value>>,
+    /// Episode-specific values drawn from `Normal(mu, tau)` (see [`fitted`](super::fitted)).
+    #[serde(default)]
+    pub hierarchical: Option<Spanned<HierarchySpec>>,
 }
 
 /// The comparison scale of a mapping (`transform`): applied to the observation and to the

@@ -96,7 +96,7 @@ pub(crate) fn load_model(
             Some((VarKind::Aux(_) | VarKind::Constant(_), true, true)) => replace.push(name),
             Some((kind, _, _)) => {
                 return Err(input_error(format!(
-                    "{}: timeline target `{name}` is a {} of model {}; a sanction timeline can drive an exogenous series, or a scalar auxiliary or constant of the model's root file",
+                    "{}: input `{name}` driven by the timeline or by data is a {} of model {}; a timeline or a data series can drive an exogenous series, or a scalar auxiliary or constant of the model's root file",
                     experiment.display(),
                     kind.name(),
                     model_path.display()
@@ -107,7 +107,7 @@ pub(crate) fn load_model(
                     .map(|s| format!(" (did you mean `{s}`?)"))
                     .unwrap_or_default();
                 return Err(input_error(format!(
-                    "{}: timeline target `{name}` is not a variable of model {}{hint}",
+                    "{}: input `{name}` driven by the timeline or by data is not a variable of model {}{hint}",
                     experiment.display(),
                     model_path.display()
                 )));

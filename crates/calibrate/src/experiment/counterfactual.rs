@@ -1,0 +1,255 @@
+//! Counterfactuals: what the sanctions did in each episode according to the calibrated model.
+//!
+//! For every posterior draw (see [`paths`](super::paths)) and episode the model runs twice,
+//! with the sanction timeline as coded and with it switched off, everything else as fitted.
+//! Each mapped series is evaluated by its observation equation at every period of the
+//! episode's horizon, and the **effect** is the difference, fitted minus no-sanctions, in the
+//! series' unit (percentage points for growth, inflation and the premium). For a series
+//! measured as a change (GDP growth, inflation) the **cumulative level effect** is reported as
+//! the series `<series>:level`: `100 (A_t / A°_t − 1)` per cent, `A` the aggregated level
+//! (real GDP, the price level) with sanctions and `A°` without; its "fitted" and
+//! "counterfactual" columns are the two levels as an index, 100 in the period before the
+//! horizon. Medians and the central `level` interval are over draws.
+//!
+//! `counterfactual.csv`: `episode, series, unit, date, fitted_median, counterfactual_median,
+//! effect_median, effect_low, effect_high, level`. `benchmarks.csv` puts outside estimates
+//! (synthetic controls, published figures) beside the model's effect at the same date.
+
+use super::paths::{paths_at, posterior_draws, quantile, DrawSource};
+use super::report::CalibrationReport;
+use super::spec::BenchmarkSpec;
+use super::Experiment;
+use crate::error::CalibrateError;
+use std::fmt::Write as _;
+
+/// One row of `counterfactual.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CounterfactualRow {
+    pub episode: String,
+    pub series: String,
+    pub unit: String,
+    pub date: String,
+    pub fitted_median: f64,
+    pub counterfactual_median: f64,
+    pub effect_median: f64,
+    pub effect_low: f64,
+    pub effect_high: f64,
+}
+
+/// An outside estimate next to the model's effect.
+#[derive(Debug, Clone)]
+pub struct BenchmarkRow {
+    pub spec: BenchmarkSpec,
+    /// The model's effect at the benchmark's date (`None`: no such series or date).
+    pub model: Option<(f64, f64, f64)>,
+}
+
+impl BenchmarkRow {
+    /// Whether the model's interval and the benchmark's (or its point) overlap.
+    pub fn overlaps(&self) -> Option<bool> {
+        let (_, lo, hi) = self.model?;
+        let (blo, bhi) = match (self.spec.low, self.spec.high, self.spec.effect) {
+            (Some(l), Some(h), _) => (l, h),
+            (Some(l), None, _) => (l, f64::INFINITY),
+            (None, Some(h), _) => (f64::NEG_INFINITY, h),
+            (None, None, Some(e)) => (e, e),
+            (None, None, None) => return None,
+        };
+        Some(lo <= bhi && blo <= hi)
+    }
+}
+
+/// Everything [`counterfactual`] produced.
+#[derive(Debug, Clone)]
+pub struct CounterfactualReport {
+    pub level: f64,
+    pub source: DrawSource,
+    /// Draws rerun successfully, and draws whose run failed (left out).
+    pub draws: usize,
+    pub failed: usize,
+    pub rows: Vec<CounterfactualRow>,
+    pub benchmarks: Vec<BenchmarkRow>,
+}
+
+/// How to compute counterfactuals.
+#[derive(Debug, Clone)]
+pub struct CounterfactualOptions {
+    pub max_draws: usize,
+    pub level: f64,
+    pub seed: u64,
+}
+
+/// The counterfactual paths of every episode under the posterior of `report`.
+pub fn counterfactual(
+    exp: &Experiment,
+    report: &CalibrationReport,
+    opts: &CounterfactualOptions,
+) -> Result<CounterfactualReport, CalibrateError> {
+    if !(opts.level > 0.0 && opts.level < 1.0) {
+        return Err(CalibrateError::invalid(format!(
+            "counterfactual level must be in (0, 1), got {}",
+            opts.level
+        )));
+    }
+    let (draws, source) = posterior_draws(report, exp, opts.max_draws, opts.seed)?;
+    let (paths, failed) = paths_at(exp, &draws)?;
+    let (qlo, qhi) = (0.5 - opts.level / 2.0, 0.5 + opts.level / 2.0);
+    let mut rows = Vec::new();
+    let mut f = Vec::new();
+    let mut c = Vec::new();
+    let mut d = Vec::new();
+    for (ei, e) in exp.episodes.iter().enumerate() {
+        for (mi, m) in e.mappings.iter().enumerate() {
+            let n = m.path_dates.len();
+            let mut push = |series: String,
+                            unit: &str,
+                            k: usize,
+                            f: &mut Vec<f64>,
+                            c: &mut Vec<f64>,
+                            d: &mut Vec<f64>| {
+                rows.push(CounterfactualRow {
+                    episode: e.id.clone(),
+                    series,
+                    unit: unit.to_string(),
+                    date: m.path_dates[k].to_string(),
+                    fitted_median: quantile(f, 0.5),
+                    counterfactual_median: quantile(c, 0.5),
+                    effect_median: quantile(&mut d.clone(), 0.5),
+                    effect_low: quantile(&mut d.clone(), qlo),
+                    effect_high: quantile(d, qhi),
+                });
+            };
+            for k in 0..n {
+                f.clear();
+                c.clear();
+                d.clear();
+                for p in &paths {
+                    let mp = &p[ei][mi];
+                    let (a, b) = (mp.factual[k], mp.counterfactual[k]);
+                    f.push(a);
+                    c.push(b);
+                    d.push(a - b);
+                }
+                push(m.series.clone(), &m.unit, k, &mut f, &mut c, &mut d);
+            }
+            if m.observation.measure.is_change() {
+                for k in 0..n {
+                    f.clear();
+                    c.clear();
+                    d.clear();
+                    for p in &paths {
+                        let mp = &p[ei][mi];
+                        let (lf, lc) = (&mp.ln_level_factual, &mp.ln_level_counterfactual);
+                        let base = lf[0];
+                        f.push(100.0 * (lf[2 * k + 1] - base).exp());
+                        c.push(100.0 * (lc[2 * k + 1] - base).exp());
+                        d.push(100.0 * (lf[2 * k + 1] - lc[2 * k + 1]).exp_m1());
+                    }
+                    push(
+                        format!("{}:level", m.series),
+                        "percent",
+                        k,
+                        &mut f,
+                        &mut c,
+                        &mut d,
+                    );
+                }
+            }
+        }
+    }
+    let benchmarks = exp
+        .spec
+        .counterfactual
+        .as_ref()
+        .map(|cf| {
+            cf.benchmarks
+                .iter()
+                .map(|b| BenchmarkRow {
+                    spec: b.clone(),
+                    model: rows
+                        .iter()
+                        .find(|r| {
+                            r.episode == b.episode && r.series == b.series && r.date == b.date
+                        })
+                        .map(|r| (r.effect_median, r.effect_low, r.effect_high)),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Ok(CounterfactualReport {
+        level: opts.level,
+        source,
+        draws: paths.len(),
+        failed,
+        rows,
+        benchmarks,
+    })
+}
+
+fn num(v: f64) -> String {
+    if v.is_finite() {
+        format!("{v}")
+    } else {
+        String::new()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(num).unwrap_or_default()
+}
+
+fn cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+impl CounterfactualReport {
+    /// `counterfactual.csv`.
+    pub fn csv(&self) -> String {
+        let mut out = String::from("episode,series,unit,date,fitted_median,counterfactual_median,effect_median,effect_low,effect_high,level\n");
+        let level = format!("{}%", (self.level * 100.0).round());
+        for r in &self.rows {
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{level}",
+                r.episode,
+                r.series,
+                r.unit,
+                r.date,
+                num(r.fitted_median),
+                num(r.counterfactual_median),
+                num(r.effect_median),
+                num(r.effect_low),
+                num(r.effect_high)
+            );
+        }
+        out
+    }
+
+    /// `benchmarks.csv`: each outside estimate beside the model's effect.
+    pub fn benchmarks_csv(&self) -> String {
+        let mut out = String::from("episode,series,date,model_effect_median,model_effect_low,model_effect_high,benchmark_effect,benchmark_low,benchmark_high,overlap,source\n");
+        for b in &self.benchmarks {
+            let (m, lo, hi) = b.model.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
+            let _ = writeln!(
+                out,
+                "{},{},{},{},{},{},{},{},{},{},{}",
+                b.spec.episode,
+                b.spec.series,
+                b.spec.date,
+                num(m),
+                num(lo),
+                num(hi),
+                opt(b.spec.effect),
+                opt(b.spec.low),
+                opt(b.spec.high),
+                b.overlaps().map(|o| o.to_string()).unwrap_or_default(),
+                cell(&b.spec.source)
+            );
+        }
+        out
+    }
+}

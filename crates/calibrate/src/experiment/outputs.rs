@@ -1,0 +1,131 @@
+//! The files of a calibration run, rendered in one place for `pressure calibrate` and
+//! `pressure reproduce`: `params.csv`, `fit.csv`, `stats.json`, `prior_posterior.csv`,
+//! `validation.csv`, and when computed `profiles.csv`, `draws.csv`, `holdout.csv`,
+//! `counterfactual.csv`, `benchmarks.csv`.
+
+use super::counterfactual::{counterfactual, CounterfactualOptions};
+use super::report::CalibrationReport;
+use super::validation::validate;
+use super::Experiment;
+use crate::error::CalibrateError;
+
+/// Every file a calibration may write, in the order written.
+pub const ALL_FILES: [&str; 10] = [
+    "params.csv",
+    "fit.csv",
+    "stats.json",
+    "prior_posterior.csv",
+    "validation.csv",
+    "profiles.csv",
+    "draws.csv",
+    "holdout.csv",
+    "counterfactual.csv",
+    "benchmarks.csv",
+];
+
+/// Level of the validation's predictive intervals and of the counterfactual effects unless
+/// the experiment's `[counterfactual]` says otherwise.
+pub const DEFAULT_LEVEL: f64 = 0.9;
+
+/// The rendered files.
+pub struct CalibrationFiles {
+    /// `(file name, contents)`.
+    pub files: Vec<(&'static str, String)>,
+    /// Optional files not produced by this run (a copy from an earlier run would mislead).
+    pub absent: Vec<&'static str>,
+    /// One-line notes for the run summary (draw source, convergence).
+    pub notes: Vec<String>,
+}
+
+/// Renders every file of a run: the report's own, the validation against naive benchmarks
+/// (and the holdout forecasts), and the counterfactuals when the experiment asks for them.
+/// `draws` caps the posterior draws rerun (the experiment's `[counterfactual] draws` when
+/// `None`).
+pub fn calibration_files(
+    exp: &Experiment,
+    report: &CalibrationReport,
+    seed: u64,
+    draws: Option<usize>,
+) -> Result<CalibrationFiles, CalibrateError> {
+    let mut files: Vec<(&'static str, String)> = vec![
+        ("params.csv", report.params_csv()),
+        ("fit.csv", report.fit_csv()),
+    ];
+    let mut stats = report.stats_json();
+    files.push(("prior_posterior.csv", report.prior_posterior_csv()));
+    let mut optional: Vec<(&'static str, Option<String>)> = vec![
+        (
+            "profiles.csv",
+            report.profiles_csv(exp.spec.uncertainty.level),
+        ),
+        ("draws.csv", report.draws_csv()),
+    ];
+    let mut notes = Vec::new();
+    let cf_spec = exp.spec.counterfactual.as_ref();
+    let n_draws = draws.or(cf_spec.map(|c| c.draws)).unwrap_or(200);
+    let level = cf_spec.map_or(DEFAULT_LEVEL, |c| c.level);
+    let v = validate(exp, report, n_draws, level, seed)?;
+    files.push(("validation.csv", v.csv()));
+    optional.push(("holdout.csv", v.holdout_csv()));
+    if v.draws > 0 {
+        stats["validation"] = serde_json::json!({
+            "holdout_draws": v.draws,
+            "draws_from": v.source.describe(),
+            "level": level,
+        });
+    }
+    match cf_spec {
+        Some(_) => {
+            let c = counterfactual(
+                exp,
+                report,
+                &CounterfactualOptions {
+                    max_draws: n_draws,
+                    level,
+                    seed,
+                },
+            )?;
+            notes.push(format!(
+                "counterfactuals from {} {} ({} failed)",
+                c.draws,
+                c.source.describe(),
+                c.failed
+            ));
+            stats["counterfactual"] = serde_json::json!({
+                "draws": c.draws,
+                "failed_draws": c.failed,
+                "draws_from": c.source.describe(),
+                "level": c.level,
+                "switched_off": exp.episodes.iter().map(|e| serde_json::json!({"episode": e.id, "inputs": e.timeline_targets})).collect::<Vec<_>>(),
+            });
+            optional.push(("counterfactual.csv", Some(c.csv())));
+            optional.push((
+                "benchmarks.csv",
+                (!c.benchmarks.is_empty()).then(|| c.benchmarks_csv()),
+            ));
+        }
+        None => {
+            optional.push(("counterfactual.csv", None));
+            optional.push(("benchmarks.csv", None));
+        }
+    }
+    files.insert(
+        2,
+        (
+            "stats.json",
+            serde_json::to_string_pretty(&stats).expect("JSON values serialise"),
+        ),
+    );
+    let mut absent = Vec::new();
+    for (name, text) in optional {
+        match text {
+            Some(t) => files.push((name, t)),
+            None => absent.push(name),
+        }
+    }
+    Ok(CalibrationFiles {
+        files,
+        absent,
+        notes,
+    })
+}

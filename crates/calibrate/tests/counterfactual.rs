@@ -1,0 +1,266 @@
+//! Counterfactuals and validation on a toy model with closed-form answers: output grows at a
+//! trend less `loss` times the energy sanction of the Iran timeline
+//! (data/episodes/iran_2011.toml), so the no-sanctions path grows at the trend and the level
+//! effect is `exp(−loss ∫ s dt)` averaged over each year.
+
+use pressure_calibrate::experiment::counterfactual::{counterfactual, CounterfactualOptions};
+use pressure_calibrate::experiment::validation::validate;
+use pressure_calibrate::experiment::{Experiment, RunOptions};
+use std::path::{Path, PathBuf};
+
+const MODEL: &str = r#"
+[settings]
+start = 0.0
+stop = 14.0
+dt = 0.0078125
+save_every = 0.0078125
+method = "rk4"
+time_units = "year"
+
+[exogenous.energy_sanction]
+points = [[0, 0]]
+interpolation = "step"
+
+[stocks.ln_y]
+initial = "0"
+inflows = ["growth"]
+units = "dimensionless"
+
+[flows.growth]
+equation = "trend - loss * energy_sanction"
+units = "1/year"
+
+[constants.trend]
+value = 0.03
+units = "1/year"
+
+[constants.loss]
+value = 0.1
+units = "1/year"
+"#;
+
+const TREND: f64 = 0.03;
+const LOSS: f64 = 0.2;
+const ORIGIN: f64 = 2005.0;
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// ln of the annual mean of exp(ln_y) in year `y`, with (`on`) or without the sanctions, by
+/// fine quadrature of the timeline's step function.
+fn ln_annual_mean(t: &pressure_data::timeline::Timeline, y: i32, on: bool) -> f64 {
+    let energy = pressure_data::timeline::Channel::Energy;
+    let n = 20_000;
+    let h = 1.0 / n as f64;
+    // ln_y at the start of year y: integrate from the origin.
+    let mut ln = 0.0;
+    let steps = ((y as f64 - ORIGIN) / h).round() as usize;
+    for k in 0..steps {
+        let tm = ORIGIN + (k as f64 + 0.5) * h;
+        let s = if on { t.intensity_at(energy, tm) } else { 0.0 };
+        ln += (TREND - LOSS * s) * h;
+    }
+    let mut sum = 0.0;
+    for k in 0..n {
+        let tm = y as f64 + (k as f64 + 0.5) * h;
+        let s = if on { t.intensity_at(energy, tm) } else { 0.0 };
+        ln += (TREND - LOSS * s) * h;
+        sum += ln.exp() * h;
+    }
+    sum.ln()
+}
+
+fn setup(dir: &Path, holdout: bool) -> PathBuf {
+    std::fs::write(dir.join("toy.toml"), MODEL).unwrap();
+    let timeline = repo().join("data/episodes/iran_2011.toml");
+    let t = pressure_data::timeline::Timeline::read_path(&timeline).unwrap();
+    // GDP growth data: the model at LOSS, exactly, 2010-2018, plus a deterministic ±0.5 pp.
+    let mut csv = String::from("date,series,value,unit,frequency,source\n");
+    for y in 2010..=2018 {
+        let g = 100.0 * (ln_annual_mean(&t, y, true) - ln_annual_mean(&t, y - 1, true)).exp_m1();
+        let noise = if y % 2 == 0 { 0.5 } else { -0.5 };
+        csv.push_str(&format!(
+            "{y},gdp_growth,{},percent,annual,synthetic\n",
+            g + noise
+        ));
+    }
+    std::fs::write(dir.join("data.csv"), csv).unwrap();
+    let text = format!(
+        r#"[experiment]
+name = "toy"
+model = "toy.toml"
+
+[[episode]]
+id = "iran_2011"
+table = "data.csv"
+timeline_file = "{}"
+origin = {ORIGIN}
+window = {{ start = "2011", end = "2016" }}
+{}
+timeline = {{ energy = "energy_sanction" }}
+
+[[parameter]]
+name = "loss"
+start = 0.05
+lower = -1.0
+upper = 1.0
+
+[[mapping]]
+series = "gdp_growth"
+variable = "growth"
+variable_is = "log_rate"
+measure = "percent_change"
+unit = "percent"
+error = {{ kind = "normal", sigma = 0.5 }}
+
+[uncertainty]
+profile = false
+
+[counterfactual]
+draws = 400
+until = "2018"
+
+[[counterfactual.benchmark]]
+episode = "iran_2011"
+series = "gdp_growth:level"
+date = "2014"
+effect = -17.0
+source = "test"
+"#,
+        timeline.display(),
+        if holdout {
+            "holdout = { start = \"2017\", end = \"2018\" }"
+        } else {
+            ""
+        }
+    );
+    let path = dir.join("exp.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(exp: &Experiment) -> pressure_calibrate::experiment::CalibrationReport {
+    exp.run(&RunOptions {
+        seed: 5,
+        checkpoint_dir: None,
+        resume: false,
+        progress: None,
+    })
+    .unwrap()
+}
+
+#[test]
+fn counterfactual_level_effect_matches_the_closed_form() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = Experiment::load(&setup(dir.path(), false)).unwrap();
+    let report = run(&exp);
+    let loss = report.estimate.x[0];
+    assert!((loss - LOSS).abs() < 0.05, "{loss}");
+    // One draw: the estimate.
+    let c = counterfactual(
+        &exp,
+        &report,
+        &CounterfactualOptions {
+            max_draws: 1,
+            level: 0.9,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let t =
+        pressure_data::timeline::Timeline::read_path(repo().join("data/episodes/iran_2011.toml"))
+            .unwrap();
+    // At the estimated loss, the level effect in year y is exp(Δ ln A) − 1 with Δ the
+    // difference of the two closed forms, linear in the loss: scale the one at LOSS.
+    for y in 2011..=2018 {
+        let row = c
+            .rows
+            .iter()
+            .find(|r| r.series == "gdp_growth:level" && r.date == y.to_string())
+            .unwrap_or_else(|| panic!("no level row for {y}"));
+        let d_at_truth = ln_annual_mean(&t, y, true) - ln_annual_mean(&t, y, false);
+        let want = 100.0 * (d_at_truth * loss / LOSS).exp_m1();
+        assert!(
+            (row.effect_median - want).abs() < 0.02 + 1e-3 * want.abs(),
+            "{y}: {} vs {want}",
+            row.effect_median
+        );
+        // The counterfactual grows at the trend.
+        let g = c
+            .rows
+            .iter()
+            .find(|r| r.series == "gdp_growth" && r.date == y.to_string())
+            .unwrap();
+        assert!(
+            (g.counterfactual_median - 100.0 * TREND.exp_m1()).abs() < 1e-3,
+            "{y}: {}",
+            g.counterfactual_median
+        );
+    }
+    // The benchmark sits beside the model's effect of 2014.
+    assert_eq!(c.benchmarks.len(), 1);
+    assert!(c.benchmarks[0].model.is_some());
+    let csv = c.csv();
+    assert!(csv.starts_with("episode,series,unit,date,fitted_median,counterfactual_median,effect_median,effect_low,effect_high,level\n"));
+    // With many Laplace draws, the band widens around the median.
+    let c = counterfactual(
+        &exp,
+        &report,
+        &CounterfactualOptions {
+            max_draws: 400,
+            level: 0.9,
+            seed: 1,
+        },
+    )
+    .unwrap();
+    let row = c
+        .rows
+        .iter()
+        .find(|r| r.series == "gdp_growth:level" && r.date == "2014")
+        .unwrap();
+    assert!(row.effect_low < row.effect_median && row.effect_median < row.effect_high);
+}
+
+#[test]
+fn validation_scores_benchmarks_and_covers_a_holdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = Experiment::load(&setup(dir.path(), true)).unwrap();
+    let report = run(&exp);
+    let v = validate(&exp, &report, 400, 0.9, 2).unwrap();
+    assert_eq!(v.rows.len(), 1);
+    let row = &v.rows[0];
+    // 2011-2016 all have the previous year in the table.
+    assert_eq!(row.n, 6);
+    // The random walk's U by hand.
+    let fit = &report.fit[0];
+    let prev: Vec<f64> = std::iter::once(
+        // the 2010 value of the table
+        std::fs::read_to_string(dir.path().join("data.csv"))
+            .unwrap()
+            .lines()
+            .find(|l| l.starts_with("2010,"))
+            .unwrap()
+            .split(',')
+            .nth(2)
+            .unwrap()
+            .parse::<f64>()
+            .unwrap(),
+    )
+    .chain(fit.observed[..5].iter().copied())
+    .collect();
+    let u = pressure_calibrate::fitstats::fit_stats(&prev, &fit.observed)
+        .unwrap()
+        .theil_u;
+    assert!((row.random_walk_u - u).abs() < 1e-12);
+    // The model (which knows the timeline) beats both benchmarks by far.
+    assert!(row.model_u < 0.1 && row.model_u < row.random_walk_u && row.model_u < row.ar1_u);
+    // Holdout: two years, a 90% predictive band about ±1.645 σ (σ = 0.5 known) wide.
+    assert_eq!(row.holdout_n, 2);
+    for h in &v.holdout {
+        let width = h.upper - h.lower;
+        assert!((width - 2.0 * 1.645 * 0.5).abs() < 0.25, "{h:?}");
+    }
+    assert!(row.holdout_coverage.is_finite());
+    assert!(v.holdout_csv().unwrap().lines().count() == 3);
+}
