@@ -92,7 +92,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     }
     let elapsed = start.elapsed().as_secs_f64();
 
-    let rendered = calibration_files(&experiment, &report, seed, None).map_err(from_calibrate)?;
+    let rendered =
+        calibration_files(&experiment, &report, seed, None, None).map_err(from_calibrate)?;
     // Optional outputs not computed this time are removed (a file from an earlier run in this
     // folder would now be misleading).
     for name in &rendered.absent {

@@ -106,11 +106,16 @@ struct Settings {
     mcmc_iterations: Option<usize>,
     /// Calibration: profile likelihoods on or off.
     profile: Option<bool>,
+    /// Calibration: iteration limit of the optimiser per start.
+    max_iterations: Option<usize>,
     /// Calibration: posterior draws rerun for the bands of the fit figures (0: none).
     bands: Option<usize>,
     /// Calibration: posterior draws rerun for counterfactuals and holdout forecasts (default:
     /// the experiment's `[counterfactual] draws`).
     counterfactual_draws: Option<usize>,
+    /// Calibration: the estimate step (run earlier in the study) whose `synth_episodes.csv`
+    /// gives the synthetic-control benchmarks of the counterfactuals.
+    synth_from: Option<String>,
     /// Scenarios: the scenario files.
     scenarios: Option<Vec<PathBuf>>,
 }
@@ -127,8 +132,10 @@ impl Settings {
             mcmc_chains: self.mcmc_chains.or(base.mcmc_chains),
             mcmc_iterations: self.mcmc_iterations.or(base.mcmc_iterations),
             profile: self.profile.or(base.profile),
+            max_iterations: self.max_iterations.or(base.max_iterations),
             bands: self.bands.or(base.bands),
             counterfactual_draws: self.counterfactual_draws.or(base.counterfactual_draws),
+            synth_from: self.synth_from.clone().or_else(|| base.synth_from.clone()),
             scenarios: self.scenarios.clone().or_else(|| base.scenarios.clone()),
         }
     }
@@ -195,6 +202,7 @@ enum Loaded {
         experiment: Box<CalExperiment>,
         bands: usize,
         counterfactual_draws: Option<usize>,
+        synth_from: Option<String>,
     },
     Sensitivity {
         prepared: Box<Prepared>,
@@ -272,6 +280,9 @@ fn load_step(
             if let Some(p) = settings.profile {
                 s.uncertainty.profile = p;
             }
+            if let Some(m) = settings.max_iterations {
+                s.estimation.max_iterations = Some(m);
+            }
             // Asking for chains or iterations turns MCMC on for an experiment without it (flat
             // priors within the bounds unless the experiment gives priors).
             if s.uncertainty.mcmc.is_none()
@@ -289,12 +300,20 @@ fn load_step(
                     m.warmup = m.warmup.map(|w| w.min(i / 2));
                 }
             }
+            if let Some(from) = &settings.synth_from {
+                if !names.contains(from) {
+                    return Err(input(format!(
+                        "step `{name}`: synth_from = `{from}` names no earlier step"
+                    )));
+                }
+            }
             let inputs = experiment.inputs.clone();
             (
                 Loaded::Calibrate {
                     experiment: Box::new(experiment),
                     bands: settings.bands.unwrap_or(200),
                     counterfactual_draws: settings.counterfactual_draws,
+                    synth_from: settings.synth_from.clone(),
                 },
                 inputs,
             )
@@ -551,7 +570,25 @@ fn run_step(
             experiment,
             bands,
             counterfactual_draws,
-        } => run_calibration(step, experiment, *bands, *counterfactual_draws, dir, ctx),
+            synth_from,
+        } => {
+            // The estimate step's results sit next to this step's folder.
+            let synth = synth_from.as_ref().map(|s| {
+                dir.parent()
+                    .unwrap_or(Path::new("."))
+                    .join(s)
+                    .join("synth_episodes.csv")
+            });
+            run_calibration(
+                step,
+                experiment,
+                *bands,
+                *counterfactual_draws,
+                synth,
+                dir,
+                ctx,
+            )
+        }
         Loaded::Sensitivity { prepared } => run_sensitivity(step, prepared, dir, ctx),
         Loaded::Estimate { spec } => run_estimate(step, spec, dir, ctx),
         Loaded::Scenarios(s) => run_scenarios(step, s, dir, ctx),
@@ -563,6 +600,7 @@ fn run_calibration(
     experiment: &CalExperiment,
     bands: usize,
     counterfactual_draws: Option<usize>,
+    synth_file: Option<PathBuf>,
     dir: &Path,
     ctx: &Ctx<'_>,
 ) -> Result<(String, Vec<(String, f64)>), CliError> {
@@ -577,7 +615,7 @@ fn run_calibration(
         })
         .map_err(|e| failure(format!("calibration: {e}")))?;
     ctx.progress.update("validation", 0, 1);
-    let rendered = calibration_files(experiment, &report, seed, counterfactual_draws)
+    let rendered = calibration_files(experiment, &report, seed, counterfactual_draws, synth_file)
         .map_err(|e| failure(format!("calibration outputs: {e}")))?;
     let mut files: Vec<(&str, Vec<u8>)> = rendered
         .files

@@ -165,6 +165,7 @@ fn counterfactual_level_effect_matches_the_closed_form() {
             max_draws: 1,
             level: 0.9,
             seed: 1,
+            synth_file: None,
         },
     )
     .unwrap();
@@ -181,8 +182,12 @@ fn counterfactual_level_effect_matches_the_closed_form() {
             .unwrap_or_else(|| panic!("no level row for {y}"));
         let d_at_truth = ln_annual_mean(&t, y, true) - ln_annual_mean(&t, y, false);
         let want = 100.0 * (d_at_truth * loss / LOSS).exp_m1();
+        // The engine holds a step input at its value at the middle of each integration step
+        // (a jump moves by up to dt/2 = 1/256 year) and the level is the trapezoid integral of
+        // the saved rate (half a save step at a jump): each of the timeline's jumps moves the
+        // log level by up to 2 x loss x jump / 256, 1e-3 here; 1 % of the effect covers them.
         assert!(
-            (row.effect_median - want).abs() < 0.02 + 1e-3 * want.abs(),
+            (row.effect_median - want).abs() < 0.02 + 1e-2 * want.abs(),
             "{y}: {} vs {want}",
             row.effect_median
         );
@@ -211,6 +216,7 @@ fn counterfactual_level_effect_matches_the_closed_form() {
             max_draws: 400,
             level: 0.9,
             seed: 1,
+            synth_file: None,
         },
     )
     .unwrap();

@@ -229,3 +229,67 @@ fn centred_and_non_centred_densities_differ_by_the_jacobian() {
     let want_lik = -((28.0 - z2[2]).powi(2) - (28.0 - zc[2]).powi(2)) / (2.0 * 15.0 * 15.0);
     assert!((d - want_prior - want_lik).abs() < 1e-9, "{d}");
 }
+
+/// A panel prior: a missing file, an unknown model or term is an error at the prior's line;
+/// a good reference puts normal(scale x estimate, |scale| x se) on the hierarchy's mean.
+#[test]
+fn panel_priors_and_bad_references() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("priors.json"),
+        r#"{"format": "pressure-estimate-priors/1", "spec": "s.toml", "models": [
+  {"name": "TWFE", "estimator": "fe", "dependent": "gdppc_growth_pct",
+   "dependent_units": "percentage points of growth a year", "nobs": 100, "n_units": 10,
+   "terms": ["sanc_us"], "estimates": [-0.8], "std_errors": [0.4], "vcov": [[0.16]],
+   "se_type": "cluster (iso3)", "dropped_collinear": ["sanc_un"], "sample": "all"}]}"#,
+    )
+    .unwrap();
+    let with_prior = |prior: &str| {
+        let path = experiment(dir.path(), "");
+        let text = std::fs::read_to_string(&path).unwrap().replace(
+            "prior = { distribution = \"normal\", mean = 0.0, sd = 10 }",
+            prior,
+        );
+        std::fs::write(&path, &text).unwrap();
+        (Experiment::load(&path), text)
+    };
+    let (ok, _) = with_prior(
+        "prior = { from = \"priors.json\", model = \"TWFE\", term = \"sanc_us\", scale = -10.0 }",
+    );
+    let exp = ok.unwrap();
+    let p = &exp.priors[0];
+    assert_eq!(p.parameter, "theta:mu");
+    assert!(
+        (p.mean - 8.0).abs() < 1e-12 && (p.sd - 4.0).abs() < 1e-12,
+        "{p:?}"
+    );
+    assert!(p.source.contains("priors.json") && p.source.contains("sanc_us"));
+    assert!(p.in_estimate);
+    for (prior, needles) in [
+        (
+            "prior = { from = \"nope.json\", model = \"TWFE\", term = \"sanc_us\" }",
+            vec!["nope.json", "cannot read the prior table"],
+        ),
+        (
+            "prior = { from = \"priors.json\", model = \"FE\", term = \"sanc_us\" }",
+            vec!["no model `FE`", "TWFE"],
+        ),
+        (
+            "prior = { from = \"priors.json\", model = \"TWFE\", term = \"sanc_un\" }",
+            vec![
+                "no estimate of `sanc_un`",
+                "dropped as collinear",
+                "sanc_us",
+            ],
+        ),
+    ] {
+        let (err, text) = with_prior(prior);
+        let e = err.err().expect("a bad prior reference").to_string();
+        let at = text.find("prior = {").unwrap();
+        let line = text[..at].matches('\n').count() + 1;
+        assert!(e.contains(&format!("exp.toml:{line}:")), "{e}");
+        for n in needles {
+            assert!(e.contains(n), "`{n}` not in {e}");
+        }
+    }
+}

@@ -77,6 +77,63 @@ pub struct CounterfactualOptions {
     pub max_draws: usize,
     pub level: f64,
     pub seed: u64,
+    /// A `synth_episodes.csv` to read instead of the experiment's `[counterfactual.synth]
+    /// file` (e.g. the output of an estimate step of `pressure reproduce`).
+    pub synth_file: Option<std::path::PathBuf>,
+}
+
+/// The synthetic-control gaps of `file` as benchmarks of `series`, one per episode and
+/// post-treatment year (`time >= treatment_time`).
+pub fn synth_benchmarks(
+    file: &std::path::Path,
+    series: &str,
+    episodes: &std::collections::BTreeMap<String, String>,
+) -> Result<Vec<BenchmarkSpec>, CalibrateError> {
+    use pressure_data::table::{ColumnType, ReadOptions, Table};
+    let opts = ReadOptions::new()
+        .column_type("time", ColumnType::Float)
+        .column_type("treatment_time", ColumnType::Float)
+        .column_type("gap_pct", ColumnType::Float);
+    let bad = |e: pressure_data::DataError| {
+        CalibrateError::invalid(format!("synthetic-control benchmarks: {e}"))
+    };
+    let t = Table::read_path(file, &opts).map_err(bad)?;
+    let model = t.text("model").map_err(bad)?;
+    let (time, start, gap) = (
+        t.floats("time").map_err(bad)?,
+        t.floats("treatment_time").map_err(bad)?,
+        t.floats("gap_pct").map_err(bad)?,
+    );
+    let mut out = Vec::new();
+    for (episode, name) in episodes {
+        let rows: Vec<usize> = (0..time.len())
+            .filter(|&i| model.get(i) == Some(name.as_str()))
+            .collect();
+        if rows.is_empty() {
+            return Err(CalibrateError::invalid(format!(
+                "{}: no synthetic control named `{name}` (for episode `{episode}`)",
+                file.display()
+            )));
+        }
+        for i in rows {
+            if time[i] >= start[i] && gap[i].is_finite() {
+                out.push(BenchmarkSpec {
+                    episode: episode.clone(),
+                    series: series.to_string(),
+                    date: format!("{}", time[i] as i64),
+                    effect: Some(gap[i]),
+                    low: None,
+                    high: None,
+                    source: format!(
+                        "synthetic control `{name}` of pressure estimate ({}): gap of GDP per capita in per cent of the synthetic unit",
+                        file.file_name()
+                            .map_or_else(String::new, |f| f.to_string_lossy().into_owned())
+                    ),
+                });
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// The counterfactual paths of every episode under the posterior of `report`.
@@ -157,25 +214,32 @@ pub fn counterfactual(
             }
         }
     }
-    let benchmarks = exp
-        .spec
-        .counterfactual
-        .as_ref()
-        .map(|cf| {
-            cf.benchmarks
+    let mut specs: Vec<BenchmarkSpec> = Vec::new();
+    if let Some(cf) = &exp.spec.counterfactual {
+        specs.extend(cf.benchmarks.iter().cloned());
+        if let Some(s) = &cf.synth {
+            let base = exp.path.parent().unwrap_or(std::path::Path::new("."));
+            let file = opts
+                .synth_file
+                .clone()
+                .or_else(|| s.file.as_ref().map(|f| base.join(f)));
+            // Without a file (a standalone run of an experiment written for the study) there
+            // is nothing to compare with.
+            if let Some(file) = file {
+                specs.extend(synth_benchmarks(&file, &s.series, &s.episodes)?);
+            }
+        }
+    }
+    let benchmarks = specs
+        .into_iter()
+        .map(|b| BenchmarkRow {
+            model: rows
                 .iter()
-                .map(|b| BenchmarkRow {
-                    spec: b.clone(),
-                    model: rows
-                        .iter()
-                        .find(|r| {
-                            r.episode == b.episode && r.series == b.series && r.date == b.date
-                        })
-                        .map(|r| (r.effect_median, r.effect_low, r.effect_high)),
-                })
-                .collect()
+                .find(|r| r.episode == b.episode && r.series == b.series && r.date == b.date)
+                .map(|r| (r.effect_median, r.effect_low, r.effect_high)),
+            spec: b,
         })
-        .unwrap_or_default();
+        .collect();
     Ok(CounterfactualReport {
         level: opts.level,
         source,

@@ -182,59 +182,11 @@ pub(crate) enum PriorKind {
 }
 
 /// Reads the estimate and standard error of `term` in `model` of a prior table
-/// (`pressure-estimate-priors/1`: `models[]` with `name`, `terms`, `estimates`, `std_errors`,
-/// `dropped_collinear`). Every failure names the file, and the model or term asked for with
-/// the ones available.
-// TODO(integration): read through `pressure_data::priors::PriorTable::{load, term}` once it is
-// on main (the panel work); this reader follows its documented format.
+/// (`pressure_data::priors`); every failure names the file, and the model or term asked for
+/// with the ones available.
 pub(crate) fn panel_estimate(path: &Path, model: &str, term: &str) -> Result<(f64, f64), String> {
-    let file = path.display();
-    let text = std::fs::read_to_string(path)
-        .map_err(|e| format!("{file}: cannot read the prior table: {e}"))?;
-    let v: serde_json::Value =
-        serde_json::from_str(&text).map_err(|e| format!("{file}: not a prior table: {e}"))?;
-    match v["format"].as_str() {
-        Some("pressure-estimate-priors/1") => {}
-        Some(other) => {
-            return Err(format!(
-                "{file}: format `{other}` is not `pressure-estimate-priors/1`"
-            ))
-        }
-        None => return Err(format!("{file}: not a prior table: no `format` field")),
-    }
-    let models = v["models"].as_array().cloned().unwrap_or_default();
-    let names: Vec<&str> = models.iter().filter_map(|m| m["name"].as_str()).collect();
-    let m = models
-        .iter()
-        .find(|m| m["name"].as_str() == Some(model))
-        .ok_or_else(|| format!("{file}: no model `{model}` (models: {})", names.join(", ")))?;
-    let strings = |k: &str| -> Vec<String> {
-        m[k].as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|t| t.as_str().map(str::to_string))
-            .collect()
-    };
-    let terms = strings("terms");
-    let j = terms.iter().position(|t| t == term).ok_or_else(|| {
-        let dropped = strings("dropped_collinear").iter().any(|t| t == term);
-        format!(
-            "{file}: model `{model}` has no estimate of `{term}`{} (available terms: {})",
-            if dropped {
-                ": it was dropped as collinear"
-            } else {
-                ""
-            },
-            terms.join(", ")
-        )
-    })?;
-    let num = |k: &str| m[k].get(j).and_then(|x| x.as_f64());
-    match (num("estimates"), num("std_errors")) {
-        (Some(b), Some(se)) if b.is_finite() && se.is_finite() => Ok((b, se)),
-        _ => Err(format!(
-            "{file}: model `{model}`, term `{term}`: no finite estimate and standard error"
-        )),
-    }
+    let table = pressure_data::priors::PriorTable::load(path).map_err(|e| e.to_string())?;
+    table.term(model, term).map_err(|e| e.to_string())
 }
 
 /// Parses a `prior` value (a distribution, or a panel reference resolved relative to `base`).
@@ -257,7 +209,7 @@ pub(crate) fn parse_prior(
         }
         let path = base.join(&p.from);
         let (b, se) = panel_estimate(&path, &p.model, &p.term)?;
-        if !(se > 0.0) {
+        if se.is_nan() || se <= 0.0 {
             return Err(format!(
                 "{}: model `{}`, term `{}` has standard error {se}: no prior width",
                 path.display(),

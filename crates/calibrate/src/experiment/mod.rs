@@ -185,6 +185,28 @@ impl Experiment {
         let spec: ExperimentFile =
             toml::from_str(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
         let loc = Located { path, text: &text };
+        if let Some(cf) = &spec.counterfactual {
+            if let Some(u) = &cf.until {
+                parse_window_date(u, true, path)?;
+            }
+            if !(cf.level > 0.0 && cf.level < 1.0) {
+                return Err(input_error(format!(
+                    "{}: [counterfactual] level must be in (0, 1), got {}",
+                    path.display(),
+                    cf.level
+                )));
+            }
+            if let Some(f) = cf.synth.as_ref().and_then(|s| s.file.as_ref()) {
+                let p = path.parent().unwrap_or(Path::new(".")).join(f);
+                if !p.exists() {
+                    return Err(input_error(format!(
+                        "{}: [counterfactual.synth] file {} not found (write it with pressure estimate experiments/estimate/synth_episodes.toml)",
+                        path.display(),
+                        p.display()
+                    )));
+                }
+            }
+        }
         let base = path.parent().unwrap_or(Path::new(".")).to_path_buf();
         let rel = |p: &Path| base.join(p);
         let mut inputs = vec![path.to_path_buf()];

@@ -351,7 +351,7 @@ impl Observation {
                 work
             }
             VariableIs::Level => {
-                if let Some(i) = values.iter().position(|v| !(*v > 0.0)) {
+                if let Some(i) = values.iter().position(|v| v.is_nan() || *v <= 0.0) {
                     return Err(format!(
                         "a change of a level needs positive values, the model has {} at time {}",
                         values[i], times[i]

@@ -46,6 +46,7 @@ pub fn calibration_files(
     report: &CalibrationReport,
     seed: u64,
     draws: Option<usize>,
+    synth_file: Option<std::path::PathBuf>,
 ) -> Result<CalibrationFiles, CalibrateError> {
     let mut files: Vec<(&'static str, String)> = vec![
         ("params.csv", report.params_csv()),
@@ -83,6 +84,7 @@ pub fn calibration_files(
                     max_draws: n_draws,
                     level,
                     seed,
+                    synth_file,
                 },
             )?;
             notes.push(format!(

@@ -58,6 +58,31 @@ pub struct CounterfactualSpec {
     pub until: Option<String>,
     #[serde(default, rename = "benchmark")]
     pub benchmarks: Vec<BenchmarkSpec>,
+    /// Synthetic-control gaps of `pressure estimate` (`synth_episodes.csv`) as benchmarks.
+    #[serde(default)]
+    pub synth: Option<SynthSpec>,
+}
+
+/// `[counterfactual.synth]`: the per-episode synthetic controls of `pressure estimate`
+/// (`experiments/estimate/synth_episodes.toml` writes `synth_episodes.csv`) beside the model's
+/// effects: the gap in per cent of the synthetic unit (`gap_pct`) at each post-treatment year
+/// becomes a benchmark of `series` (usually the GDP level effect, `gdp_growth:level`; the
+/// synthetic control measures GDP per capita).
+///
+/// ```toml
+/// [counterfactual.synth]
+/// file = "../../out/synth/synth_episodes.csv"   # relative to this file; optional: `pressure
+///                                              # reproduce` passes its estimate step's file
+/// series = "gdp_growth:level"
+/// episodes = { iran_2011 = "Iran 2012", russia_2014 = "Russia 2014" }   # episode -> synth model
+/// ```
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SynthSpec {
+    #[serde(default)]
+    pub file: Option<PathBuf>,
+    pub series: String,
+    pub episodes: BTreeMap<String, String>,
 }
 
 fn default_cf_draws() -> usize {
