@@ -668,11 +668,7 @@ fn run_calibration(
         report.multistart.model_runs,
         {
             // The posterior's convergence verdict first: a run that misses it says so here.
-            let mut notes: Vec<String> = report
-                .convergence
-                .iter()
-                .map(|c| c.describe())
-                .collect();
+            let mut notes: Vec<String> = report.convergence.iter().map(|c| c.describe()).collect();
             notes.extend(rendered.notes.iter().cloned());
             if notes.is_empty() {
                 String::new()

@@ -34,7 +34,8 @@ fn main() {
     let exp = Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
     let truth = list(&get("--truth").expect("--truth"));
     let sigma = if args.iter().any(|a| a == "--sigma-from-fit") {
-        let mut fit = Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+        let mut fit =
+            Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
         fit.spec.uncertainty.profile = false;
         fit.spec.uncertainty.bootstrap = 0;
         fit.spec.uncertainty.mcmc = None;
@@ -48,7 +49,10 @@ fn main() {
             .unwrap_or_else(|e| panic!("{e}"));
         let s = pressure_calibrate::experiment::recovery::fitted_sigmas(&report);
         for f in &report.fit {
-            println!("fitted sigma {}/{}: {} ({})", f.episode, f.series, f.sigma, f.unit);
+            println!(
+                "fitted sigma {}/{}: {} ({})",
+                f.episode, f.series, f.sigma, f.unit
+            );
         }
         s
     } else {

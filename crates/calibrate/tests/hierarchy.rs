@@ -192,6 +192,7 @@ fn priors_of_a_hierarchy_are_listed() {
 #[test]
 fn centred_and_non_centred_densities_differ_by_the_jacobian() {
     use pressure_calibrate::experiment::density::PosteriorDensity;
+    use pressure_calibrate::uncertainty::sampler::LogDensity;
     let dir = tempfile::tempdir().unwrap();
     let nc = Experiment::load(&experiment(dir.path(), "")).unwrap();
     let dir2 = tempfile::tempdir().unwrap();

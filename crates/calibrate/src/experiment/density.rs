@@ -21,13 +21,17 @@ use super::{Experiment, SimPredictor};
 use crate::error::CalibrateError;
 use crate::objective::Calibration;
 use crate::params::Transform;
-use std::sync::Mutex;
+use crate::uncertainty::sampler::{Initial, LogDensity, WorkspacePool};
+use pressure_stats::rng_for;
+use rand_distr::{Distribution as _, StandardNormal};
+
+/// Random stream of the starting points of [`PosteriorDensity::initial_points`].
+pub const STREAM_INIT: u64 = 0xca_0009;
 
 /// The posterior of an experiment over sampler coordinates.
 pub struct PosteriorDensity<'a> {
     exp: &'a Experiment,
-    template: Calibration<SimPredictor<'a>>,
-    free: Mutex<Vec<Calibration<SimPredictor<'a>>>>,
+    pool: WorkspacePool<Calibration<SimPredictor<'a>>>,
     transforms: Vec<Transform>,
     /// For each coordinate: `Some((mu, tau))` indices when it is a centred hierarchy member.
     centred: Vec<Option<(usize, usize)>>,
@@ -49,21 +53,10 @@ impl<'a> PosteriorDensity<'a> {
             .collect();
         Ok(PosteriorDensity {
             exp,
-            template,
-            free: Mutex::new(Vec::new()),
+            pool: WorkspacePool::new(template),
             transforms,
             centred,
         })
-    }
-
-    /// Number of coordinates.
-    pub fn dim(&self) -> usize {
-        self.transforms.len()
-    }
-
-    /// Names of the reported values (the fitted values).
-    pub fn names(&self) -> Vec<String> {
-        self.exp.parameter_names()
     }
 
     /// The fitted values `θ` at coordinates `z`, and the log Jacobian `ln |dθ/dz|`.
@@ -86,11 +79,6 @@ impl<'a> PosteriorDensity<'a> {
         (x, jac)
     }
 
-    /// The values reported for a state: the fitted values.
-    pub fn report(&self, z: &[f64]) -> Vec<f64> {
-        self.values(z).0
-    }
-
     /// The coordinates of fitted values `x` (for starting points).
     pub fn coordinates(&self, x: &[f64]) -> Vec<f64> {
         let mut z: Vec<f64> = self
@@ -107,8 +95,44 @@ impl<'a> PosteriorDensity<'a> {
         z
     }
 
+    /// Starting points for `chains` chains and a DREAM(ZS) archive: `max(chains, 10 d)` draws
+    /// from the normal approximation at the estimate (`scale²` times the Jacobian covariance
+    /// on the internal scale of the fitted values), in this density's coordinates.
+    pub fn initial_points(
+        &self,
+        estimate: &[f64],
+        cov_internal: &[f64],
+        scale: f64,
+        chains: usize,
+        seed: u64,
+    ) -> Initial {
+        let n = estimate.len();
+        let z0: Vec<f64> = self
+            .transforms
+            .iter()
+            .zip(estimate)
+            .map(|(t, v)| t.to_internal(*v))
+            .collect();
+        let l = super::paths::cholesky_lower(cov_internal, n);
+        let k = chains.max(10 * n);
+        let points = (0..k)
+            .map(|i| {
+                let mut rng = rng_for(seed, STREAM_INIT, i as u64);
+                let e: Vec<f64> = (0..n).map(|_| StandardNormal.sample(&mut rng)).collect();
+                let x: Vec<f64> = (0..n)
+                    .map(|r| {
+                        let z = z0[r] + scale * (0..=r).map(|c| l[r * n + c] * e[c]).sum::<f64>();
+                        self.transforms[r].to_external(z)
+                    })
+                    .collect();
+                self.coordinates(&x)
+            })
+            .collect();
+        Initial::Points(points)
+    }
+
     /// `ln p(z)` up to a constant, `−∞` where the model cannot be run or a prior is zero.
-    pub fn log_density(&self, z: &[f64]) -> f64 {
+    fn log_posterior(&self, z: &[f64]) -> f64 {
         let (x, jac) = self.values(z);
         if x.iter().any(|v| !v.is_finite()) {
             return f64::NEG_INFINITY;
@@ -117,19 +141,29 @@ impl<'a> PosteriorDensity<'a> {
         if !prior.is_finite() {
             return f64::NEG_INFINITY;
         }
-        let mut cal = self
-            .free
-            .lock()
-            .ok()
-            .and_then(|mut v| v.pop())
-            .unwrap_or_else(|| self.template.clone());
-        let nll = cal.neg_log_lik(&x);
-        if let Ok(mut v) = self.free.lock() {
-            v.push(cal);
-        }
-        match nll {
+        match self.pool.with(|cal| cal.neg_log_lik(&x)) {
             Ok(v) if v.is_finite() => -v + prior + jac,
             _ => f64::NEG_INFINITY,
         }
+    }
+}
+
+impl LogDensity for PosteriorDensity<'_> {
+    fn dim(&self) -> usize {
+        self.transforms.len()
+    }
+
+    fn log_density(&self, z: &[f64]) -> f64 {
+        self.log_posterior(z)
+    }
+
+    /// The fitted values.
+    fn names(&self) -> Vec<String> {
+        self.exp.parameter_names()
+    }
+
+    /// The fitted values at a state (so draws read alike in both parameterisations).
+    fn report(&self, z: &[f64]) -> Vec<f64> {
+        self.values(z).0
     }
 }

@@ -90,7 +90,7 @@ pub fn posterior_draws(
 
 /// Lower Cholesky factor (row-major) of a covariance that may be singular: a zero pivot
 /// leaves its column at zero (no variation along an unidentified direction).
-fn cholesky_lower(c: &[f64], n: usize) -> Vec<f64> {
+pub(crate) fn cholesky_lower(c: &[f64], n: usize) -> Vec<f64> {
     let mut l = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..=i {

@@ -271,16 +271,35 @@ impl Experiment {
                 };
                 progress("mcmc", 0, m.iterations);
                 let on_block = |done: usize, total: usize| progress("mcmc", done, total);
-                let r = posterior_sample(
-                    &cal,
-                    &best,
-                    &cov_internal,
-                    defaults.init_scale,
-                    prior_ref,
-                    &sopts,
-                    checkpoint("mcmc.json").as_ref(),
-                    Some(&on_block),
-                )?;
+                let r = if self.hierarchy.iter().any(|g| g.centred) {
+                    // A centred hierarchy changes the sampler's coordinates.
+                    let density = super::density::PosteriorDensity::new(self)?;
+                    let initial = density.initial_points(
+                        &best.x,
+                        &cov_internal,
+                        defaults.init_scale,
+                        sopts.chains,
+                        opts.seed,
+                    );
+                    crate::uncertainty::sampler::sample(
+                        &density,
+                        &initial,
+                        &sopts,
+                        checkpoint("mcmc.json").as_ref(),
+                        Some(&on_block),
+                    )?
+                } else {
+                    posterior_sample(
+                        &cal,
+                        &best,
+                        &cov_internal,
+                        defaults.init_scale,
+                        prior_ref,
+                        &sopts,
+                        checkpoint("mcmc.json").as_ref(),
+                        Some(&on_block),
+                    )?
+                };
                 timings.push(("mcmc".to_string(), t.elapsed().as_secs_f64()));
                 Some(r)
             }
