@@ -810,7 +810,9 @@ lower = 1
 upper = 20
 [[mapping]]
 variable = "fish"
+variable_is = "level"
 series = "fish"
+unit = "count"
 aggregate = "start_of_period"
 error = { kind = "log_normal" }
 [estimation]
