@@ -213,12 +213,16 @@ pub enum Shows {
         level: f64,
     },
     Posterior {
+        sampler: String,
         chains: Option<u64>,
         draws: usize,
     },
     Pairs {
+        sampler: String,
         chains: Option<u64>,
         draws: usize,
+        /// Which parameters are drawn when not all of them are (e.g. a hierarchy's μ and τ).
+        subset: Option<String>,
     },
     Scenarios {
         scenarios: Vec<String>,
@@ -368,12 +372,13 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
             "Profile likelihoods of the {parameters} calibrated parameters: deviance 2(ℓ̂ − ℓ) with the other parameters re-optimised; the dashed line is the χ²₁ threshold of a {} interval (shaded), the mark the estimate. A profile that stays under the threshold at a bound means the data do not identify that parameter.",
             pct(*level)
         ),
-        Shows::Posterior { chains, draws } => format!(
-            "Posterior marginal densities of the calibrated parameters from adaptive-Metropolis MCMC ({draws} draws{}).",
+        Shows::Posterior { sampler, chains, draws } => format!(
+            "Posterior marginal densities of the calibrated parameters from {sampler} MCMC ({draws} draws{}).",
             chains.map(|c| format!(" from {c} chains")).unwrap_or_default()
         ),
-        Shows::Pairs { chains, draws } => format!(
-            "Posterior pairs plot of the calibrated parameters: marginal histograms on the diagonal, draws below, correlations above ({draws} MCMC draws{}).",
+        Shows::Pairs { sampler, chains, draws, subset } => format!(
+            "Posterior pairs plot of {}: marginal histograms on the diagonal, draws below, correlations above ({draws} {sampler} MCMC draws{}).",
+            subset.as_deref().unwrap_or("the calibrated parameters"),
             chains.map(|c| format!(" from {c} chains")).unwrap_or_default()
         ),
         Shows::CounterfactualEffect { series, unit, episodes, level, draws, benchmarks } => {
@@ -1590,12 +1595,14 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         let per_chain = stats["mcmc"]["draws_per_chain"].as_u64().unwrap_or(0) as usize;
         let total = per_chain * chains.unwrap_or(1) as usize;
         let n_params = stats["parameters"].as_array().map_or(0, Vec::len);
+        let sampler = sampler_name(stats["mcmc"]["sampler"].as_str());
         let mut plan = FigurePlan::new(
             "posterior",
             FigureKind::Posterior,
             draws.clone(),
             caption(
                 &Shows::Posterior {
+                    sampler: sampler.clone(),
                     chains,
                     draws: total,
                 },
@@ -1607,25 +1614,91 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         }
         plans.push(plan);
         if n_params >= 2 {
-            plans.push(
-                FigurePlan::new(
-                    "pairs",
-                    FigureKind::Pairs,
-                    draws,
-                    caption(
-                        &Shows::Pairs {
-                            chains,
-                            draws: total,
-                        },
-                        &from,
-                    ),
-                )
-                .double(),
-            );
+            let (select, subset) = pairs_subset(&stats);
+            let mut plan = FigurePlan::new(
+                "pairs",
+                FigureKind::Pairs,
+                draws,
+                caption(
+                    &Shows::Pairs {
+                        sampler,
+                        chains,
+                        draws: total,
+                        subset,
+                    },
+                    &from,
+                ),
+            )
+            .double();
+            if let Some(select) = select {
+                plan = plan.select(&select);
+            }
+            plans.push(plan);
         }
     }
     Ok(plans)
 }
+
+/// A readable name of the sampler in `stats.json` (`mcmc.sampler`) for captions.
+fn sampler_name(id: Option<&str>) -> String {
+    match id {
+        Some("dream_zs") => "DREAM(ZS)".into(),
+        Some("ensemble") => "affine-invariant ensemble".into(),
+        Some("adaptive_metropolis") | None => "adaptive-Metropolis".into(),
+        Some(other) => other.into(),
+    }
+}
+
+/// The parameters of the pairs plot when not all fit on a page: more than
+/// [`PAIRS_MAX`] sampled values draw the hierarchy's channel means and spreads (μ, τ) and the
+/// shared parameters; `(None, None)`: all of them.
+fn pairs_subset(stats: &Value) -> (Option<String>, Option<String>) {
+    let names: Vec<&str> = stats["parameters"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|p| p["name"].as_str()).collect())
+        .unwrap_or_default();
+    if names.len() <= PAIRS_MAX {
+        return (None, None);
+    }
+    let hyper: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| n.ends_with(":mu") || n.ends_with(":tau"))
+        .collect();
+    let shared: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !n.contains('@') && !n.contains(':'))
+        .collect();
+    let mut keep: Vec<&str> = hyper.iter().chain(&shared).copied().collect();
+    keep.truncate(PAIRS_MAX);
+    if keep.len() < 2 {
+        keep = names[..PAIRS_MAX].to_vec();
+        return (
+            Some(keep.join(",")),
+            Some(format!(
+                "the first {PAIRS_MAX} of the {} calibrated parameters",
+                names.len()
+            )),
+        );
+    }
+    let what = if hyper.is_empty() {
+        "the shared parameters".to_string()
+    } else {
+        "the channel means and spreads of the hierarchy (μ, τ)".to_string()
+    };
+    (
+        Some(keep.join(",")),
+        Some(format!(
+            "{what}, {} of the {} calibrated parameters",
+            keep.len(),
+            names.len()
+        )),
+    )
+}
+
+/// Most parameters a pairs plot draws (a d × d grid of panels on one page).
+const PAIRS_MAX: usize = 8;
 
 /// A period's start as a decimal year: `2012` → 2012, `2012-03` → 2012 + 2/12, `2012-Q2` →
 /// 2012.25 (for plots of annual and monthly series on one time axis).

@@ -44,7 +44,8 @@ pub struct PlotArgs {
     /// Replace the y-axis title (include the unit).
     #[arg(long)]
     pub y_label: Option<String>,
-    /// Draw only the panel named so (an observable, variable, output, parameter or group).
+    /// Draw only the panel named so (an observable, variable, output, parameter or group;
+    /// posterior and pairs: a comma-separated list of parameters).
     #[arg(long)]
     pub select: Option<String>,
     /// A line of small text under the figure, e.g. the data source.

@@ -112,6 +112,29 @@ impl Transform {
         }
     }
 
+    /// `z` moved off a bound for starting a sampler: an estimate on a bound sits at a huge
+    /// internal coordinate (LM drives `z` towards ±∞ there, up to the point where `x(z)`
+    /// rounds to the bound), where the posterior is flat in `z` and a chain cannot move. The
+    /// coordinate is clamped to that of the point 10⁻⁴ of the range (logit) or
+    /// 10⁻⁴·max(1, |bound|) (log) inside the bound; an interior estimate is unchanged.
+    pub fn start_inside(self, z: f64) -> f64 {
+        const INSIDE: f64 = 1e-4;
+        let log_floor = |bound: f64| (INSIDE * bound.abs().max(1.0)).ln();
+        match self {
+            Transform::Identity => z,
+            Transform::LogLower { lower } => z.max(log_floor(lower)),
+            Transform::LogUpper { upper } => z.max(log_floor(upper)),
+            Transform::Logit { .. } => {
+                let edge = ((1.0 - INSIDE) / INSIDE).ln();
+                if z.is_nan() {
+                    z
+                } else {
+                    z.clamp(-edge, edge)
+                }
+            }
+        }
+    }
+
     /// `z → x`, always within the bounds (the bound itself for |z| beyond float range).
     pub fn to_external(self, z: f64) -> f64 {
         match self {
@@ -255,6 +278,25 @@ impl ParamSet {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_on_a_bound_move_inside() {
+        let t = Transform::Logit {
+            lower: 0.0,
+            upper: 2.0,
+        };
+        // On the bound (z = -inf or a huge negative z): 1e-4 of the range inside.
+        assert!((t.to_external(t.start_inside(f64::NEG_INFINITY)) - 2e-4).abs() < 1e-12);
+        assert!((t.to_external(t.start_inside(-800.0)) - 2e-4).abs() < 1e-12);
+        assert!((t.to_external(t.start_inside(800.0)) - (2.0 - 2e-4)).abs() < 1e-12);
+        assert_eq!(t.start_inside(1.5), 1.5);
+        let l = Transform::LogLower { lower: -5.0 };
+        assert!((l.to_external(l.start_inside(-900.0)) - (-5.0 + 5e-4)).abs() < 1e-12);
+        assert_eq!(l.start_inside(0.3), 0.3);
+        let u = Transform::LogUpper { upper: 0.5 };
+        assert!((u.to_external(u.start_inside(-900.0)) - (0.5 - 1e-4)).abs() < 1e-12);
+        assert_eq!(Transform::Identity.start_inside(-900.0), -900.0);
+    }
 
     #[test]
     fn transforms_round_trip_and_respect_bounds() {

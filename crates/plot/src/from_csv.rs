@@ -133,7 +133,8 @@ pub struct CsvOptions {
     pub x_label: Option<String>,
     /// Replaces the y-axis title.
     pub y_label: Option<String>,
-    /// Keeps only the panel (observable, variable, output or parameter) with this name.
+    /// Keeps only the panel (observable, variable, output or parameter) with this name; for
+    /// the draws kinds (`posterior`, `pairs`) a comma-separated list of parameters.
     pub select: Option<String>,
     /// A note under the figure, e.g. the data source.
     pub note: Option<String>,
@@ -883,9 +884,11 @@ fn draws(t: &Table, o: &CsvOptions) -> Result<(Vec<AxisLabel>, Vec<Vec<f64>>), P
                 .any(|n| t.headers[c].eq_ignore_ascii_case(n))
         })
         .filter(|&c| {
-            o.select
-                .as_ref()
-                .is_none_or(|s| header_label(&t.headers[c]).title == *s)
+            // Draws files may hold dozens of parameters: `--select a,b,c` keeps several.
+            o.select.as_ref().is_none_or(|s| {
+                let title = header_label(&t.headers[c]).title;
+                s.split(',').any(|name| name.trim() == title)
+            })
         })
         .collect();
     if cols.is_empty() {

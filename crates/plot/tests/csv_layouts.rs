@@ -136,6 +136,38 @@ fn draws_skip_bookkeeping_columns_and_read_units_from_headers() {
 }
 
 #[test]
+fn draws_select_a_list_of_parameters() {
+    let csv = "chain,a:mu,a:tau,a@x,b\n0,0.1,0.2,0.3,1\n0,0.2,0.1,0.4,2\n0,0.3,0.3,0.2,1.5\n";
+    let opts = CsvOptions {
+        select: Some("a:mu, b".into()),
+        ..Default::default()
+    };
+    let fig = figure_from_csv_bytes(
+        FigureKind::Pairs,
+        Path::new("draws.csv"),
+        csv.as_bytes(),
+        &opts,
+    )
+    .unwrap();
+    let svg = parse(&fig.svg());
+    // Two parameters: a 2 x 2 grid.
+    assert_eq!(svg.groups("panel").len(), 4);
+    let e = figure_from_csv_bytes(
+        FigureKind::Posterior,
+        Path::new("draws.csv"),
+        csv.as_bytes(),
+        &CsvOptions {
+            select: Some("c,d".into()),
+            ..Default::default()
+        },
+    )
+    .err()
+    .unwrap()
+    .to_string();
+    assert!(e.contains("no parameter column"), "{e}");
+}
+
+#[test]
 fn kaplan_meier_rows_that_only_censor_add_ticks_not_steps() {
     let svg = draw(
         "kaplan-meier",

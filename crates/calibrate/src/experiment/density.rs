@@ -107,13 +107,16 @@ impl<'a> PosteriorDensity<'a> {
         seed: u64,
     ) -> Initial {
         let n = estimate.len();
-        let z0: Vec<f64> = self
+        let z: Vec<f64> = self
             .transforms
             .iter()
             .zip(estimate)
             .map(|(t, v)| t.to_internal(*v))
             .collect();
-        let l = super::paths::cholesky_lower(cov_internal, n);
+        // Estimates on a bound start inside, with a unit variance (as in the flat sampler).
+        let (z0, cov) =
+            crate::uncertainty::mcmc::start_distribution(&z, &self.transforms, cov_internal);
+        let l = super::paths::cholesky_lower(&cov, n);
         let k = chains.max(10 * n);
         let points = (0..k)
             .map(|i| {

@@ -220,10 +220,12 @@ pub(crate) fn parse_prior(
         let mean = p.shift + p.scale * b;
         let sd = p.scale.abs() * se * p.sd_factor;
         let source = format!(
-            "{}, model `{}`, term `{}`: estimate {b} (se {se}) x scale {}{}{}",
+            "{}, model `{}`, term `{}`: estimate {} (se {}) x scale {}{}{}",
             p.from.display(),
             p.model,
             p.term,
+            sig(b),
+            sig(se),
             p.scale,
             if p.shift != 0.0 {
                 format!(" + shift {}", p.shift)
@@ -263,11 +265,31 @@ pub(crate) fn moments(d: &Distribution) -> (f64, f64) {
     }
 }
 
+/// A number for a report's text: four significant digits (the exact values are in the
+/// tables' numeric columns).
+pub(crate) fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return x.to_string();
+    }
+    let digits = (3 - x.abs().log10().floor() as i32).max(0) as usize;
+    let s = format!("{x:.digits$}");
+    if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.').to_string()
+    } else {
+        s
+    }
+}
+
+/// `normal(mean m, sd s)` with four significant digits.
+pub(crate) fn normal_description(mean: f64, sd: f64) -> String {
+    format!("normal(mean {}, sd {})", sig(mean), sig(sd))
+}
+
 /// A distribution written for reports.
 pub(crate) fn describe(d: &Distribution) -> String {
     match *d {
         Distribution::Uniform { low, high } => format!("uniform({low}, {high})"),
-        Distribution::Normal { mean, sd } => format!("normal(mean {mean}, sd {sd})"),
+        Distribution::Normal { mean, sd } => normal_description(mean, sd),
         Distribution::LogNormal { meanlog, sdlog } => {
             format!("lognormal(meanlog {meanlog}, sdlog {sdlog})")
         }
@@ -298,4 +320,22 @@ pub(crate) fn check_hierarchy(h: &HierarchySpec) -> Result<(), CalibrateError> {
         return bad(format!("tau_start {start} must lie in (0, {upper})"));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_numbers_have_four_significant_digits() {
+        assert_eq!(sig(0.019362734179), "0.01936");
+        assert_eq!(sig(-0.968136708997473), "-0.9681");
+        assert_eq!(sig(1234.5678), "1235");
+        assert_eq!(sig(12.5), "12.5");
+        assert_eq!(sig(0.0), "0");
+        assert_eq!(
+            normal_description(0.01936273417994946, 0.011588994558961039),
+            "normal(mean 0.01936, sd 0.01159)"
+        );
+    }
 }

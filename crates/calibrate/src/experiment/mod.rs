@@ -871,7 +871,7 @@ fn attach_prior(
             });
             priors.push(PriorInfo {
                 parameter: name,
-                distribution: format!("normal(mean {mean}, sd {sd})"),
+                distribution: fitted::normal_description(*mean, *sd),
                 source: format!("panel estimate {source}"),
                 in_estimate: true,
                 mean: *mean,

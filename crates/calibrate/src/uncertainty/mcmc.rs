@@ -156,10 +156,38 @@ impl<P: Predictor + Clone + Send + Sync> LogDensity for CalibrationDensity<'_, P
 
 /// The starting distribution around an estimate: `N(ẑ, init_scale²·C)` with `C` the Jacobian
 /// covariance in internal coordinates, unusable (non-finite or non-positive) variances
-/// replaced by 1 and their covariances by 0.
-pub fn initial_around(est: &Estimate, cov_internal: &[f64], init_scale: f64) -> Initial {
-    let n = est.z.len();
-    let usable = |i: usize| cov_internal[i * n + i].is_finite() && cov_internal[i * n + i] > 0.0;
+/// replaced by 1 and their covariances by 0. A coordinate of an estimate on a bound is moved
+/// inside ([`Transform::start_inside`]) and gets a unit variance: the Jacobian says nothing
+/// there, and all chains would otherwise start, and stay, on the bound.
+pub fn initial_around(
+    est: &Estimate,
+    transforms: &[Transform],
+    cov_internal: &[f64],
+    init_scale: f64,
+) -> Initial {
+    let (mean, cov) = start_distribution(&est.z, transforms, cov_internal);
+    Initial::Gaussian {
+        mean,
+        cov,
+        scale: init_scale,
+    }
+}
+
+/// Mean and covariance of [`initial_around`] (before the `init_scale` inflation).
+pub(crate) fn start_distribution(
+    z: &[f64],
+    transforms: &[Transform],
+    cov_internal: &[f64],
+) -> (Vec<f64>, Vec<f64>) {
+    let n = z.len();
+    let mean: Vec<f64> = z
+        .iter()
+        .zip(transforms)
+        .map(|(z, t)| t.start_inside(*z))
+        .collect();
+    let usable = |i: usize| {
+        mean[i] == z[i] && cov_internal[i * n + i].is_finite() && cov_internal[i * n + i] > 0.0
+    };
     let mut c0 = vec![0.0; n * n];
     for i in 0..n {
         for j in 0..n {
@@ -172,11 +200,7 @@ pub fn initial_around(est: &Estimate, cov_internal: &[f64], init_scale: f64) -> 
             };
         }
     }
-    Initial::Gaussian {
-        mean: est.z.clone(),
-        cov: c0,
-        scale: init_scale,
-    }
+    (mean, c0)
 }
 
 /// Samples the posterior of a calibration with any [`Algorithm`], starting around `est`
@@ -202,7 +226,7 @@ pub fn posterior_sample<P: Predictor + Clone + Send + Sync>(
         )));
     }
     let density = CalibrationDensity::new(cal, prior);
-    let initial = initial_around(est, cov_internal, init_scale);
+    let initial = initial_around(est, &cal.params().transforms(), cov_internal, init_scale);
     sample(&density, &initial, opts, checkpoint, progress)
 }
 
