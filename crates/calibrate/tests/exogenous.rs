@@ -110,3 +110,79 @@ fn an_exogenous_series_in_another_unit_is_an_error_at_its_line() {
         "{e}"
     );
 }
+
+/// Two episodes, data for `target` in the first only.
+fn two_episodes(dir: &std::path::Path, target: &str) -> std::path::PathBuf {
+    let model = format!(
+        "{MODEL}\n[constants.rate_data]\nvalue = 2\nunits = \"usd/barrel\"\n\n[aux.rate_seen]\nequation = \"k * rate_data\"\nunits = \"usd/barrel\"\n"
+    );
+    std::fs::write(dir.join("m.toml"), model).unwrap();
+    let mut rate = String::from("date,series,value,unit,frequency,source\n");
+    for y in 2011..=2013 {
+        rate.push_str(&format!("{y},r,10,usd_per_barrel,annual,x\n"));
+        rate.push_str(&format!("{y},y,5,usd_per_barrel,annual,x\n"));
+    }
+    std::fs::write(dir.join("a.csv"), &rate).unwrap();
+    std::fs::write(dir.join("b.csv"), &rate).unwrap();
+    let text = format!(
+        r#"[experiment]
+name = "partial"
+model = "m.toml"
+
+[[episode]]
+id = "a"
+table = "a.csv"
+origin = 2011.0
+exogenous = {{ {target} = {{ series = "r", unit = "usd_per_barrel" }} }}
+
+[[episode]]
+id = "b"
+table = "b.csv"
+origin = 2011.0
+
+[[parameter]]
+name = "k"
+start = 0.5
+lower = 0.0
+upper = 1.0
+
+[[mapping]]
+series = "y"
+variable = "rate_seen"
+variable_is = "level"
+unit = "usd_per_barrel"
+error = {{ kind = "normal", sigma = 1.0 }}
+
+[uncertainty]
+profile = false
+"#
+    );
+    let path = dir.join("exp.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+#[test]
+fn a_constant_driven_by_data_in_one_episode_keeps_its_value_in_the_others() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = Experiment::load(&two_episodes(dir.path(), "rate_data")).unwrap();
+    let mut cal = exp.calibration().unwrap();
+    // rate_seen = k x rate: episode a follows the data (10), episode b keeps the model's 2.
+    let pred = cal.predict(&[0.5]).unwrap().to_vec();
+    assert_eq!(pred.len(), 6, "{pred:?}");
+    assert!(pred[..3].iter().all(|v| (v - 5.0).abs() < 1e-9), "{pred:?}");
+    assert!(pred[3..].iter().all(|v| (v - 1.0).abs() < 1e-9), "{pred:?}");
+}
+
+#[test]
+fn an_auxiliary_driven_by_data_in_some_episodes_only_is_an_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let e = Experiment::load(&two_episodes(dir.path(), "oil_price"))
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        e.contains("the auxiliary `oil_price`") && e.contains("every episode needs a series"),
+        "{e}"
+    );
+}

@@ -217,7 +217,14 @@ impl Experiment {
             .iter()
             .flat_map(|e| e.timeline.values().chain(e.exogenous.keys()).cloned())
             .collect();
-        let ir = timeline::load_model(&model_path, &timeline_targets, path)?;
+        // Inputs that data drive in some episodes only.
+        let partial: std::collections::BTreeSet<String> = spec
+            .episodes
+            .iter()
+            .flat_map(|e| e.exogenous.keys().cloned())
+            .filter(|k| spec.episodes.iter().any(|e| !e.exogenous.contains_key(k)))
+            .collect();
+        let ir = timeline::load_model(&model_path, &timeline_targets, &partial, path)?;
         let model = CompiledModel::compile(&ir).map_err(|e| input_error(e.to_string()))?;
         inputs.push(model_path.clone());
         if let Some(u) = &ir.settings.time_units {

@@ -82,9 +82,16 @@ pub(crate) fn channel_series(
 
 /// Loads the model; timeline targets that are root-file auxiliaries or constants become
 /// exogenous series (see the module docs). Errors name the experiment file.
+///
+/// A replaced variable holds, in an episode that does not drive it, 0 where it was an
+/// auxiliary (a sanction input: no sanctions) and its value where it was a constant (an
+/// input such as a recorded exchange rate keeps the model's default). An auxiliary that data
+/// drive in some episodes only (`partial`) is an error: its equation is gone, and 0 is no
+/// default for an input such as the oil price.
 pub(crate) fn load_model(
     model_path: &Path,
     targets: &BTreeSet<String>,
+    partial: &BTreeSet<String>,
     experiment: &Path,
 ) -> Result<Model, CalibrateError> {
     let ir = pressure_model::load(model_path).map_err(|e| input_error(e.to_string()))?;
@@ -93,6 +100,13 @@ pub(crate) fn load_model(
         let var = ir.variables.iter().find(|v| v.name == *name);
         match var.map(|v| (&v.kind, v.module.is_none(), v.dims.is_empty())) {
             Some((VarKind::Exogenous(_), _, _)) => {}
+            Some((VarKind::Aux(_), true, true)) if partial.contains(name) => {
+                return Err(input_error(format!(
+                    "{}: the auxiliary `{name}` of model {} is driven by data in some episodes but not in all; its equation is replaced by the data, so every episode needs a series for it (`exogenous = {{ {name} = {{ series = ..., unit = ... }} }}`)",
+                    experiment.display(),
+                    model_path.display()
+                )))
+            }
             Some((VarKind::Aux(_) | VarKind::Constant(_), true, true)) => replace.push(name),
             Some((kind, _, _)) => {
                 return Err(input_error(format!(
@@ -124,10 +138,18 @@ pub(crate) fn load_model(
     let (start, stop) = (ir.settings.start, ir.settings.stop);
     for name in &replace {
         let mut units = None;
+        let mut default = 0.0;
         for section in ["aux", "constants"] {
             if let Some(toml::Value::Table(t)) = doc.get_mut(section) {
                 if let Some(toml::Value::Table(old)) = t.remove(name.as_str()) {
                     units = old.get("units").cloned();
+                    if section == "constants" {
+                        default = match old.get("value") {
+                            Some(toml::Value::Float(v)) => *v,
+                            Some(toml::Value::Integer(v)) => *v as f64,
+                            _ => 0.0,
+                        };
+                    }
                 }
             }
         }
@@ -137,7 +159,7 @@ pub(crate) fn load_model(
             toml::Value::Array(
                 [start, stop]
                     .iter()
-                    .map(|t| toml::Value::Array(vec![(*t).into(), 0.0.into()]))
+                    .map(|t| toml::Value::Array(vec![(*t).into(), default.into()]))
                     .collect(),
             ),
         );
@@ -147,9 +169,10 @@ pub(crate) fn load_model(
         }
         series.insert(
             "doc".into(),
-            "Replaced by the episode's sanction timeline (calibration experiment).".into(),
+            "Replaced by the episode's sanction timeline or data series (calibration experiment)."
+                .into(),
         );
-        series.insert("source".into(), "episode sanction timeline".into());
+        series.insert("source".into(), "episode sanction timeline or data".into());
         let exo = doc
             .entry("exogenous")
             .or_insert_with(|| toml::Value::Table(toml::Table::new()));
