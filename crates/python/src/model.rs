@@ -1,0 +1,348 @@
+//! `pressure._pressure.Model`: a compiled model and the calls a script makes on it.
+//!
+//! Every method takes plain Python values (names, floats, `bytes` of `f64`) and returns plain
+//! values; `python/pressure/__init__.py` builds the DataFrames and arrays around them. Runs
+//! release the GIL; batches run on rayon (a pool of `threads` workers when given), one
+//! `Simulator` per worker, so results never depend on the thread count.
+
+use crate::errors::{model_error, sim_error, InputError, RunError};
+use pressure::sim::{CompiledModel, Method, ParamSet, Results, RunSettings};
+use pyo3::prelude::*;
+use pyo3::types::{PyByteArray, PyBytes};
+use std::path::PathBuf;
+
+/// A table crossing into Python: times, column names and units, and the values as native-endian
+/// `f64` bytes (column-major for `run`, output-major then run-major for `run_batch`).
+type Table<'py> = (
+    Bound<'py, PyByteArray>,
+    Vec<String>,
+    Vec<Option<String>>,
+    Bound<'py, PyByteArray>,
+);
+
+/// One parameter as Python sees it: (name, variable, default, units, range, doc, source).
+type ParameterRow = (
+    String,
+    String,
+    f64,
+    Option<String>,
+    Option<(f64, f64)>,
+    Option<String>,
+    Option<String>,
+);
+
+#[pyclass(frozen, module = "pressure._pressure")]
+pub struct Model {
+    compiled: CompiledModel,
+    path: PathBuf,
+    time_units: Option<String>,
+}
+
+#[pymethods]
+impl Model {
+    /// Loads and compiles a model file (`.toml`); raises ModelError with file, line and column.
+    #[staticmethod]
+    fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
+        let model = pressure::model::load(&path).map_err(|e| model_error(py, &e))?;
+        let compiled = CompiledModel::compile(&model).map_err(|e| sim_error(py, &e))?;
+        Ok(Model {
+            compiled,
+            time_units: model.settings.time_units.clone(),
+            path,
+        })
+    }
+
+    #[getter]
+    fn name(&self) -> &str {
+        self.compiled.name()
+    }
+
+    #[getter]
+    fn path(&self) -> PathBuf {
+        self.path.clone()
+    }
+
+    #[getter]
+    fn time_units(&self) -> Option<String> {
+        self.time_units.clone()
+    }
+
+    /// The settings written in the model file: (start, stop, dt, save_every, method).
+    fn default_settings(&self) -> (f64, f64, f64, f64, &'static str) {
+        let s = self.compiled.default_settings();
+        (s.start, s.stop, s.dt, s.save_every, s.method.name())
+    }
+
+    /// Every parameter (one per element of an arrayed constant), in parameter-set order.
+    fn parameters(&self) -> Vec<ParameterRow> {
+        self.compiled
+            .parameters()
+            .iter()
+            .map(|p| {
+                (
+                    p.name.clone(),
+                    p.variable.clone(),
+                    p.default,
+                    p.units.clone(),
+                    p.range,
+                    p.doc.clone(),
+                    p.source.clone(),
+                )
+            })
+            .collect()
+    }
+
+    /// Every column the engine can record: (name, variable, kind, units).
+    fn outputs(&self) -> Vec<(String, String, &'static str, Option<String>)> {
+        self.compiled
+            .outputs()
+            .iter()
+            .map(|o| (o.name.clone(), o.variable.clone(), o.kind, o.units.clone()))
+            .collect()
+    }
+
+    /// One run. `params` is a list of (name, values): one value for a scalar parameter or an
+    /// element `x[e]`, or one for every element of an arrayed constant (a single value sets them
+    /// all). Returns (time, names, units, column-major values).
+    #[pyo3(signature = (params, method=None, dt=None, save_every=None, rtol=None, atol=None, seed=0, vars=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn run<'py>(
+        &self,
+        py: Python<'py>,
+        params: Vec<(String, Vec<f64>)>,
+        method: Option<&str>,
+        dt: Option<f64>,
+        save_every: Option<f64>,
+        rtol: Option<f64>,
+        atol: Option<f64>,
+        seed: u64,
+        vars: Option<Vec<String>>,
+    ) -> PyResult<Table<'py>> {
+        let settings = self.settings(py, method, dt, save_every, rtol, atol, seed)?;
+        let params = self.param_set(py, &params)?;
+        let compiled = &self.compiled;
+        let results = py
+            .detach(|| -> Result<Results, pressure::sim::SimError> {
+                let mut sim = compiled.simulator(&settings)?;
+                if let Some(v) = &vars {
+                    let names: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+                    sim.record(&names)?;
+                }
+                sim.run(&params).cloned()
+            })
+            .map_err(|e| sim_error(py, &e))?;
+        let cols = results.names().len();
+        let values = f64_bytes(
+            py,
+            results.rows() * cols,
+            (0..cols).map(|c| results.column_at(c)),
+        )?;
+        Ok((
+            f64_bytes(py, results.rows(), std::iter::once(results.time()))?,
+            results.names().to_vec(),
+            results.units().to_vec(),
+            values,
+        ))
+    }
+
+    /// Many runs in parallel with the GIL released. `values` holds `rows` parameter sets of
+    /// `len(columns)` native-endian `f64` each (row-major); column `j` sets the parameter (or
+    /// every element of the constant) `columns[j]`, the others keep their defaults. Returns
+    /// (time, output names, units, values laid out [output][run][time]).
+    #[pyo3(signature = (values, rows, columns, outputs=None, threads=None, method=None, dt=None, save_every=None, rtol=None, atol=None, seed=0))]
+    #[allow(clippy::too_many_arguments)]
+    fn run_batch<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyBytes>,
+        rows: usize,
+        columns: Vec<String>,
+        outputs: Option<Vec<String>>,
+        threads: Option<usize>,
+        method: Option<&str>,
+        dt: Option<f64>,
+        save_every: Option<f64>,
+        rtol: Option<f64>,
+        atol: Option<f64>,
+        seed: u64,
+    ) -> PyResult<Table<'py>> {
+        let settings = self.settings(py, method, dt, save_every, rtol, atol, seed)?;
+        let sets = self.param_sets(py, values.as_bytes(), rows, &columns)?;
+        if threads == Some(0) {
+            return Err(InputError::new_err("threads must be at least 1 (or None for all cores)"));
+        }
+        if rows == 0 {
+            return Err(InputError::new_err("no parameter sets: the matrix has 0 rows"));
+        }
+        let compiled = &self.compiled;
+        let names: Option<Vec<&str>> = outputs
+            .as_ref()
+            .map(|o| o.iter().map(|s| s.as_str()).collect());
+        let names = names.as_deref();
+        // Each run keeps only its recorded columns; run 0 also reports the times, names and
+        // units (the same for every run: the settings and the record list are shared).
+        let batch = py.detach(|| {
+            let work = || {
+                pressure::sim::run_batch_map(compiled, &sets, &settings, names, |i, r| {
+                    let mut flat = Vec::with_capacity(r.rows() * r.names().len());
+                    for c in 0..r.names().len() {
+                        flat.extend_from_slice(r.column_at(c));
+                    }
+                    let shape = (i == 0)
+                        .then(|| (r.time().to_vec(), r.names().to_vec(), r.units().to_vec()));
+                    (flat, shape)
+                })
+            };
+            match threads {
+                Some(n) => rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map(|pool| pool.install(work))
+                    .map_err(|e| e.to_string()),
+                None => Ok(work()),
+            }
+        });
+        let runs = batch.map_err(|e| RunError::new_err(format!("starting the thread pool: {e}")))?;
+        let mut flats = Vec::with_capacity(runs.len());
+        let mut shape = None;
+        for (i, r) in runs.into_iter().enumerate() {
+            let (flat, s) = r.map_err(|e| match e.is_input_error() {
+                true => sim_error(py, &e),
+                false => RunError::new_err(format!("parameter set {i}: {e}")),
+            })?;
+            if s.is_some() {
+                shape = s;
+            }
+            flats.push(flat);
+        }
+        let (time, names, units) = shape.expect("run 0 reports its shape");
+        let (n_time, n_cols) = (time.len(), names.len());
+        let values = f64_bytes(
+            py,
+            n_cols * flats.len() * n_time,
+            (0..n_cols).flat_map(|c| {
+                flats
+                    .iter()
+                    .map(move |f| &f[c * n_time..(c + 1) * n_time])
+            }),
+        )?;
+        Ok((f64_bytes(py, n_time, std::iter::once(&time[..]))?, names, units, values))
+    }
+}
+
+impl Model {
+    /// The model's settings with the caller's overrides, checked.
+    #[allow(clippy::too_many_arguments)]
+    fn settings(
+        &self,
+        py: Python<'_>,
+        method: Option<&str>,
+        dt: Option<f64>,
+        save_every: Option<f64>,
+        rtol: Option<f64>,
+        atol: Option<f64>,
+        seed: u64,
+    ) -> PyResult<RunSettings> {
+        let mut s = self.compiled.default_settings();
+        if let Some(m) = method {
+            s.method = Method::parse(m).ok_or_else(|| {
+                InputError::new_err(format!(
+                    "unknown method '{m}'; use euler, rk2, rk4, dopri5 or dop853"
+                ))
+            })?;
+        }
+        if let Some(dt) = dt {
+            s = s.with_dt(dt);
+        }
+        if let Some(v) = save_every {
+            s.save_every = v;
+        }
+        if let Some(v) = rtol {
+            s.rtol = v;
+        }
+        if let Some(v) = atol {
+            s.atol = v;
+        }
+        s.seed = seed;
+        s.validate().map_err(|e| sim_error(py, &e))?;
+        Ok(s)
+    }
+
+    /// The default parameters with `(name, values)` overrides; values must be finite.
+    fn param_set(&self, py: Python<'_>, params: &[(String, Vec<f64>)]) -> PyResult<ParamSet> {
+        let mut set = self.compiled.default_params();
+        for (name, values) in params {
+            if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+                return Err(InputError::new_err(format!(
+                    "parameter '{name}' = {v}: parameter values must be finite numbers"
+                )));
+            }
+            self.compiled
+                .set_param_values(&mut set, name, values)
+                .map_err(|e| sim_error(py, &e))?;
+        }
+        Ok(set)
+    }
+
+    /// `rows` parameter sets from a row-major matrix whose columns name parameters.
+    fn param_sets(
+        &self,
+        py: Python<'_>,
+        bytes: &[u8],
+        rows: usize,
+        columns: &[String],
+    ) -> PyResult<Vec<ParamSet>> {
+        let width = columns.len();
+        if bytes.len() != rows * width * 8 {
+            return Err(InputError::new_err(format!(
+                "the parameter matrix has {} values, expected {rows} rows x {width} columns",
+                bytes.len() / 8
+            )));
+        }
+        let targets: Vec<Vec<usize>> = columns
+            .iter()
+            .map(|c| self.compiled.param_indices(c))
+            .collect::<Result<_, _>>()
+            .map_err(|e| sim_error(py, &e))?;
+        let defaults = self.compiled.default_params();
+        let mut values = bytes
+            .chunks_exact(8)
+            .map(|b| f64::from_ne_bytes(b.try_into().expect("chunks of 8")));
+        let mut sets = Vec::with_capacity(rows);
+        for row in 0..rows {
+            let mut set = defaults.clone();
+            for (col, idx) in targets.iter().enumerate() {
+                let v = values.next().expect("length checked");
+                if !v.is_finite() {
+                    return Err(InputError::new_err(format!(
+                        "parameter set {row}, column {col} ('{}') is {v}: parameter values must be finite numbers",
+                        columns[col]
+                    )));
+                }
+                for &i in idx {
+                    set.set(i, v);
+                }
+            }
+            sets.push(set);
+        }
+        Ok(sets)
+    }
+}
+
+/// Copies `f64` slices, in order, into one `bytearray` of native-endian bytes (`numpy.frombuffer`
+/// views it as `float64` without another copy, writable).
+fn f64_bytes<'py, 'a>(
+    py: Python<'py>,
+    len: usize,
+    parts: impl Iterator<Item = &'a [f64]>,
+) -> PyResult<Bound<'py, PyByteArray>> {
+    PyByteArray::new_with(py, len * 8, |buf| {
+        let mut chunks = buf.chunks_exact_mut(8);
+        for part in parts {
+            for (v, dst) in part.iter().zip(&mut chunks) {
+                dst.copy_from_slice(&v.to_ne_bytes());
+            }
+        }
+        Ok(())
+    })
+}
