@@ -2,9 +2,9 @@
 //! files `path:line:column: message`, with the hint at the fix); model errors also carry the
 //! structured list `diagnostics` so a script can point at the place itself.
 
-use pressure::model::diagnostic::Location;
-use pressure::model::ModelError as EngineModelError;
-use pressure::sim::SimError;
+use pressure_model::diagnostic::Location;
+use pressure_model::ModelError as EngineModelError;
+use pressure_sim::SimError;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
 use pyo3::prelude::*;

@@ -1,6 +1,6 @@
 //! Python bindings of Pressure: the extension module `pressure._pressure`.
 //!
-//! A thin layer over the facade library, like the CLI: [`model::Model`] loads and compiles a
+//! A thin layer over the library crates `pressure-model` and `pressure-sim`, like the CLI: [`model::Model`] loads and compiles a
 //! model file, runs it once or in parallel batches (with the GIL released) and describes its
 //! parameters and outputs; [`errors`] turns the engine's errors into Python exceptions that carry
 //! its message (file, line and column for model files). Results cross into Python as one

@@ -6,7 +6,7 @@
 //! `Simulator` per worker, so results never depend on the thread count.
 
 use crate::errors::{model_error, sim_error, InputError, RunError};
-use pressure::sim::{CompiledModel, Method, ParamSet, Results, RunSettings};
+use pressure_sim::{CompiledModel, Method, ParamSet, Results, RunSettings};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 use std::path::PathBuf;
@@ -43,7 +43,7 @@ impl Model {
     /// Loads and compiles a model file (`.toml`); raises ModelError with file, line and column.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
-        let model = pressure::model::load(&path).map_err(|e| model_error(py, &e))?;
+        let model = pressure_model::load(&path).map_err(|e| model_error(py, &e))?;
         let compiled = CompiledModel::compile(&model).map_err(|e| sim_error(py, &e))?;
         Ok(Model {
             compiled,
@@ -122,7 +122,7 @@ impl Model {
         let params = self.param_set(py, &params)?;
         let compiled = &self.compiled;
         let results = py
-            .detach(|| -> Result<Results, pressure::sim::SimError> {
+            .detach(|| -> Result<Results, pressure_sim::SimError> {
                 let mut sim = compiled.simulator(&settings)?;
                 if let Some(v) = &vars {
                     let names: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
@@ -183,7 +183,7 @@ impl Model {
         // units (the same for every run: the settings and the record list are shared).
         let batch = py.detach(|| {
             let work = || {
-                pressure::sim::run_batch_map(compiled, &sets, &settings, names, |i, r| {
+                pressure_sim::run_batch_map(compiled, &sets, &settings, names, |i, r| {
                     let mut flat = Vec::with_capacity(r.rows() * r.names().len());
                     for c in 0..r.names().len() {
                         flat.extend_from_slice(r.column_at(c));
