@@ -68,13 +68,23 @@ fn diagnostics<'py>(py: Python<'py>, e: &EngineModelError) -> PyResult<Vec<Bound
             item.set_item("message", &d.message)?;
             item.set_item("help", d.help.as_deref())?;
             let (file, line, column, row) = match &d.location {
-                Some(Location::Model { path, line, column }) => {
-                    (Some(path.display().to_string()), Some(*line), Some(*column), None)
-                }
+                Some(Location::Model { path, line, column }) => (
+                    Some(path.display().to_string()),
+                    Some(*line),
+                    Some(*column),
+                    None,
+                ),
                 Some(Location::Data {
                     path, row, column, ..
-                }) => (Some(path.display().to_string()), None, Some(*column), Some(*row)),
-                Some(Location::File { path }) => (Some(path.display().to_string()), None, None, None),
+                }) => (
+                    Some(path.display().to_string()),
+                    None,
+                    Some(*column),
+                    Some(*row),
+                ),
+                Some(Location::File { path }) => {
+                    (Some(path.display().to_string()), None, None, None)
+                }
                 None => (None, None, None, None),
             };
             item.set_item("file", file)?;

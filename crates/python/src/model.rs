@@ -169,10 +169,14 @@ impl Model {
         let settings = self.settings(py, method, dt, save_every, rtol, atol, seed)?;
         let sets = self.param_sets(py, values.as_bytes(), rows, &columns)?;
         if threads == Some(0) {
-            return Err(InputError::new_err("threads must be at least 1 (or None for all cores)"));
+            return Err(InputError::new_err(
+                "threads must be at least 1 (or None for all cores)",
+            ));
         }
         if rows == 0 {
-            return Err(InputError::new_err("no parameter sets: the matrix has 0 rows"));
+            return Err(InputError::new_err(
+                "no parameter sets: the matrix has 0 rows",
+            ));
         }
         let compiled = &self.compiled;
         let names: Option<Vec<&str>> = outputs
@@ -202,7 +206,8 @@ impl Model {
                 None => Ok(work()),
             }
         });
-        let runs = batch.map_err(|e| RunError::new_err(format!("starting the thread pool: {e}")))?;
+        let runs =
+            batch.map_err(|e| RunError::new_err(format!("starting the thread pool: {e}")))?;
         let mut flats = Vec::with_capacity(runs.len());
         let mut shape = None;
         for (i, r) in runs.into_iter().enumerate() {
@@ -220,13 +225,14 @@ impl Model {
         let values = f64_bytes(
             py,
             n_cols * flats.len() * n_time,
-            (0..n_cols).flat_map(|c| {
-                flats
-                    .iter()
-                    .map(move |f| &f[c * n_time..(c + 1) * n_time])
-            }),
+            (0..n_cols).flat_map(|c| flats.iter().map(move |f| &f[c * n_time..(c + 1) * n_time])),
         )?;
-        Ok((f64_bytes(py, n_time, std::iter::once(&time[..]))?, names, units, values))
+        Ok((
+            f64_bytes(py, n_time, std::iter::once(&time[..]))?,
+            names,
+            units,
+            values,
+        ))
     }
 }
 
