@@ -11,6 +11,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("stats", &[][..]),
         ("data", &["stats"][..]),
         ("plot", &[][..]),
+        ("interop", &["model"][..]),
         ("sim", &["model", "stats"][..]),
         ("econometrics", &["data", "stats"][..]),
         ("sensitivity", &["model", "sim", "stats"][..]),

@@ -40,6 +40,7 @@
 // Diagnostics carry a snippet of the file; they are returned only on error paths.
 #![allow(clippy::result_large_err)]
 
+pub mod build;
 pub mod builtins;
 mod data;
 pub mod diagnostic;

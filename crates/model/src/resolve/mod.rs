@@ -88,8 +88,31 @@ pub(crate) fn is_identifier(s: &str) -> bool {
         && c.all(|ch| ch.is_ascii_alphanumeric() || ch == '_')
 }
 
+/// How the root file is obtained.
+pub(crate) enum Root<'a> {
+    /// Read from disk.
+    Disk,
+    /// This text, parsed as a TOML model file.
+    Text(&'a str),
+    /// This text, already read by another format's reader (see [`crate::build`]).
+    Built(&'a str, Box<dyn FnOnce(crate::source::FileId) -> RawFile + 'a>),
+}
+
 /// Loads and validates a model (see [`crate::load`]); `text` replaces reading the root file.
 pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError> {
+    load_root(path, text.map_or(Root::Disk, Root::Text))
+}
+
+/// Validates a model another format's reader built (see [`crate::build::load_source`]).
+pub(crate) fn load_built<'a>(
+    path: &Path,
+    text: &'a str,
+    build: impl FnOnce(crate::source::FileId) -> RawFile + 'a,
+) -> Result<Model, ModelError> {
+    load_root(path, Root::Built(text, Box::new(build)))
+}
+
+fn load_root(path: &Path, root_source: Root<'_>) -> Result<Model, ModelError> {
     let mut b = Builder {
         sources: SourceMap::new(),
         errors: Vec::new(),
@@ -104,7 +127,7 @@ pub(crate) fn load(path: &Path, text: Option<&str>) -> Result<Model, ModelError>
         warnings: Vec::new(),
         stateful_count: HashMap::new(),
     };
-    let root = match b.open_file(path, None, text) {
+    let root = match b.open_file(path, None, root_source) {
         Some(i) => i,
         None => return Err(ModelError::new(b.errors)),
     };
@@ -214,18 +237,22 @@ impl Builder {
         &mut self,
         path: &Path,
         included_at: Option<Span>,
-        text: Option<&str>,
+        source: Root<'_>,
     ) -> Option<usize> {
         let canonical = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
         if let Some(&i) = self.file_index.get(&canonical) {
             return Some(i);
         }
-        let parsed = match text {
-            Some(t) => {
+        let parsed = match source {
+            Root::Text(t) => {
                 let id = self.sources.add(path, t);
                 crate::file::parse_file(&self.sources, id, path)
             }
-            None => read_file(
+            Root::Built(t, build) => {
+                let id = self.sources.add(path, t);
+                Ok(build(id))
+            }
+            Root::Disk => read_file(
                 &mut self.sources,
                 path,
                 included_at.map(|s| (s, "this module")),
@@ -360,7 +387,7 @@ impl Builder {
                 );
                 continue;
             }
-            let Some(mfile) = self.open_file(&mpath, Some(fspan), None) else {
+            let Some(mfile) = self.open_file(&mpath, Some(fspan), Root::Disk) else {
                 continue;
             };
             let mid = ModuleId(self.modules.len() as u32);

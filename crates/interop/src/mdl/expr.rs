@@ -1,0 +1,393 @@
+//! Vensim expressions into Pressure's equation language.
+//!
+//! The grammars are close (operators, `:AND:`/`:OR:`/`:NOT:`, `IF THEN ELSE(...)`, builtin
+//! names); what changes is names: a Vensim name may hold spaces and any case, so each name is
+//! replaced by its IR spelling. The translation keeps every byte at its offset whenever the IR
+//! name is as long as the written one (the usual case: spaces become underscores), so errors
+//! found later point at the exact column of the `.mdl` file.
+
+use super::names::{key, Names};
+use std::collections::HashSet;
+use std::ops::Range;
+
+/// What the translator needs to know about the model's names.
+pub struct Scope<'a> {
+    pub names: &'a Names,
+    /// Keys of the variables that are lookups (a call `f(x)` of one is a table lookup).
+    pub lookups: &'a HashSet<String>,
+}
+
+/// The clock and run-setting names Vensim writes as variables, and the register they are.
+pub fn register(k: &str) -> Option<&'static str> {
+    Some(match k {
+        "time" => "TIME",
+        "time_step" => "TIME_STEP",
+        "initial_time" => "INITIAL_TIME",
+        "final_time" => "FINAL_TIME",
+        "saveper" => "SAVEPER",
+        _ => return None,
+    })
+}
+
+/// A translated expression.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Translated {
+    pub text: String,
+    /// Every byte sits at its offset in the source.
+    pub exact: bool,
+}
+
+pub(crate) fn is_name_start(c: char) -> bool {
+    c.is_alphabetic() || c == '_' || c == '$' || !c.is_ascii()
+}
+
+fn is_name_char(c: char) -> bool {
+    c.is_alphanumeric() || matches!(c, '_' | '$' | '\'' | '&' | '%') || !c.is_ascii()
+}
+
+/// Byte length of whitespace (including `\` line continuations) at the start of `s`.
+fn space_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b' ' | b'\t' | b'\r' | b'\n' => i += 1,
+            b'\\' if matches!(b.get(i + 1), Some(b'\n' | b'\r')) => i += 1,
+            _ => break,
+        }
+    }
+    i
+}
+
+/// Length of the name starting at `s[0]` (a name start character or a quote).
+pub(crate) fn name_len(s: &str) -> usize {
+    if let Some(rest) = s.strip_prefix('"') {
+        return rest.find('"').map(|i| i + 2).unwrap_or(s.len());
+    }
+    let mut end = 0;
+    let mut it = s.char_indices().peekable();
+    while let Some((i, c)) = it.next() {
+        if is_name_char(c) {
+            end = i + c.len_utf8();
+            continue;
+        }
+        // Spaces join words of one name when another word follows.
+        let sp = space_len(&s[i..]);
+        if sp > 0 {
+            let next = s[i + sp..].chars().next();
+            if matches!(next, Some(n) if is_name_char(n)) {
+                // Skip the whitespace; the loop continues with the next word.
+                while let Some(&(j, _)) = it.peek() {
+                    if j >= i + sp {
+                        break;
+                    }
+                    it.next();
+                }
+                continue;
+            }
+        }
+        break;
+    }
+    end
+}
+
+/// Length of a number at the start of `s` (digits, point, exponent).
+fn number_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
+        i += 1;
+    }
+    if i < b.len() && (b[i] == b'e' || b[i] == b'E') {
+        let mut j = i + 1;
+        if j < b.len() && (b[j] == b'+' || b[j] == b'-') {
+            j += 1;
+        }
+        if j < b.len() && b[j].is_ascii_digit() {
+            while j < b.len() && b[j].is_ascii_digit() {
+                j += 1;
+            }
+            i = j;
+        }
+    }
+    i
+}
+
+/// Translates `text`; an error is (byte offset in `text`, message).
+pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, String)> {
+    let mut out = String::with_capacity(text.len());
+    let mut exact = true;
+    let mut i = 0;
+    // Depth of `[`: names inside are dimensions or elements.
+    let mut in_subs = 0usize;
+    while i < text.len() {
+        let rest = &text[i..];
+        let c = rest.chars().next().expect("non-empty");
+        let sp = space_len(rest);
+        if sp > 0 {
+            out.extend(std::iter::repeat_n(' ', sp));
+            i += sp;
+            continue;
+        }
+        if c == '{' {
+            let n = rest.find('}').map(|j| j + 1).unwrap_or(rest.len());
+            // Keep the length in bytes (a comment may hold multi-byte characters).
+            out.extend(std::iter::repeat_n(' ', n));
+            i += n;
+            continue;
+        }
+        if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit()))
+        {
+            let n = number_len(rest);
+            out.push_str(&rest[..n]);
+            i += n;
+            continue;
+        }
+        if c == ':' {
+            let upper: String = rest.chars().take(6).collect::<String>().to_ascii_uppercase();
+            if let Some(kw) = [":AND:", ":OR:", ":NOT:"]
+                .into_iter()
+                .find(|kw| upper.starts_with(kw))
+            {
+                out.push_str(kw);
+                i += kw.len();
+                continue;
+            }
+            if upper.starts_with(":NA:") {
+                out.push_str("(-1e38)");
+                exact = false;
+                i += 4;
+                continue;
+            }
+            return Err((i, "unexpected ':' in an expression".into()));
+        }
+        if c == '"' || is_name_start(c) {
+            let n = name_len(rest).max(c.len_utf8());
+            let written = &rest[..n];
+            let k = key(written);
+            let after = &rest[n..];
+            let next = after[space_len(after)..].chars().next();
+            let emitted: String = if in_subs > 0 {
+                scope
+                    .names
+                    .get(written)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| super::names::identifier(written))
+            } else if next == Some('(') && !scope.lookups.contains(&k) {
+                // A builtin function: its words joined by underscores.
+                builtin_spelling(written)
+            } else if let Some(id) = scope.names.get(written) {
+                id.to_string()
+            } else if let Some(r) = register(&k) {
+                r.to_string()
+            } else {
+                super::names::identifier(written)
+            };
+            if emitted.len() != n {
+                exact = false;
+            }
+            out.push_str(&emitted);
+            i += n;
+            continue;
+        }
+        match c {
+            '[' => in_subs += 1,
+            ']' => in_subs = in_subs.saturating_sub(1),
+            _ => {}
+        }
+        out.push(c);
+        if c.len_utf8() != 1 {
+            exact = false;
+        }
+        i += c.len_utf8();
+    }
+    Ok(Translated { text: out, exact })
+}
+
+/// `IF THEN ELSE` -> `IF_THEN_ELSE`: the equation language reads either, and underscores keep
+/// unknown multi-word functions one token (so the error names the whole function).
+fn builtin_spelling(written: &str) -> String {
+    let mut out = String::with_capacity(written.len());
+    let mut gap = false;
+    for ch in written.chars() {
+        if ch.is_whitespace() || ch == '\\' || ch == '_' {
+            gap = true;
+            continue;
+        }
+        if gap && !out.is_empty() {
+            out.push('_');
+        }
+        gap = false;
+        out.push(ch);
+    }
+    out
+}
+
+/// The top-level comma-separated parts of `text` (ranges into it), ignoring commas inside
+/// brackets, parentheses, quotes and comments.
+pub fn split_top(text: &str, sep: u8) -> Vec<Range<usize>> {
+    let b = text.as_bytes();
+    let mut parts = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'(' | b'[' => depth += 1,
+            b')' | b']' => depth -= 1,
+            b'"' => {
+                i += text[i + 1..].find('"').map(|j| j + 1).unwrap_or(b.len() - i);
+            }
+            b'{' => {
+                i += text[i..].find('}').unwrap_or(b.len() - i);
+            }
+            x if x == sep && depth == 0 => {
+                parts.push(start..i);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    parts.push(start..b.len());
+    parts
+}
+
+/// If `text` is one call `NAME(args)` of a function whose key is `fname`, the range of the
+/// text between its parentheses.
+pub fn call_args(text: &str, fname: &str) -> Option<Range<usize>> {
+    let lead = space_len(text);
+    let rest = &text[lead..];
+    let c = rest.chars().next()?;
+    if !is_name_start(c) {
+        return None;
+    }
+    let n = name_len(rest);
+    if key(&rest[..n]) != fname {
+        return None;
+    }
+    let after = lead + n;
+    let open = after + space_len(&text[after..]);
+    if text.as_bytes().get(open) != Some(&b'(') {
+        return None;
+    }
+    // The matching parenthesis must end the text.
+    let mut depth = 0;
+    for (j, ch) in text[open..].char_indices() {
+        match ch {
+            '(' => depth += 1,
+            ')' => {
+                depth -= 1;
+                if depth == 0 {
+                    let close = open + j;
+                    return text[close + 1..]
+                        .trim()
+                        .is_empty()
+                        .then_some(open + 1..close);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// A plain number (with an optional sign), as Vensim writes constants.
+pub fn number(text: &str) -> Option<f64> {
+    let t: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+    if t.is_empty() {
+        return None;
+    }
+    let body = t.strip_prefix(['-', '+']).unwrap_or(&t);
+    if !body.starts_with(|c: char| c.is_ascii_digit() || c == '.') {
+        return None;
+    }
+    t.parse::<f64>().ok()
+}
+
+/// The points of a lookup table body: `[(x0,y0)-(x1,y1)], (x,y), (x,y)...` (the range is
+/// optional) or Vensim's other layout, all x values then all y values.
+pub fn table(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
+    let mut body = text.trim();
+    if body.starts_with('[') {
+        let close = body
+            .find(']')
+            .ok_or("a lookup range '[' is not closed with ']'")?;
+        body = body[close + 1..].trim_start();
+        body = body.strip_prefix(',').unwrap_or(body);
+    }
+    let paired = body.trim_start().starts_with('(');
+    let mut nums = Vec::new();
+    for part in body.split([',', '(', ')']) {
+        let p = part.trim();
+        if p.is_empty() {
+            continue;
+        }
+        nums.push(
+            number(p).ok_or_else(|| format!("'{p}' is not a number in a lookup table"))?,
+        );
+    }
+    if nums.len() < 2 || nums.len() % 2 != 0 {
+        return Err(format!(
+            "a lookup table needs pairs of numbers (found {})",
+            nums.len()
+        ));
+    }
+    let (x, y) = if paired {
+        (
+            nums.iter().step_by(2).copied().collect(),
+            nums.iter().skip(1).step_by(2).copied().collect(),
+        )
+    } else {
+        let h = nums.len() / 2;
+        (nums[..h].to_vec(), nums[h..].to_vec())
+    };
+    Ok((x, y))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scope_with(names: &mut Names, vars: &[&str]) -> HashSet<String> {
+        for v in vars {
+            names.intern(v);
+        }
+        HashSet::new()
+    }
+
+    #[test]
+    fn names_become_identifiers_in_place() {
+        let mut names = Names::default();
+        let lookups = scope_with(&mut names, &["Teacup Temperature", "Room Temperature"]);
+        let s = Scope {
+            names: &names,
+            lookups: &lookups,
+        };
+        let t = translate(
+            "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",
+            &s,
+        )
+        .unwrap();
+        assert_eq!(
+            t.text,
+            "(Teacup_Temperature - Room_Temperature) / 10 + IF_THEN_ELSE(TIME > 1e+006, 1, 0)"
+        );
+        assert!(t.exact);
+        let t = translate("a :AND: {note} :NOT: b", &s).unwrap();
+        assert_eq!(t.text, "a :AND:        :NOT: b");
+    }
+
+    #[test]
+    fn calls_and_tables() {
+        assert_eq!(call_args(" INTEG ( a, b ) ", "integ"), Some(8..14));
+        assert_eq!(call_args("INTEG(a, b) + 1", "integ"), None);
+        assert_eq!(split_top("a, f(b, c), [d, e]", b','), vec![0..1, 2..10, 11..18]);
+        let (x, y) = table("[(0,0)-(2,3)],(0,1),(1,2.5),(2,-1e-1)").unwrap();
+        assert_eq!(x, vec![0.0, 1.0, 2.0]);
+        assert_eq!(y, vec![1.0, 2.5, -0.1]);
+        let (x, y) = table("0, 1, 2, 5, 6, 7").unwrap();
+        assert_eq!((x, y), (vec![0.0, 1.0, 2.0], vec![5.0, 6.0, 7.0]));
+        assert!(table("(0,1),(1)").is_err());
+    }
+}

@@ -1,0 +1,867 @@
+//! Vensim `.mdl` files into a [`SourceModel`] (and so into the model IR).
+//!
+//! What is read: equations (`=`, `:=`, `==`) with Vensim's operators and the builtins the
+//! equation language knows (SMOOTH, DELAY1/3/N, DELAY FIXED, IF THEN ELSE, MIN/MAX, PULSE,
+//! STEP, RAMP, INITIAL, ...), stocks (`INTEG(rate, initial)`), lookups (`name(table)` and
+//! `WITH LOOKUP`), constants (also lists for subscripted constants), subscript ranges and
+//! subranges, units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
+//! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
+//! Not yet: macros, `:EXCEPT:`, subscript mappings, data (`GET XLS`, `:=` data series).
+//!
+//! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
+//! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
+//! flows); any other rate becomes a flow named `<stock>_net_flow`.
+
+mod entries;
+pub(crate) mod expr;
+mod names;
+
+use entries::Entry;
+use expr::{call_args, number, register, split_top, translate, Scope};
+use names::{key, Names};
+use pressure_model::build::*;
+use pressure_model::{Diagnostic, Extrapolation, Interpolation, Model, ModelError, SourceMap};
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+
+/// Reads and validates a `.mdl` file.
+pub fn load(path: &Path) -> Result<Model, ModelError> {
+    let text = std::fs::read(path).map_err(|e| {
+        ModelError::new(vec![Diagnostic::error(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))
+        .at_file(path)])
+    })?;
+    // Vensim files are UTF-8 (`{UTF-8}`) or Latin-1 (older files): keep what decodes.
+    let text = String::from_utf8(text)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
+    load_str(path, &text)
+}
+
+/// Reads and validates `.mdl` text (`path` names it in errors).
+pub fn load_str(path: &Path, text: &str) -> Result<Model, ModelError> {
+    pressure_model::build::load_source(read_str(path, text)?)
+}
+
+/// Reads `.mdl` text into a [`SourceModel`] without validating names and equations.
+pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
+    Reader::new(path, text).read()
+}
+
+/// An entry's left-hand side and what follows it.
+#[derive(Debug, Clone)]
+struct Def {
+    entry: Entry,
+    name: String,
+    name_at: Range<usize>,
+    /// Subscripts written on the left (`x[a, b]`), with their ranges.
+    subs: Vec<(String, Range<usize>)>,
+    form: Form,
+    /// The right-hand side (after `=`, or the table inside `name(...)`).
+    rhs: Range<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Form {
+    Equation,
+    Lookup,
+    Subscripts,
+}
+
+struct Reader<'a> {
+    path: &'a Path,
+    text: &'a str,
+    sources: SourceMap,
+    file: pressure_model::FileId,
+    errors: Vec<Diagnostic>,
+    names: Names,
+    /// IR names of the dimensions.
+    dim_ids: HashSet<String>,
+    /// Subrange -> its parent dimension (IR names).
+    dim_parent: HashMap<String, String>,
+    /// Element -> the first full dimension that lists it (IR names).
+    element_dim: HashMap<String, String>,
+}
+
+impl<'a> Reader<'a> {
+    fn new(path: &'a Path, text: &'a str) -> Self {
+        let mut sources = SourceMap::new();
+        let file = sources.add(path, text);
+        Reader {
+            path,
+            text,
+            sources,
+            file,
+            errors: Vec::new(),
+            names: Names::default(),
+            dim_ids: HashSet::new(),
+            dim_parent: HashMap::new(),
+            element_dim: HashMap::new(),
+        }
+    }
+
+    fn err(&mut self, at: Range<usize>, msg: impl Into<String>) {
+        let span = pressure_model::Span::new(self.file, at.start, at.end);
+        self.errors
+            .push(Diagnostic::error(msg).at(&self.sources, span));
+    }
+
+    fn read(mut self) -> Result<SourceModel, ModelError> {
+        let (entries, unterminated) = entries::split(self.text);
+        if let Some(at) = unterminated {
+            self.err(at..at + 1, "this entry is not terminated with '|'");
+        }
+        let mut defs = Vec::new();
+        for e in entries {
+            if let Some(d) = self.parse_lhs(e) {
+                defs.push(d);
+            }
+        }
+        let dimensions = self.dimensions(&defs);
+        // Variables (not the control settings) get names in file order.
+        let mut order: Vec<String> = Vec::new();
+        let mut groups: HashMap<String, Vec<Def>> = HashMap::new();
+        for d in defs.into_iter().filter(|d| d.form != Form::Subscripts) {
+            let k = key(&d.name);
+            if !groups.contains_key(&k) {
+                order.push(k.clone());
+                if register(&k).is_none() || k == "time" {
+                    self.names.intern(&d.name);
+                }
+            }
+            groups.entry(k).or_default().push(d);
+        }
+        let settings = self.settings(&groups);
+        let mut lookups: HashSet<String> = order
+            .iter()
+            .filter(|k| groups[*k].iter().all(|d| d.form == Form::Lookup))
+            .cloned()
+            .collect();
+        // WITH LOOKUP makes a table of its own, named after its variable.
+        let mut with_lookup: HashMap<String, String> = HashMap::new();
+        for k in &order {
+            let d = &groups[k][0];
+            if d.form == Form::Equation && call_args(&self.text[d.rhs.clone()], "with_lookup").is_some()
+            {
+                let base = format!("{}_table", self.names.get(&d.name).unwrap_or("x"));
+                let id = self.names.fresh(&base);
+                lookups.insert(key(&id));
+                with_lookup.insert(k.clone(), id);
+            }
+        }
+        for id in with_lookup.values() {
+            // Register the synthesized name under its own key so calls resolve.
+            self.names.alias(id);
+        }
+        let flows = self.flow_plan(&order, &groups);
+        let names = std::mem::take(&mut self.names);
+        let mut variables = Vec::new();
+        for k in &order {
+            if register(k).is_some() {
+                continue;
+            }
+            let group = &groups[k];
+            if let Some(v) = self.variable(&names, group, &lookups, &with_lookup, &flows, &mut variables) {
+                variables.push(v);
+            }
+        }
+        if !self.errors.is_empty() {
+            return Err(ModelError::new(self.errors));
+        }
+        Ok(SourceModel {
+            path: self.path.to_path_buf(),
+            text: self.text.to_string(),
+            name: None,
+            doc: None,
+            settings,
+            dimensions,
+            variables,
+        })
+    }
+
+    /// Splits an entry's equation part into its left-hand side and form.
+    fn parse_lhs(&mut self, e: Entry) -> Option<Def> {
+        let eq = &self.text[e.equation.clone()];
+        // Leading whitespace and `{comments}` (`{UTF-8}` opens a file).
+        let mut lead = 0;
+        loop {
+            let rest = &eq[lead..];
+            let t = rest.trim_start();
+            lead += rest.len() - t.len();
+            match t.strip_prefix('{').and_then(|t| t.find('}')) {
+                Some(close) => lead += close + 2,
+                None => break,
+            }
+        }
+        let body = eq[lead..].trim_end();
+        if body.is_empty() || body.starts_with('*') {
+            return None; // empty, or a group header `****...`
+        }
+        let start = e.equation.start + lead;
+        if body.to_ascii_uppercase().starts_with(":MACRO:") {
+            self.err(start..start + 7, "Vensim macros are not supported yet");
+            return None;
+        }
+        let n = expr::name_len(body);
+        if n == 0 {
+            self.err(start..start + 1, "expected a variable name");
+            return None;
+        }
+        let name = body[..n].to_string();
+        let name_at = start..start + n;
+        let mut i = n;
+        let skip = |i: usize| i + (body[i..].len() - body[i..].trim_start().len());
+        i = skip(i);
+        let mut subs = Vec::new();
+        if body[i..].starts_with('[') {
+            let close = i + body[i..].find(']').unwrap_or(body.len() - i);
+            let inner = &body[i + 1..close];
+            for r in split_top(inner, b',') {
+                let s = &inner[r.clone()];
+                let lead = s.len() - s.trim_start().len();
+                let a = start + i + 1 + r.start + lead;
+                subs.push((s.trim().to_string(), a..a + s.trim().len()));
+            }
+            i = skip((close + 1).min(body.len()));
+        }
+        let rest = &body[i..];
+        let upper = rest.to_ascii_uppercase();
+        if upper.starts_with(":EXCEPT:") {
+            self.err(start + i..start + i + 8, ":EXCEPT: is not supported yet");
+            return None;
+        }
+        let (form, skip_op) = if rest.starts_with(":=") {
+            (Form::Equation, 2)
+        } else if rest.starts_with("==") {
+            (Form::Equation, 2)
+        } else if rest.starts_with('=') {
+            (Form::Equation, 1)
+        } else if rest.starts_with('(') {
+            (Form::Lookup, 0)
+        } else if rest.starts_with("<->") {
+            self.err(start + i..start + i + 3, "subscript equivalences (<->) are not supported yet");
+            return None;
+        } else if rest.starts_with(':') {
+            (Form::Subscripts, 1)
+        } else if rest.is_empty() {
+            self.err(name_at, format!("'{}' has no equation (data variables are not supported yet)", name.trim()));
+            return None;
+        } else {
+            self.err(start + i..start + i + 1, format!("expected '=' after '{}'", name.trim()));
+            return None;
+        };
+        let mut rhs = start + i + skip_op..e.equation.start + lead + body.len();
+        if form == Form::Lookup {
+            // name( table ): the table is inside the outer parentheses.
+            let t = &self.text[rhs.clone()];
+            match (t.find('('), t.rfind(')')) {
+                (Some(a), Some(b)) if b > a => rhs = rhs.start + a + 1..rhs.start + b,
+                _ => {
+                    self.err(rhs, "a lookup table must be enclosed in parentheses");
+                    return None;
+                }
+            }
+        }
+        Some(Def {
+            entry: e,
+            name,
+            name_at,
+            subs,
+            form,
+            rhs,
+        })
+    }
+
+    /// Subscript ranges (`dim: a, b, c`, `dim: (a1-a3)`), subranges of earlier ranges.
+    fn dimensions(&mut self, defs: &[Def]) -> Vec<SourceDimension> {
+        let mut out: Vec<SourceDimension> = Vec::new();
+        // Elements (IR names) of each dimension, by key.
+        let mut elements_of: HashMap<String, Vec<String>> = HashMap::new();
+        for d in defs.iter().filter(|d| d.form == Form::Subscripts) {
+            let mut text = &self.text[d.rhs.clone()];
+            if let Some(arrow) = text.find("->") {
+                text = &text[..arrow]; // a mapping: the elements are read, the mapping ignored
+            }
+            let mut elements = Vec::new();
+            for r in split_top(text, b',') {
+                let s = text[r.clone()].trim();
+                let at = d.rhs.start + r.start..d.rhs.start + r.end;
+                if s.is_empty() {
+                    continue;
+                }
+                if let Some(inner) = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
+                    // (a1-a10): a numbered sequence.
+                    match numbered(inner) {
+                        Some(list) => {
+                            for e in list {
+                                elements.push(Located::new(self.names.intern(&e), at.clone()));
+                            }
+                        }
+                        None => self.err(at, format!("cannot read the subscript sequence '{s}'")),
+                    }
+                } else if let Some(sub) = elements_of.get(&key(s)) {
+                    for e in sub {
+                        elements.push(Located::new(e.clone(), at.clone()));
+                    }
+                } else {
+                    elements.push(Located::new(self.names.intern(s), at.clone()));
+                }
+            }
+            let name = self.names.intern(&d.name);
+            let ids: Vec<String> = elements.iter().map(|e| e.value.clone()).collect();
+            // A subrange: every element belongs to an earlier full range.
+            let parent = out
+                .iter()
+                .filter(|p| p.subrange_of.is_none())
+                .find(|p| {
+                    let pe: HashSet<&String> = p.elements.iter().map(|e| &e.value).collect();
+                    ids.iter().all(|e| pe.contains(e)) && ids.len() < pe.len()
+                })
+                .map(|p| Located::new(p.name.value.clone(), d.name_at.clone()));
+            self.dim_ids.insert(name.clone());
+            match &parent {
+                Some(p) => {
+                    self.dim_parent.insert(name.clone(), p.value.clone());
+                }
+                None => {
+                    for e in &ids {
+                        self.element_dim.entry(e.clone()).or_insert(name.clone());
+                    }
+                }
+            }
+            elements_of.insert(key(&d.name), ids);
+            out.push(SourceDimension {
+                name: Located::new(name, d.name_at.clone()),
+                elements,
+                subrange_of: parent,
+            });
+        }
+        out
+    }
+
+    /// The control section: INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER.
+    fn settings(&mut self, groups: &HashMap<String, Vec<Def>>) -> SourceSettings {
+        let mut s = SourceSettings::default();
+        let value_of = |this: &mut Self, k: &str, depth: u32| -> Option<Located<f64>> {
+            fn eval(
+                this: &mut Reader<'_>,
+                groups: &HashMap<String, Vec<Def>>,
+                k: &str,
+                depth: u32,
+            ) -> Option<Located<f64>> {
+                let d = groups.get(k)?.first()?;
+                let t = &this.text[d.rhs.clone()];
+                if let Some(x) = number(t) {
+                    return Some(Located::new(x, d.rhs.clone()));
+                }
+                let other = key(t);
+                if depth < 4 && groups.contains_key(&other) {
+                    return eval(this, groups, &other, depth + 1)
+                        .map(|v| Located::new(v.value, d.rhs.clone()));
+                }
+                this.err(
+                    d.rhs.clone(),
+                    format!(
+                        "'{}' must be a number or the name of a constant",
+                        d.name.trim()
+                    ),
+                );
+                None
+            }
+            eval(this, groups, k, depth)
+        };
+        s.start = value_of(self, "initial_time", 0);
+        s.stop = value_of(self, "final_time", 0);
+        s.dt = value_of(self, "time_step", 0);
+        s.save_every = value_of(self, "saveper", 0);
+        if let Some(d) = groups.get("time_step").and_then(|g| g.first()) {
+            if let Some(u) = &d.entry.units {
+                let (units, _) = split_units(&self.text[u.clone()]);
+                s.time_units = units.filter(|u| !u.is_empty());
+            }
+        }
+        s
+    }
+
+    /// Which variables become the flows of which stocks (keys), and which stocks need a
+    /// synthesized net flow.
+    fn flow_plan(&self, order: &[String], groups: &HashMap<String, Vec<Def>>) -> FlowPlan {
+        let mut plan = FlowPlan::default();
+        // (stock key, [(term key, inflow?)]) for rates that are sums of plain names.
+        let mut candidates: Vec<(String, Vec<(String, bool)>)> = Vec::new();
+        let mut uses: HashMap<String, (usize, usize)> = HashMap::new();
+        for k in order {
+            let g = &groups[k];
+            if g.len() != 1 || g[0].form != Form::Equation {
+                continue;
+            }
+            let d = &g[0];
+            let rhs = &self.text[d.rhs.clone()];
+            let Some(args) = call_args(rhs, "integ") else {
+                continue;
+            };
+            let rate = &rhs[args.clone()];
+            let parts = split_top(rate, b',');
+            let terms = parts.first().and_then(|r| signed_names(&rate[r.clone()]));
+            match terms {
+                Some(t) if !t.is_empty() => {
+                    for (n, inflow) in &t {
+                        let u = uses.entry(n.clone()).or_default();
+                        if *inflow {
+                            u.0 += 1
+                        } else {
+                            u.1 += 1
+                        }
+                    }
+                    candidates.push((k.clone(), t));
+                }
+                _ => {}
+            }
+        }
+        'stock: for (stock, terms) in candidates {
+            for (n, _) in &terms {
+                let ok = groups.get(n).is_some_and(|g| {
+                    g.len() == 1
+                        && g[0].form == Form::Equation
+                        && g[0].subs.is_empty()
+                        && groups[&stock][0].subs.is_empty()
+                        && number(&self.text[g[0].rhs.clone()]).is_none()
+                        && call_args(&self.text[g[0].rhs.clone()], "integ").is_none()
+                        && call_args(&self.text[g[0].rhs.clone()], "with_lookup").is_none()
+                }) && uses[n].0 <= 1
+                    && uses[n].1 <= 1;
+                if !ok {
+                    continue 'stock;
+                }
+            }
+            for (n, _) in &terms {
+                plan.flows.insert(n.clone());
+            }
+            plan.direct.insert(stock, terms);
+        }
+        plan
+    }
+
+    /// One variable (all its entries).
+    fn variable(
+        &mut self,
+        names: &Names,
+        group: &[Def],
+        lookups: &HashSet<String>,
+        with_lookup: &HashMap<String, String>,
+        plan: &FlowPlan,
+        extra: &mut Vec<SourceVariable>,
+    ) -> Option<SourceVariable> {
+        let d0 = &group[0];
+        let k = key(&d0.name);
+        let id = names.get(&d0.name)?.to_string();
+        let name = Located::new(id.clone(), d0.name_at.clone());
+        let (units, range, doc) = self.meta(group);
+        let dims = self.dims_of(names, group);
+        let scope_names = names;
+        let result = (|| {
+            let scope = Scope {
+                names: &scope_names,
+                lookups,
+            };
+            let kind = if group.iter().all(|d| d.form == Form::Lookup) {
+                let mut tables = Vec::new();
+                for d in group {
+                    tables.push((d, self.table(&self.text[d.rhs.clone()], d.rhs.clone())?));
+                }
+                if group.len() == 1 && d0.subs.is_empty() {
+                    SourceKind::Lookup {
+                        default: Some(tables.pop()?.1),
+                        per_element: vec![],
+                    }
+                } else {
+                    SourceKind::Lookup {
+                        default: None,
+                        per_element: tables
+                            .into_iter()
+                            .map(|(d, t)| (self.element_key(scope_names, d), t))
+                            .collect(),
+                    }
+                }
+            } else if group.iter().any(|d| d.form != Form::Equation) {
+                self.err(
+                    d0.name_at.clone(),
+                    format!("'{}' is defined both as a lookup and as an equation", d0.name.trim()),
+                );
+                return None;
+            } else if let Some(args) = call_args(&self.text[d0.rhs.clone()], "integ") {
+                if group.len() > 1 {
+                    self.err(
+                        group[1].name_at.clone(),
+                        "a stock defined element by element is not supported yet",
+                    );
+                    return None;
+                }
+                let a = d0.rhs.start + args.start..d0.rhs.start + args.end;
+                let parts = split_top(&self.text[a.clone()], b',');
+                if parts.len() != 2 {
+                    self.err(a, "INTEG takes two arguments: the rate and the initial value");
+                    return None;
+                }
+                let rate = a.start + parts[0].start..a.start + parts[0].end;
+                let init = a.start + parts[1].start..a.start + parts[1].end;
+                let initial = SourceEquations::Uniform(self.equation(&scope, init)?);
+                let (inflows, outflows) = match plan.direct.get(&k) {
+                    Some(terms) => {
+                        let mut ins = Vec::new();
+                        let mut outs = Vec::new();
+                        for (t, inflow) in terms {
+                            let fid = scope_names.get(t)?.to_string();
+                            let l = Located::new(fid, rate.clone());
+                            if *inflow {
+                                ins.push(l)
+                            } else {
+                                outs.push(l)
+                            }
+                        }
+                        (ins, outs)
+                    }
+                    None => {
+                        let flow = format!("{id}_net_flow");
+                        let mut v = SourceVariable::new(
+                            Located::new(flow.clone(), rate.clone()),
+                            SourceKind::Flow {
+                                equation: SourceEquations::Uniform(self.equation(&scope, rate.clone())?),
+                            },
+                        );
+                        v.dims = dims.clone();
+                        v.doc = Some(format!("The net rate of change of {id} (its INTEG rate)."));
+                        extra.push(v);
+                        (vec![Located::new(flow, rate.clone())], vec![])
+                    }
+                };
+                SourceKind::Stock {
+                    initial,
+                    inflows,
+                    outflows,
+                    non_negative: false,
+                }
+            } else if let Some(value) = self.constant(group, scope_names) {
+                SourceKind::Constant { value, range }
+            } else if let Some(table_id) = with_lookup.get(&k) {
+                let rhs = &self.text[d0.rhs.clone()];
+                let args = call_args(rhs, "with_lookup")?;
+                let a = d0.rhs.start + args.start..d0.rhs.start + args.end;
+                let parts = split_top(&self.text[a.clone()], b',');
+                if parts.len() != 2 {
+                    self.err(a, "WITH LOOKUP takes an input and a table");
+                    return None;
+                }
+                let input = a.start + parts[0].start..a.start + parts[0].end;
+                let tab = a.start + parts[1].start..a.start + parts[1].end;
+                let tt = self.text[tab.clone()].trim();
+                let inner = tt.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(tt);
+                let t = self.table(inner, tab.clone())?;
+                extra.push(SourceVariable::new(
+                    Located::new(table_id.clone(), tab.clone()),
+                    SourceKind::Lookup {
+                        default: Some(t),
+                        per_element: vec![],
+                    },
+                ));
+                let x = self.equation(&scope, input.clone())?;
+                SourceKind::Aux {
+                    equation: SourceEquations::Uniform(SourceEquation::approximate(
+                        format!("{table_id}({})", x.text),
+                        d0.rhs.clone(),
+                    )),
+                }
+            } else {
+                let equation = if group.len() == 1 && self.all_dims(scope_names, &d0.subs) {
+                    SourceEquations::Uniform(self.equation(&scope, d0.rhs.clone())?)
+                } else {
+                    let mut per = Vec::new();
+                    for d in group {
+                        per.push((self.element_key(scope_names, d), self.equation(&scope, d.rhs.clone())?));
+                    }
+                    SourceEquations::PerElement(per)
+                };
+                if plan.flows.contains(&k) {
+                    SourceKind::Flow { equation }
+                } else {
+                    SourceKind::Aux { equation }
+                }
+            };
+            Some(kind)
+        })();
+        let kind = result?;
+        Some(SourceVariable {
+            name,
+            kind,
+            dims,
+            units,
+            doc,
+            source: None,
+        })
+    }
+
+    fn equation(&mut self, scope: &Scope<'_>, at: Range<usize>) -> Option<SourceEquation> {
+        let raw = &self.text[at.clone()];
+        match translate(raw, scope) {
+            Ok(t) => Some(SourceEquation {
+                text: t.text,
+                at,
+                exact: t.exact,
+            }),
+            Err((off, msg)) => {
+                self.err(at.start + off..at.start + off + 1, msg);
+                None
+            }
+        }
+    }
+
+    fn table(&mut self, body: &str, at: Range<usize>) -> Option<SourceTable> {
+        match expr::table(body) {
+            Ok((x, y)) => Some(SourceTable {
+                x,
+                y,
+                interpolation: Interpolation::Linear,
+                extrapolation: Extrapolation::Clamp,
+                at,
+            }),
+            Err(msg) => {
+                self.err(at, msg);
+                None
+            }
+        }
+    }
+
+    /// A constant: one number, or numbers for every element (lists `1, 2; 3, 4;` or one
+    /// entry per element).
+    fn constant(&self, group: &[Def], names: &Names) -> Option<SourceValue> {
+        let all_dims = |subs: &[(String, Range<usize>)]| self.all_dims(names, subs);
+        let d0 = &group[0];
+        if group.len() == 1 {
+            let t = &self.text[d0.rhs.clone()];
+            if let Some(x) = number(t) {
+                if d0.subs.is_empty() || all_dims(&d0.subs) {
+                    return Some(SourceValue::Num(x, d0.rhs.clone()));
+                }
+            }
+            if !d0.subs.is_empty() && all_dims(&d0.subs) {
+                return self.list(t, d0.rhs.clone(), d0.subs.len());
+            }
+            if d0.subs.is_empty() {
+                return None;
+            }
+        }
+        let mut table = Vec::new();
+        for d in group {
+            let x = number(&self.text[d.rhs.clone()])?;
+            if all_dims(&d.subs) {
+                return None;
+            }
+            table.push((self.element_key(names, d), SourceValue::Num(x, d.rhs.clone())));
+        }
+        Some(SourceValue::Table(table, d0.rhs.clone()))
+    }
+
+    /// `1, 2, 3` (one dimension) or `1, 2; 3, 4;` (rows of two dimensions).
+    fn list(&self, t: &str, at: Range<usize>, ndims: usize) -> Option<SourceValue> {
+        let nums = |s: &str| -> Option<Vec<SourceValue>> {
+            split_top(s, b',')
+                .into_iter()
+                .map(|r| number(&s[r]).map(|x| SourceValue::Num(x, at.clone())))
+                .collect()
+        };
+        match ndims {
+            1 => Some(SourceValue::List(nums(t)?, at.clone())),
+            2 => {
+                let rows: Option<Vec<SourceValue>> = t
+                    .split(';')
+                    .filter(|r| !r.trim().is_empty())
+                    .map(|r| nums(r).map(|v| SourceValue::List(v, at.clone())))
+                    .collect();
+                Some(SourceValue::List(rows?, at.clone()))
+            }
+            _ => None,
+        }
+    }
+
+    fn all_dims(&self, names: &Names, subs: &[(String, Range<usize>)]) -> bool {
+        subs.iter()
+            .all(|(s, _)| names.get(s).is_some_and(|id| self.dim_ids.contains(id)))
+    }
+
+    /// `a` or `a,b`: the per-element key of an entry.
+    fn element_key(&self, names: &Names, d: &Def) -> Located<String> {
+        let parts: Vec<String> = d
+            .subs
+            .iter()
+            .map(|(s, _)| names.get(s).map(str::to_string).unwrap_or_else(|| names::identifier(s)))
+            .collect();
+        let at = match (d.subs.first(), d.subs.last()) {
+            (Some(a), Some(b)) => a.1.start..b.1.end,
+            _ => d.name_at.clone(),
+        };
+        Located::new(parts.join(","), at)
+    }
+
+    /// A variable's dimensions: per position, the dimension named there, or the dimension
+    /// its element belongs to.
+    fn dims_of(&self, names: &Names, group: &[Def]) -> Vec<Located<String>> {
+        let d0 = &group[0];
+        d0.subs
+            .iter()
+            .map(|(s, at)| {
+                let id = names.get(s).map(str::to_string).unwrap_or_default();
+                let dim = if let Some(p) = self.dim_parent.get(&id) {
+                    p.clone()
+                } else if self.dim_ids.contains(&id) {
+                    id
+                } else {
+                    self.element_dim.get(&id).cloned().unwrap_or(id)
+                };
+                Located::new(dim, at.clone())
+            })
+            .collect()
+    }
+
+    /// Units, range and doc from the units and comment parts of the first entry that has them.
+    fn meta(&self, group: &[Def]) -> (Option<Located<String>>, Option<(f64, f64)>, Option<String>) {
+        let mut units = None;
+        let mut range = None;
+        let mut doc_parts = Vec::new();
+        if let Some(u) = group.iter().find_map(|d| d.entry.units.clone()) {
+            let raw = &self.text[u.clone()];
+            let (written, r) = split_units(raw);
+            if let Some(w) = written.filter(|w| !w.is_empty()) {
+                match unit_expression(&w) {
+                    Some(e) => units = Some(Located::new(e, u.clone())),
+                    None => doc_parts.push(format!("Units (Vensim): {w}.")),
+                }
+            }
+            if let Some((lo, hi, written)) = r {
+                if lo.is_finite() && hi.is_finite() && lo <= hi {
+                    range = Some((lo, hi));
+                } else {
+                    doc_parts.push(format!("Range (Vensim): {written}."));
+                }
+            }
+        }
+        if let Some(c) = group.iter().find_map(|d| d.entry.comment.clone()) {
+            let c = self.text[c].replace("\\\n", "").replace("\\\r\n", "");
+            let c = c.split_whitespace().collect::<Vec<_>>().join(" ");
+            if !c.is_empty() {
+                doc_parts.insert(0, c);
+            }
+        }
+        let doc = (!doc_parts.is_empty()).then(|| doc_parts.join(" "));
+        (units, range, doc)
+    }
+}
+
+#[derive(Default)]
+struct FlowPlan {
+    /// Keys of variables that are flows of some stock.
+    flows: HashSet<String>,
+    /// Stock key -> (flow key, inflow?) when its rate is a sum of flows.
+    direct: HashMap<String, Vec<(String, bool)>>,
+}
+
+/// `a + b - c` as [(a, true), (b, true), (c, false)] (keys); None when the text is anything
+/// else.
+fn signed_names(text: &str) -> Option<Vec<(String, bool)>> {
+    let mut out = Vec::new();
+    let mut sign = true;
+    let mut rest = text.trim_start();
+    let mut expect_name = true;
+    while !rest.is_empty() {
+        let c = rest.chars().next()?;
+        if expect_name {
+            if c == '+' || c == '-' {
+                if c == '-' {
+                    sign = !sign;
+                }
+                rest = rest[1..].trim_start();
+                continue;
+            }
+            if !(c == '"' || expr::is_name_start(c)) {
+                return None;
+            }
+            let n = expr::name_len(rest);
+            let k = key(&rest[..n]);
+            if register(&k).is_some() {
+                return None;
+            }
+            out.push((k, sign));
+            rest = rest[n..].trim_start();
+            expect_name = false;
+        } else {
+            match c {
+                '+' => sign = true,
+                '-' => sign = false,
+                _ => return None,
+            }
+            rest = rest[1..].trim_start();
+            expect_name = true;
+        }
+    }
+    (!expect_name).then_some(out)
+}
+
+/// `Month [0,?]` -> ("Month", Some((0, inf, "[0,?]"))).
+fn split_units(raw: &str) -> (Option<String>, Option<(f64, f64, String)>) {
+    let raw = raw.trim();
+    let (u, r) = match raw.find('[') {
+        Some(i) => (&raw[..i], Some(&raw[i..])),
+        None => (raw, None),
+    };
+    let range = r.map(|r| {
+        let inner = r.trim_start_matches('[').split(']').next().unwrap_or("");
+        let parts: Vec<&str> = inner.split(',').collect();
+        let lo = parts.first().and_then(|p| number(p)).unwrap_or(f64::NEG_INFINITY);
+        let hi = parts.get(1).and_then(|p| number(p)).unwrap_or(f64::INFINITY);
+        (lo, hi, r.trim().to_string())
+    });
+    (Some(u.trim().to_string()), range)
+}
+
+/// A Vensim unit as a unit expression the units checker reads, when it can be one
+/// (`Widgets/Month`, `1/Year`, `Degrees Fahrenheit` -> `Degrees_Fahrenheit`, `Dmnl` ->
+/// `dimensionless`).
+fn unit_expression(written: &str) -> Option<String> {
+    let lower = written.trim().to_ascii_lowercase();
+    if ["dmnl", "dimensionless", "fraction", "1", "unitless"].contains(&lower.as_str()) {
+        return Some("dimensionless".into());
+    }
+    let mut out = String::new();
+    let mut gap = false;
+    for c in written.trim().chars() {
+        if c.is_whitespace() {
+            gap = true;
+            continue;
+        }
+        let word = c.is_ascii_alphanumeric() || c == '_' || c == '.';
+        if gap && word && out.chars().last().is_some_and(|p| p.is_ascii_alphanumeric()) {
+            out.push('_');
+        }
+        gap = false;
+        out.push(c);
+    }
+    pressure_model::units::parse_unit_expr(&out).ok().map(|_| out)
+}
+
+/// `a1-a10` -> a1, a2, ..., a10.
+fn numbered(inner: &str) -> Option<Vec<String>> {
+    let (a, b) = inner.split_once('-')?;
+    let (a, b) = (a.trim(), b.trim());
+    let split = |s: &str| {
+        let i = s.trim_end_matches(|c: char| c.is_ascii_digit()).len();
+        (s[..i].to_string(), s[i..].parse::<u64>().ok())
+    };
+    let (pa, na) = split(a);
+    let (pb, nb) = split(b);
+    let (na, nb) = (na?, nb?);
+    if pa != pb || na > nb || nb - na > 100_000 {
+        return None;
+    }
+    Some((na..=nb).map(|n| format!("{pa}{n}")).collect())
+}

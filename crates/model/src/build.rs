@@ -1,0 +1,359 @@
+//! Building a model from another format's reader (Vensim `.mdl`, XMILE): the public way into
+//! the same validation the TOML reader goes through.
+//!
+//! An importer describes the variables it read as a [`SourceModel`]: names, kinds, equations in
+//! Pressure's equation language (see [`crate::eqn`]), values, lookups, units and docs, each
+//! with the byte range in the original file's text it came from. [`load_source`] then resolves
+//! names, lowers stateful builtins, checks cycles and orders equations exactly as [`crate::load`]
+//! does for a TOML file, so every later stage (engine, units, loops) sees an ordinary
+//! [`Model`], and every error points at a line and column of the *original* file.
+//!
+//! An equation's text is usually a translation of what the file says (another format names
+//! variables differently); when the translation keeps every byte at its offset (same length,
+//! same positions), set [`SourceEquation::exact`] and errors point inside the equation;
+//! otherwise they point at its start.
+//!
+//! ```
+//! use pressure_model::build::*;
+//! let text = "x = 2 * y\ny = 3\n";
+//! let model = pressure_model::build::load_source(SourceModel {
+//!     path: "m.txt".into(),
+//!     text: text.into(),
+//!     name: None,
+//!     doc: None,
+//!     settings: SourceSettings { stop: Some(Located::new(10.0, 0..0)), ..Default::default() },
+//!     dimensions: vec![],
+//!     variables: vec![
+//!         SourceVariable::new(Located::new("x".into(), 0..1), SourceKind::Aux {
+//!             equation: SourceEquations::Uniform(SourceEquation::exact("2 * y", 4..9)),
+//!         }),
+//!         SourceVariable::new(Located::new("y".into(), 10..11), SourceKind::Constant {
+//!             value: SourceValue::Num(3.0, 14..15),
+//!             range: None,
+//!         }),
+//!     ],
+//! }).unwrap();
+//! assert_eq!(model.var(model.var_id("x").unwrap()).kind.name(), "aux");
+//!
+//! // An unknown name is reported at its line and column in the original text.
+//! let err = load_source(SourceModel {
+//!     path: "m.txt".into(),
+//!     text: text.into(),
+//!     name: None,
+//!     doc: None,
+//!     settings: SourceSettings::default(),
+//!     dimensions: vec![],
+//!     variables: vec![SourceVariable::new(Located::new("x".into(), 0..1), SourceKind::Aux {
+//!         equation: SourceEquations::Uniform(SourceEquation::exact("2 * y", 4..9)),
+//!     })],
+//! }).unwrap_err();
+//! assert!(err.to_string().contains("m.txt:1:9"), "{err}");
+//! ```
+
+use crate::diagnostic::ModelError;
+use crate::file::{RawDim, RawEqSet, RawFile, RawKind, RawSettings, RawTable, RawValue, RawVar};
+use crate::ir::{Extrapolation, Interpolation, Model};
+use crate::source::{FileId, Span};
+use crate::toml_read::{RawEq, Sp};
+use std::ops::Range;
+use std::path::PathBuf;
+
+/// A model read from another format, ready for validation by [`load_source`].
+#[derive(Debug, Clone)]
+pub struct SourceModel {
+    /// The file it was read from (errors name it).
+    pub path: PathBuf,
+    /// The file's full text; every byte range below indexes into it.
+    pub text: String,
+    /// The model's name (the file stem when absent).
+    pub name: Option<String>,
+    pub doc: Option<String>,
+    pub settings: SourceSettings,
+    pub dimensions: Vec<SourceDimension>,
+    pub variables: Vec<SourceVariable>,
+}
+
+/// A value with the byte range of the text it was read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Located<T> {
+    pub value: T,
+    pub at: Range<usize>,
+}
+
+impl<T> Located<T> {
+    pub fn new(value: T, at: Range<usize>) -> Self {
+        Located { value, at }
+    }
+}
+
+/// Run settings as the file gives them; absent ones take the TOML reader's defaults.
+#[derive(Debug, Clone, Default)]
+pub struct SourceSettings {
+    pub start: Option<Located<f64>>,
+    pub stop: Option<Located<f64>>,
+    pub dt: Option<Located<f64>>,
+    pub save_every: Option<Located<f64>>,
+    /// `euler`, `rk2`, `rk4`, `dopri5`, `dop853`.
+    pub method: Option<Located<String>>,
+    pub time_units: Option<String>,
+}
+
+/// A named dimension (subscript range) and its elements, or a subrange of another dimension.
+#[derive(Debug, Clone)]
+pub struct SourceDimension {
+    pub name: Located<String>,
+    pub elements: Vec<Located<String>>,
+    pub subrange_of: Option<Located<String>>,
+}
+
+/// One equation in Pressure's equation language, with the range of the file text it
+/// translates.
+#[derive(Debug, Clone)]
+pub struct SourceEquation {
+    pub text: String,
+    pub at: Range<usize>,
+    /// Byte `i` of `text` is byte `at.start + i` of the file (a same-length translation).
+    pub exact: bool,
+}
+
+impl SourceEquation {
+    /// An equation whose every byte sits at its offset in the file.
+    pub fn exact(text: impl Into<String>, at: Range<usize>) -> Self {
+        SourceEquation {
+            text: text.into(),
+            at,
+            exact: true,
+        }
+    }
+
+    /// An equation whose errors point at the start of `at`.
+    pub fn approximate(text: impl Into<String>, at: Range<usize>) -> Self {
+        SourceEquation {
+            text: text.into(),
+            at,
+            exact: false,
+        }
+    }
+}
+
+/// One equation for every element, or one per element (or subrange) key.
+#[derive(Debug, Clone)]
+pub enum SourceEquations {
+    Uniform(SourceEquation),
+    /// (element or subrange name — `"a,b"` for two dimensions — , equation) in file order.
+    PerElement(Vec<(Located<String>, SourceEquation)>),
+}
+
+/// A constant's value.
+#[derive(Debug, Clone)]
+pub enum SourceValue {
+    Num(f64, Range<usize>),
+    /// Values in dimension order (nested for several dimensions).
+    List(Vec<SourceValue>, Range<usize>),
+    /// Values by element name (`"a,b"` for two dimensions).
+    Table(Vec<(Located<String>, SourceValue)>, Range<usize>),
+}
+
+/// A graphical function.
+#[derive(Debug, Clone)]
+pub struct SourceTable {
+    pub x: Vec<f64>,
+    pub y: Vec<f64>,
+    pub interpolation: Interpolation,
+    pub extrapolation: Extrapolation,
+    pub at: Range<usize>,
+}
+
+/// What a variable is.
+#[derive(Debug, Clone)]
+pub enum SourceKind {
+    /// A level integrating its inflows minus its outflows (each a [`SourceKind::Flow`]).
+    Stock {
+        initial: SourceEquations,
+        inflows: Vec<Located<String>>,
+        outflows: Vec<Located<String>>,
+        non_negative: bool,
+    },
+    Flow {
+        equation: SourceEquations,
+    },
+    Aux {
+        equation: SourceEquations,
+    },
+    Constant {
+        value: SourceValue,
+        /// Plausible range (documentation and sampling bounds).
+        range: Option<(f64, f64)>,
+    },
+    Lookup {
+        default: Option<SourceTable>,
+        per_element: Vec<(Located<String>, SourceTable)>,
+    },
+}
+
+/// One declared variable.
+#[derive(Debug, Clone)]
+pub struct SourceVariable {
+    /// Its name in the IR (`[A-Za-z_][A-Za-z0-9_]*`).
+    pub name: Located<String>,
+    pub kind: SourceKind,
+    /// Dimension names, in order.
+    pub dims: Vec<Located<String>>,
+    /// A unit expression the units checker reads (see [`crate::units`]).
+    pub units: Option<Located<String>>,
+    pub doc: Option<String>,
+    pub source: Option<String>,
+}
+
+impl SourceVariable {
+    /// A scalar variable with no units, doc or source.
+    pub fn new(name: Located<String>, kind: SourceKind) -> Self {
+        SourceVariable {
+            name,
+            kind,
+            dims: Vec::new(),
+            units: None,
+            doc: None,
+            source: None,
+        }
+    }
+}
+
+/// Validates an imported model: the same resolution, lowering and checks as [`crate::load`],
+/// with errors pointing into [`SourceModel::text`].
+pub fn load_source(model: SourceModel) -> Result<Model, ModelError> {
+    let path = model.path.clone();
+    let text = model.text.clone();
+    crate::resolve::load_built(&path, &text, move |file| to_raw(model, file))
+}
+
+fn span(file: FileId, r: &Range<usize>) -> Span {
+    Span::new(file, r.start, r.end)
+}
+
+fn sp<T: Clone>(file: FileId, l: &Located<T>) -> Sp<T> {
+    Sp {
+        value: l.value.clone(),
+        span: span(file, &l.at),
+    }
+}
+
+fn eq(file: FileId, e: &SourceEquation) -> RawEq {
+    RawEq {
+        text: e.text.clone(),
+        span: span(file, &e.at),
+        exact: e.exact,
+    }
+}
+
+fn eqs(file: FileId, e: &SourceEquations) -> RawEqSet {
+    match e {
+        SourceEquations::Uniform(x) => RawEqSet::Uniform(eq(file, x)),
+        SourceEquations::PerElement(v) => {
+            RawEqSet::PerElement(v.iter().map(|(k, x)| (sp(file, k), eq(file, x))).collect())
+        }
+    }
+}
+
+fn value(file: FileId, v: &SourceValue) -> RawValue {
+    match v {
+        SourceValue::Num(x, r) => RawValue::Num(*x, span(file, r)),
+        SourceValue::List(xs, r) => {
+            RawValue::List(xs.iter().map(|x| value(file, x)).collect(), span(file, r))
+        }
+        SourceValue::Table(xs, r) => RawValue::Table(
+            xs.iter()
+                .map(|(k, x)| (sp(file, k), value(file, x)))
+                .collect(),
+            span(file, r),
+        ),
+    }
+}
+
+fn table(file: FileId, t: &SourceTable) -> RawTable {
+    RawTable {
+        x: t.x.clone(),
+        y: t.y.clone(),
+        interpolation: t.interpolation,
+        extrapolation: t.extrapolation,
+        span: span(file, &t.at),
+    }
+}
+
+fn to_raw(m: SourceModel, file: FileId) -> RawFile {
+    let s = &m.settings;
+    let settings = RawSettings {
+        start: s.start.as_ref().map(|x| sp(file, x)),
+        stop: s.stop.as_ref().map(|x| sp(file, x)),
+        dt: s.dt.as_ref().map(|x| sp(file, x)),
+        save_every: s.save_every.as_ref().map(|x| sp(file, x)),
+        method: s.method.as_ref().map(|x| sp(file, x)),
+        time_units: s.time_units.clone(),
+        ..Default::default()
+    };
+    let dimensions = m
+        .dimensions
+        .iter()
+        .map(|d| RawDim {
+            name: sp(file, &d.name),
+            elements: d.elements.iter().map(|e| sp(file, e)).collect(),
+            subrange_of: d.subrange_of.as_ref().map(|x| sp(file, x)),
+        })
+        .collect();
+    let vars = m
+        .variables
+        .iter()
+        .map(|v| RawVar {
+            name: sp(file, &v.name),
+            kind: match &v.kind {
+                SourceKind::Stock {
+                    initial,
+                    inflows,
+                    outflows,
+                    non_negative,
+                } => RawKind::Stock {
+                    initial: Some(eqs(file, initial)),
+                    inflows: inflows.iter().map(|x| sp(file, x)).collect(),
+                    outflows: outflows.iter().map(|x| sp(file, x)).collect(),
+                    non_negative: *non_negative,
+                },
+                SourceKind::Flow { equation } => RawKind::Flow {
+                    eq: Some(eqs(file, equation)),
+                    from: None,
+                    to: None,
+                },
+                SourceKind::Aux { equation } => RawKind::Aux {
+                    eq: Some(eqs(file, equation)),
+                },
+                SourceKind::Constant { value: x, range } => RawKind::Constant {
+                    value: Some(value(file, x)),
+                    range: *range,
+                },
+                SourceKind::Lookup {
+                    default,
+                    per_element,
+                } => RawKind::Lookup {
+                    default: default.as_ref().map(|t| table(file, t)),
+                    per_element: per_element
+                        .iter()
+                        .map(|(k, t)| (sp(file, k), table(file, t)))
+                        .collect(),
+                },
+            },
+            dims: v.dims.iter().map(|d| sp(file, d)).collect(),
+            units: v.units.as_ref().map(|u| sp(file, u)),
+            doc: v.doc.clone(),
+            source: v.source.clone(),
+        })
+        .collect();
+    RawFile {
+        file,
+        path: m.path.clone(),
+        name: m.name.clone(),
+        doc: m.doc.clone(),
+        settings,
+        dimensions,
+        vars,
+        ..Default::default()
+    }
+}
