@@ -18,6 +18,7 @@
 pub use pressure_calibrate as calibrate;
 pub use pressure_data as data;
 pub use pressure_econometrics as econometrics;
+pub use pressure_interop as interop;
 pub use pressure_model as model;
 pub use pressure_plot as plot;
 pub use pressure_sensitivity as sensitivity;

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Check a model file for errors (exit code 0 when clean, 2 otherwise).
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The model file (TOML).
+    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
     pub model: PathBuf,
     /// text or json.
     #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
@@ -22,7 +22,7 @@ pub struct CheckArgs {
 }
 
 pub fn run(args: &CheckArgs) -> Result<(), CliError> {
-    let model = pressure::model::load(&args.model).map_err(from_model)?;
+    let model = pressure::interop::load(&args.model).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     // Dimensional analysis (see pressure_model::units): errors stop here, warnings are listed.
     let unit_findings = pressure::model::units::check_units(&model).diagnostics(args.strict_units);

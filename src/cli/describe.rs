@@ -14,7 +14,7 @@ pub enum TextOrJson {
 /// List a model's variables (kind, dimensions, units, equation or value, doc, source).
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {
-    /// The model file (TOML).
+    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
     pub model: PathBuf,
     /// text or json.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]
@@ -75,7 +75,7 @@ fn definition(m: &Model, id: VarId) -> String {
 }
 
 pub fn run(args: &DescribeArgs) -> Result<(), CliError> {
-    let m = pressure::model::load(&args.model).map_err(from_model)?;
+    let m = pressure::interop::load(&args.model).map_err(from_model)?;
     let rows: Vec<(VarId, &pressure::model::Variable)> = m.visible_variables().collect();
     let dims = |v: &pressure::model::Variable| -> Vec<String> {
         v.dims.iter().map(|d| m.dim(*d).name.clone()).collect()

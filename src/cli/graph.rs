@@ -20,7 +20,7 @@ pub enum GraphFormat {
 /// viewer (JSON nodes and edges).
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// The model file (TOML).
+    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
     pub model: PathBuf,
     /// dot or json.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]
@@ -38,7 +38,7 @@ pub struct GraphArgs {
 }
 
 pub fn run(args: &GraphArgs) -> Result<(), CliError> {
-    let model = pressure::model::load(&args.model).map_err(from_model)?;
+    let model = pressure::interop::load(&args.model).map_err(from_model)?;
     let gains: Option<LinkGains> = if args.no_polarity {
         None
     } else {

@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// balancing, from the signs of the link gains at a time of a run) and declared names.
 #[derive(Debug, clap::Args)]
 pub struct LoopsArgs {
-    /// The model file (TOML).
+    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
     pub model: PathBuf,
     /// Evaluate polarity at this time (the model runs to it; a time of the dt grid). Default:
     /// the initial time.
@@ -38,7 +38,7 @@ pub struct LoopsArgs {
 }
 
 pub fn run(args: &LoopsArgs) -> Result<(), CliError> {
-    let model = pressure::model::load(&args.model).map_err(from_model)?;
+    let model = pressure::interop::load(&args.model).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     let graph = CausalGraph::new(&model);
     let gains = link_gains(

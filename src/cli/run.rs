@@ -18,7 +18,7 @@ pub enum Format {
 /// Simulate a model and write its results.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The model file (TOML).
+    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
     pub model: PathBuf,
     /// Scenario files applied in order (parameter values, exogenous series, settings).
     #[arg(long = "scenario", value_name = "FILE")]
@@ -101,7 +101,7 @@ pub fn load_with_inputs(
     scenarios: &[PathBuf],
     sets: &[String],
 ) -> Result<Prepared, CliError> {
-    let model = pressure::model::load(model_path).map_err(from_model)?;
+    let model = pressure::interop::load(model_path).map_err(from_model)?;
     let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
     let mut params = compiled.default_params();
     let mut exo = compiled.default_exogenous();
@@ -190,7 +190,7 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         sim.run(&params)
     }
     .map_err(from_sim)?;
-    let time_units = pressure::model::load(&args.model)
+    let time_units = pressure::interop::load(&args.model)
         .ok()
         .and_then(|m| m.settings.time_units);
     let bytes = match args.format {

@@ -79,11 +79,15 @@ mod tests {
 
     #[test]
     fn entries_split_at_bars_and_tildes_outside_comments_and_quotes() {
-        let text = "{UTF-8}\nx = 1 {a | b ~}\n ~ m ~ doc |\n\"a|b\" = 2 ~~|\n\\\\\\---/// sketch | ~";
+        let text =
+            "{UTF-8}\nx = 1 {a | b ~}\n ~ m ~ doc |\n\"a|b\" = 2 ~~|\n\\\\\\---/// sketch | ~";
         let (e, rest) = split(text);
         assert_eq!(rest, None);
         assert_eq!(e.len(), 2);
-        assert_eq!(text[e[0].equation.clone()].trim(), "{UTF-8}\nx = 1 {a | b ~}");
+        assert_eq!(
+            text[e[0].equation.clone()].trim(),
+            "{UTF-8}\nx = 1 {a | b ~}"
+        );
         assert_eq!(text[e[0].units.clone().unwrap()].trim(), "m");
         assert_eq!(text[e[0].comment.clone().unwrap()].trim(), "doc");
         assert_eq!(text[e[1].equation.clone()].trim(), "\"a|b\" = 2");

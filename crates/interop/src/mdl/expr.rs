@@ -136,15 +136,18 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
             i += n;
             continue;
         }
-        if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit()))
-        {
+        if c.is_ascii_digit() || (c == '.' && rest[1..].starts_with(|d: char| d.is_ascii_digit())) {
             let n = number_len(rest);
             out.push_str(&rest[..n]);
             i += n;
             continue;
         }
         if c == ':' {
-            let upper: String = rest.chars().take(6).collect::<String>().to_ascii_uppercase();
+            let upper: String = rest
+                .chars()
+                .take(6)
+                .collect::<String>()
+                .to_ascii_uppercase();
             if let Some(kw) = [":AND:", ":OR:", ":NOT:"]
                 .into_iter()
                 .find(|kw| upper.starts_with(kw))
@@ -236,7 +239,10 @@ pub fn split_top(text: &str, sep: u8) -> Vec<Range<usize>> {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth -= 1,
             b'"' => {
-                i += text[i + 1..].find('"').map(|j| j + 1).unwrap_or(b.len() - i);
+                i += text[i + 1..]
+                    .find('"')
+                    .map(|j| j + 1)
+                    .unwrap_or(b.len() - i);
             }
             b'{' => {
                 i += text[i..].find('}').unwrap_or(b.len() - i);
@@ -316,6 +322,9 @@ pub fn table(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
         body = body[close + 1..].trim_start();
         body = body.strip_prefix(',').unwrap_or(body);
     }
+    // `\` continues a line inside a table.
+    let cleaned = body.replace('\\', " ");
+    let body = cleaned.as_str();
     let paired = body.trim_start().starts_with('(');
     let mut nums = Vec::new();
     for part in body.split([',', '(', ')']) {
@@ -323,9 +332,7 @@ pub fn table(text: &str) -> Result<(Vec<f64>, Vec<f64>), String> {
         if p.is_empty() {
             continue;
         }
-        nums.push(
-            number(p).ok_or_else(|| format!("'{p}' is not a number in a lookup table"))?,
-        );
+        nums.push(number(p).ok_or_else(|| format!("'{p}' is not a number in a lookup table"))?);
     }
     if nums.len() < 2 || nums.len() % 2 != 0 {
         return Err(format!(
@@ -382,7 +389,10 @@ mod tests {
     fn calls_and_tables() {
         assert_eq!(call_args(" INTEG ( a, b ) ", "integ"), Some(8..14));
         assert_eq!(call_args("INTEG(a, b) + 1", "integ"), None);
-        assert_eq!(split_top("a, f(b, c), [d, e]", b','), vec![0..1, 2..10, 11..18]);
+        assert_eq!(
+            split_top("a, f(b, c), [d, e]", b','),
+            vec![0..1, 2..10, 11..18]
+        );
         let (x, y) = table("[(0,0)-(2,3)],(0,1),(1,2.5),(2,-1e-1)").unwrap();
         assert_eq!(x, vec![0.0, 1.0, 2.0]);
         assert_eq!(y, vec![1.0, 2.5, -0.1]);

@@ -143,7 +143,8 @@ impl<'a> Reader<'a> {
         let mut with_lookup: HashMap<String, String> = HashMap::new();
         for k in &order {
             let d = &groups[k][0];
-            if d.form == Form::Equation && call_args(&self.text[d.rhs.clone()], "with_lookup").is_some()
+            if d.form == Form::Equation
+                && call_args(&self.text[d.rhs.clone()], "with_lookup").is_some()
             {
                 let base = format!("{}_table", self.names.get(&d.name).unwrap_or("x"));
                 let id = self.names.fresh(&base);
@@ -163,7 +164,14 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let group = &groups[k];
-            if let Some(v) = self.variable(&names, group, &lookups, &with_lookup, &flows, &mut variables) {
+            if let Some(v) = self.variable(
+                &names,
+                group,
+                &lookups,
+                &with_lookup,
+                &flows,
+                &mut variables,
+            ) {
                 variables.push(v);
             }
         }
@@ -219,10 +227,14 @@ impl<'a> Reader<'a> {
             let close = i + body[i..].find(']').unwrap_or(body.len() - i);
             let inner = &body[i + 1..close];
             for r in split_top(inner, b',') {
+                // `\` continues a line inside the brackets.
                 let s = &inner[r.clone()];
-                let lead = s.len() - s.trim_start().len();
-                let a = start + i + 1 + r.start + lead;
-                subs.push((s.trim().to_string(), a..a + s.trim().len()));
+                let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\\');
+                if t.is_empty() {
+                    continue;
+                }
+                let a = start + i + 1 + r.start + s.find(t).unwrap_or(0);
+                subs.push((t.to_string(), a..a + t.len()));
             }
             i = skip((close + 1).min(body.len()));
         }
@@ -241,15 +253,27 @@ impl<'a> Reader<'a> {
         } else if rest.starts_with('(') {
             (Form::Lookup, 0)
         } else if rest.starts_with("<->") {
-            self.err(start + i..start + i + 3, "subscript equivalences (<->) are not supported yet");
+            self.err(
+                start + i..start + i + 3,
+                "subscript equivalences (<->) are not supported yet",
+            );
             return None;
         } else if rest.starts_with(':') {
             (Form::Subscripts, 1)
         } else if rest.is_empty() {
-            self.err(name_at, format!("'{}' has no equation (data variables are not supported yet)", name.trim()));
+            self.err(
+                name_at,
+                format!(
+                    "'{}' has no equation (data variables are not supported yet)",
+                    name.trim()
+                ),
+            );
             return None;
         } else {
-            self.err(start + i..start + i + 1, format!("expected '=' after '{}'", name.trim()));
+            self.err(
+                start + i..start + i + 1,
+                format!("expected '=' after '{}'", name.trim()),
+            );
             return None;
         };
         let mut rhs = start + i + skip_op..e.equation.start + lead + body.len();
@@ -488,7 +512,10 @@ impl<'a> Reader<'a> {
             } else if group.iter().any(|d| d.form != Form::Equation) {
                 self.err(
                     d0.name_at.clone(),
-                    format!("'{}' is defined both as a lookup and as an equation", d0.name.trim()),
+                    format!(
+                        "'{}' is defined both as a lookup and as an equation",
+                        d0.name.trim()
+                    ),
                 );
                 return None;
             } else if let Some(args) = call_args(&self.text[d0.rhs.clone()], "integ") {
@@ -502,7 +529,10 @@ impl<'a> Reader<'a> {
                 let a = d0.rhs.start + args.start..d0.rhs.start + args.end;
                 let parts = split_top(&self.text[a.clone()], b',');
                 if parts.len() != 2 {
-                    self.err(a, "INTEG takes two arguments: the rate and the initial value");
+                    self.err(
+                        a,
+                        "INTEG takes two arguments: the rate and the initial value",
+                    );
                     return None;
                 }
                 let rate = a.start + parts[0].start..a.start + parts[0].end;
@@ -528,7 +558,9 @@ impl<'a> Reader<'a> {
                         let mut v = SourceVariable::new(
                             Located::new(flow.clone(), rate.clone()),
                             SourceKind::Flow {
-                                equation: SourceEquations::Uniform(self.equation(&scope, rate.clone())?),
+                                equation: SourceEquations::Uniform(
+                                    self.equation(&scope, rate.clone())?,
+                                ),
                             },
                         );
                         v.dims = dims.clone();
@@ -557,7 +589,10 @@ impl<'a> Reader<'a> {
                 let input = a.start + parts[0].start..a.start + parts[0].end;
                 let tab = a.start + parts[1].start..a.start + parts[1].end;
                 let tt = self.text[tab.clone()].trim();
-                let inner = tt.strip_prefix('(').and_then(|t| t.strip_suffix(')')).unwrap_or(tt);
+                let inner = tt
+                    .strip_prefix('(')
+                    .and_then(|t| t.strip_suffix(')'))
+                    .unwrap_or(tt);
                 let t = self.table(inner, tab.clone())?;
                 extra.push(SourceVariable::new(
                     Located::new(table_id.clone(), tab.clone()),
@@ -579,7 +614,10 @@ impl<'a> Reader<'a> {
                 } else {
                     let mut per = Vec::new();
                     for d in group {
-                        per.push((self.element_key(scope_names, d), self.equation(&scope, d.rhs.clone())?));
+                        per.push((
+                            self.element_key(scope_names, d),
+                            self.equation(&scope, d.rhs.clone())?,
+                        ));
                     }
                     SourceEquations::PerElement(per)
                 };
@@ -658,7 +696,10 @@ impl<'a> Reader<'a> {
             if all_dims(&d.subs) {
                 return None;
             }
-            table.push((self.element_key(names, d), SourceValue::Num(x, d.rhs.clone())));
+            table.push((
+                self.element_key(names, d),
+                SourceValue::Num(x, d.rhs.clone()),
+            ));
         }
         Some(SourceValue::Table(table, d0.rhs.clone()))
     }
@@ -695,7 +736,12 @@ impl<'a> Reader<'a> {
         let parts: Vec<String> = d
             .subs
             .iter()
-            .map(|(s, _)| names.get(s).map(str::to_string).unwrap_or_else(|| names::identifier(s)))
+            .map(|(s, _)| {
+                names
+                    .get(s)
+                    .map(str::to_string)
+                    .unwrap_or_else(|| names::identifier(s))
+            })
             .collect();
         let at = match (d.subs.first(), d.subs.last()) {
             (Some(a), Some(b)) => a.1.start..b.1.end,
@@ -817,8 +863,14 @@ fn split_units(raw: &str) -> (Option<String>, Option<(f64, f64, String)>) {
     let range = r.map(|r| {
         let inner = r.trim_start_matches('[').split(']').next().unwrap_or("");
         let parts: Vec<&str> = inner.split(',').collect();
-        let lo = parts.first().and_then(|p| number(p)).unwrap_or(f64::NEG_INFINITY);
-        let hi = parts.get(1).and_then(|p| number(p)).unwrap_or(f64::INFINITY);
+        let lo = parts
+            .first()
+            .and_then(|p| number(p))
+            .unwrap_or(f64::NEG_INFINITY);
+        let hi = parts
+            .get(1)
+            .and_then(|p| number(p))
+            .unwrap_or(f64::INFINITY);
         (lo, hi, r.trim().to_string())
     });
     (Some(u.trim().to_string()), range)
@@ -840,13 +892,21 @@ fn unit_expression(written: &str) -> Option<String> {
             continue;
         }
         let word = c.is_ascii_alphanumeric() || c == '_' || c == '.';
-        if gap && word && out.chars().last().is_some_and(|p| p.is_ascii_alphanumeric()) {
+        if gap
+            && word
+            && out
+                .chars()
+                .last()
+                .is_some_and(|p| p.is_ascii_alphanumeric())
+        {
             out.push('_');
         }
         gap = false;
         out.push(c);
     }
-    pressure_model::units::parse_unit_expr(&out).ok().map(|_| out)
+    pressure_model::units::parse_unit_expr(&out)
+        .ok()
+        .map(|_| out)
 }
 
 /// `a1-a10` -> a1, a2, ..., a10.

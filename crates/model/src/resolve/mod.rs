@@ -95,7 +95,10 @@ pub(crate) enum Root<'a> {
     /// This text, parsed as a TOML model file.
     Text(&'a str),
     /// This text, already read by another format's reader (see [`crate::build`]).
-    Built(&'a str, Box<dyn FnOnce(crate::source::FileId) -> RawFile + 'a>),
+    Built(
+        &'a str,
+        Box<dyn FnOnce(crate::source::FileId) -> RawFile + 'a>,
+    ),
 }
 
 /// Loads and validates a model (see [`crate::load`]); `text` replaces reading the root file.
