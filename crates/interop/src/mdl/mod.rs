@@ -244,9 +244,7 @@ impl<'a> Reader<'a> {
             self.err(start + i..start + i + 8, ":EXCEPT: is not supported yet");
             return None;
         }
-        let (form, skip_op) = if rest.starts_with(":=") {
-            (Form::Equation, 2)
-        } else if rest.starts_with("==") {
+        let (form, skip_op) = if rest.starts_with(":=") || rest.starts_with("==") {
             (Form::Equation, 2)
         } else if rest.starts_with('=') {
             (Form::Equation, 1)
@@ -487,7 +485,7 @@ impl<'a> Reader<'a> {
         let scope_names = names;
         let result = (|| {
             let scope = Scope {
-                names: &scope_names,
+                names: scope_names,
                 lookups,
             };
             let kind = if group.iter().all(|d| d.form == Form::Lookup) {
@@ -771,7 +769,7 @@ impl<'a> Reader<'a> {
     }
 
     /// Units, range and doc from the units and comment parts of the first entry that has them.
-    fn meta(&self, group: &[Def]) -> (Option<Located<String>>, Option<(f64, f64)>, Option<String>) {
+    fn meta(&self, group: &[Def]) -> Meta {
         let mut units = None;
         let mut range = None;
         let mut doc_parts = Vec::new();
@@ -803,6 +801,9 @@ impl<'a> Reader<'a> {
         (units, range, doc)
     }
 }
+
+/// Units, plausible range and doc of a variable.
+type Meta = (Option<Located<String>>, Option<(f64, f64)>, Option<String>);
 
 #[derive(Default)]
 struct FlowPlan {
