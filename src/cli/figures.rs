@@ -1639,6 +1639,31 @@ pub fn calibrate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     Ok(plans)
 }
 
+/// A short readable name of an episode-table series for panel titles (`gdp_growth` → "GDP
+/// growth"; a counterfactual's `gdp_growth:level`, the cumulative level behind a growth
+/// series, → "real GDP level"); unknown ids are shown as they are.
+fn series_title(id: &str) -> String {
+    let known = |s: &str| -> Option<&'static str> {
+        Some(match s {
+            "gdp_growth" => "GDP growth",
+            "gdppc_growth" => "GDP per capita growth",
+            "cpi_inflation" => "CPI inflation",
+            "broad_money_growth" => "broad-money growth",
+            "parallel_premium" => "parallel premium",
+            "fx_parallel" => "parallel rate",
+            _ => return None,
+        })
+    };
+    match id.strip_suffix(":level") {
+        Some("gdp_growth") => "real GDP level".into(),
+        Some("gdppc_growth") => "real GDP per capita level".into(),
+        Some("cpi_inflation") => "CPI level".into(),
+        Some("broad_money_growth") => "broad money level".into(),
+        Some(base) => format!("{} level", known(base).unwrap_or(base)),
+        None => known(id).map_or_else(|| id.to_string(), str::to_string),
+    }
+}
+
 /// A readable name of the sampler in `stats.json` (`mcmc.sampler`) for captions.
 fn sampler_name(id: Option<&str>) -> String {
     match id {
@@ -1846,7 +1871,7 @@ fn counterfactual_plans(
                     has_bench |= !b.is_empty();
                     vec![
                         r[c_ep].clone(),
-                        format!("effect on {series}"),
+                        series_title(&series),
                         unit.clone(),
                         r[c_date].clone(),
                         b,
@@ -1854,6 +1879,8 @@ fn counterfactual_plans(
                         r[c_lo].clone(),
                         r[c_hi].clone(),
                         level.clone(),
+                        "model effect (median)".to_string(),
+                        "outside estimate".to_string(),
                     ]
                 })
                 .collect();
@@ -1862,8 +1889,17 @@ fn counterfactual_plans(
                 &format!("counterfactual-effect-{series}"),
                 &csv_text(
                     &[
-                        "episode", "series", "unit", "date", "observed", "model", "lower", "upper",
+                        "episode",
+                        "series",
+                        "unit",
+                        "date",
+                        "observed",
+                        "model",
+                        "lower",
+                        "upper",
                         "level",
+                        "model_label",
+                        "observed_label",
                     ],
                     extract,
                 ),
@@ -1908,7 +1944,7 @@ fn counterfactual_plans(
                     extract.push(vec![
                         scenario.to_string(),
                         time.clone(),
-                        r[c_se].clone(),
+                        series_title(&r[c_se]),
                         r[c_un].clone(),
                         r[col].clone(),
                         "year".to_string(),

@@ -72,7 +72,7 @@ impl FigureKind {
     pub fn layout(self) -> &'static str {
         match self {
             FigureKind::TimeSeries | FigureKind::FitGrid => {
-                "layout: time (or date: YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD), model and/or observed; optional observable (or series, variable), episode, unit, lower, upper, level, time_unit"
+                "layout: time (or date: YYYY, YYYY-Qn, YYYY-MM, YYYY-MM-DD), model and/or observed; optional observable (or series, variable), episode, unit, lower, upper, level, time_unit, model_label and observed_label (legend names)"
             }
             FigureKind::Scenarios => {
                 "layout: scenario, time, value; optional variable, unit, lower, upper, time_unit"
@@ -377,6 +377,16 @@ fn fit_panels(
     }
     let (lo, hi) = (t.col(&["lower", "lo"]), t.col(&["upper", "hi"]));
     let level = t.col(&["level"]);
+    // Legend names: "model" and "observed" unless the file names them (points that are outside
+    // estimates rather than data, say).
+    let legend = |c: Option<usize>, default: &str| -> String {
+        (0..t.len())
+            .map(|r| t.text(r, c, "").trim().to_string())
+            .find(|s| !s.is_empty())
+            .unwrap_or_else(|| default.to_string())
+    };
+    let model_name = legend(t.col(&["model_label"]), "model");
+    let observed_name = legend(t.col(&["observed_label"]), "observed");
     let key = t.col(&["observable", "series", "variable"]);
     let unit = t.col(&["unit", "units"]);
     // Several episodes make one panel per (episode, observable).
@@ -436,13 +446,13 @@ fn fit_panels(
             lines: if line.is_empty() {
                 vec![]
             } else {
-                vec![Series::new("model", line)]
+                vec![Series::new(&model_name, line)]
             },
             bands: if band.is_empty() {
                 vec![]
             } else {
                 vec![Band {
-                    series: "model".into(),
+                    series: model_name.clone(),
                     label: band_label,
                     points: band,
                 }]
@@ -450,7 +460,7 @@ fn fit_panels(
             observed: if obs.is_empty() {
                 vec![]
             } else {
-                vec![Series::new("observed", obs)]
+                vec![Series::new(&observed_name, obs)]
             },
             events: vec![],
             y_range: None,

@@ -69,6 +69,24 @@ fn fit_csv_model_observed_and_band_with_gaps() {
 }
 
 #[test]
+fn fit_legend_names_come_from_label_columns() {
+    let svg = draw(
+        "fit-grid",
+        "episode,series,date,model,observed,model_label,observed_label\n\
+         a,gdp,2012,-1,-6,model median,synthetic control\n\
+         a,gdp,2013,-2,,model median,synthetic control\n\
+         b,gdp,2012,-3,,model median,synthetic control\n",
+    );
+    let obs = svg
+        .series("series points", "synthetic control")
+        .marker_centres();
+    assert_eq!(obs.len(), 1);
+    svg.text_el("model median");
+    svg.text_el("synthetic control");
+    assert!(!svg.texts().iter().any(|t| t == "observed"));
+}
+
+#[test]
 fn event_study_from_standard_errors() {
     let svg = draw("event-study", "rel_time,coef,se\n-2,0.0,0.5\n0,1.0,0.25\n");
     let m = Map::of(svg.groups("panel")[0]);
