@@ -102,4 +102,46 @@ fn main() {
             100.0 * r.profile_power[j]
         );
     }
+    // The spread of the estimates: a mean far from the truth may be a few replications on a
+    // bound or a skewed sampling distribution.
+    let bounds = exp
+        .calibration()
+        .unwrap_or_else(|e| panic!("{e}"))
+        .params()
+        .specs()
+        .to_vec();
+    println!(
+        "{:<24} {:>10} {:>10} {:>10} {:>10} {:>12}",
+        "parameter", "q05", "median", "q95", "RMSE", "on a bound"
+    );
+    for j in 0..truth.len() {
+        let mut est: Vec<f64> = r
+            .replications
+            .iter()
+            .filter(|x| x.error.is_none())
+            .map(|x| x.estimate[j])
+            .collect();
+        est.sort_by(f64::total_cmp);
+        let q = |p: f64| pressure_stats::quantile_sorted(&est, p).unwrap_or(f64::NAN);
+        let rmse = (est.iter().map(|e| (e - truth[j]).powi(2)).sum::<f64>() / est.len() as f64)
+            .sqrt();
+        let spec = &bounds[j];
+        let on_bound = est
+            .iter()
+            .filter(|e| {
+                let tol = 1e-6 * (spec.upper - spec.lower).abs();
+                (**e - spec.lower).abs() < tol || (**e - spec.upper).abs() < tol
+            })
+            .count();
+        println!(
+            "{:<24} {:>10.4} {:>10.4} {:>10.4} {:>10.4} {:>9} of {}",
+            r.parameters[j],
+            q(0.05),
+            q(0.5),
+            q(0.95),
+            rmse,
+            on_bound,
+            est.len()
+        );
+    }
 }
