@@ -123,8 +123,8 @@ fn main() {
             .collect();
         est.sort_by(f64::total_cmp);
         let q = |p: f64| pressure_stats::quantile_sorted(&est, p).unwrap_or(f64::NAN);
-        let rmse = (est.iter().map(|e| (e - truth[j]).powi(2)).sum::<f64>() / est.len() as f64)
-            .sqrt();
+        let rmse =
+            (est.iter().map(|e| (e - truth[j]).powi(2)).sum::<f64>() / est.len() as f64).sqrt();
         let spec = &bounds[j];
         let on_bound = est
             .iter()
