@@ -275,6 +275,42 @@ fn validation_scores_benchmarks_and_covers_a_holdout() {
     assert!(v.holdout_csv().unwrap().lines().count() == 3);
 }
 
+/// A report that does not come from the experiment is an error naming the mismatch, not an
+/// index panic: a missing series, a renamed one, a different number of observations.
+#[test]
+fn validation_rejects_a_report_of_another_experiment() {
+    let dir = tempfile::tempdir().unwrap();
+    let exp = Experiment::load(&setup(dir.path(), true)).unwrap();
+    let report = run(&exp);
+    let mut missing = report.clone();
+    missing.fit.clear();
+    let e = validate(&exp, &missing, 10, 0.9, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("0 fitted series") && e.contains("another experiment"),
+        "{e}"
+    );
+    let mut renamed = report.clone();
+    renamed.fit[0].series = "cpi_inflation".into();
+    let e = validate(&exp, &renamed, 10, 0.9, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("`cpi_inflation`") && e.contains("another experiment"),
+        "{e}"
+    );
+    let mut shorter = report.clone();
+    shorter.fit[0].observed.pop();
+    shorter.fit[0].model.pop();
+    let e = validate(&exp, &shorter, 10, 0.9, 2)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("(5 observations)") && e.contains("(6)"), "{e}");
+    // The untouched report still validates.
+    assert!(validate(&exp, &report, 10, 0.9, 2).is_ok());
+}
+
 /// Power: with the noise of the data (σ = 0.5 pp) the loss of 0.2 is told from zero in every
 /// replication; with sixty times the noise, rarely. Coverage stays near nominal in both.
 #[test]

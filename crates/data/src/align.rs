@@ -487,15 +487,31 @@ pub fn aggregate(
 /// # Ok::<(), pressure_data::DataError>(())
 /// ```
 pub fn cumulative_integral(times: &[f64], values: &[f64]) -> Result<Vec<f64>> {
-    check_series(times, values)?;
     let mut out = Vec::with_capacity(times.len());
+    cumulative_integral_into(times, values, &mut out)?;
+    Ok(out)
+}
+
+/// [`cumulative_integral`] into a buffer the caller keeps (cleared first), so that an
+/// objective evaluated many times does not allocate for it.
+///
+/// ```
+/// use pressure_data::align::cumulative_integral_into;
+/// let mut buf = Vec::new();
+/// cumulative_integral_into(&[0.0, 1.0, 3.0], &[1.0, 1.0, 2.0], &mut buf)?;
+/// assert_eq!(buf, vec![0.0, 1.0, 4.0]);
+/// # Ok::<(), pressure_data::DataError>(())
+/// ```
+pub fn cumulative_integral_into(times: &[f64], values: &[f64], out: &mut Vec<f64>) -> Result<()> {
+    check_series(times, values)?;
+    out.clear();
     let mut total = 0.0;
     out.push(0.0);
     for i in 1..times.len() {
         total += 0.5 * (values[i - 1] + values[i]) * (times[i] - times[i - 1]);
         out.push(total);
     }
-    Ok(out)
+    Ok(())
 }
 
 /// Like [`aggregate`] for a series given by its logarithm: returns `ln A_p`, the log of the

@@ -33,7 +33,7 @@
 //! observation against the previous period's), so the unknown scale of the model's level does
 //! not matter.
 
-use pressure_data::align::{aggregate, aggregate_log, cumulative_integral, Aggregation};
+use pressure_data::align::{aggregate, aggregate_log, cumulative_integral_into, Aggregation};
 use serde::Deserialize;
 
 /// What a model variable measures (step 1 of the module docs).
@@ -320,7 +320,8 @@ impl Observation {
     /// The model's value for each observation, on the data's measure (before the comparison
     /// transform). `periods` are the observation periods in model time; for a change they come
     /// in pairs, `(previous period, observation period)` for each observation, and `out` gets
-    /// one value per pair. `work` is scratch space (reused between calls).
+    /// one value per pair. `work` is scratch space for the log level, reused between calls (the
+    /// per-period aggregates, a few values per series, are still allocated on each call).
     pub fn model_values(
         &self,
         times: &[f64],
@@ -344,26 +345,7 @@ impl Observation {
             return Ok(());
         }
         // Changes: the log of the aggregated level per period.
-        let log_level: &[f64] = match self.variable_is {
-            VariableIs::LogLevel => values,
-            VariableIs::LogRate => {
-                *work = cumulative_integral(times, values).map_err(err)?;
-                work
-            }
-            VariableIs::Level => {
-                if let Some(i) = values.iter().position(|v| v.is_nan() || *v <= 0.0) {
-                    return Err(format!(
-                        "a change of a level needs positive values, the model has {} at time {}",
-                        values[i], times[i]
-                    ));
-                }
-                *work = values.iter().map(|v| v.ln()).collect();
-                work
-            }
-            VariableIs::Fraction | VariableIs::Percent => {
-                return Err("a change of a fraction or percent (rejected at load)".into())
-            }
-        };
+        let log_level = self.log_level(times, values, work)?;
         if periods.len() % 2 != 0 {
             return Err("a change needs (previous, this) pairs of periods".into());
         }
@@ -376,6 +358,38 @@ impl Observation {
             });
         }
         Ok(())
+    }
+
+    /// The log of the model variable's level at every saved time: the variable itself for a
+    /// log level, the running integral of a log rate, the log of a (positive) level. `work`
+    /// holds the result when it has to be computed (reused between calls).
+    pub(crate) fn log_level<'a>(
+        &self,
+        times: &[f64],
+        values: &'a [f64],
+        work: &'a mut Vec<f64>,
+    ) -> Result<&'a [f64], String> {
+        match self.variable_is {
+            VariableIs::LogLevel => Ok(values),
+            VariableIs::LogRate => {
+                cumulative_integral_into(times, values, work).map_err(|e| e.to_string())?;
+                Ok(work)
+            }
+            VariableIs::Level => {
+                if let Some(i) = values.iter().position(|v| v.is_nan() || *v <= 0.0) {
+                    return Err(format!(
+                        "a change of a level needs positive values, the model has {} at time {}",
+                        values[i], times[i]
+                    ));
+                }
+                work.clear();
+                work.extend(values.iter().map(|v| v.ln()));
+                Ok(work)
+            }
+            VariableIs::Fraction | VariableIs::Percent => {
+                Err("a change of a fraction or percent (rejected at load)".into())
+            }
+        }
     }
 }
 

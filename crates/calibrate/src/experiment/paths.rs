@@ -270,19 +270,8 @@ fn ln_levels(
     values: &[f64],
     work: &mut Vec<f64>,
 ) -> Result<Vec<f64>, String> {
-    use super::observation::VariableIs;
+    let log_level = m.observation.log_level(times, values, work)?;
     let err = |e: pressure_data::DataError| e.to_string();
-    let log_level: &[f64] = match m.observation.variable_is {
-        VariableIs::LogLevel => values,
-        VariableIs::LogRate => {
-            *work = pressure_data::align::cumulative_integral(times, values).map_err(err)?;
-            work
-        }
-        _ => {
-            *work = values.iter().map(|v| v.ln()).collect();
-            work
-        }
-    };
     aggregate_log(times, log_level, &m.path_periods, m.observation.aggregation).map_err(err)
 }
 

@@ -6,7 +6,7 @@
 use super::fitted::PriorInfo;
 use super::Experiment;
 use crate::uncertainty::diagnostics::{ess_bulk, rhat};
-use pressure_stats::quantile_sorted;
+use crate::uncertainty::sampler::Pooled;
 
 pub use super::report::{ESS_MIN, RHAT_MAX};
 
@@ -72,28 +72,19 @@ pub(crate) fn summarise(
         .iter()
         .enumerate()
         .map(|(j, name)| {
-            let chains: Vec<Vec<f64>> = values
-                .iter()
-                .map(|c| c.iter().map(|d| d[j]).collect())
-                .collect();
-            let mut pooled: Vec<f64> = chains.iter().flatten().copied().collect();
-            pooled.sort_by(f64::total_cmp);
-            let n = pooled.len() as f64;
-            let mean = pooled.iter().sum::<f64>() / n;
-            let sd = (pooled.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0)).sqrt();
-            let q = |p: f64| quantile_sorted(&pooled, p).unwrap_or(f64::NAN);
+            let p = Pooled::of(values, j);
             ValueSummary {
                 name: name.clone(),
                 estimate: estimate[j],
-                mean,
-                sd,
-                q05: q(0.05),
-                q025: q(0.025),
-                median: q(0.5),
-                q95: q(0.95),
-                q975: q(0.975),
-                rhat: rhat(&chains),
-                ess_bulk: ess_bulk(&chains),
+                mean: p.mean,
+                sd: p.sd,
+                q05: p.quantile(0.05),
+                q025: p.quantile(0.025),
+                median: p.quantile(0.5),
+                q95: p.quantile(0.95),
+                q975: p.quantile(0.975),
+                rhat: rhat(&p.chains),
+                ess_bulk: ess_bulk(&p.chains),
             }
         })
         .collect()

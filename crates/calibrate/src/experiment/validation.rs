@@ -13,8 +13,10 @@
 //! **Holdout** (`holdout` of an `[[episode]]`): the posterior predictive distribution at each
 //! holdout date: for every posterior draw the model's value plus an observation error drawn
 //! from the series' error model with `σ² = σ̂² n / χ²_n` (σ̂ the estimate's residual scale on
-//! the comparison scale from `n` observations: the posterior of σ² under the Jeffreys prior
-//! given the estimate's residuals; a known σ is used as given). Coverage is the share of
+//! the comparison scale from `n` observations — all the observations of its σ group when
+//! `share_sigma` pools episodes: the posterior of σ² under the Jeffreys prior given the
+//! estimate's residuals, with the fitted parameters' degrees of freedom not subtracted, so the
+//! band is slightly narrow for short series; a known σ is used as given). Coverage is the share of
 //! holdout observations inside the central `level` interval; Theil U of the median forecast is
 //! given beside those of the random walk from the window's last observation and of the AR(1)
 //! iterated forward.
@@ -96,6 +98,43 @@ fn theil(pred: &[f64], obs: &[f64]) -> f64 {
 }
 
 /// The benchmarks in the window and, with a holdout, the forecasts.
+/// The report must come from `exp`: one fit per mapping, in the experiment's order, with
+/// the episode and series it names (a report of another experiment is an error, not a panic).
+pub(crate) fn check_report_matches(
+    exp: &Experiment,
+    report: &CalibrationReport,
+) -> Result<(), CalibrateError> {
+    let expected: Vec<(&str, &super::mapping::MappingSetup)> = exp
+        .episodes
+        .iter()
+        .flat_map(|e| e.mappings.iter().map(move |m| (e.id.as_str(), m)))
+        .collect();
+    if expected.len() != report.fit.len() {
+        return Err(CalibrateError::invalid(format!(
+            "the calibration report has {} fitted series but the experiment maps {}: the report comes from another experiment",
+            report.fit.len(),
+            expected.len()
+        )));
+    }
+    for ((episode, m), fit) in expected.iter().zip(&report.fit) {
+        let n = m.previous_observed.len();
+        if fit.episode != *episode
+            || fit.series != m.series
+            || fit.observed.len() != n
+            || fit.model.len() != n
+        {
+            return Err(CalibrateError::invalid(format!(
+                "the calibration report's series `{}` of episode `{}` ({} observations) does not match the experiment's `{}` of `{episode}` ({n}): the report comes from another experiment",
+                fit.series,
+                fit.episode,
+                fit.observed.len(),
+                m.series
+            )));
+        }
+    }
+    Ok(())
+}
+
 pub fn validate(
     exp: &Experiment,
     report: &CalibrationReport,
@@ -103,6 +142,13 @@ pub fn validate(
     level: f64,
     seed: u64,
 ) -> Result<ValidationReport, CalibrateError> {
+    check_report_matches(exp, report)?;
+    // Observations behind each estimated σ: a `share_sigma` group pools every episode's.
+    let groups = exp.sigma_groups();
+    let mut group_n = vec![0usize; groups.len()];
+    for (g, fit) in groups.iter().zip(&report.fit) {
+        group_n[*g] += fit.observed.len();
+    }
     let has_holdout = exp
         .episodes
         .iter()
@@ -156,7 +202,7 @@ pub fn validate(
             };
             // Holdout.
             if !m.holdout_dates.is_empty() && !paths.is_empty() {
-                let n_fit = fit.observed.len() as f64;
+                let n_fit = group_n[groups[fit_index - 1]] as f64;
                 let sigma_known = match m.error {
                     ErrorModel::Normal { sigma } | ErrorModel::LogNormal { sigma } => sigma,
                     ErrorModel::StudentT { sigma, .. } => sigma,

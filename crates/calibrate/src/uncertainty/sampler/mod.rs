@@ -603,6 +603,40 @@ impl SamplerResult {
     }
 }
 
+/// The draws of value `j` (`draws[chain][k][j]`): per chain, and pooled over chains, sorted,
+/// with their mean and standard deviation (divisor n − 1: NaN for a single draw).
+pub(crate) struct Pooled {
+    pub chains: Vec<Vec<f64>>,
+    pub sorted: Vec<f64>,
+    pub mean: f64,
+    pub sd: f64,
+}
+
+impl Pooled {
+    pub(crate) fn of(draws: &[Vec<Vec<f64>>], j: usize) -> Pooled {
+        let chains: Vec<Vec<f64>> = draws
+            .iter()
+            .map(|c| c.iter().map(|d| d[j]).collect())
+            .collect();
+        let mut sorted: Vec<f64> = chains.iter().flatten().copied().collect();
+        sorted.sort_by(f64::total_cmp);
+        let n = sorted.len() as f64;
+        let mean = sorted.iter().sum::<f64>() / n;
+        let sd = (sorted.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0)).sqrt();
+        Pooled {
+            chains,
+            sorted,
+            mean,
+            sd,
+        }
+    }
+
+    /// The `p` quantile of the pooled draws (NaN without draws).
+    pub(crate) fn quantile(&self, p: f64) -> f64 {
+        quantile_sorted(&self.sorted, p).unwrap_or(f64::NAN)
+    }
+}
+
 /// Posterior summaries (mean, sd, 2.5/50/97.5 % quantiles, R̂, bulk and tail ESS) of draws
 /// `draws[chain][k][j]`.
 pub fn summarise(names: &[String], draws: &[Vec<Vec<f64>>]) -> Vec<PosteriorSummary> {
@@ -610,26 +644,17 @@ pub fn summarise(names: &[String], draws: &[Vec<Vec<f64>>]) -> Vec<PosteriorSumm
         .iter()
         .enumerate()
         .map(|(j, name)| {
-            let chains: Vec<Vec<f64>> = draws
-                .iter()
-                .map(|c| c.iter().map(|d| d[j]).collect())
-                .collect();
-            let mut pooled: Vec<f64> = chains.iter().flatten().copied().collect();
-            pooled.sort_by(f64::total_cmp);
-            let n = pooled.len() as f64;
-            let m = pooled.iter().sum::<f64>() / n;
-            let sd = (pooled.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (n - 1.0)).sqrt();
-            let q = |p: f64| quantile_sorted(&pooled, p).unwrap_or(f64::NAN);
+            let p = Pooled::of(draws, j);
             PosteriorSummary {
                 parameter: name.clone(),
-                mean: m,
-                sd,
-                q025: q(0.025),
-                median: q(0.5),
-                q975: q(0.975),
-                rhat: rhat(&chains),
-                ess_bulk: ess_bulk(&chains),
-                ess_tail: ess_tail(&chains),
+                mean: p.mean,
+                sd: p.sd,
+                q025: p.quantile(0.025),
+                median: p.quantile(0.5),
+                q975: p.quantile(0.975),
+                rhat: rhat(&p.chains),
+                ess_bulk: ess_bulk(&p.chains),
+                ess_tail: ess_tail(&p.chains),
             }
         })
         .collect()
