@@ -335,3 +335,39 @@ fn recovery_power_falls_with_the_noise() {
         assert!(r.wald_coverage[0] >= 0.83, "{:?}", r.wald_coverage);
     }
 }
+
+/// The synthetic-control benchmark table: whole years become benchmark rows after treatment;
+/// a time that is not a whole year is an error naming the file's row and column (it used to be
+/// truncated, and a missing one read as year 0).
+#[test]
+fn synth_benchmarks_read_whole_years_and_name_a_bad_cell() {
+    use pressure_calibrate::experiment::counterfactual::synth_benchmarks;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("synth_episodes.csv");
+    let episodes: std::collections::BTreeMap<String, String> =
+        [("iran_2011".to_string(), "iran".to_string())].into();
+    std::fs::write(
+        &file,
+        "model,time,treatment_time,gap_pct\niran,2011,2012,1.0\niran,2012,2012,-2.5\niran,2013,2012,-4.0\n",
+    )
+    .unwrap();
+    let b = synth_benchmarks(&file, "gdp_growth", &episodes).unwrap();
+    let got: Vec<(String, Option<f64>)> = b.iter().map(|s| (s.date.clone(), s.effect)).collect();
+    assert_eq!(
+        got,
+        vec![("2012".into(), Some(-2.5)), ("2013".into(), Some(-4.0))]
+    );
+    std::fs::write(
+        &file,
+        "model,time,treatment_time,gap_pct\niran,2012,2012,-2.5\niran,2013.5,2012,-4.0\n",
+    )
+    .unwrap();
+    let e = synth_benchmarks(&file, "gdp_growth", &episodes)
+        .err()
+        .expect("an error")
+        .to_string();
+    assert!(
+        e.contains("row 3 (header is row 1), column 2 `time`") && e.contains("`2013.5`"),
+        "{e}"
+    );
+}

@@ -372,3 +372,37 @@ error = { kind = "normal" }
     let (e, _) = load_error(m);
     assert!(e.contains("missing field `variable_is`"), "{e}");
 }
+
+/// A data value outside the transform's domain (a premium of -150 %: ln(1 + premium) is not
+/// defined) is an error at the transform in the experiment file and names the data file's row
+/// and column of the value.
+#[test]
+fn a_value_outside_the_transforms_domain_names_the_data_row_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = experiment(dir.path(), MAPPINGS, "");
+    let table = std::fs::read_to_string(dir.path().join("data.csv")).unwrap();
+    let mut lines: Vec<String> = table.lines().map(String::from).collect();
+    let k = lines
+        .iter()
+        .position(|l| l.starts_with("2012-03,premium,"))
+        .unwrap();
+    lines[k] = "2012-03,premium,-150,percent,monthly,synthetic".into();
+    std::fs::write(dir.path().join("data.csv"), lines.join("\n") + "\n").unwrap();
+    let text = std::fs::read_to_string(&path).unwrap();
+    let e = Experiment::load(&path)
+        .err()
+        .expect("a load error")
+        .to_string();
+    assert_at(
+        &e,
+        &text,
+        "\"log1p\"",
+        &[
+            "value -150 at 2012-03",
+            &format!(
+                "data.csv, row {} (header is row 1), column 3 `value`",
+                k + 1
+            ),
+        ],
+    );
+}

@@ -86,9 +86,30 @@ pub struct EpisodeSeries {
     pub source: String,
     dates: Vec<ObsDate>,
     values: Vec<f64>,
+    /// Where each value is in the file (row, column `value`), aligned with `dates`.
+    locations: Vec<Location>,
 }
 
 impl EpisodeSeries {
+    /// Where the value of `date` is in the file (row and column `value`), for messages about
+    /// that observation; `None` for a date the series does not have.
+    ///
+    /// ```
+    /// use pressure_data::episode::EpisodeData;
+    /// let csv = "date,series,value,unit,frequency,source\n2011,cpi,21.5,percent,annual,W\n2012,cpi,30.6,percent,annual,W\n";
+    /// let data = EpisodeData::read_str(csv, "ep.csv")?;
+    /// let cpi = data.series("cpi")?;
+    /// let at = cpi.location_of(cpi.dates()[1]).unwrap();
+    /// assert_eq!(at.to_string(), "ep.csv, row 3 (header is row 1), column 3 `value`");
+    /// # Ok::<(), pressure_data::DataError>(())
+    /// ```
+    pub fn location_of(&self, date: ObsDate) -> Option<&Location> {
+        self.dates
+            .iter()
+            .position(|d| *d == date)
+            .map(|i| &self.locations[i])
+    }
+
     /// The observation dates, ascending.
     pub fn dates(&self) -> &[ObsDate] {
         &self.dates
@@ -217,6 +238,7 @@ impl EpisodeData {
                         source: source.clone(),
                         dates: Vec::new(),
                         values: Vec::new(),
+                        locations: Vec::new(),
                     });
                     rows.push(Vec::new());
                     series.len() - 1
@@ -244,6 +266,7 @@ impl EpisodeData {
             }
             s.dates.push(date);
             s.values.push(value);
+            s.locations.push(t.location(i, "value"));
             rows[k].push(i);
         }
         for (s, r) in series.iter_mut().zip(&rows) {
@@ -317,6 +340,7 @@ fn sort_and_check(t: &Table, s: &mut EpisodeSeries, rows: &[usize]) -> Result<()
     }
     s.dates = order.iter().map(|&k| s.dates[k]).collect();
     s.values = order.iter().map(|&k| s.values[k]).collect();
+    s.locations = order.iter().map(|&k| s.locations[k].clone()).collect();
     Ok(())
 }
 

@@ -116,6 +116,16 @@ pub fn synth_benchmarks(
             )));
         }
         for i in rows {
+            // A benchmark is dated by a whole year: anything else is a broken table, named by
+            // its row and column.
+            for (col, v) in [("time", time[i]), ("treatment_time", start[i])] {
+                if !(v.is_finite() && v.fract() == 0.0) {
+                    return Err(CalibrateError::invalid(format!(
+                        "synthetic-control benchmarks: {}: `{v}` is not a whole year",
+                        t.location(i, col)
+                    )));
+                }
+            }
             if time[i] >= start[i] && gap[i].is_finite() {
                 out.push(BenchmarkSpec {
                     episode: episode.clone(),

@@ -397,7 +397,15 @@ pub(crate) fn setup(
             loc.error_at(
                 m.transform.as_ref().map_or(m.series.span(), |t| t.span()),
                 format!(
-                    "series `{name}` has value {v} at {d}: outside the domain of transform = \"{}\"",
+                    "series `{name}` has value {v} at {d} ({}{}): outside the domain of transform = \"{}\"",
+                    series
+                        .location_of(*d)
+                        .map_or_else(|| "date not in the table".to_string(), |l| l.to_string()),
+                    if data_is == DataIs::Level {
+                        "; the change computed from the level there"
+                    } else {
+                        ""
+                    },
                     transform.name()
                 ),
             )
