@@ -363,8 +363,7 @@ fn synth_benchmarks_read_whole_years_and_name_a_bad_cell() {
     )
     .unwrap();
     let e = synth_benchmarks(&file, "gdp_growth", &episodes)
-        .err()
-        .expect("an error")
+        .expect_err("a time of 2013.5")
         .to_string();
     assert!(
         e.contains("row 3 (header is row 1), column 2 `time`") && e.contains("`2013.5`"),
