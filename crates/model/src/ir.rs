@@ -252,6 +252,52 @@ pub struct Dimension {
     pub span: Span,
 }
 
+/// Element `e` of dimension `from` as an element of dimension `to`, when both belong to one
+/// family (a full dimension and its subranges) and `to` holds that element; None otherwise.
+/// A subrange's element maps to its parent's and back; two subranges of one parent map
+/// through it.
+///
+/// ```
+/// use pressure_model::{ir::{map_element, Dimension}, DimId, Span};
+/// let dim = |name: &str, elements: &[&str], parent: Option<u32>, parent_index: Vec<usize>| Dimension {
+///     name: name.into(),
+///     elements: elements.iter().map(|e| e.to_string()).collect(),
+///     parent: parent.map(DimId),
+///     parent_index,
+///     span: Span::default(),
+/// };
+/// let dims = [dim("d", &["a", "b", "c"], None, vec![]), dim("s", &["c", "a"], Some(0), vec![2, 0])];
+/// assert_eq!(map_element(&dims, DimId(1), 0, DimId(0)), Some(2)); // s's c is d's c
+/// assert_eq!(map_element(&dims, DimId(0), 0, DimId(1)), Some(1)); // d's a is s's a
+/// assert_eq!(map_element(&dims, DimId(0), 1, DimId(1)), None); // b is not in s
+/// ```
+pub fn map_element(dims: &[Dimension], from: DimId, e: usize, to: DimId) -> Option<usize> {
+    if from == to {
+        return Some(e);
+    }
+    let root = |d: DimId| dims[d.index()].parent.unwrap_or(d);
+    if root(from) != root(to) {
+        return None;
+    }
+    let f = &dims[from.index()];
+    let r = if f.parent.is_some() {
+        *f.parent_index.get(e)?
+    } else {
+        e
+    };
+    let t = &dims[to.index()];
+    if t.parent.is_some() {
+        t.parent_index.iter().position(|&x| x == r)
+    } else {
+        Some(r)
+    }
+}
+
+/// Whether every element of `from` is an element of `to` (see [`map_element`]).
+pub fn maps_into(dims: &[Dimension], from: DimId, to: DimId) -> bool {
+    (0..dims[from.index()].elements.len()).all(|e| map_element(dims, from, e, to).is_some())
+}
+
 /// One model variable (or one hidden variable created by a stateful builtin).
 #[derive(Debug, Clone)]
 pub struct Variable {

@@ -555,11 +555,8 @@ impl<'m> Lowerer<'m> {
                     (d, e)
                 }
             };
-            let e = if d == *target {
-                e
-            } else {
-                m.dim(d).parent_index[e]
-            };
+            let e = pressure_model::ir::map_element(&m.dimensions, d, e, *target)
+                .expect("resolver checked the dimensions");
             flat = flat * m.dim(*target).elements.len() + e;
         }
         flat

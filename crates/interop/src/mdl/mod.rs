@@ -58,6 +58,8 @@ struct Def {
     name_at: Range<usize>,
     /// Subscripts written on the left (`x[a, b]`), with their ranges.
     subs: Vec<(String, Range<usize>)>,
+    /// `:EXCEPT: [a, b], [c, d]`: the subscript lists left out of `subs`.
+    except: Vec<Vec<(String, Range<usize>)>>,
     form: Form,
     /// The right-hand side (after `=`, or the table inside `name(...)`).
     rhs: Range<usize>,
@@ -68,6 +70,8 @@ enum Form {
     Equation,
     Lookup,
     Subscripts,
+    /// `b <-> a`: `b` has the elements of `a`.
+    Equivalence,
 }
 
 struct Reader<'a> {
@@ -83,6 +87,10 @@ struct Reader<'a> {
     dim_parent: HashMap<String, String>,
     /// Element -> the first full dimension that lists it (IR names).
     element_dim: HashMap<String, String>,
+    /// Dimension -> its elements (IR names).
+    dim_elements: HashMap<String, Vec<String>>,
+    /// Copies of ranges a variable needs twice (see [`Reader::dims_of`]).
+    copies: Vec<SourceDimension>,
 }
 
 impl<'a> Reader<'a> {
@@ -99,6 +107,8 @@ impl<'a> Reader<'a> {
             dim_ids: HashSet::new(),
             dim_parent: HashMap::new(),
             element_dim: HashMap::new(),
+            dim_elements: HashMap::new(),
+            copies: Vec::new(),
         }
     }
 
@@ -123,7 +133,10 @@ impl<'a> Reader<'a> {
         // Variables (not the control settings) get names in file order.
         let mut order: Vec<String> = Vec::new();
         let mut groups: HashMap<String, Vec<Def>> = HashMap::new();
-        for d in defs.into_iter().filter(|d| d.form != Form::Subscripts) {
+        for d in defs
+            .into_iter()
+            .filter(|d| !matches!(d.form, Form::Subscripts | Form::Equivalence))
+        {
             let k = key(&d.name);
             if !groups.contains_key(&k) {
                 order.push(k.clone());
@@ -178,6 +191,8 @@ impl<'a> Reader<'a> {
         if !self.errors.is_empty() {
             return Err(ModelError::new(self.errors));
         }
+        let mut dimensions = dimensions;
+        dimensions.append(&mut self.copies);
         Ok(SourceModel {
             path: self.path.to_path_buf(),
             text: self.text.to_string(),
@@ -222,28 +237,25 @@ impl<'a> Reader<'a> {
         let mut i = n;
         let skip = |i: usize| i + (body[i..].len() - body[i..].trim_start().len());
         i = skip(i);
-        let mut subs = Vec::new();
-        if body[i..].starts_with('[') {
-            let close = i + body[i..].find(']').unwrap_or(body.len() - i);
-            let inner = &body[i + 1..close];
-            for r in split_top(inner, b',') {
-                // `\` continues a line inside the brackets.
-                let s = &inner[r.clone()];
-                let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\\');
-                if t.is_empty() {
-                    continue;
+        let (subs, after) = subscript_list(body, i, start);
+        i = skip(after);
+        let mut except = Vec::new();
+        if body[i..].to_ascii_uppercase().starts_with(":EXCEPT:") {
+            i = skip(i + 8);
+            while body[i..].starts_with('[') {
+                let (list, after) = subscript_list(body, i, start);
+                except.push(list);
+                i = skip(after);
+                if body[i..].starts_with(',') {
+                    i = skip(i + 1);
                 }
-                let a = start + i + 1 + r.start + s.find(t).unwrap_or(0);
-                subs.push((t.to_string(), a..a + t.len()));
             }
-            i = skip((close + 1).min(body.len()));
+            if except.is_empty() {
+                self.err(start + i..start + i + 1, "expected '[' after :EXCEPT:");
+                return None;
+            }
         }
         let rest = &body[i..];
-        let upper = rest.to_ascii_uppercase();
-        if upper.starts_with(":EXCEPT:") {
-            self.err(start + i..start + i + 8, ":EXCEPT: is not supported yet");
-            return None;
-        }
         let (form, skip_op) = if rest.starts_with(":=") || rest.starts_with("==") {
             (Form::Equation, 2)
         } else if rest.starts_with('=') {
@@ -251,11 +263,7 @@ impl<'a> Reader<'a> {
         } else if rest.starts_with('(') {
             (Form::Lookup, 0)
         } else if rest.starts_with("<->") {
-            self.err(
-                start + i..start + i + 3,
-                "subscript equivalences (<->) are not supported yet",
-            );
-            return None;
+            (Form::Equivalence, 3)
         } else if rest.starts_with(':') {
             (Form::Subscripts, 1)
         } else if rest.is_empty() {
@@ -291,24 +299,31 @@ impl<'a> Reader<'a> {
             name,
             name_at,
             subs,
+            except,
             form,
             rhs,
         })
     }
 
-    /// Subscript ranges (`dim: a, b, c`, `dim: (a1-a3)`), subranges of earlier ranges.
+    /// Subscript ranges (`dim: a, b, c`, `dim: (a1-a3)`, `dim: other, d`) and equivalences
+    /// (`b <-> a`, a copy of `a`), in any order in the file. A range whose elements all
+    /// belong to another range is a subrange of it; of ranges with the same elements, the
+    /// first in the file is the full one.
     fn dimensions(&mut self, defs: &[Def]) -> Vec<SourceDimension> {
-        let mut out: Vec<SourceDimension> = Vec::new();
-        // Elements (IR names) of each dimension, by key.
-        let mut elements_of: HashMap<String, Vec<String>> = HashMap::new();
-        for d in defs.iter().filter(|d| d.form == Form::Subscripts) {
+        // Pass 1: each range's written items, a named item maybe another range.
+        let mut raw: Vec<(&Def, Vec<Located<String>>)> = Vec::new();
+        let mut index_of: HashMap<String, usize> = HashMap::new();
+        for d in defs
+            .iter()
+            .filter(|d| matches!(d.form, Form::Subscripts | Form::Equivalence))
+        {
             let mut text = &self.text[d.rhs.clone()];
             if let Some(arrow) = text.find("->") {
                 text = &text[..arrow]; // a mapping: the elements are read, the mapping ignored
             }
-            let mut elements = Vec::new();
+            let mut items = Vec::new();
             for r in split_top(text, b',') {
-                let s = text[r.clone()].trim();
+                let s = text[r.clone()].trim_matches(|c: char| c.is_whitespace() || c == '\\');
                 let at = d.rhs.start + r.start..d.rhs.start + r.end;
                 if s.is_empty() {
                     continue;
@@ -316,48 +331,94 @@ impl<'a> Reader<'a> {
                 if let Some(inner) = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
                     // (a1-a10): a numbered sequence.
                     match numbered(inner) {
-                        Some(list) => {
-                            for e in list {
-                                elements.push(Located::new(self.names.intern(&e), at.clone()));
-                            }
-                        }
+                        Some(list) => items.extend(list.into_iter().map(|e| Located::new(e, at.clone()))),
                         None => self.err(at, format!("cannot read the subscript sequence '{s}'")),
                     }
-                } else if let Some(sub) = elements_of.get(&key(s)) {
-                    for e in sub {
-                        elements.push(Located::new(e.clone(), at.clone()));
-                    }
                 } else {
-                    elements.push(Located::new(self.names.intern(s), at.clone()));
+                    items.push(Located::new(s.to_string(), at));
                 }
             }
-            let name = self.names.intern(&d.name);
-            let ids: Vec<String> = elements.iter().map(|e| e.value.clone()).collect();
-            // A subrange: every element belongs to an earlier full range.
-            let parent = out
-                .iter()
-                .filter(|p| p.subrange_of.is_none())
-                .find(|p| {
-                    let pe: HashSet<&String> = p.elements.iter().map(|e| &e.value).collect();
-                    ids.iter().all(|e| pe.contains(e)) && ids.len() < pe.len()
-                })
-                .map(|p| Located::new(p.name.value.clone(), d.name_at.clone()));
+            if index_of.contains_key(&key(&d.name)) {
+                continue; // the same range written twice: the first counts
+            }
+            index_of.insert(key(&d.name), raw.len());
+            raw.push((d, items));
+        }
+        // Pass 2: items naming another range stand for its elements.
+        fn expand(
+            raw: &[(&Def, Vec<Located<String>>)],
+            index_of: &HashMap<String, usize>,
+            r: usize,
+            depth: u32,
+            out: &mut Vec<Located<String>>,
+        ) {
+            for item in &raw[r].1 {
+                match index_of.get(&key(&item.value)) {
+                    Some(&o) if o != r && depth < 8 => {
+                        let before = out.len();
+                        expand(raw, index_of, o, depth + 1, out);
+                        for e in &mut out[before..] {
+                            e.at = item.at.clone();
+                        }
+                    }
+                    _ => out.push(item.clone()),
+                }
+            }
+        }
+        let mut dims: Vec<(String, Range<usize>, Vec<Located<String>>)> = Vec::new();
+        for r in 0..raw.len() {
+            let mut written = Vec::new();
+            expand(&raw, &index_of, r, 0, &mut written);
+            let name = self.names.intern(&raw[r].0.name);
+            let mut elements: Vec<Located<String>> = Vec::new();
+            for e in written {
+                let id = self.names.intern(&e.value);
+                if !elements.iter().any(|x| x.value == id) {
+                    elements.push(Located::new(id, e.at));
+                }
+            }
+            dims.push((name, raw[r].0.name_at.clone(), elements));
+        }
+        // Pass 3: parents. A range is full unless another range holds all its elements and
+        // more, or the same elements and comes first.
+        let sets: Vec<HashSet<&String>> = dims
+            .iter()
+            .map(|(_, _, e)| e.iter().map(|x| &x.value).collect())
+            .collect();
+        let contains = |p: usize, c: usize| {
+            p != c
+                && sets[c].is_subset(&sets[p])
+                && (sets[c].len() < sets[p].len() || p < c)
+        };
+        let full: Vec<bool> = (0..dims.len())
+            .map(|c| !(0..dims.len()).any(|p| contains(p, c)))
+            .collect();
+        let mut out = Vec::new();
+        for (c, (name, at, elements)) in dims.iter().enumerate() {
+            let parent = (!full[c])
+                .then(|| (0..dims.len()).find(|&p| full[p] && contains(p, c)))
+                .flatten();
             self.dim_ids.insert(name.clone());
-            match &parent {
+            self.dim_elements.insert(
+                name.clone(),
+                elements.iter().map(|e| e.value.clone()).collect(),
+            );
+            match parent {
                 Some(p) => {
-                    self.dim_parent.insert(name.clone(), p.value.clone());
+                    self.dim_parent.insert(name.clone(), dims[p].0.clone());
                 }
                 None => {
-                    for e in &ids {
-                        self.element_dim.entry(e.clone()).or_insert(name.clone());
+                    for e in elements {
+                        self.element_dim
+                            .entry(e.value.clone())
+                            .or_insert(name.clone());
                     }
                 }
             }
-            elements_of.insert(key(&d.name), ids);
             out.push(SourceDimension {
-                name: Located::new(name, d.name_at.clone()),
-                elements,
-                subrange_of: parent,
+                name: Located::new(name.clone(), at.clone()),
+                elements: elements.clone(),
+                subrange_of: parent.map(|p| Located::new(dims[p].0.clone(), at.clone())),
             });
         }
         out
@@ -516,62 +577,85 @@ impl<'a> Reader<'a> {
                     ),
                 );
                 return None;
-            } else if let Some(args) = call_args(&self.text[d0.rhs.clone()], "integ") {
-                if group.len() > 1 {
-                    self.err(
-                        group[1].name_at.clone(),
-                        "a stock defined element by element is not supported yet",
-                    );
-                    return None;
-                }
-                let a = d0.rhs.start + args.start..d0.rhs.start + args.end;
-                let parts = split_top(&self.text[a.clone()], b',');
-                if parts.len() != 2 {
-                    self.err(
-                        a,
-                        "INTEG takes two arguments: the rate and the initial value",
-                    );
-                    return None;
-                }
-                let rate = a.start + parts[0].start..a.start + parts[0].end;
-                let init = a.start + parts[1].start..a.start + parts[1].end;
-                let initial = SourceEquations::Uniform(self.equation(&scope, init)?);
-                let (inflows, outflows) = match plan.direct.get(&k) {
-                    Some(terms) => {
-                        let mut ins = Vec::new();
-                        let mut outs = Vec::new();
-                        for (t, inflow) in terms {
-                            let fid = scope_names.get(t)?.to_string();
-                            let l = Located::new(fid, rate.clone());
-                            if *inflow {
-                                ins.push(l)
-                            } else {
-                                outs.push(l)
-                            }
-                        }
-                        (ins, outs)
-                    }
-                    None => {
-                        let flow = format!("{id}_net_flow");
-                        let mut v = SourceVariable::new(
-                            Located::new(flow.clone(), rate.clone()),
-                            SourceKind::Flow {
-                                equation: SourceEquations::Uniform(
-                                    self.equation(&scope, rate.clone())?,
-                                ),
-                            },
+            } else if call_args(&self.text[d0.rhs.clone()], "integ").is_some() {
+                // (entry, rate, initial) of every entry.
+                let mut parts = Vec::new();
+                for d in group {
+                    let Some(args) = call_args(&self.text[d.rhs.clone()], "integ") else {
+                        self.err(
+                            d.rhs.clone(),
+                            format!(
+                                "'{}' is a stock (INTEG) in another entry; every entry must be one",
+                                d.name.trim()
+                            ),
                         );
-                        v.dims = dims.clone();
-                        v.doc = Some(format!("The net rate of change of {id} (its INTEG rate)."));
-                        extra.push(v);
-                        (vec![Located::new(flow, rate.clone())], vec![])
+                        return None;
+                    };
+                    let a = d.rhs.start + args.start..d.rhs.start + args.end;
+                    let p = split_top(&self.text[a.clone()], b',');
+                    if p.len() != 2 {
+                        self.err(
+                            a,
+                            "INTEG takes two arguments: the rate and the initial value",
+                        );
+                        return None;
                     }
-                };
-                SourceKind::Stock {
-                    initial,
-                    inflows,
-                    outflows,
-                    non_negative: false,
+                    let rate = a.start + p[0].start..a.start + p[0].end;
+                    let init = a.start + p[1].start..a.start + p[1].end;
+                    parts.push((d, rate, init));
+                }
+                let (_, rate0, init0) = parts[0].clone();
+                if group.len() == 1 && d0.except.is_empty() {
+                    let rate = rate0;
+                    let initial = SourceEquations::Uniform(self.equation(&scope, init0)?);
+                    let (inflows, outflows) = match plan.direct.get(&k) {
+                        Some(terms) => {
+                            let mut ins = Vec::new();
+                            let mut outs = Vec::new();
+                            for (t, inflow) in terms {
+                                let fid = scope_names.get(t)?.to_string();
+                                let l = Located::new(fid, rate.clone());
+                                if *inflow {
+                                    ins.push(l)
+                                } else {
+                                    outs.push(l)
+                                }
+                            }
+                            (ins, outs)
+                        }
+                        None => {
+                            let eq = SourceEquations::Uniform(self.equation(&scope, rate.clone())?);
+                            extra.push(self.net_flow(&id, &dims, rate.clone(), eq));
+                            (vec![Located::new(format!("{id}_net_flow"), rate.clone())], vec![])
+                        }
+                    };
+                    SourceKind::Stock {
+                        initial,
+                        inflows,
+                        outflows,
+                        non_negative: false,
+                    }
+                } else {
+                    // Defined entry by entry: per-element initial values and one net flow
+                    // with per-element rates.
+                    let mut inits = Vec::new();
+                    let mut rates = Vec::new();
+                    for (d, rate, init) in parts {
+                        let i = self.equation(&scope, init)?;
+                        let r = self.equation(&scope, rate)?;
+                        for key in self.entry_keys(scope_names, d) {
+                            inits.push((key.clone(), i.clone()));
+                            rates.push((key, r.clone()));
+                        }
+                    }
+                    let eq = SourceEquations::PerElement(rates);
+                    extra.push(self.net_flow(&id, &dims, rate0.clone(), eq));
+                    SourceKind::Stock {
+                        initial: SourceEquations::PerElement(inits),
+                        inflows: vec![Located::new(format!("{id}_net_flow"), rate0)],
+                        outflows: vec![],
+                        non_negative: false,
+                    }
                 }
             } else if let Some(value) = self.constant(group, scope_names) {
                 SourceKind::Constant { value, range }
@@ -607,15 +691,34 @@ impl<'a> Reader<'a> {
                     )),
                 }
             } else {
-                let equation = if group.len() == 1 && self.all_dims(scope_names, &d0.subs) {
+                let single = group.len() == 1
+                    && d0.except.is_empty()
+                    && self.all_dims(scope_names, &d0.subs)
+                    && array_numbers(&self.text[d0.rhs.clone()]).is_none_or(|v| v.len() == 1);
+                let equation = if single {
                     SourceEquations::Uniform(self.equation(&scope, d0.rhs.clone())?)
                 } else {
                     let mut per = Vec::new();
                     for d in group {
-                        per.push((
-                            self.element_key(scope_names, d),
-                            self.equation(&scope, d.rhs.clone())?,
-                        ));
+                        let rhs = &self.text[d.rhs.clone()];
+                        let tuples = self.tuples(scope_names, d);
+                        match array_numbers(rhs) {
+                            // An array constant among equations: one number per element.
+                            Some(v) if v.len() > 1 && v.len() == tuples.len() => {
+                                for (t, x) in tuples.iter().zip(v) {
+                                    per.push((
+                                        Located::new(t.join(","), d.rhs.clone()),
+                                        SourceEquation::approximate(format!("{x:?}"), d.rhs.clone()),
+                                    ));
+                                }
+                            }
+                            _ => {
+                                let e = self.equation(&scope, d.rhs.clone())?;
+                                for key in self.entry_keys(scope_names, d) {
+                                    per.push((key, e.clone()));
+                                }
+                            }
+                        }
                     }
                     SourceEquations::PerElement(per)
                 };
@@ -669,20 +772,17 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// A constant: one number, or numbers for every element (lists `1, 2; 3, 4;` or one
-    /// entry per element).
+    /// A constant: one number (for every element), or numbers per element: lists
+    /// (`1, 2; 3, 4;`, `;` ending rows, row-major over the entry's subscripts), entries per
+    /// element or subrange, `:EXCEPT:`.
     fn constant(&self, group: &[Def], names: &Names) -> Option<SourceValue> {
-        let all_dims = |subs: &[(String, Range<usize>)]| self.all_dims(names, subs);
         let d0 = &group[0];
-        if group.len() == 1 {
+        if group.len() == 1 && d0.except.is_empty() {
             let t = &self.text[d0.rhs.clone()];
             if let Some(x) = number(t) {
-                if d0.subs.is_empty() || all_dims(&d0.subs) {
+                if d0.subs.is_empty() || self.all_dims(names, &d0.subs) {
                     return Some(SourceValue::Num(x, d0.rhs.clone()));
                 }
-            }
-            if !d0.subs.is_empty() && all_dims(&d0.subs) {
-                return self.list(t, d0.rhs.clone(), d0.subs.len());
             }
             if d0.subs.is_empty() {
                 return None;
@@ -690,38 +790,98 @@ impl<'a> Reader<'a> {
         }
         let mut table = Vec::new();
         for d in group {
-            let x = number(&self.text[d.rhs.clone()])?;
-            if all_dims(&d.subs) {
+            let values = array_numbers(&self.text[d.rhs.clone()])?;
+            let tuples = self.tuples(names, d);
+            if values.len() == 1 {
+                for key in self.entry_keys(names, d) {
+                    table.push((key, SourceValue::Num(values[0], d.rhs.clone())));
+                }
+            } else if values.len() == tuples.len() {
+                for (t, x) in tuples.iter().zip(values) {
+                    table.push((
+                        Located::new(t.join(","), d.rhs.clone()),
+                        SourceValue::Num(x, d.rhs.clone()),
+                    ));
+                }
+            } else {
                 return None;
             }
-            table.push((
-                self.element_key(names, d),
-                SourceValue::Num(x, d.rhs.clone()),
-            ));
         }
         Some(SourceValue::Table(table, d0.rhs.clone()))
     }
 
-    /// `1, 2, 3` (one dimension) or `1, 2; 3, 4;` (rows of two dimensions).
-    fn list(&self, t: &str, at: Range<usize>, ndims: usize) -> Option<SourceValue> {
-        let nums = |s: &str| -> Option<Vec<SourceValue>> {
-            split_top(s, b',')
-                .into_iter()
-                .map(|r| number(&s[r]).map(|x| SourceValue::Num(x, at.clone())))
-                .collect()
-        };
-        match ndims {
-            1 => Some(SourceValue::List(nums(t)?, at.clone())),
-            2 => {
-                let rows: Option<Vec<SourceValue>> = t
-                    .split(';')
-                    .filter(|r| !r.trim().is_empty())
-                    .map(|r| nums(r).map(|v| SourceValue::List(v, at.clone())))
-                    .collect();
-                Some(SourceValue::List(rows?, at.clone()))
-            }
-            _ => None,
+    /// The elements (IR names) a subscript stands for: a range's elements, or itself.
+    fn elements_of(&self, names: &Names, sub: &str) -> Vec<String> {
+        let id = names
+            .get(sub)
+            .map(str::to_string)
+            .unwrap_or_else(|| names::identifier(sub));
+        match self.dim_elements.get(&id) {
+            Some(list) => list.clone(),
+            None => vec![id],
         }
+    }
+
+    /// Every element tuple of a subscript list, row-major.
+    fn cover(&self, names: &Names, subs: &[(String, Range<usize>)]) -> Vec<Vec<String>> {
+        let mut out = vec![Vec::new()];
+        for (s, _) in subs {
+            let choices = self.elements_of(names, s);
+            out = out
+                .into_iter()
+                .flat_map(|prefix: Vec<String>| {
+                    choices.iter().map(move |e| {
+                        let mut v = prefix.clone();
+                        v.push(e.clone());
+                        v
+                    })
+                })
+                .collect();
+        }
+        out
+    }
+
+    /// The element tuples an entry defines: its subscripts' tuples less its `:EXCEPT:` ones.
+    fn tuples(&self, names: &Names, d: &Def) -> Vec<Vec<String>> {
+        let left_out: HashSet<Vec<String>> = d
+            .except
+            .iter()
+            .flat_map(|e| self.cover(names, e))
+            .collect();
+        self.cover(names, &d.subs)
+            .into_iter()
+            .filter(|t| !left_out.contains(t))
+            .collect()
+    }
+
+    /// The per-element keys of an entry: its subscripts as written, or with `:EXCEPT:` every
+    /// element tuple left.
+    fn entry_keys(&self, names: &Names, d: &Def) -> Vec<Located<String>> {
+        if d.except.is_empty() {
+            return vec![self.element_key(names, d)];
+        }
+        let at = self.element_key(names, d).at;
+        self.tuples(names, d)
+            .into_iter()
+            .map(|t| Located::new(t.join(","), at.clone()))
+            .collect()
+    }
+
+    /// The flow `<stock>_net_flow` carrying a stock's INTEG rate.
+    fn net_flow(
+        &self,
+        id: &str,
+        dims: &[Located<String>],
+        rate: Range<usize>,
+        equation: SourceEquations,
+    ) -> SourceVariable {
+        let mut v = SourceVariable::new(
+            Located::new(format!("{id}_net_flow"), rate),
+            SourceKind::Flow { equation },
+        );
+        v.dims = dims.to_vec();
+        v.doc = Some(format!("The net rate of change of {id} (its INTEG rate)."));
+        v
     }
 
     fn all_dims(&self, names: &Names, subs: &[(String, Range<usize>)]) -> bool {
@@ -748,24 +908,59 @@ impl<'a> Reader<'a> {
         Located::new(parts.join(","), at)
     }
 
-    /// A variable's dimensions: per position, the dimension named there, or the dimension
-    /// its element belongs to.
-    fn dims_of(&self, names: &Names, group: &[Def]) -> Vec<Located<String>> {
+    /// A variable's dimensions. Per position: a range named there (a subrange stays itself
+    /// when one entry defines the variable; with several entries, its full range), else the
+    /// full range holding the elements named there. A range needed twice (`x[A, dim]` with
+    /// `A` in `dim`) gets a copy for the later position (`dim_2`, a subrange of `dim` with
+    /// every element).
+    fn dims_of(&mut self, names: &Names, group: &[Def]) -> Vec<Located<String>> {
         let d0 = &group[0];
-        d0.subs
-            .iter()
-            .map(|(s, at)| {
-                let id = names.get(s).map(str::to_string).unwrap_or_default();
-                let dim = if let Some(p) = self.dim_parent.get(&id) {
-                    p.clone()
-                } else if self.dim_ids.contains(&id) {
-                    id
-                } else {
+        let whole = group.len() == 1 && d0.except.is_empty();
+        let id_of = |s: &str| names.get(s).map(str::to_string).unwrap_or_default();
+        let mut out: Vec<Located<String>> = Vec::new();
+        for (p, (s0, at)) in d0.subs.iter().enumerate() {
+            let named = group
+                .iter()
+                .filter_map(|d| d.subs.get(p))
+                .map(|(s, _)| id_of(s))
+                .find(|id| self.dim_ids.contains(id));
+            let mut dim = match named {
+                Some(id) if whole => id,
+                Some(id) => self.dim_parent.get(&id).cloned().unwrap_or(id),
+                None => {
+                    let id = id_of(s0);
                     self.element_dim.get(&id).cloned().unwrap_or(id)
+                }
+            };
+            if out.iter().any(|d| d.value == dim) {
+                let full = self.dim_parent.get(&dim).cloned().unwrap_or(dim.clone());
+                let mut n = 2;
+                let copy = loop {
+                    let c = format!("{full}_{n}");
+                    if !out.iter().any(|d| d.value == c) {
+                        break c;
+                    }
+                    n += 1;
                 };
-                Located::new(dim, at.clone())
-            })
-            .collect()
+                if !self.dim_ids.contains(&copy) {
+                    let elements = self.dim_elements.get(&full).cloned().unwrap_or_default();
+                    self.dim_ids.insert(copy.clone());
+                    self.dim_parent.insert(copy.clone(), full.clone());
+                    self.dim_elements.insert(copy.clone(), elements.clone());
+                    self.copies.push(SourceDimension {
+                        name: Located::new(copy.clone(), at.clone()),
+                        elements: elements
+                            .into_iter()
+                            .map(|e| Located::new(e, at.clone()))
+                            .collect(),
+                        subrange_of: Some(Located::new(full, at.clone())),
+                    });
+                }
+                dim = copy;
+            }
+            out.push(Located::new(dim, at.clone()));
+        }
+        out
     }
 
     /// Units, range and doc from the units and comment parts of the first entry that has them.
@@ -852,6 +1047,47 @@ fn signed_names(text: &str) -> Option<Vec<(String, bool)>> {
         }
     }
     (!expect_name).then_some(out)
+}
+
+/// The subscripts of `[a, b]` at `body[i..]` (with their ranges in the file, `body` starting
+/// at file offset `start`) and the index after `]`; no list when `body[i..]` is not `[`.
+fn subscript_list(body: &str, i: usize, start: usize) -> (Vec<(String, Range<usize>)>, usize) {
+    let mut subs = Vec::new();
+    if !body[i..].starts_with('[') {
+        return (subs, i);
+    }
+    let close = i + body[i..].find(']').unwrap_or(body.len() - i);
+    let inner = &body[i + 1..close];
+    for r in split_top(inner, b',') {
+        // `\` continues a line inside the brackets.
+        let s = &inner[r.clone()];
+        let t = s.trim_matches(|c: char| c.is_whitespace() || c == '\\');
+        if t.is_empty() {
+            continue;
+        }
+        let a = start + i + 1 + r.start + s.find(t).unwrap_or(0);
+        subs.push((t.to_string(), a..a + t.len()));
+    }
+    (subs, (close + 1).min(body.len()))
+}
+
+/// The numbers of an array constant: `1, 2; 3, 4;` (`;` ends a row) or
+/// `TABBED ARRAY(1 2 3 ...)`; None when any part is not a number.
+fn array_numbers(text: &str) -> Option<Vec<f64>> {
+    let (body, tabbed) = match call_args(text, "tabbed_array") {
+        Some(r) => (&text[r], true),
+        None => (text, false),
+    };
+    let mut out = Vec::new();
+    let sep = |c: char| c == ',' || c == ';' || (tabbed && c.is_whitespace());
+    for part in body.split(sep) {
+        let p = part.trim_matches(|c: char| c.is_whitespace() || c == '\\');
+        if p.is_empty() {
+            continue;
+        }
+        out.push(number(p)?);
+    }
+    (!out.is_empty()).then_some(out)
 }
 
 /// `Month [0,?]` -> ("Month", Some((0, inf, "[0,?]"))).

@@ -234,8 +234,15 @@ impl Builder {
             let sspan = cx.eq.map(s.start as usize, s.end as usize);
             let tdim = self.dims[target.index()].clone();
             if let Some(d) = self.dim_by_name.get(&s.name).copied() {
-                let dd = &self.dims[d.index()];
-                if d != *target && dd.parent != Some(*target) {
+                // A dimension of the target's family whose elements the target holds (itself,
+                // a subrange of it, or its parent or sibling with those elements). In a
+                // per-element equation only the element computed needs to be in the target.
+                let root = |x: DimId| self.dims[x.index()].parent.unwrap_or(x);
+                let related = d == *target
+                    || (root(d) == root(*target)
+                        && ((cx.fixed.is_some() && !s.bang)
+                            || crate::ir::maps_into(&self.dims, d, *target)));
+                if !related {
                     self.err(
                         sspan,
                         format!(
@@ -263,18 +270,38 @@ impl Builder {
                     out.push(Index::Reduce(d));
                     continue;
                 }
-                match cx.dims.iter().position(|x| *x == d) {
-                    Some(p) => out.push(match &cx.fixed {
-                        Some(f) => {
-                            let e = if d == *target {
-                                f[p]
-                            } else {
-                                self.dims[d.index()].parent_index[f[p]]
-                            };
-                            Index::Element(*target, e as u32)
+                // In a per-element equation, the element computed along `d` or along another
+                // dimension of its family (an entry for a subrange naming its parent).
+                let reducing = cx.reduce.iter().any(|fr| fr.contains(&d));
+                let fixed_at = cx.fixed.as_ref().filter(|_| !reducing).and_then(|f| {
+                    let p = cx.dims.iter().position(|x| *x == d).or_else(|| {
+                        cx.dims.iter().position(|x| root(*x) == root(d))
+                    })?;
+                    Some((cx.dims[p], f[p]))
+                });
+                if let Some((own, e)) = fixed_at {
+                    let in_d = crate::ir::map_element(&self.dims, own, e, d).is_some();
+                    match crate::ir::map_element(&self.dims, own, e, *target) {
+                        Some(t) if in_d => {
+                            out.push(Index::Element(*target, t as u32));
+                            continue;
                         }
-                        None => Index::Dim(d),
-                    }),
+                        _ => {
+                            let ename = self.dims[own.index()].elements[e].clone();
+                            self.err(
+                                sspan,
+                                format!(
+                                    "element '{ename}' of this equation is not in '{}' (of '{vname}', indexed by '{}')",
+                                    s.name, tdim.name
+                                ),
+                                None,
+                            );
+                            return None;
+                        }
+                    }
+                }
+                match cx.dims.iter().position(|x| *x == d) {
+                    Some(_) => out.push(Index::Dim(d)),
                     None => {
                         if cx.reduce.iter().any(|fr| fr.contains(&d)) {
                             out.push(Index::Reduce(d));

@@ -1012,6 +1012,15 @@ impl Builder {
                     choices.push(sd.parent_index.clone());
                     continue;
                 }
+                // Another dimension of the family whose elements `d` holds.
+                if crate::ir::maps_into(&self.dims, sub, *d) {
+                    choices.push(
+                        (0..sd.elements.len())
+                            .filter_map(|e| crate::ir::map_element(&self.dims, sub, e, *d))
+                            .collect(),
+                    );
+                    continue;
+                }
             }
             let help = nearest(p, dim.elements.iter().map(|e| e.as_str()))
                 .map(|n| {
