@@ -7,7 +7,7 @@
 //! found later point at the exact column of the `.mdl` file.
 
 use super::names::{key, Names};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// What the translator needs to know about the model's names.
@@ -15,6 +15,11 @@ pub struct Scope<'a> {
     pub names: &'a Names,
     /// Keys of the variables that are lookups (a call `f(x)` of one is a table lookup).
     pub lookups: &'a HashSet<String>,
+    /// Number of elements of each range, by key (`ELMCOUNT`).
+    pub sizes: &'a HashMap<String, usize>,
+    /// Scalar constants written as plain numbers, by key (the order of `SMOOTH N` and
+    /// `DELAY N` must be a literal in the equation language).
+    pub constants: &'a HashMap<String, f64>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -177,6 +182,13 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
                     .map(str::to_string)
                     .unwrap_or_else(|| super::names::identifier(written))
             } else if next == Some('(') && !scope.lookups.contains(&k) {
+                let open = i + n + space_len(after);
+                if let Some((text, close)) = rewrite(&k, text, open, scope)? {
+                    out.push_str(&text);
+                    exact = false;
+                    i = close + 1;
+                    continue;
+                }
                 // A builtin function: its words joined by underscores.
                 builtin_spelling(written)
             } else if let Some(id) = scope.names.get(written) {
@@ -205,6 +217,148 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
         i += c.len_utf8();
     }
     Ok(Translated { text: out, exact })
+}
+
+/// Vensim functions written with the equation language's own (`COSH(x)` as exponentials,
+/// `QUANTUM`, `VMAX` as a reduction, `ELMCOUNT` as a number, ...), and arguments the engine
+/// needs in another form (the order of `SMOOTH N`/`DELAY N` named by a constant becomes the
+/// number; the delay time of `DELAY FIXED`, which Vensim reads once at the start, is wrapped
+/// in `INITIAL`). `text[open]` is the call's `(`; the translation and the index of its `)`,
+/// or None for a call kept as written.
+fn rewrite(
+    k: &str,
+    text: &str,
+    open: usize,
+    scope: &Scope<'_>,
+) -> Result<Option<(String, usize)>, (usize, String)> {
+    const NAMES: [&str; 11] = [
+        "cosh",
+        "sinh",
+        "tanh",
+        "quantum",
+        "game",
+        "elmcount",
+        "vmax",
+        "vmin",
+        "delay_fixed",
+        "smooth_n",
+        "delay_n",
+    ];
+    if !NAMES.contains(&k) {
+        return Ok(None);
+    }
+    let Some(close) = matching_paren(text, open) else {
+        return Ok(None);
+    };
+    let inner = &text[open + 1..close];
+    let parts = split_top(inner, b',');
+    let raw: Vec<&str> = parts.iter().map(|r| inner[r.clone()].trim()).collect();
+    let mut args = Vec::new();
+    for r in &parts {
+        let t =
+            translate(&inner[r.clone()], scope).map_err(|(o, m)| (open + 1 + r.start + o, m))?;
+        args.push(t.text.trim().to_string());
+    }
+    let want = |n: usize| -> Result<(), (usize, String)> {
+        if args.len() == n {
+            Ok(())
+        } else {
+            Err((
+                open,
+                format!(
+                    "{} takes {n} argument(s), found {}",
+                    k.to_uppercase(),
+                    args.len()
+                ),
+            ))
+        }
+    };
+    let a = |i: usize| args[i].as_str();
+    let out = match k {
+        "cosh" => {
+            want(1)?;
+            format!("((EXP({0}) + EXP(-({0}))) / 2)", a(0))
+        }
+        "sinh" => {
+            want(1)?;
+            format!("((EXP({0}) - EXP(-({0}))) / 2)", a(0))
+        }
+        "tanh" => {
+            // 1 - 2 / (e^2x + 1): no overflow to inf / inf for large |x|.
+            want(1)?;
+            format!("(1 - 2 / (EXP(2 * ({0})) + 1))", a(0))
+        }
+        "quantum" => {
+            // Vensim: the whole number of q's in x (truncated), times q; x when q <= 0.
+            want(2)?;
+            format!(
+                "IF_THEN_ELSE(({1}) <= 0, ({0}), ({1}) * INTEGER(({0}) / ({1})))",
+                a(0),
+                a(1)
+            )
+        }
+        "game" => {
+            // Outside gaming the value passes through.
+            want(1)?;
+            format!("({})", a(0))
+        }
+        "elmcount" => {
+            want(1)?;
+            match scope.sizes.get(&key(raw[0])) {
+                Some(n) => format!("{n}"),
+                None => return Err((open + 1, format!("'{}' is not a subscript range", raw[0]))),
+            }
+        }
+        "vmax" => {
+            want(1)?;
+            format!("MAX({})", a(0))
+        }
+        "vmin" => {
+            want(1)?;
+            format!("MIN({})", a(0))
+        }
+        "delay_fixed" => {
+            want(3)?;
+            if number(a(1)).is_some() {
+                return Ok(None);
+            }
+            format!("DELAY_FIXED({}, INITIAL({}), {})", a(0), a(1), a(2))
+        }
+        _ => {
+            // smooth_n, delay_n: (input, delay, initial, order).
+            want(4)?;
+            let Some(order) = scope.constants.get(&key(raw[3])) else {
+                return Ok(None);
+            };
+            let f = if k == "smooth_n" {
+                "SMOOTH_N"
+            } else {
+                "DELAY_N"
+            };
+            format!("{f}({}, {}, {}, {order})", a(0), a(1), a(2))
+        }
+    };
+    Ok(Some((out, close)))
+}
+
+/// The index of the `)` closing the `(` at `text[open]`.
+fn matching_paren(text: &str, open: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut quoted = false;
+    for (j, ch) in text[open..].char_indices() {
+        match ch {
+            '"' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(open + j);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `IF THEN ELSE` -> `IF_THEN_ELSE`: the equation language reads either, and underscores keep
@@ -367,9 +521,12 @@ mod tests {
     fn names_become_identifiers_in_place() {
         let mut names = Names::default();
         let lookups = scope_with(&mut names, &["Teacup Temperature", "Room Temperature"]);
+        let (sizes, constants) = (HashMap::new(), HashMap::new());
         let s = Scope {
             names: &names,
             lookups: &lookups,
+            sizes: &sizes,
+            constants: &constants,
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

@@ -2,11 +2,14 @@
 //!
 //! What is read: equations (`=`, `:=`, `==`) with Vensim's operators and the builtins the
 //! equation language knows (SMOOTH, DELAY1/3/N, DELAY FIXED, IF THEN ELSE, MIN/MAX, PULSE,
-//! STEP, RAMP, INITIAL, ...), stocks (`INTEG(rate, initial)`), lookups (`name(table)` and
-//! `WITH LOOKUP`), constants (also lists for subscripted constants), subscript ranges and
-//! subranges, units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
+//! STEP, RAMP, INITIAL, ...) and some it writes with its own (COSH, SINH, TANH, QUANTUM,
+//! VMAX, VMIN, ELMCOUNT, GAME; see `expr::rewrite`), stocks (`INTEG(rate, initial)`, also
+//! entry by entry), lookups (`name(table)` and `WITH LOOKUP`), constants (also array
+//! constants with `;` rows and `TABBED ARRAY`), subscript ranges, subranges (in any order in
+//! the file; a range with another's elements is its subrange) and equivalences (`<->`),
+//! `:EXCEPT:`, units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
-//! Not yet: macros, `:EXCEPT:`, subscript mappings, data (`GET XLS`, `:=` data series).
+//! Not yet: macros, positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
@@ -171,20 +174,37 @@ impl<'a> Reader<'a> {
         }
         let flows = self.flow_plan(&order, &groups);
         let names = std::mem::take(&mut self.names);
+        // Range sizes (ELMCOUNT) and plain scalar constants (orders of SMOOTH N / DELAY N).
+        let sizes: HashMap<String, usize> = self
+            .dim_elements
+            .iter()
+            .map(|(d, e)| (key(d), e.len()))
+            .collect();
+        let constants: HashMap<String, f64> = order
+            .iter()
+            .filter_map(|k| {
+                let g = &groups[k];
+                let d = &g[0];
+                let plain = g.len() == 1 && d.form == Form::Equation && d.subs.is_empty();
+                plain
+                    .then(|| number(&self.text[d.rhs.clone()]))
+                    .flatten()
+                    .map(|x| (k.clone(), x))
+            })
+            .collect();
+        let scope = Scope {
+            names: &names,
+            lookups: &lookups,
+            sizes: &sizes,
+            constants: &constants,
+        };
         let mut variables = Vec::new();
         for k in &order {
             if register(k).is_some() {
                 continue;
             }
             let group = &groups[k];
-            if let Some(v) = self.variable(
-                &names,
-                group,
-                &lookups,
-                &with_lookup,
-                &flows,
-                &mut variables,
-            ) {
+            if let Some(v) = self.variable(&scope, group, &with_lookup, &flows, &mut variables) {
                 variables.push(v);
             }
         }
@@ -331,7 +351,9 @@ impl<'a> Reader<'a> {
                 if let Some(inner) = s.strip_prefix('(').and_then(|s| s.strip_suffix(')')) {
                     // (a1-a10): a numbered sequence.
                     match numbered(inner) {
-                        Some(list) => items.extend(list.into_iter().map(|e| Located::new(e, at.clone()))),
+                        Some(list) => {
+                            items.extend(list.into_iter().map(|e| Located::new(e, at.clone())))
+                        }
                         None => self.err(at, format!("cannot read the subscript sequence '{s}'")),
                     }
                 } else {
@@ -386,9 +408,7 @@ impl<'a> Reader<'a> {
             .map(|(_, _, e)| e.iter().map(|x| &x.value).collect())
             .collect();
         let contains = |p: usize, c: usize| {
-            p != c
-                && sets[c].is_subset(&sets[p])
-                && (sets[c].len() < sets[p].len() || p < c)
+            p != c && sets[c].is_subset(&sets[p]) && (sets[c].len() < sets[p].len() || p < c)
         };
         let full: Vec<bool> = (0..dims.len())
             .map(|c| !(0..dims.len()).any(|p| contains(p, c)))
@@ -530,13 +550,13 @@ impl<'a> Reader<'a> {
     /// One variable (all its entries).
     fn variable(
         &mut self,
-        names: &Names,
+        scope: &Scope<'_>,
         group: &[Def],
-        lookups: &HashSet<String>,
         with_lookup: &HashMap<String, String>,
         plan: &FlowPlan,
         extra: &mut Vec<SourceVariable>,
     ) -> Option<SourceVariable> {
+        let names = scope.names;
         let d0 = &group[0];
         let k = key(&d0.name);
         let id = names.get(&d0.name)?.to_string();
@@ -545,10 +565,6 @@ impl<'a> Reader<'a> {
         let dims = self.dims_of(names, group);
         let scope_names = names;
         let result = (|| {
-            let scope = Scope {
-                names: scope_names,
-                lookups,
-            };
             let kind = if group.iter().all(|d| d.form == Form::Lookup) {
                 let mut tables = Vec::new();
                 for d in group {
@@ -626,7 +642,10 @@ impl<'a> Reader<'a> {
                         None => {
                             let eq = SourceEquations::Uniform(self.equation(&scope, rate.clone())?);
                             extra.push(self.net_flow(&id, &dims, rate.clone(), eq));
-                            (vec![Located::new(format!("{id}_net_flow"), rate.clone())], vec![])
+                            (
+                                vec![Located::new(format!("{id}_net_flow"), rate.clone())],
+                                vec![],
+                            )
                         }
                     };
                     SourceKind::Stock {
@@ -708,7 +727,10 @@ impl<'a> Reader<'a> {
                                 for (t, x) in tuples.iter().zip(v) {
                                     per.push((
                                         Located::new(t.join(","), d.rhs.clone()),
-                                        SourceEquation::approximate(format!("{x:?}"), d.rhs.clone()),
+                                        SourceEquation::approximate(
+                                            format!("{x:?}"),
+                                            d.rhs.clone(),
+                                        ),
                                     ));
                                 }
                             }
@@ -843,11 +865,8 @@ impl<'a> Reader<'a> {
 
     /// The element tuples an entry defines: its subscripts' tuples less its `:EXCEPT:` ones.
     fn tuples(&self, names: &Names, d: &Def) -> Vec<Vec<String>> {
-        let left_out: HashSet<Vec<String>> = d
-            .except
-            .iter()
-            .flat_map(|e| self.cover(names, e))
-            .collect();
+        let left_out: HashSet<Vec<String>> =
+            d.except.iter().flat_map(|e| self.cover(names, e)).collect();
         self.cover(names, &d.subs)
             .into_iter()
             .filter(|t| !left_out.contains(t))

@@ -274,9 +274,11 @@ impl Builder {
                 // dimension of its family (an entry for a subrange naming its parent).
                 let reducing = cx.reduce.iter().any(|fr| fr.contains(&d));
                 let fixed_at = cx.fixed.as_ref().filter(|_| !reducing).and_then(|f| {
-                    let p = cx.dims.iter().position(|x| *x == d).or_else(|| {
-                        cx.dims.iter().position(|x| root(*x) == root(d))
-                    })?;
+                    let p = cx
+                        .dims
+                        .iter()
+                        .position(|x| *x == d)
+                        .or_else(|| cx.dims.iter().position(|x| root(*x) == root(d)))?;
                     Some((cx.dims[p], f[p]))
                 });
                 if let Some((own, e)) = fixed_at {
