@@ -623,7 +623,7 @@ impl<'a> Reader<'a> {
                 let (_, rate0, init0) = parts[0].clone();
                 if group.len() == 1 && d0.except.is_empty() {
                     let rate = rate0;
-                    let initial = SourceEquations::Uniform(self.equation(&scope, init0)?);
+                    let initial = SourceEquations::Uniform(self.equation(scope, init0)?);
                     let (inflows, outflows) = match plan.direct.get(&k) {
                         Some(terms) => {
                             let mut ins = Vec::new();
@@ -640,7 +640,7 @@ impl<'a> Reader<'a> {
                             (ins, outs)
                         }
                         None => {
-                            let eq = SourceEquations::Uniform(self.equation(&scope, rate.clone())?);
+                            let eq = SourceEquations::Uniform(self.equation(scope, rate.clone())?);
                             extra.push(self.net_flow(&id, &dims, rate.clone(), eq));
                             (
                                 vec![Located::new(format!("{id}_net_flow"), rate.clone())],
@@ -660,8 +660,8 @@ impl<'a> Reader<'a> {
                     let mut inits = Vec::new();
                     let mut rates = Vec::new();
                     for (d, rate, init) in parts {
-                        let i = self.equation(&scope, init)?;
-                        let r = self.equation(&scope, rate)?;
+                        let i = self.equation(scope, init)?;
+                        let r = self.equation(scope, rate)?;
                         for key in self.entry_keys(scope_names, d) {
                             inits.push((key.clone(), i.clone()));
                             rates.push((key, r.clone()));
@@ -702,7 +702,7 @@ impl<'a> Reader<'a> {
                         per_element: vec![],
                     },
                 ));
-                let x = self.equation(&scope, input.clone())?;
+                let x = self.equation(scope, input.clone())?;
                 SourceKind::Aux {
                     equation: SourceEquations::Uniform(SourceEquation::approximate(
                         format!("{table_id}({})", x.text),
@@ -715,7 +715,7 @@ impl<'a> Reader<'a> {
                     && self.all_dims(scope_names, &d0.subs)
                     && array_numbers(&self.text[d0.rhs.clone()]).is_none_or(|v| v.len() == 1);
                 let equation = if single {
-                    SourceEquations::Uniform(self.equation(&scope, d0.rhs.clone())?)
+                    SourceEquations::Uniform(self.equation(scope, d0.rhs.clone())?)
                 } else {
                     let mut per = Vec::new();
                     for d in group {
@@ -735,7 +735,7 @@ impl<'a> Reader<'a> {
                                 }
                             }
                             _ => {
-                                let e = self.equation(&scope, d.rhs.clone())?;
+                                let e = self.equation(scope, d.rhs.clone())?;
                                 for key in self.entry_keys(scope_names, d) {
                                     per.push((key, e.clone()));
                                 }
