@@ -272,13 +272,15 @@ impl Builder {
                 }
                 // In a per-element equation, the element computed along `d` or along another
                 // dimension of its family (an entry for a subrange naming its parent).
+                // (`d` itself first; a family member only when `d` is not being reduced.)
                 let reducing = cx.reduce.iter().any(|fr| fr.contains(&d));
-                let fixed_at = cx.fixed.as_ref().filter(|_| !reducing).and_then(|f| {
-                    let p = cx
-                        .dims
-                        .iter()
-                        .position(|x| *x == d)
-                        .or_else(|| cx.dims.iter().position(|x| root(*x) == root(d)))?;
+                let fixed_at = cx.fixed.as_ref().and_then(|f| {
+                    let p = cx.dims.iter().position(|x| *x == d).or_else(|| {
+                        if reducing {
+                            return None;
+                        }
+                        cx.dims.iter().position(|x| root(*x) == root(d))
+                    })?;
                     Some((cx.dims[p], f[p]))
                 });
                 if let Some((own, e)) = fixed_at {
