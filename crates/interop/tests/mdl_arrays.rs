@@ -162,3 +162,22 @@ late = DELAY FIXED(TIME, 1 + 0 * TIME, 5) ~~|
     // output is TIME one step earlier... the input at t = 1.
     assert_eq!(v["late"], 1.0);
 }
+
+/// A range used as a value is the element's position in its full range (1-based), so ranges
+/// with the same elements in another order still compare equal on the same element.
+#[test]
+fn a_range_used_as_a_value_is_the_position_of_the_element() {
+    let v = run("dim1: A, B, C ~~|
+dim3: A, C, B ~~|
+same[dim1, dim3] = IF THEN ELSE(dim1 = dim3, 1, 0) ~~|
+pos[dim3] = dim3 * 10 ~~|
+tail = 2 \\
+  ~~|
+");
+    assert_eq!(v["same[B,B]"], 1.0);
+    assert_eq!(v["same[B,C]"], 0.0);
+    assert_eq!(v["same[C,C]"], 1.0);
+    assert_eq!(v["pos[C]"], 30.0);
+    assert_eq!(v["pos[B]"], 20.0);
+    assert_eq!(v["tail"], 2.0);
+}

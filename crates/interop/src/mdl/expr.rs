@@ -11,6 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 /// What the translator needs to know about the model's names.
+#[derive(Clone, Copy)]
 pub struct Scope<'a> {
     pub names: &'a Names,
     /// Keys of the variables that are lookups (a call `f(x)` of one is a table lookup).
@@ -20,6 +21,9 @@ pub struct Scope<'a> {
     /// Scalar constants written as plain numbers, by key (the order of `SMOOTH N` and
     /// `DELAY N` must be a literal in the equation language).
     pub constants: &'a HashMap<String, f64>,
+    /// For one element of an arrayed equation: the value of each range named as a value,
+    /// by key (1 + the element's position in the range's full range, as Vensim counts).
+    pub dim_values: Option<&'a HashMap<String, f64>>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -40,6 +44,9 @@ pub struct Translated {
     pub text: String,
     /// Every byte sits at its offset in the source.
     pub exact: bool,
+    /// A subscript range is used as a value (`IF THEN ELSE(dim1 = dim2, ...)`): the equation
+    /// must be translated element by element with [`Scope::dim_values`].
+    pub dim_value: bool,
 }
 
 pub(crate) fn is_name_start(c: char) -> bool {
@@ -122,6 +129,7 @@ fn number_len(s: &str) -> usize {
 pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, String)> {
     let mut out = String::with_capacity(text.len());
     let mut exact = true;
+    let mut dim_value = false;
     let mut i = 0;
     // Depth of `[`: names inside are dimensions or elements.
     let mut in_subs = 0usize;
@@ -191,6 +199,12 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
                 }
                 // A builtin function: its words joined by underscores.
                 builtin_spelling(written)
+            } else if scope.sizes.contains_key(&k) && next != Some('[') {
+                dim_value = true;
+                match scope.dim_values.and_then(|m| m.get(&k)) {
+                    Some(v) => format!("{v:?}"),
+                    None => super::names::identifier(written),
+                }
             } else if let Some(id) = scope.names.get(written) {
                 id.to_string()
             } else if let Some(r) = register(&k) {
@@ -216,7 +230,11 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
         }
         i += c.len_utf8();
     }
-    Ok(Translated { text: out, exact })
+    Ok(Translated {
+        text: out,
+        exact,
+        dim_value,
+    })
 }
 
 /// Vensim functions written with the equation language's own (`COSH(x)` as exponentials,
@@ -527,6 +545,7 @@ mod tests {
             lookups: &lookups,
             sizes: &sizes,
             constants: &constants,
+            dim_values: None,
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

@@ -7,7 +7,7 @@
 //! entry by entry), lookups (`name(table)` and `WITH LOOKUP`), constants (also array
 //! constants with `;` rows and `TABBED ARRAY`), subscript ranges, subranges (in any order in
 //! the file; a range with another's elements is its subrange) and equivalences (`<->`),
-//! `:EXCEPT:`, units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
+//! `:EXCEPT:`, ranges used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
 //! Not yet: macros, positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
 //!
@@ -197,6 +197,7 @@ impl<'a> Reader<'a> {
             lookups: &lookups,
             sizes: &sizes,
             constants: &constants,
+            dim_values: None,
         };
         let mut variables = Vec::new();
         for k in &order {
@@ -238,7 +239,8 @@ impl<'a> Reader<'a> {
                 None => break,
             }
         }
-        let body = eq[lead..].trim_end();
+        // (A `\\` before `~` continues nothing.)
+        let body = eq[lead..].trim_end_matches(|c: char| c.is_whitespace() || c == '\\');
         if body.is_empty() || body.starts_with('*') {
             return None; // empty, or a group header `****...`
         }
@@ -710,7 +712,11 @@ impl<'a> Reader<'a> {
                     )),
                 }
             } else {
-                let single = group.len() == 1
+                let by_element = group.iter().any(|d| {
+                    translate(&self.text[d.rhs.clone()], scope).is_ok_and(|t| t.dim_value)
+                });
+                let single = !by_element
+                    && group.len() == 1
                     && d0.except.is_empty()
                     && self.all_dims(scope_names, &d0.subs)
                     && array_numbers(&self.text[d0.rhs.clone()]).is_none_or(|v| v.len() == 1);
@@ -732,6 +738,18 @@ impl<'a> Reader<'a> {
                                             d.rhs.clone(),
                                         ),
                                     ));
+                                }
+                            }
+                            _ if by_element => {
+                                // A range used as a value: one equation per element tuple.
+                                for t in tuples {
+                                    let values = self.dim_values(d, &t);
+                                    let s = Scope {
+                                        dim_values: Some(&values),
+                                        ..*scope
+                                    };
+                                    let e = self.equation(&s, d.rhs.clone())?;
+                                    per.push((Located::new(t.join(","), d.rhs.clone()), e));
                                 }
                             }
                             _ => {
@@ -884,6 +902,42 @@ impl<'a> Reader<'a> {
             .into_iter()
             .map(|t| Located::new(t.join(","), at.clone()))
             .collect()
+    }
+
+    /// The value of every range at one element tuple of an entry: 1 + the position, in the
+    /// range's full range, of the tuple's element at the entry's subscript of that family.
+    fn dim_values(&self, d: &Def, tuple: &[String]) -> HashMap<String, f64> {
+        let root = |id: &str| self.dim_parent.get(id).cloned().unwrap_or(id.to_string());
+        // The full range of each position of the entry.
+        let roots: Vec<String> = d
+            .subs
+            .iter()
+            .zip(tuple)
+            .map(|((s, _), e)| {
+                let id = names::identifier(s);
+                match self.dim_ids.iter().find(|x| key(x) == key(s)) {
+                    Some(dim) => root(dim),
+                    None => root(self.element_dim.get(e).unwrap_or(&id)),
+                }
+            })
+            .collect();
+        let mut out = HashMap::new();
+        for dim in &self.dim_ids {
+            let r = root(dim);
+            // The position naming this range, else one of its family.
+            let named = d.subs.iter().position(|(s, _)| key(s) == key(dim));
+            let Some(p) = named.or_else(|| roots.iter().position(|x| *x == r)) else {
+                continue;
+            };
+            if let Some(i) = self
+                .dim_elements
+                .get(&r)
+                .and_then(|list| list.iter().position(|x| *x == tuple[p]))
+            {
+                out.insert(key(dim), (i + 1) as f64);
+            }
+        }
+        out
     }
 
     /// The flow `<stock>_net_flow` carrying a stock's INTEG rate.
