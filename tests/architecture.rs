@@ -14,10 +14,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("interop", &["model"][..]),
         ("sim", &["model", "stats"][..]),
         ("econometrics", &["data", "stats"][..]),
-        ("sensitivity", &["model", "sim", "stats"][..]),
+        ("sensitivity", &["model", "interop", "sim", "stats"][..]),
         (
             "calibrate",
-            &["model", "sim", "data", "stats", "sensitivity"][..],
+            &["model", "interop", "sim", "data", "stats", "sensitivity"][..],
         ),
         // The Python bindings: the engine crates they expose (see ARCHITECTURE.md).
         ("python", &["model", "sim"][..]),

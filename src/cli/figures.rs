@@ -1071,7 +1071,7 @@ fn sensitivity_outputs(json: &Value) -> Vec<OutputInfo> {
 
 /// Time units of the model a sensitivity result names (for axis titles).
 fn model_time_units(model: &str) -> String {
-    pressure::model::load(Path::new(model))
+    pressure::interop::load(Path::new(model))
         .ok()
         .and_then(|m| m.settings.time_units)
         .unwrap_or_default()

@@ -354,7 +354,7 @@ fn load_step(
                     input(format!("step `{name}`: a scenarios step needs `model`"))
                 })?,
             );
-            let model = pressure::model::load(&model_path).map_err(|e| ctx(from_model(e)))?;
+            let model = pressure::interop::load(&model_path).map_err(|e| ctx(from_model(e)))?;
             let compiled = CompiledModel::compile(&model).map_err(|e| ctx(from_sim(e)))?;
             let load = |list: &[PathBuf]| -> Result<Vec<(PathBuf, Scenario)>, CliError> {
                 list.iter()

@@ -94,7 +94,8 @@ pub(crate) fn load_model(
     partial: &BTreeSet<String>,
     experiment: &Path,
 ) -> Result<Model, CalibrateError> {
-    let ir = pressure_model::load(model_path).map_err(|e| input_error(e.to_string()))?;
+    // TOML or Vensim .mdl (pressure_interop picks the reader by extension).
+    let ir = pressure_interop::load(model_path).map_err(|e| input_error(e.to_string()))?;
     let mut replace = Vec::new();
     for name in targets {
         let var = ir.variables.iter().find(|v| v.name == *name);

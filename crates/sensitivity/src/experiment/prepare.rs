@@ -365,7 +365,8 @@ impl Experiment {
                 Some("the path is relative to the experiment file".into()),
             ));
         }
-        let model = pressure_model::load(&model_path)?;
+        // TOML or Vensim .mdl (pressure_interop picks the reader by extension).
+        let model = pressure_interop::load(&model_path)?;
         let compiled = CompiledModel::compile(&model)?;
         let mut params = compiled.default_params();
         let mut exogenous = compiled.default_exogenous();
