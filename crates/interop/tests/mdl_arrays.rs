@@ -181,3 +181,15 @@ tail = 2 \\
     assert_eq!(v["pos[B]"], 20.0);
     assert_eq!(v["tail"], 2.0);
 }
+
+/// An element used as a value is its position in its range (1-based).
+#[test]
+fn an_element_used_as_a_value_is_its_position() {
+    let v = run("dimA: A, B, C ~~|
+is b[dimA] = IF THEN ELSE(dimA = B, 1, 0) ~~|
+c value = C ~~|
+");
+    assert_eq!(v["is_b[A]"], 0.0);
+    assert_eq!(v["is_b[B]"], 1.0);
+    assert_eq!(v["c_value"], 3.0);
+}

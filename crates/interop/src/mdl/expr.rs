@@ -24,6 +24,9 @@ pub struct Scope<'a> {
     /// For one element of an arrayed equation: the value of each range named as a value,
     /// by key (1 + the element's position in the range's full range, as Vensim counts).
     pub dim_values: Option<&'a HashMap<String, f64>>,
+    /// Elements that name no variable, by key: used as a value, an element is 1 + its
+    /// position in its full range (`IF THEN ELSE(dim = B, ...)`).
+    pub element_values: &'a HashMap<String, f64>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -205,6 +208,8 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
                     Some(v) => format!("{v:?}"),
                     None => super::names::identifier(written),
                 }
+            } else if let Some(v) = scope.element_values.get(&k) {
+                format!("{v:?}")
             } else if let Some(id) = scope.names.get(written) {
                 id.to_string()
             } else if let Some(r) = register(&k) {
@@ -546,6 +551,7 @@ mod tests {
             sizes: &sizes,
             constants: &constants,
             dim_values: None,
+            element_values: &constants,
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

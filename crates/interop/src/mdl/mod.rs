@@ -7,7 +7,7 @@
 //! entry by entry), lookups (`name(table)` and `WITH LOOKUP`), constants (also array
 //! constants with `;` rows and `TABBED ARRAY`), subscript ranges, subranges (in any order in
 //! the file; a range with another's elements is its subrange) and equivalences (`<->`),
-//! `:EXCEPT:`, ranges used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
+//! `:EXCEPT:`, ranges and elements used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
 //! Not yet: macros, positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
 //!
@@ -192,12 +192,22 @@ impl<'a> Reader<'a> {
                     .map(|x| (k.clone(), x))
             })
             .collect();
+        let mut element_values: HashMap<String, f64> = HashMap::new();
+        for dim in dimensions.iter().filter(|d| d.subrange_of.is_none()) {
+            for (i, e) in dim.elements.iter().enumerate() {
+                let k = key(&e.value);
+                if !groups.contains_key(&k) && !sizes.contains_key(&k) {
+                    element_values.entry(k).or_insert((i + 1) as f64);
+                }
+            }
+        }
         let scope = Scope {
             names: &names,
             lookups: &lookups,
             sizes: &sizes,
             constants: &constants,
             dim_values: None,
+            element_values: &element_values,
         };
         let mut variables = Vec::new();
         for k in &order {
