@@ -1,12 +1,14 @@
-//! Many runs in parallel (rayon). Each worker thread owns one [`Simulator`]; every run depends
-//! only on its own parameter set, so results are identical for any number of threads (and for
-//! either backend: native code computes the interpreter's bits).
+//! Many runs in parallel (rayon). Each worker thread owns one [`Simulator`] (or one
+//! [`BatchSimulator`], eight runs at a time); every run depends only on its own parameter set,
+//! so results are identical for any number of threads, any batch size and every backend
+//! (native code and the lanes compute the interpreter's bits).
 
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
 use crate::params::ParamSet;
 use crate::results::Results;
 use crate::settings::{Backend, RunSettings};
+use crate::simulator::lanes::BatchSimulator;
 use crate::simulator::Simulator;
 use rayon::prelude::*;
 
@@ -61,13 +63,8 @@ where
     if let Err(e) = setup() {
         return params.iter().map(|_| Err(e.clone())).collect();
     }
-    // The whole batch counts towards `Backend::Auto`'s decision: compile once, up front, when
-    // the batch's work pays for it (every thread then finds the native code ready).
-    if settings.backend == Backend::Auto {
-        let total = settings
-            .evaluations_estimate()
-            .saturating_mul(params.len() as u64);
-        model.native_if_worth(total, false);
+    if uses_lanes(model, settings, params.len()) {
+        return run_lanes(model, params, settings, outputs, f);
     }
     params
         .par_iter()
@@ -77,4 +74,68 @@ where
             |sim, (i, p)| sim.run(p).map(|r| f(i, r)),
         )
         .collect()
+}
+
+/// Whether a batch of `runs` runs goes through the lane-batched interpreter: when asked for
+/// ([`Backend::Batch`]) or, under [`Backend::Auto`], when the batch does not use native code
+/// and fills at least half a batch of lanes (the lanes beat the scalar interpreter, not yet
+/// native code: see [`Backend`]); and only where [`BatchSimulator`] supports the model and
+/// settings. Under `Auto` the whole batch counts towards the decision to compile native code:
+/// compiled once, up front, when the batch's work pays for it (every thread then finds it
+/// ready).
+pub(crate) fn uses_lanes(model: &CompiledModel, settings: &RunSettings, runs: usize) -> bool {
+    let wanted = match settings.backend {
+        Backend::Batch => true,
+        Backend::Auto => {
+            let total = settings.evaluations_estimate().saturating_mul(runs as u64);
+            model.native_if_worth(total, false).is_none() && runs >= BatchSimulator::LANES / 2
+        }
+        Backend::Interpreter | Backend::Jit => false,
+    };
+    wanted && BatchSimulator::supports(model, settings).is_ok()
+}
+
+/// [`run_batch_map`] through [`BatchSimulator`]s: the parameter sets in chunks of
+/// [`BatchSimulator::LANES`], one batch simulator per worker thread.
+fn run_lanes<T, F>(
+    model: &CompiledModel,
+    params: &[ParamSet],
+    settings: &RunSettings,
+    outputs: Option<&[&str]>,
+    f: F,
+) -> Vec<Result<T, SimError>>
+where
+    T: Send,
+    F: Fn(usize, &Results) -> T + Sync + Send,
+{
+    let setup = || -> Result<BatchSimulator<'_>, SimError> {
+        let mut sim = BatchSimulator::new(model, settings)?;
+        if let Some(o) = outputs {
+            sim.record(o)?;
+        }
+        Ok(sim)
+    };
+    if let Err(e) = setup() {
+        return params.iter().map(|_| Err(e.clone())).collect();
+    }
+    let chunks: Vec<Vec<Result<T, SimError>>> = params
+        .par_chunks(BatchSimulator::LANES)
+        .enumerate()
+        .map_init(
+            || setup().expect("checked above"),
+            |sim, (k, chunk)| {
+                let first = k * BatchSimulator::LANES;
+                if let Err(e) = sim.run(chunk) {
+                    return chunk.iter().map(|_| Err(e.clone())).collect();
+                }
+                (0..chunk.len())
+                    .map(|l| match sim.lane(l) {
+                        Ok(r) => Ok(f(first + l, r)),
+                        Err(e) => Err(e.clone()),
+                    })
+                    .collect()
+            },
+        )
+        .collect();
+    chunks.into_iter().flatten().collect()
 }

@@ -34,6 +34,8 @@
 //!   changes all three;
 //! * [`Simulator`] runs a compiled model repeatedly without allocating, recording selected
 //!   outputs into [`Results`];
+//! * [`BatchSimulator`] runs eight parameter sets at once in lock step (the lane-batched
+//!   interpreter), each lane equal to a scalar run bit for bit;
 //! * [`run_batch`] / [`run_batch_map`] run many parameter sets in parallel;
 //! * [`steady`] finds steady states (and balanced-growth states), and runs start there with
 //!   [`Initialise::Steady`] (`[settings] initialise = "steady"`).
@@ -53,6 +55,7 @@ mod jit;
 #[cfg(not(all(feature = "jit", any(target_arch = "x86_64", target_arch = "aarch64"))))]
 #[path = "jit_stub.rs"]
 mod jit;
+mod lane_exec;
 mod params;
 mod program;
 mod random;
@@ -71,6 +74,7 @@ pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
 pub use settings::{Backend, GrowthGroup, Hold, Initialise, Method, RunSettings, SteadySettings};
 pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
+pub use simulator::lanes::BatchSimulator;
 pub use simulator::Simulator;
 pub use steady::{
     FreeParameter, GrowthRate, HeldValue, SteadyKind, SteadyRole, SteadyState, SteadyValue,

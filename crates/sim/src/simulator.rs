@@ -18,6 +18,10 @@ use pressure_model::Series;
 // Link gains at a time of a run: a child module, so it can drive a run and read its slots.
 #[path = "jacobian.rs"]
 pub(crate) mod jacobian;
+// Eight parameter sets in lock step: a child module, so it can initialise lanes with the
+// scalar simulator.
+#[path = "lanes.rs"]
+pub(crate) mod lanes;
 
 /// Runs a [`CompiledModel`] repeatedly without allocating.
 ///
@@ -203,7 +207,7 @@ impl<'a> Simulator<'a> {
         self.check_params(params)?;
         self.prepare_steady()?;
         let solver = self.steady.as_mut().expect("prepared");
-        if self.settings.backend == Backend::Auto && self.core.native.is_none() {
+        if self.settings.backend.is_auto() && self.core.native.is_none() {
             // About ten Jacobians' worth of evaluations.
             let evaluations = 10 * (solver.unknowns() as u64 + 1);
             self.core.native = self.core.m.native_if_worth(evaluations, true);
@@ -246,9 +250,22 @@ impl<'a> Simulator<'a> {
         params: &ParamSet,
         progress: Option<&mut dyn FnMut(f64)>,
     ) -> Result<&Results, SimError> {
-        let m = self.core.m;
         self.check_params(params)?;
-        if self.settings.backend == Backend::Auto && self.core.native.is_none() {
+        self.start(params)?;
+        if self.settings.method.is_adaptive() {
+            self.run_adaptive()?;
+        } else {
+            self.run_fixed(progress)?;
+        }
+        Ok(&self.core.results)
+    }
+
+    /// Chooses the backend (under [`Backend::Auto`]) and puts the run's start into the slots:
+    /// registers, parameters and the stocks' initial values (or the steady state), DELAY
+    /// FIXED pipelines filled.
+    fn start(&mut self, params: &ParamSet) -> Result<(), SimError> {
+        let m = self.core.m;
+        if self.settings.backend.is_auto() && self.core.native.is_none() {
             self.core.native = m.native_if_worth(self.settings.evaluations_estimate(), true);
         }
         match self.settings.initialise {
@@ -260,12 +277,7 @@ impl<'a> Simulator<'a> {
             }
         }
         self.core.fill_delays(&self.settings);
-        if self.settings.method.is_adaptive() {
-            self.run_adaptive()?;
-        } else {
-            self.run_fixed(progress)?;
-        }
-        Ok(&self.core.results)
+        Ok(())
     }
 
     fn run_fixed(&mut self, mut progress: Option<&mut dyn FnMut(f64)>) -> Result<(), SimError> {
@@ -470,7 +482,7 @@ fn all_finite(xs: &[f64]) -> bool {
 fn native_code<'a>(m: &'a CompiledModel, s: &RunSettings) -> Option<&'a JitProgram> {
     match s.backend {
         Backend::Jit => m.native().ok(),
-        Backend::Interpreter | Backend::Auto => None,
+        Backend::Interpreter | Backend::Auto | Backend::Batch => None,
     }
 }
 

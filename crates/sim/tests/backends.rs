@@ -1,4 +1,6 @@
-//! The native code backend computes the interpreter's results bit for bit: on every shipped
+//! The native code backend and every lane of the batch backend compute the interpreter's
+//! results bit for bit (the batch backend with random parameter sets, for the fixed-step
+//! methods and models it supports): on every shipped
 //! model (with every scenario for the sanctions model), with every integration method, and on
 //! random models that use every instruction the compiler emits; also with arrays, every
 //! stateful builtin, CSV series, seeded random draws, parameter and series overrides on one
@@ -10,7 +12,8 @@
 //! use the same libm and no result differs by even one ulp.
 
 use pressure_sim::{
-    run_batch, Backend, CompiledModel, ExogenousSet, Method, Results, RunSettings, Scenario,
+    run_batch, Backend, BatchSimulator, CompiledModel, ExogenousSet, Method, Results, RunSettings,
+    Scenario,
 };
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -35,8 +38,87 @@ fn assert_same_bits(a: &Results, b: &Results, what: &str) {
     }
 }
 
-/// Runs with both backends and compares (results, or error messages).
+/// Runs with both scalar backends and compares (results, or error messages); then, for the
+/// settings the batch backend supports, runs 11 parameter sets (the defaults and 10 random
+/// ones: a full batch of 8 lanes and a partial one of 3) through it and compares every lane
+/// with the interpreter's run of the same set.
 fn compare(c: &CompiledModel, s: &RunSettings, scenario: Option<&Scenario>, what: &str) {
+    compare_scalar(c, s, scenario, what);
+    compare_batch(c, s, scenario, what);
+}
+
+/// Parameter sets around `base`: `base` itself, then sets whose ranged parameters are drawn
+/// uniformly in their ranges and whose other parameters are scaled by a factor in [0.8, 1.2]
+/// (a fixed pseudo-random sequence).
+fn parameter_sets(
+    c: &CompiledModel,
+    base: &pressure_sim::ParamSet,
+    n: usize,
+) -> Vec<pressure_sim::ParamSet> {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut unit = || {
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let mut sets = vec![base.clone()];
+    while sets.len() < n {
+        let mut p = base.clone();
+        for (k, info) in c.parameters().iter().enumerate() {
+            p.set(
+                k,
+                match info.range {
+                    Some((lo, hi)) => lo + (hi - lo) * unit(),
+                    None => base[k] * (0.8 + 0.4 * unit()),
+                },
+            );
+        }
+        sets.push(p);
+    }
+    sets
+}
+
+/// Every lane of the batch backend equals the interpreter's run of its parameter set (results
+/// bit for bit, or the same error), where the batch backend supports the model and settings.
+fn compare_batch(c: &CompiledModel, s: &RunSettings, scenario: Option<&Scenario>, what: &str) {
+    let mut params = c.default_params();
+    let mut exo = c.default_exogenous();
+    let mut s = s.clone();
+    if let Some(sc) = scenario {
+        sc.apply(c, &mut params, &mut exo, &mut s).unwrap();
+    }
+    if BatchSimulator::supports(c, &s).is_err() {
+        return;
+    }
+    let sets = parameter_sets(c, &params, 11);
+    let mut batch = BatchSimulator::new(c, &s.clone().with_backend(Backend::Batch)).unwrap();
+    batch.set_exogenous(&exo).unwrap();
+    let mut scalar = c
+        .simulator(&s.clone().with_backend(Backend::Interpreter))
+        .unwrap();
+    scalar.set_exogenous(&exo).unwrap();
+    for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
+        batch.run(chunk).unwrap();
+        assert_eq!(batch.lanes_used(), chunk.len());
+        for (l, p) in chunk.iter().enumerate() {
+            let set = k * BatchSimulator::LANES + l;
+            let what = format!("{what}, batch lane {l} (parameter set {set})");
+            match (scalar.run(p), batch.lane(l)) {
+                (Ok(a), Ok(b)) => assert_same_bits(a, b, &what),
+                (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{what}"),
+                (a, b) => panic!(
+                    "{what}: interpreter {:?}, batch {:?}",
+                    a.map(|_| ()).map_err(|e| e.to_string()),
+                    b.map(|_| ()).map_err(|e| e.to_string())
+                ),
+            }
+        }
+    }
+}
+
+/// Runs with both scalar backends and compares (results, or error messages).
+fn compare_scalar(c: &CompiledModel, s: &RunSettings, scenario: Option<&Scenario>, what: &str) {
     let run = |backend: Backend| {
         let mut params = c.default_params();
         let mut exo = c.default_exogenous();
@@ -490,6 +572,8 @@ fn batch_results_do_not_depend_on_threads_or_backend() {
         (1, Backend::Auto),
         (3, Backend::Auto),
         (3, Backend::Jit),
+        (1, Backend::Batch),
+        (3, Backend::Batch),
     ] {
         for (i, (a, b)) in reference.iter().zip(batch(threads, backend)).enumerate() {
             assert_same_bits(a, &b, &format!("set {i}, {threads} threads, {backend:?}"));
@@ -497,6 +581,101 @@ fn batch_results_do_not_depend_on_threads_or_backend() {
     }
     // 16 RK4 runs of 320 steps pay for compiling: `Auto` compiled the model.
     assert_eq!(c.native_code().is_ok(), Backend::JIT_AVAILABLE);
+}
+
+/// A batch in which some lanes fail: each failing lane reports the scalar run's error (the
+/// variable and the time), and the other lanes complete with the scalar results, whichever
+/// lanes fail and when (before, between or after the others' failures), with every
+/// fixed-step method; `run_batch` reports the same per run.
+#[test]
+fn a_failing_lane_fails_alone() {
+    let c = compile_text(
+        r#"
+[settings]
+stop = 20
+dt = 0.25
+[constants.rate]
+value = 1
+[stocks.fuel]
+initial = "10"
+outflows = ["burn"]
+[flows.burn]
+equation = "rate"
+[aux.per_unit]
+equation = "100 / (fuel - 5)"
+[aux.log_fuel]
+equation = "LN(fuel)"
+"#,
+    );
+    // fuel = 10 - rate t: 100 / 0 at t = 5 / rate (within the run for rate >= 0.25, on the
+    // time grid for these rates), LN of a negative stock later; rates below 0.25 never fail.
+    let rates = [0.1, 1.0, 0.2, 0.5, 0.05, 2.0, 0.125, 0.25, 0.15, 4.0];
+    let sets: Vec<_> = rates
+        .iter()
+        .map(|r| {
+            let mut p = c.default_params();
+            c.set_param(&mut p, "rate", *r).unwrap();
+            p
+        })
+        .collect();
+    for m in [Method::Euler, Method::Rk2, Method::Rk4] {
+        let s = c.default_settings().with_method(m);
+        let mut batch = BatchSimulator::new(&c, &s).unwrap();
+        let mut failed = 0;
+        for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
+            batch.run(chunk).unwrap();
+            for (l, p) in chunk.iter().enumerate() {
+                let rate = rates[k * BatchSimulator::LANES + l];
+                let want = c.run(p, &s.clone().with_backend(Backend::Interpreter));
+                match (want, batch.lane(l)) {
+                    (Ok(a), Ok(b)) => {
+                        assert!(rate < 0.25, "{m:?} rate {rate}");
+                        assert_same_bits(&a, b, &format!("{m:?} rate {rate}"));
+                    }
+                    (Err(a), Err(b)) => {
+                        assert_eq!(a.to_string(), b.to_string(), "{m:?} rate {rate}");
+                        let at = format!("per_unit became inf at time {};", 5.0 / rate);
+                        assert!(b.to_string().starts_with(&at), "{m:?} rate {rate}: {b}");
+                        failed += 1;
+                    }
+                    (a, b) => panic!("{m:?} rate {rate}: interpreter {a:?}, batch {b:?}"),
+                }
+            }
+        }
+        assert_eq!(failed, 5, "{m:?}");
+        let runs = run_batch(&c, &sets, &s.clone().with_backend(Backend::Batch), None);
+        for (r, rate) in runs.iter().zip(rates) {
+            assert_eq!(r.is_err(), rate >= 0.25, "{m:?} run_batch rate {rate}");
+        }
+    }
+}
+
+/// Settings the batch backend does not support are refused with the reason, and `run_batch`
+/// with [`Backend::Batch`] runs them one at a time instead (the same results).
+#[test]
+fn the_batch_backend_refuses_what_it_does_not_support() {
+    let c = compile_text(
+        "[settings]\nstop = 2\ndt = 0.25\n[stocks.x]\ninitial = \"1\"\ninflows = [\"g\"]\n[flows.g]\nequation = \"r * x\"\n[constants.r]\nvalue = 0.1\n",
+    );
+    let s = c.default_settings().with_method(Method::Dopri5);
+    let why = BatchSimulator::supports(&c, &s).unwrap_err();
+    assert!(why.contains("fixed steps"), "{why}");
+    assert!(BatchSimulator::new(&c, &s).is_err());
+    let sets = parameter_sets(&c, &c.default_params(), 9);
+    let a = run_batch(&c, &sets, &s.clone().with_backend(Backend::Batch), None);
+    let b = run_batch(
+        &c,
+        &sets,
+        &s.clone().with_backend(Backend::Interpreter),
+        None,
+    );
+    for (x, y) in a.iter().zip(&b) {
+        assert_same_bits(x.as_ref().unwrap(), y.as_ref().unwrap(), "dopri5");
+    }
+    let random =
+        compile_text("[settings]\nstop = 2\n[aux.a]\nequation = \"RANDOM UNIFORM(0, 1, 3)\"\n");
+    let why = BatchSimulator::supports(&random, &random.default_settings()).unwrap_err();
+    assert!(why.contains("RANDOM"), "{why}");
 }
 
 /// `Auto` leaves a short run of a tiny model to the interpreter and compiles for a long run
