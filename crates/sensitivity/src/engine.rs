@@ -44,6 +44,31 @@ pub trait Evaluator: Sync {
         params: &[f64],
         outputs: &mut [f64],
     ) -> std::result::Result<(), String>;
+    /// Runs the model at every row of `params` (`status.len()` rows of equal length), writing
+    /// row `r`'s `n_outputs()` values into `outputs[r * n_outputs()..]` and its outcome into
+    /// `status[r]`: exactly what [`Evaluator::evaluate`] gives for that row. The default
+    /// evaluates row by row; a model evaluator overrides it to run several rows at once (the
+    /// batch backend of `pressure-sim`).
+    fn evaluate_rows(
+        &self,
+        ws: &mut Self::Workspace,
+        params: &[f64],
+        outputs: &mut [f64],
+        status: &mut [std::result::Result<(), String>],
+    ) {
+        let rows = status.len();
+        if rows == 0 {
+            return;
+        }
+        let (d, c) = (params.len() / rows, self.n_outputs());
+        for (r, st) in status.iter_mut().enumerate() {
+            *st = self.evaluate(
+                ws,
+                &params[r * d..(r + 1) * d],
+                &mut outputs[r * c..(r + 1) * c],
+            );
+        }
+    }
 }
 
 /// An [`Evaluator`] from a closure `(params, outputs) -> Result<(), String>`.
@@ -312,14 +337,19 @@ impl<E: Evaluator> State<'_, E> {
             .pop()
             .unwrap_or_else(|| job.evaluator.workspace());
         let first_run = groups.start * gs;
+        // Every run of the block at once (so an evaluator can run several together); then the
+        // failures in run order, as if the runs had been made one by one.
+        let mut status = vec![Ok(()); rows];
+        job.evaluator
+            .evaluate_rows(&mut ws, &values, &mut outputs, &mut status);
         let mut valid = vec![true; count];
         let mut dropped = Vec::new();
         'groups: for (g, group_ok) in valid.iter_mut().enumerate() {
             for r in g * gs..(g + 1) * gs {
                 let x = &values[r * d..(r + 1) * d];
-                let y = &mut outputs[r * cols..(r + 1) * cols];
+                let y = &outputs[r * cols..(r + 1) * cols];
                 let run = first_run + r;
-                let failure = match job.evaluator.evaluate(&mut ws, x, y) {
+                let failure = match std::mem::replace(&mut status[r], Ok(())) {
                     Err(message) => Some(SensitivityError::RunFailed {
                         run,
                         params: describe(job.space, x),

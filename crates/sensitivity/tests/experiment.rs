@@ -459,4 +459,25 @@ range = [0, 40]
     let again = run(3);
     assert_eq!(again.runs.as_ref().unwrap().outputs, runs.outputs);
     assert_eq!(again.failures, report.failures);
+    // The scalar interpreter and the batch backend (eight runs at once, each lane's steady
+    // state solved by the scalar solver) give the same numbers bit for bit and drop the same
+    // runs with the same messages.
+    for backend in [
+        pressure_sim::Backend::Interpreter,
+        pressure_sim::Backend::Batch,
+    ] {
+        let mut prepared = Experiment::load(&path).unwrap().prepare().unwrap();
+        prepared.settings.backend = backend;
+        assert_eq!(
+            pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 48),
+            backend == pressure_sim::Backend::Batch
+        );
+        let other = run_whole(&prepared, 11).unwrap();
+        let got = &other.runs.as_ref().unwrap().outputs;
+        assert_eq!(got.len(), runs.outputs.len(), "{backend:?}");
+        for (a, b) in got.iter().zip(&runs.outputs) {
+            assert_eq!(a.to_bits(), b.to_bits(), "{backend:?}");
+        }
+        assert_eq!(other.failures, report.failures, "{backend:?}");
+    }
 }

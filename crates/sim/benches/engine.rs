@@ -7,7 +7,7 @@
 //! evaluation.
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use pressure_sim::{Backend, CompiledModel, Method, RunSettings};
+use pressure_sim::{Backend, BatchSimulator, CompiledModel, Method, ParamSet, RunSettings};
 use std::hint::black_box;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -116,6 +116,70 @@ fn both_backends(
         times[1] * 1e9 / (evals * ops as f64),
     );
     (times[0], times[1])
+}
+
+/// Eight different parameter sets (ranged parameters spread over their ranges, the others at
+/// their defaults) run one by one with each scalar backend and together through the batch
+/// backend: prints the time per run of each, and returns them (interpreter, native, batch).
+fn batch_backend(
+    c: &mut Criterion,
+    name: &str,
+    compiled: &CompiledModel,
+    settings: &RunSettings,
+    record: Option<&[&str]>,
+) -> (f64, f64, f64) {
+    let lanes = BatchSimulator::LANES;
+    let sets: Vec<ParamSet> = (0..lanes)
+        .map(|l| {
+            let mut p = compiled.default_params();
+            for (k, info) in compiled.parameters().iter().enumerate() {
+                if let Some((lo, hi)) = info.range {
+                    let u = (0.5 + ((k * 7 + l * 13) % 17) as f64) / 17.0;
+                    p.set(k, lo + (hi - lo) * u);
+                }
+            }
+            p
+        })
+        .collect();
+    let mut times = [0.0; 3];
+    for (k, backend) in [Backend::Interpreter, Backend::Jit].into_iter().enumerate() {
+        let mut sim = compiled
+            .simulator(&settings.clone().with_backend(backend))
+            .unwrap();
+        if let Some(r) = record {
+            sim.record(r).unwrap();
+        }
+        sim.run(&sets[0]).unwrap(); // compiles the native code outside the timings
+        let mut eight = || {
+            for p in &sets {
+                black_box(sim.run(black_box(p)).unwrap().rows());
+            }
+        };
+        c.bench_function(&format!("{name}/8_runs_{}", backend.name()), |b| {
+            b.iter(&mut eight)
+        });
+        times[k] = per_call(&mut eight, 1.0) / lanes as f64;
+    }
+    let mut batch = BatchSimulator::new(compiled, settings).unwrap();
+    if let Some(r) = record {
+        batch.record(r).unwrap();
+    }
+    let mut eight = || {
+        batch.run(black_box(&sets)).unwrap();
+        black_box(batch.lane(lanes - 1).unwrap().rows());
+    };
+    c.bench_function(&format!("{name}/8_runs_batch"), |b| b.iter(&mut eight));
+    times[2] = per_call(&mut eight, 1.0) / lanes as f64;
+    println!(
+        "{name}: per run: interpreter {:.1} us, native {:.1} us, batch of {lanes} {:.1} us; runs per second of one thread: {:.0} / {:.0} / {:.0}",
+        times[0] * 1e6,
+        times[1] * 1e6,
+        times[2] * 1e6,
+        1.0 / times[0],
+        1.0 / times[1],
+        1.0 / times[2]
+    );
+    (times[0], times[1], times[2])
 }
 
 /// The steady state of the sanctions model (log levels as one balanced-growth group, the
@@ -240,6 +304,7 @@ fn benches(c: &mut Criterion) {
         .with_method(Method::Rk4)
         .with_dt(1.0 / 16.0)
         .with_save_every(1.0);
+    let s_chain = s.clone();
     let states = ["x1", "y1", "x2", "y2", "x3", "y3", "x4", "y4", "x5", "y5"];
     let (t_interp, t_native) =
         both_backends(c, "chain10_rk4_1600_steps", &chain, &s, Some(&states));
@@ -330,6 +395,35 @@ fn benches(c: &mut Criterion) {
     let (_, run_native) = both_backends(c, "sanctions_rk4_30y_dt1_48", &sanctions, &s, None);
     compile_times(c, "sanctions", &sanctions_model);
     steady_states(c, &sanctions, &s, run_native);
+
+    // The batch backend against one run at a time: the sanctions model as the Sobol'
+    // experiment runs it (to t = 10, four variables recorded), started at its steady state
+    // (solved lane by lane) and at its initial values (integration only); chain10 and the
+    // generated 500-variable model.
+    let sobol = [
+        "coalition.cohesion",
+        "coalition.exit_hazard",
+        "money.inflation",
+        "currency.premium",
+    ];
+    let s10 = sanctions.default_settings().with_span(0.0, 10.0);
+    batch_backend(
+        c,
+        "sanctions_rk4_10y_steady_start",
+        &sanctions,
+        &s10,
+        Some(&sobol),
+    );
+    let s10 = s10.with_initialise(pressure_sim::Initialise::Initial);
+    batch_backend(c, "sanctions_rk4_10y", &sanctions, &s10, Some(&sobol));
+    batch_backend(c, "chain10_rk4_1600_steps", &chain, &s_chain, Some(&states));
+    batch_backend(
+        c,
+        "generated_500_variables_euler_800_steps",
+        &big,
+        &big.default_settings(),
+        None,
+    );
 
     // Arrays: 5 groups x 50 equations, arrayed vs written out (issue 3: within 10%).
     let arrayed = compile_text(&groups_model(false));

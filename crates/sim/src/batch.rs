@@ -63,7 +63,7 @@ where
     if let Err(e) = setup() {
         return params.iter().map(|_| Err(e.clone())).collect();
     }
-    if uses_lanes(model, settings, params.len()) {
+    if uses_batch_backend(model, settings, params.len()) {
         return run_lanes(model, params, settings, outputs, f);
     }
     params
@@ -76,14 +76,16 @@ where
         .collect()
 }
 
-/// Whether a batch of `runs` runs goes through the lane-batched interpreter: when asked for
+/// Whether a batch of `runs` runs goes through the lane-batched interpreter
+/// ([`BatchSimulator`]), as [`run_batch`] decides it (other callers that run many parameter
+/// sets, e.g. a sensitivity analysis, follow the same rule): when asked for
 /// ([`Backend::Batch`]) or, under [`Backend::Auto`], when the batch does not use native code
 /// and fills at least half a batch of lanes (the lanes beat the scalar interpreter, not yet
 /// native code: see [`Backend`]); and only where [`BatchSimulator`] supports the model and
 /// settings. Under `Auto` the whole batch counts towards the decision to compile native code:
 /// compiled once, up front, when the batch's work pays for it (every thread then finds it
 /// ready).
-pub(crate) fn uses_lanes(model: &CompiledModel, settings: &RunSettings, runs: usize) -> bool {
+pub fn uses_batch_backend(model: &CompiledModel, settings: &RunSettings, runs: usize) -> bool {
     let wanted = match settings.backend {
         Backend::Batch => true,
         Backend::Auto => {

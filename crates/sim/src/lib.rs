@@ -65,7 +65,7 @@ mod settings;
 mod simulator;
 pub mod steady;
 
-pub use batch::{run_batch, run_batch_map};
+pub use batch::{run_batch, run_batch_map, uses_batch_backend};
 pub use compiled::{CompiledModel, ExogenousInfo, NativeCode, OutputInfo};
 pub use error::SimError;
 pub use integrate::AdaptiveStats;

@@ -3,66 +3,38 @@
 use super::prepare::{Prepared, ScalarStatistic};
 use super::statistic;
 use crate::engine::Evaluator;
-use pressure_sim::{ParamSet, Simulator};
+use pressure_sim::{BatchSimulator, ParamSet, Results, Simulator};
 
 /// Runs a prepared experiment's model: sets the varied parameters, runs one reusable
 /// simulator per worker (no allocation per run) and computes the scalar outputs and series
 /// points from the recorded variables.
 pub struct ModelEvaluator<'a> {
     prepared: &'a Prepared,
+    /// Whether runs go through the batch backend.
+    lanes: bool,
 }
 
-/// Per-worker state: the simulator and a parameter set to fill.
+/// Per-worker state: the simulator and a parameter set to fill; the batch simulator and its
+/// parameter sets when the runs go through the batch backend.
 pub struct ModelWorkspace<'a> {
     sim: Simulator<'a>,
     params: ParamSet,
+    batch: Option<(BatchSimulator<'a>, Vec<ParamSet>)>,
 }
 
 impl<'a> ModelEvaluator<'a> {
+    /// Runs go through `pressure-sim`'s batch backend (eight parameter sets at once) when
+    /// [`pressure_sim::uses_batch_backend`] chooses it for the prepared settings (their
+    /// `backend`: `Batch` asks for it; `Auto` uses it when native code does not pay).
     pub fn new(prepared: &'a Prepared) -> Self {
-        ModelEvaluator { prepared }
-    }
-}
-
-impl<'a> Evaluator for ModelEvaluator<'a> {
-    type Workspace = ModelWorkspace<'a>;
-
-    fn n_outputs(&self) -> usize {
-        self.prepared.spec.columns.len()
+        // A design has many runs: decide for a large batch.
+        let lanes = pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 1000);
+        ModelEvaluator { prepared, lanes }
     }
 
-    fn output_name(&self, i: usize) -> String {
-        self.prepared.spec.columns[i].label()
-    }
-
-    fn workspace(&self) -> ModelWorkspace<'a> {
+    /// The outputs of one run from its recorded variables.
+    fn write_outputs(&self, results: &Results, y: &mut [f64]) -> Result<(), String> {
         let p = self.prepared;
-        // The same configuration was checked in `Experiment::prepare`.
-        let mut sim = p
-            .compiled
-            .simulator(&p.settings)
-            .expect("settings checked when the experiment was prepared");
-        let names: Vec<&str> = p.recorded.iter().map(|s| s.as_str()).collect();
-        sim.record(&names).expect("outputs checked when prepared");
-        sim.set_exogenous(&p.exogenous)
-            .expect("exogenous series checked when prepared");
-        ModelWorkspace {
-            sim,
-            params: p.base_params.clone(),
-        }
-    }
-
-    fn evaluate(
-        &self,
-        ws: &mut ModelWorkspace<'a>,
-        x: &[f64],
-        y: &mut [f64],
-    ) -> Result<(), String> {
-        let p = self.prepared;
-        for (&i, &v) in p.param_indices.iter().zip(x) {
-            ws.params.set(i, v);
-        }
-        let results = ws.sim.run(&ws.params).map_err(|e| e.to_string())?;
         let time = results.time();
         let mut c = 0;
         for s in &p.scalars {
@@ -104,5 +76,98 @@ impl<'a> Evaluator for ModelEvaluator<'a> {
             }
         }
         Ok(())
+    }
+}
+
+impl<'a> Evaluator for ModelEvaluator<'a> {
+    type Workspace = ModelWorkspace<'a>;
+
+    fn n_outputs(&self) -> usize {
+        self.prepared.spec.columns.len()
+    }
+
+    fn output_name(&self, i: usize) -> String {
+        self.prepared.spec.columns[i].label()
+    }
+
+    fn workspace(&self) -> ModelWorkspace<'a> {
+        let p = self.prepared;
+        // The same configuration was checked in `Experiment::prepare`.
+        let mut sim = p
+            .compiled
+            .simulator(&p.settings)
+            .expect("settings checked when the experiment was prepared");
+        let names: Vec<&str> = p.recorded.iter().map(|s| s.as_str()).collect();
+        sim.record(&names).expect("outputs checked when prepared");
+        sim.set_exogenous(&p.exogenous)
+            .expect("exogenous series checked when prepared");
+        let batch = self.lanes.then(|| {
+            let mut b = BatchSimulator::new(&p.compiled, &p.settings)
+                .expect("the batch backend was chosen for these settings");
+            b.record(&names).expect("outputs checked when prepared");
+            b.set_exogenous(&p.exogenous)
+                .expect("exogenous series checked when prepared");
+            (b, vec![p.base_params.clone(); BatchSimulator::LANES])
+        });
+        ModelWorkspace {
+            sim,
+            params: p.base_params.clone(),
+            batch,
+        }
+    }
+
+    fn evaluate_rows(
+        &self,
+        ws: &mut ModelWorkspace<'a>,
+        x: &[f64],
+        y: &mut [f64],
+        status: &mut [Result<(), String>],
+    ) {
+        let rows = status.len();
+        if rows == 0 {
+            return;
+        }
+        let (d, c) = (x.len() / rows, self.n_outputs());
+        let Some((batch, sets)) = ws.batch.as_mut() else {
+            for (r, st) in status.iter_mut().enumerate() {
+                *st = self.evaluate(ws, &x[r * d..(r + 1) * d], &mut y[r * c..(r + 1) * c]);
+            }
+            return;
+        };
+        let lanes = BatchSimulator::LANES;
+        for (k, chunk) in x.chunks(lanes * d).enumerate() {
+            let n = chunk.len() / d;
+            for (set, row) in sets.iter_mut().zip(chunk.chunks(d)) {
+                for (&i, &v) in self.prepared.param_indices.iter().zip(row) {
+                    set.set(i, v);
+                }
+            }
+            let first = k * lanes;
+            if let Err(e) = batch.run(&sets[..n]) {
+                status[first..first + n].fill(Err(e.to_string()));
+                continue;
+            }
+            for l in 0..n {
+                let r = first + l;
+                status[r] = match batch.lane(l) {
+                    Ok(results) => self.write_outputs(results, &mut y[r * c..(r + 1) * c]),
+                    Err(e) => Err(e.to_string()),
+                };
+            }
+        }
+    }
+
+    fn evaluate(
+        &self,
+        ws: &mut ModelWorkspace<'a>,
+        x: &[f64],
+        y: &mut [f64],
+    ) -> Result<(), String> {
+        let p = self.prepared;
+        for (&i, &v) in p.param_indices.iter().zip(x) {
+            ws.params.set(i, v);
+        }
+        let results = ws.sim.run(&ws.params).map_err(|e| e.to_string())?;
+        self.write_outputs(results, y)
     }
 }
