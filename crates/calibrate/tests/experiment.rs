@@ -174,6 +174,50 @@ fn parameter_recovery_intervals_cover_the_truth() {
     }
 }
 
+/// A checkpoint must not resume a run whose model changed in any file: the fingerprint covers
+/// the model's module files, not only its root file (a changed module used to be accepted).
+#[test]
+fn a_changed_model_module_changes_the_checkpoint_fingerprint() {
+    let dir = tempfile::tempdir().unwrap();
+    let models = dir.path().join("models");
+    std::fs::create_dir(&models).unwrap();
+    for entry in std::fs::read_dir(repo().join("models")).unwrap() {
+        let p = entry.unwrap().path();
+        if p.extension().is_some_and(|e| e == "toml") {
+            std::fs::copy(&p, models.join(p.file_name().unwrap())).unwrap();
+        }
+    }
+    let episodes = repo().join("data/episodes");
+    let text = std::fs::read_to_string(coupled())
+        .unwrap()
+        .replace("../../models/sanctions.toml", "models/sanctions.toml")
+        .replace(
+            "../../data/episodes",
+            &episodes.display().to_string().replace('\\', "/"),
+        );
+    let path = dir.path().join("exp.toml");
+    std::fs::write(&path, text).unwrap();
+    let before = Experiment::load(&path).unwrap();
+    let module = models.join("currency.toml");
+    assert!(
+        before.inputs.contains(&module),
+        "the module file is an input: {:?}",
+        before.inputs
+    );
+    // The fingerprint reads the files when asked: take it before the edit.
+    let fingerprint_before = before.fingerprint(1);
+    let mut edited = std::fs::read_to_string(&module).unwrap();
+    edited.push_str("\n# an edit that changes nothing but the file\n");
+    std::fs::write(&module, edited).unwrap();
+    let after = Experiment::load(&path).unwrap();
+    assert_ne!(fingerprint_before, after.fingerprint(1));
+    assert_eq!(
+        after.fingerprint(1),
+        before.fingerprint(1),
+        "same files now"
+    );
+}
+
 // ---- the coupled sanctions model ----
 
 fn coupled() -> PathBuf {

@@ -95,8 +95,8 @@ pub struct Experiment {
     pub path: PathBuf,
     pub spec: ExperimentFile,
     pub model: CompiledModel,
-    /// Files read (experiment, model, scenarios, episode tables and timelines), for manifests
-    /// and the checkpoint fingerprint.
+    /// Files read (experiment, model and its modules, scenarios, episode tables and timelines),
+    /// for manifests and the checkpoint fingerprint.
     pub inputs: Vec<PathBuf>,
     pub(crate) params: Vec<FittedParam>,
     pub(crate) episodes: Vec<EpisodeSetup>,
@@ -227,6 +227,13 @@ impl Experiment {
         let ir = timeline::load_model(&model_path, &timeline_targets, &partial, path)?;
         let model = CompiledModel::compile(&ir).map_err(|e| input_error(e.to_string()))?;
         inputs.push(model_path.clone());
+        // Every file the model read (its modules): the checkpoint fingerprint hashes the
+        // inputs, so a changed module must refuse to resume a run of the old model.
+        for f in ir.sources.files() {
+            if !inputs.contains(&f.path) {
+                inputs.push(f.path.clone());
+            }
+        }
         if let Some(u) = &ir.settings.time_units {
             if !is_year_unit(u) && !spec.episodes.is_empty() {
                 return Err(input_error(format!(
