@@ -20,7 +20,10 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
             &["model", "interop", "sim", "data", "stats", "sensitivity"][..],
         ),
         // The Python bindings: the engine crates they expose (see ARCHITECTURE.md).
-        ("python", &["model", "sim"][..]),
+        (
+            "python",
+            &["model", "sim", "interop", "sensitivity", "calibrate"][..],
+        ),
     ])
 }
 

@@ -6,10 +6,21 @@
 //! `Simulator` per worker, so results never depend on the thread count.
 
 use crate::errors::{model_error, sim_error, InputError, RunError};
-use pressure_sim::{CompiledModel, Method, ParamSet, Results, RunSettings};
+use pressure_model::loops::{
+    find_loops, CausalGraph, Enumeration, LoopMethod, LoopOptions, LoopReport,
+};
+use pressure_sim::{link_gains, CompiledModel, Method, ParamSet, Results, RunSettings};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// A batch runs in chunks with the GIL released, and between chunks checks for Ctrl-C
+/// (`py.check_signals()`); chunks grow or shrink to take about this long, so an interrupt is
+/// answered within a fraction of a second whatever the model costs.
+const CHUNK_TARGET: Duration = Duration::from_millis(100);
+/// Size of the first chunk of a batch (runs), before its timing is known.
+const FIRST_CHUNK: usize = 256;
 
 /// A table crossing into Python: times, column names and units, and the values as native-endian
 /// `f64` bytes (column-major for `run`, output-major then run-major for `run_batch`).
@@ -36,20 +47,115 @@ pub struct Model {
     compiled: CompiledModel,
     path: PathBuf,
     time_units: Option<String>,
+    /// The model's IR, for the causal graph of `loops`.
+    ir: pressure_model::Model,
 }
+
+/// One feedback loop as Python sees it: (id, name, doc, polarity, variables, link signs).
+type LoopRow = (
+    String,
+    Option<String>,
+    Option<String>,
+    &'static str,
+    Vec<String>,
+    Vec<&'static str>,
+);
+
+/// A loop report: (time of the polarity, enumeration, complete, note, warnings, loops).
+type LoopTable = (f64, &'static str, bool, Option<String>, Vec<String>, Vec<LoopRow>);
 
 #[pymethods]
 impl Model {
-    /// Loads and compiles a model file (`.toml`); raises ModelError with file, line and column.
+    /// Loads and compiles a model file (`.toml`, or Vensim `.mdl` through `pressure_interop`,
+    /// as the CLI reads them); raises ModelError with file, line and column.
     #[staticmethod]
     fn load(py: Python<'_>, path: PathBuf) -> PyResult<Model> {
-        let model = pressure_model::load(&path).map_err(|e| model_error(py, &e))?;
+        let model = pressure_interop::load(&path).map_err(|e| model_error(py, &e))?;
         let compiled = CompiledModel::compile(&model).map_err(|e| sim_error(py, &e))?;
         Ok(Model {
             compiled,
             time_units: model.settings.time_units.clone(),
+            ir: model,
             path,
         })
+    }
+
+    /// Fits constants to observed series (see `crate::calibrate::fit`): `params` as (name,
+    /// start, lower, upper), `series` as (column, times, values, error kind, sigma).
+    #[pyo3(signature = (params, series, level=0.95, method=None, dt=None, save_every=None, rtol=None, atol=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn fit(
+        &self,
+        py: Python<'_>,
+        params: Vec<(String, f64, f64, f64)>,
+        series: Vec<crate::calibrate::ObservedSeries>,
+        level: f64,
+        method: Option<&str>,
+        dt: Option<f64>,
+        save_every: Option<f64>,
+        rtol: Option<f64>,
+        atol: Option<f64>,
+    ) -> PyResult<crate::calibrate::FitResult> {
+        let settings = self.settings(py, method, dt, save_every, rtol, atol, 0)?;
+        crate::calibrate::fit(py, self, settings, params, series, level)
+    }
+
+    /// The feedback loops, with polarity from the link gains at time `at` of a run with
+    /// `params` (what `pressure loops --format json` lists; see `pressure_model::loops`).
+    #[pyo3(signature = (params, at=None, max_loops=1000, independent=false))]
+    fn loops(
+        &self,
+        py: Python<'_>,
+        params: Vec<(String, Vec<f64>)>,
+        at: Option<f64>,
+        max_loops: usize,
+        independent: bool,
+    ) -> PyResult<LoopTable> {
+        let params = self.param_set(py, &params)?;
+        let (ir, compiled) = (&self.ir, &self.compiled);
+        let (gains, report) = py
+            .detach(|| -> Result<_, pressure_sim::SimError> {
+                let graph = CausalGraph::new(ir);
+                let gains = link_gains(ir, compiled, &params, at, &graph.loop_links())?;
+                let options = LoopOptions {
+                    method: if independent {
+                        LoopMethod::Independent
+                    } else {
+                        LoopMethod::Auto
+                    },
+                    max_loops,
+                };
+                let report: LoopReport = find_loops(ir, &graph, &options, &gains);
+                Ok((gains.time, report))
+            })
+            .map_err(|e| sim_error(py, &e))?;
+        let name = |v| self.ir.var(v).name.clone();
+        let rows = report
+            .loops
+            .iter()
+            .map(|l| {
+                (
+                    l.id.clone(),
+                    l.name.clone(),
+                    l.doc.clone(),
+                    l.polarity.name(),
+                    l.variables.iter().map(|&v| name(v)).collect(),
+                    l.links.iter().map(|k| k.sign.symbol()).collect(),
+                )
+            })
+            .collect();
+        let enumeration = match report.enumeration {
+            Enumeration::All => "all",
+            Enumeration::Independent => "shortest_independent_loop_set",
+        };
+        Ok((
+            gains,
+            enumeration,
+            report.complete,
+            report.note,
+            report.warnings.iter().map(|w| w.to_string()).collect(),
+            rows,
+        ))
     }
 
     #[getter]
@@ -183,31 +289,51 @@ impl Model {
             .as_ref()
             .map(|o| o.iter().map(|s| s.as_str()).collect());
         let names = names.as_deref();
+        let pool = match threads {
+            Some(n) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(n)
+                    .build()
+                    .map_err(|e| RunError::new_err(format!("starting the thread pool: {e}")))?,
+            ),
+            None => None,
+        };
         // Each run keeps only its recorded columns; run 0 also reports the times, names and
-        // units (the same for every run: the settings and the record list are shared).
-        let batch = py.detach(|| {
+        // units (the same for every run: the settings and the record list are shared). Runs
+        // are independent (the seed is the settings'), so chunking changes no number.
+        let run_chunk = |first: usize, chunk: &[ParamSet]| {
             let work = || {
-                pressure_sim::run_batch_map(compiled, &sets, &settings, names, |i, r| {
+                pressure_sim::run_batch_map(compiled, chunk, &settings, names, |i, r| {
                     let mut flat = Vec::with_capacity(r.rows() * r.names().len());
                     for c in 0..r.names().len() {
                         flat.extend_from_slice(r.column_at(c));
                     }
-                    let shape = (i == 0)
+                    let shape = (first + i == 0)
                         .then(|| (r.time().to_vec(), r.names().to_vec(), r.units().to_vec()));
                     (flat, shape)
                 })
             };
-            match threads {
-                Some(n) => rayon::ThreadPoolBuilder::new()
-                    .num_threads(n)
-                    .build()
-                    .map(|pool| pool.install(work))
-                    .map_err(|e| e.to_string()),
-                None => Ok(work()),
+            match &pool {
+                Some(p) => p.install(work),
+                None => work(),
             }
-        });
-        let runs =
-            batch.map_err(|e| RunError::new_err(format!("starting the thread pool: {e}")))?;
+        };
+        let mut runs = Vec::with_capacity(rows);
+        let mut chunk = FIRST_CHUNK;
+        while runs.len() < rows {
+            let first = runs.len();
+            let part = &sets[first..(first + chunk).min(rows)];
+            let started = Instant::now();
+            runs.extend(py.detach(|| run_chunk(first, part)));
+            if runs[first..].iter().any(|r| r.is_err()) {
+                break; // reported below, with the first failing set's index
+            }
+            // Ctrl-C (or another signal handler raising) ends the batch here, with the GIL held.
+            py.check_signals()?;
+            let took = started.elapsed().as_secs_f64().max(1e-6);
+            let scale = (CHUNK_TARGET.as_secs_f64() / took).clamp(0.5, 4.0);
+            chunk = ((part.len() as f64 * scale) as usize).max(1);
+        }
         let mut flats = Vec::with_capacity(runs.len());
         let mut shape = None;
         for (i, r) in runs.into_iter().enumerate() {
@@ -237,6 +363,10 @@ impl Model {
 }
 
 impl Model {
+    pub(crate) fn compiled(&self) -> &CompiledModel {
+        &self.compiled
+    }
+
     /// The model's settings with the caller's overrides, checked.
     #[allow(clippy::too_many_arguments)]
     fn settings(

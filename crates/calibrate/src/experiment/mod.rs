@@ -182,9 +182,16 @@ impl Experiment {
     pub fn load(path: &Path) -> Result<Experiment, CalibrateError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| input_error(format!("cannot read {}: {e}", path.display())))?;
+        Experiment::parse(path, &text)
+    }
+
+    /// Validates experiment text as [`Experiment::load`] does a file: `path` names it in
+    /// messages and anchors its relative paths (model, tables, scenarios), so it need not exist
+    /// (the Python bindings pass experiments given as dicts this way).
+    pub fn parse(path: &Path, text: &str) -> Result<Experiment, CalibrateError> {
         let spec: ExperimentFile =
-            toml::from_str(&text).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
-        let loc = Located { path, text: &text };
+            toml::from_str(text).map_err(|e| input_error(format!("{}: {e}", path.display())))?;
+        let loc = Located { path, text };
         if let Some(cf) = &spec.counterfactual {
             if let Some(u) = &cf.until {
                 parse_window_date(u, true, path)?;

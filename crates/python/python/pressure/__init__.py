@@ -1,5 +1,6 @@
-"""Pressure from Python: load a system-dynamics model, run it into a pandas DataFrame, and run
-many parameter sets in parallel into numpy arrays.
+"""Pressure from Python: load a system-dynamics model, run it into a pandas DataFrame, run
+many parameter sets in parallel into numpy arrays, list its feedback loops, and run
+sensitivity analyses (``pressure.sensitivity``) and calibrations (``pressure.calibrate``).
 
 The engine is Pressure's Rust library (the same code as the ``pressure`` command line); this
 package only converts between Python values and the engine's. Errors are Python exceptions that
@@ -28,8 +29,11 @@ from ._pressure import Model as _NativeModel
 
 __all__ = [
     "load",
+    "sensitivity",
+    "calibrate",
     "Model",
     "BatchResult",
+    "FitResult",
     "PressureError",
     "ModelError",
     "InputError",
@@ -41,7 +45,8 @@ ParamValue = Union[float, Sequence[float]]
 
 
 def load(path: Union[str, "PathLike[str]"]) -> "Model":
-    """Loads and compiles a model file (``.toml``).
+    """Loads and compiles a model file: Pressure's ``.toml``, or a Vensim ``.mdl`` (read as
+    ``pressure run`` reads it; variable names keep their spelling with spaces as underscores).
 
     Raises ``ModelError`` (message ``path:line:column: problem``, plus ``diagnostics``, a list
     of dicts with ``file``, ``line``, ``column``, ``message`` and ``help``) when the file has
@@ -71,6 +76,23 @@ class BatchResult:
     def final(self) -> pd.DataFrame:
         """Each run's values at the last saved time: one row per run, one column per output."""
         return pd.DataFrame({k: v[:, -1] for k, v in self.outputs.items()})
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """The result of ``Model.fit``: ``estimates`` (name -> value), ``params`` (DataFrame of
+    ``estimate``, ``se``, and the Wald interval ``low``/``high`` at ``level``; NaN when the
+    covariance failed, see ``covariance_error``), ``sigma`` (estimated or given error scale
+    per column), whether the optimiser ``converged``, its ``message``, and ``model_runs``."""
+
+    estimates: Dict[str, float]
+    params: pd.DataFrame
+    sigma: Dict[str, float]
+    level: float
+    converged: bool
+    message: str
+    model_runs: int
+    covariance_error: Optional[str]
 
 
 class Model:
@@ -142,6 +164,132 @@ class Model:
     def stocks(self) -> list:
         """Names of the stock columns (``x[element]`` for arrayed stocks), in model order."""
         return [r[0] for r in self._native.outputs() if r[2] == "stock"]
+
+    def fit(
+        self,
+        data: pd.DataFrame,
+        params: Mapping[str, Sequence[float]],
+        error: Union[str, Mapping[str, str]] = "normal",
+        *,
+        sigma: Optional[Mapping[str, float]] = None,
+        level: float = 0.95,
+        method: Optional[str] = None,
+        dt: Optional[float] = None,
+        save_every: Optional[float] = None,
+        rtol: Optional[float] = None,
+        atol: Optional[float] = None,
+    ) -> "FitResult":
+        """Fits constants to data by maximum likelihood: Pressure's calibration estimator
+        (Levenberg-Marquardt with the error scales estimated) and its Jacobian standard errors
+        and Wald intervals (``pressure_calibrate``), the model running in the engine.
+
+        ``data`` is indexed by time (saved times of the run: the model's ``save_every`` grid
+        unless ``save_every`` is given), one column per observed model variable; missing
+        values (NaN) are left out. ``params`` maps each constant to fit to ``(low, high)``
+        (starting at the model's value) or ``(start, low, high)``; bounds may be infinite.
+        ``error`` is ``"normal"`` or ``"log_normal"`` (for all columns, or a dict per column);
+        ``sigma`` fixes a column's error scale instead of estimating it. For calibration
+        against dated episode data with observation equations, priors, profiles, bootstrap or
+        MCMC, use ``pressure.calibrate.run`` with an experiment.
+
+        >>> data = pd.DataFrame({"infectious": observed}, index=days)  # doctest: +SKIP
+        >>> fit = model.fit(data, {"contact_infectivity": (0.1, 0.6), "duration": (2, 10)},
+        ...                 error="log_normal")  # doctest: +SKIP
+        >>> fit.params  # estimate, se, low, high  # doctest: +SKIP
+        """
+        if not isinstance(data, pd.DataFrame):
+            raise InputError(f"data must be a DataFrame indexed by time, not {type(data).__name__}")
+        if not isinstance(params, Mapping) or not params:
+            raise InputError("params must be a non-empty dict: name -> (low, high) or (start, low, high)")
+        defaults = self.parameters["default"]
+        specs = []
+        for name, spec in params.items():
+            spec = [float(v) for v in spec]
+            if len(spec) == 2:
+                if name not in defaults.index:
+                    # Let the engine name the unknown parameter (with its suggestion).
+                    start = 0.5 * (spec[0] + spec[1]) if all(np.isfinite(spec)) else 0.0
+                else:
+                    start = float(defaults[name])
+                spec = [start, *spec]
+            if len(spec) != 3:
+                raise InputError(f"params['{name}'] must be (low, high) or (start, low, high), got {params[name]!r}")
+            specs.append((str(name), *spec))
+        time = np.asarray(data.index, dtype=np.float64)
+        series = []
+        for col in data.columns:
+            values = np.asarray(data[col], dtype=np.float64)
+            keep = ~np.isnan(values)
+            kind = error.get(col, "normal") if isinstance(error, Mapping) else error
+            given = None if sigma is None or col not in sigma else float(sigma[col])
+            series.append((str(col), time[keep].tolist(), values[keep].tolist(), str(kind), given))
+        x, se, interval, sig, converged, message, runs, cov_error = self._native.fit(
+            specs,
+            series,
+            level=float(level),
+            method=method,
+            dt=dt,
+            save_every=save_every,
+            rtol=rtol,
+            atol=atol,
+        )
+        names = [s[0] for s in specs]
+        table = pd.DataFrame(
+            {
+                "estimate": x,
+                "se": se,
+                "low": [i[0] for i in interval],
+                "high": [i[1] for i in interval],
+            },
+            index=pd.Index(names, name="parameter"),
+        )
+        return FitResult(
+            estimates=dict(zip(names, x)),
+            params=table,
+            sigma=dict(zip([s[0] for s in series], sig)),
+            level=float(level),
+            converged=converged,
+            message=message,
+            model_runs=runs,
+            covariance_error=cov_error,
+        )
+
+    def loops(
+        self,
+        at: Optional[float] = None,
+        *,
+        params: Optional[Mapping[str, ParamValue]] = None,
+        max_loops: int = 1000,
+        independent: bool = False,
+    ) -> pd.DataFrame:
+        """The model's feedback loops, as ``pressure loops`` lists them: one row per loop,
+        indexed by id (``L1``, ``L2``, ... shortest first), with ``name`` and ``doc`` (from the
+        model's ``[loops.NAME]``), ``polarity`` (``reinforcing``, ``balancing``, ``inactive``
+        or ``undetermined``: the sign of the product of the link gains at time ``at`` of a run
+        with ``params``, default the initial time and the model's values), ``length``,
+        ``variables`` (the loop's variables in order, each influencing the next) and ``signs``
+        (``+``/``-``/... of each link). ``df.attrs`` holds ``time``, ``enumeration``
+        (``all`` or ``shortest_independent_loop_set``, used beyond ``max_loops`` loops or with
+        ``independent``), ``complete``, ``note`` and ``warnings``.
+
+        >>> model.loops()[["polarity", "length", "variables"]]  # doctest: +SKIP
+        """
+        time, enumeration, complete, note, warnings, rows = self._native.loops(
+            _param_list(params), at=None if at is None else float(at), max_loops=int(max_loops), independent=bool(independent)
+        )
+        df = pd.DataFrame(
+            {
+                "name": [r[1] for r in rows],
+                "doc": [r[2] for r in rows],
+                "polarity": [r[3] for r in rows],
+                "length": [len(r[4]) for r in rows],
+                "variables": [list(r[4]) for r in rows],
+                "signs": [list(r[5]) for r in rows],
+            },
+            index=pd.Index([r[0] for r in rows], name="id"),
+        )
+        df.attrs.update(time=time, enumeration=enumeration, complete=complete, note=note, warnings=list(warnings))
+        return df
 
     def run(
         self,
@@ -216,7 +364,9 @@ class Model:
         ``problem["names"]``); without ``names`` the array must hold every parameter in
         ``model.parameters`` order. Parameters not named keep their defaults. ``outputs``
         chooses the recorded variables (all when ``None``); ``threads`` the number of worker
-        threads (all cores when ``None``). The results do not depend on ``threads``.
+        threads (all cores when ``None``). The results do not depend on ``threads``. Ctrl-C
+        (``KeyboardInterrupt``) stops the batch within about a tenth of a second: it runs in
+        chunks and checks for signals between them; the model stays usable.
 
         >>> X = np.array([[0.3, 4.0], [0.5, 6.0]])
         >>> res = model.run_batch(X, names=["contact_infectivity", "duration"],
@@ -266,6 +416,9 @@ class Model:
             outputs={n: cube[i] for i, n in enumerate(out_names)},
             units=dict(zip(out_names, units)),
         )
+
+
+from . import calibrate, sensitivity  # noqa: E402  (submodules use the names above)
 
 
 def _param_list(params: Optional[Mapping[str, ParamValue]]) -> list:

@@ -6,6 +6,9 @@ from typing import Dict, Mapping, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
+from . import calibrate as calibrate
+from . import sensitivity as sensitivity
+
 __version__: str
 
 ParamValue = Union[float, Sequence[float]]
@@ -27,6 +30,16 @@ class BatchResult:
     def __getitem__(self, name: str) -> np.ndarray: ...
     def final(self) -> pd.DataFrame: ...
 
+class FitResult:
+    estimates: Dict[str, float]
+    params: pd.DataFrame
+    sigma: Dict[str, float]
+    level: float
+    converged: bool
+    message: str
+    model_runs: int
+    covariance_error: Optional[str]
+
 class Model:
     @property
     def name(self) -> str: ...
@@ -40,6 +53,28 @@ class Model:
     def outputs(self) -> pd.DataFrame: ...
     @property
     def stocks(self) -> list[str]: ...
+    def loops(
+        self,
+        at: Optional[float] = None,
+        *,
+        params: Optional[Mapping[str, ParamValue]] = None,
+        max_loops: int = 1000,
+        independent: bool = False,
+    ) -> pd.DataFrame: ...
+    def fit(
+        self,
+        data: pd.DataFrame,
+        params: Mapping[str, Sequence[float]],
+        error: Union[str, Mapping[str, str]] = "normal",
+        *,
+        sigma: Optional[Mapping[str, float]] = None,
+        level: float = 0.95,
+        method: Optional[str] = None,
+        dt: Optional[float] = None,
+        save_every: Optional[float] = None,
+        rtol: Optional[float] = None,
+        atol: Optional[float] = None,
+    ) -> FitResult: ...
     def run(
         self,
         params: Optional[Mapping[str, ParamValue]] = None,
