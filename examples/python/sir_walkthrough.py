@@ -85,7 +85,7 @@ def main() -> None:
     ax[0].set(title="SIR run (default parameters)", xlabel=f"time ({model.time_units})", ylabel="people")
     ax[0].legend()
     st.plot.bar(ax=ax[1], rot=0)
-    ax[1].set(title=f"Sobol' total indices ({sobol.runs} runs)", xlabel="", ylabel="ST")
+    ax[1].set(title=f"Sobol' total indices ({sobol.runs} runs)", xlabel="", ylabel="ST", ylim=(0, 1))
     ax[2].plot(days, data["infectious"], "o", ms=3, label="synthetic data")
     ax[2].plot(fitted.index, fitted["infectious"], label="fitted model")
     ax[2].set(title="Calibration to synthetic data", xlabel=f"time ({model.time_units})", ylabel="infectious (people)")

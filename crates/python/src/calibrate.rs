@@ -235,7 +235,11 @@ pub fn fit(
         let n = est.x.len();
         let (se, interval, cov_error) = match calibration_covariance(&mut cal, &est, level) {
             Ok(c) => (c.se, c.interval, None),
-            Err(e) => (vec![f64::NAN; n], vec![(f64::NAN, f64::NAN); n], Some(e.to_string())),
+            Err(e) => (
+                vec![f64::NAN; n],
+                vec![(f64::NAN, f64::NAN); n],
+                Some(e.to_string()),
+            ),
         };
         Ok((
             est.x,

@@ -39,7 +39,10 @@ fn _pressure(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
     m.add_class::<model::Model>()?;
     m.add_function(wrap_pyfunction!(json_to_toml, m)?)?;
-    m.add_function(wrap_pyfunction!(sensitivity::run_sensitivity_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(
+        sensitivity::run_sensitivity_experiment,
+        m
+    )?)?;
     m.add_function(wrap_pyfunction!(sensitivity::sobol_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity::morris_analyze, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity::prcc_analyze, m)?)?;

@@ -62,7 +62,14 @@ type LoopRow = (
 );
 
 /// A loop report: (time of the polarity, enumeration, complete, note, warnings, loops).
-type LoopTable = (f64, &'static str, bool, Option<String>, Vec<String>, Vec<LoopRow>);
+type LoopTable = (
+    f64,
+    &'static str,
+    bool,
+    Option<String>,
+    Vec<String>,
+    Vec<LoopRow>,
+);
 
 #[pymethods]
 impl Model {

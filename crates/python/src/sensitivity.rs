@@ -193,7 +193,13 @@ pub fn morris_analyze(
         .map_err(|e| sensitivity_error(&e))?;
     Ok(out
         .iter()
-        .map(|m| (m.mu.clone(), m.mu_star.iter().map(est).collect(), m.sigma.clone()))
+        .map(|m| {
+            (
+                m.mu.clone(),
+                m.mu_star.iter().map(est).collect(),
+                m.sigma.clone(),
+            )
+        })
         .collect())
 }
 

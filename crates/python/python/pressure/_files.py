@@ -52,9 +52,10 @@ def experiment_source(experiment: ExperimentLike, base: Union[str, "PathLike[str
 
 def _plain(value: Any) -> Any:
     """Dicts, lists, numbers and strings as JSON takes them (numpy scalars and arrays, tuples
-    and paths included); NaN or infinity is an error naming the key."""
+    and paths included; a key set to None is left out, as absent from a file); NaN or
+    infinity is an error."""
     if isinstance(value, Mapping):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): _plain(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
         return [_plain(v) for v in value]
     if isinstance(value, PathLike):
