@@ -126,6 +126,7 @@ fn f64s(bytes: &[u8]) -> Vec<f64> {
 /// SALib's row order.
 #[pyfunction]
 #[pyo3(signature = (y, dims, columns, second_order, resamples, seed, level))]
+#[allow(clippy::too_many_arguments)]
 pub fn sobol_analyze(
     py: Python<'_>,
     y: &Bound<'_, PyBytes>,
