@@ -63,6 +63,17 @@ fn read(dir: &Path, name: &str) -> Vec<u8> {
 fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
     let tmp = tempfile::tempdir().unwrap();
     let exp = experiment(tmp.path(), "sobol.toml", SOBOL);
+    // A description, which the figure captions quote from the experiment file (merged too).
+    let text = std::fs::read_to_string(&exp).unwrap();
+    std::fs::write(
+        &exp,
+        text.replacen(
+            "seed = 3\n",
+            "seed = 3\ndescription = \"SIR shards test\"\n",
+            1,
+        ),
+    )
+    .unwrap();
     let exp = exp.to_str().unwrap();
     let single = tmp.path().join("single");
     let o = pressure(&[
@@ -193,11 +204,28 @@ fn sobol_shards_merge_bit_for_bit_and_threads_do_not_matter() {
     assert!(o.status.success(), "{}", stderr(&o));
     let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert_eq!(summary["shards"], 3);
-    // The merge draws the standard figures, as the unsharded run does.
-    for dir in [&single, &merged] {
-        let index = std::fs::read_to_string(dir.join("figures/index.md")).unwrap();
-        assert!(index.contains("sobol-time-infectious"), "{index}");
-    }
+    // The merge draws the standard figures, as the unsharded run does, with the same captions:
+    // the index differs only in the folder it names.
+    let index = |dir: &Path| {
+        let text = std::fs::read_to_string(dir.join("figures/index.md")).unwrap();
+        assert!(text.contains("sobol-time-infectious"), "{text}");
+        assert!(text.contains("SIR shards test"), "{text}");
+        text.replace(dir.to_str().unwrap(), "OUT")
+    };
+    assert_eq!(index(&single), index(&merged));
+    // The merged manifest names the experiment file first, as the unsharded run's does, and
+    // records the failed runs.
+    let manifest = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&read(dir, "manifest.json")).unwrap()
+    };
+    let (m_single, m_merged) = (manifest(&single), manifest(&merged));
+    assert_eq!(m_merged["inputs"][0]["path"], m_single["inputs"][0]["path"]);
+    assert_eq!(m_merged["inputs"][0]["path"], exp);
+    assert_eq!(m_merged["extra"]["failed_runs"], 0);
+    assert_eq!(
+        m_merged["extra"]["failed_runs"],
+        m_single["extra"]["failed_runs"]
+    );
     assert_eq!(summary["runs"], 256 * 6);
     assert_eq!(summary["seed"], 3);
 

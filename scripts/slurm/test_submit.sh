@@ -91,7 +91,9 @@ jobs_seconds=$((SECONDS - start))
 states=$(scontrol -o show job "$array" 2>/dev/null; scontrol -o show job "$merge" 2>/dev/null)
 n_completed=$(grep -c 'JobState=COMPLETED .*ExitCode=0:0' <<<"$states" || true)
 if [ "$n_completed" != $((SHARDS + 1)) ]; then
-    echo "$states" | grep -oE '(JobId|ArrayTaskId|JobState|Reason|ExitCode)=[^ ]*' | paste -sd' ' >&2
+    # One line per job: its id (and array task), state, reason and exit code.
+    awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^(JobId|ArrayTaskId|JobState|Reason|ExitCode)=/)
+        printf "%s ", $i; print "" }' <<<"$states" >&2
     for log in "$out"/logs/*.log; do
         [ -e "$log" ] && { echo "--- $log" >&2; tail -n 20 "$log" >&2; }
     done

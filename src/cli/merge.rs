@@ -3,8 +3,9 @@
 
 use super::sensitivity::{describe_run, from_experiment, print_json_summary, write_report_files};
 use super::CliError;
-use pressure::output::Manifest;
-use std::path::PathBuf;
+use pressure::output::{sha256_hex, Manifest};
+use pressure::sensitivity::experiment::RunSpec;
+use std::path::{Path, PathBuf};
 
 /// Combine the partial results of sharded sensitivity runs into one result.
 #[derive(Debug, clap::Args)]
@@ -23,7 +24,6 @@ pub struct MergeArgs {
 
 pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     let mut partials = Vec::new();
-    let mut manifest = Manifest::for_current_process();
     for dir in &args.dirs {
         let read = |name: &str| {
             let path = dir.join(name);
@@ -37,14 +37,25 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         };
         let json = read("partial.json")?;
         let bin = read("partial.bin")?;
-        manifest.add_input(&dir.join("partial.json"));
-        manifest.add_input(&dir.join("partial.bin"));
         partials.push((dir.display().to_string(), json, bin));
     }
     let report = pressure::sensitivity::experiment::merge(partials).map_err(from_experiment)?;
+    let mut manifest = Manifest::for_current_process();
+    // The experiment and model files first, as in an unsharded run's manifest (the figures read
+    // the experiment's description and scenarios from the first input), then the partials.
+    for source in shard_sources(&args.dirs[0], &report.spec) {
+        manifest.add_input(&source);
+    }
+    for dir in &args.dirs {
+        manifest.add_input(&dir.join("partial.json"));
+        manifest.add_input(&dir.join("partial.bin"));
+    }
     manifest.seed = Some(report.spec.seed);
     describe_run(&mut manifest, &report.spec);
     manifest.extra.insert("runs".into(), report.n_runs.into());
+    manifest
+        .extra
+        .insert("failed_runs".into(), report.failures.count.into());
     manifest
         .extra
         .insert("shards".into(), args.dirs.len().into());
@@ -69,4 +80,29 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         }))?;
     }
     Ok(())
+}
+
+/// The input files (experiment file first, then model, scenarios...) that the shard's
+/// `manifest.json` in `dir` names, if the experiment file there still is the one the shards ran
+/// (same SHA-256); none otherwise, or when the manifest is missing or unreadable (the merge then
+/// lists only the partial results, and the figures go without the experiment's description).
+fn shard_sources(dir: &Path, spec: &RunSpec) -> Vec<PathBuf> {
+    let manifest = std::fs::read(dir.join("manifest.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    let paths: Vec<PathBuf> = manifest
+        .as_ref()
+        .and_then(|m| m["inputs"].as_array())
+        .into_iter()
+        .flatten()
+        .filter_map(|input| input["path"].as_str().map(PathBuf::from))
+        .collect();
+    let unchanged = paths.first().is_some_and(|experiment| {
+        std::fs::read(experiment).is_ok_and(|bytes| sha256_hex(&bytes) == spec.experiment_sha256)
+    });
+    if unchanged {
+        paths
+    } else {
+        Vec::new()
+    }
 }
