@@ -3,49 +3,11 @@
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-/// Writes `bytes` to `path` atomically: the data goes to a temporary file in the same directory,
-/// is flushed to disk, and is then renamed over `path`. Readers see the old file or the new one,
-/// never a partial one.
-///
-/// ```
-/// let dir = std::env::temp_dir().join(format!("pressure-doc-{}", std::process::id()));
-/// std::fs::create_dir_all(&dir).unwrap();
-/// let file = dir.join("table.csv");
-/// pressure::output::write_atomic(&file, b"time,x\n0,1\n").unwrap();
-/// assert_eq!(std::fs::read_to_string(&file).unwrap(), "time,x\n0,1\n");
-/// # std::fs::remove_dir_all(&dir).unwrap();
-/// ```
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let file_name = path.file_name().ok_or_else(|| {
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            "output path has no file name",
-        )
-    })?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
-}
+/// Atomic writes and CSV tables live in the `pressure-output` crate, so that library crates
+/// (calibration checkpoints, reports) use the same code as the CLI.
+pub use pressure_output::{write_atomic, CsvTable};
 
 /// Hex SHA-256 of some bytes (used for model and input hashes in manifests).
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -9,15 +9,17 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
     BTreeMap::from([
         ("model", &[][..]),
         ("stats", &[][..]),
+        // Atomic writes and CSV tables: a leaf every writing crate may use.
+        ("output", &[][..]),
         ("data", &["stats"][..]),
         ("plot", &[][..]),
         ("interop", &["model"][..]),
         ("sim", &["model", "stats"][..]),
-        ("econometrics", &["data", "stats"][..]),
-        ("sensitivity", &["model", "interop", "sim", "stats"][..]),
+        ("econometrics", &["data", "stats", "output"][..]),
+        ("sensitivity", &["model", "interop", "sim", "stats", "output"][..]),
         (
             "calibrate",
-            &["model", "interop", "sim", "data", "stats", "sensitivity"][..],
+            &["model", "interop", "sim", "data", "stats", "sensitivity", "output"][..],
         ),
         // The Python bindings: the engine crates they expose (see ARCHITECTURE.md).
         (

@@ -93,6 +93,25 @@ fn writes_a_csv_table_with_units_and_a_manifest() {
 }
 
 #[test]
+fn a_time_unit_with_a_comma_a_quote_and_a_newline_round_trips_through_a_csv_reader() {
+    let d = Dir::new();
+    let nasty = "year, \"fiscal\"\nend";
+    let model = GOOD.replace(
+        "time_units = \"year\"",
+        "time_units = \"year, \\\"fiscal\\\"\\nend\"",
+    );
+    let m = d.file("model.toml", &model);
+    let out = d.path("out.csv");
+    let o = pressure(&["run", s(&m), "--out", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let mut reader = csv::Reader::from_path(&out).unwrap();
+    assert_eq!(reader.headers().unwrap(), vec!["time", "x", "out", "k"]);
+    let rows: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    assert_eq!(rows[0], vec![nasty, "widget", "widget/year", ""]);
+    assert_eq!(rows[1], vec!["0", "10", "5", "0.5"]);
+}
+
+#[test]
 fn json_output_selected_variables_and_overrides() {
     let d = Dir::new();
     let m = d.file("model.toml", GOOD);

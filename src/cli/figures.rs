@@ -12,7 +12,7 @@
 
 use super::plot::write_figure_set;
 use super::CliError;
-use pressure::output::write_atomic;
+use pressure::output::{write_atomic, CsvTable};
 use pressure::plot::{figure_from_csv, CsvOptions, FigureKind, Width};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -497,24 +497,13 @@ impl Csv {
     }
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// Builds a CSV text from a header and rows of cells.
 fn csv_text(header: &[&str], rows: impl IntoIterator<Item = Vec<String>>) -> String {
-    let mut s = header.join(",");
-    s.push('\n');
+    let mut t = CsvTable::with_header(header);
     for row in rows {
-        let cells: Vec<String> = row.iter().map(|c| csv_field(c)).collect();
-        s.push_str(&cells.join(","));
-        s.push('\n');
+        t.row(row);
     }
-    s
+    t.into_string()
 }
 
 fn read_json(path: &Path) -> Result<Value> {
@@ -2220,4 +2209,18 @@ pub fn write_command_figures(set: SetKind, out: &Path) -> std::result::Result<()
         )));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn extracted_tables_quote_cells_with_commas_quotes_and_newlines() {
+        let nasty = "lag(x, 1) \"fe\"\nrobust";
+        let text = super::csv_text(&["term", "estimate"], [vec![nasty.to_string(), "1.5".into()]]);
+        let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(rows, [vec![nasty, "1.5"]]);
+    }
 }

@@ -27,7 +27,7 @@ use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
 use pressure::econometrics::spec::{run_spec_file, Overrides as EconOverrides};
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::{write_atomic, CsvTable, Manifest};
 use pressure::sensitivity::experiment::{
     Experiment as SensExperiment, Method as SensMethod, Outcome, Prepared,
     RunOptions as SensRunOptions,
@@ -873,7 +873,8 @@ fn run_scenarios(
             applied.push((name.clone(), *value));
         }
     }
-    let mut csv = String::from("scenario,variable,unit,time,value,time_unit\n");
+    let mut csv =
+        CsvTable::with_header(["scenario", "variable", "unit", "time", "value", "time_unit"]);
     let total = s.scenarios.len();
     for (i, (path, scenario)) in s.scenarios.iter().enumerate() {
         ctx.progress.update("scenario runs", i, total);
@@ -899,18 +900,19 @@ fn run_scenarios(
             })?;
             let unit = results.units_of(v).unwrap_or("");
             for (t, y) in results.time().iter().zip(values) {
-                let _ = writeln!(
-                    csv,
-                    "{},{v},{},{t},{y},{}",
-                    csv_cell(&label),
-                    csv_cell(unit),
-                    csv_cell(&s.time_units)
-                );
+                csv.row([
+                    label.as_str(),
+                    v,
+                    unit,
+                    &t.to_string(),
+                    &y.to_string(),
+                    &s.time_units,
+                ]);
             }
         }
     }
     ctx.progress.update("scenario runs", total, total);
-    write(&dir.join("scenarios.csv"), csv.as_bytes())?;
+    write(&dir.join("scenarios.csv"), &csv.into_bytes())?;
     let mut manifest = Manifest::for_current_process();
     manifest.add_input(&s.model_path);
     for (p, _) in s.presets.iter().chain(&s.scenarios) {
@@ -920,14 +922,6 @@ fn run_scenarios(
     manifest.extra.insert("command".into(), "scenarios".into());
     manifest.write_to_dir(dir).map_err(|e| io_err(dir, e))?;
     Ok((format!("{total} scenario runs"), vec![]))
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 /// Plans the scenario comparison of a scenarios step.

@@ -3,7 +3,7 @@
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
 use pressure::model::eqn::number;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::{write_atomic, CsvTable, Manifest};
 use pressure::sim::{CompiledModel, Method, ParamSet, Results, RunSettings, Scenario};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -213,37 +213,16 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 fn csv(r: &Results, time_units: Option<&str>) -> Vec<u8> {
-    let mut s = String::with_capacity(r.rows() * (r.names().len() + 1) * 12);
-    s.push_str("time");
-    for n in r.names() {
-        s.push(',');
-        s.push_str(&csv_field(n));
-    }
-    s.push('\n');
-    s.push_str(&csv_field(time_units.unwrap_or("")));
-    for u in r.units() {
-        s.push(',');
-        s.push_str(&csv_field(u.as_deref().unwrap_or("")));
-    }
-    s.push('\n');
+    let mut s = CsvTable::with_header(std::iter::once("time").chain(r.names().iter().map(|n| n.as_str())));
+    s.row(
+        std::iter::once(time_units.unwrap_or(""))
+            .chain(r.units().iter().map(|u| u.as_deref().unwrap_or(""))),
+    );
     let cols: Vec<&[f64]> = (0..r.names().len()).map(|c| r.column_at(c)).collect();
     for (i, t) in r.time().iter().enumerate() {
-        s.push_str(&number(*t));
-        for c in &cols {
-            s.push(',');
-            s.push_str(&number(c[i]));
-        }
-        s.push('\n');
+        s.row(std::iter::once(number(*t)).chain(cols.iter().map(|c| number(c[i]))));
     }
     s.into_bytes()
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn json(model: &str, r: &Results, time_units: Option<&str>, s: &RunSettings) -> Vec<u8> {

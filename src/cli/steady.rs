@@ -5,7 +5,7 @@ use super::model_errors::from_sim;
 use super::run::{load_with_inputs, Format};
 use super::CliError;
 use pressure::model::eqn::number;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::{write_atomic, CsvTable, Manifest};
 use pressure::sim::{CompiledModel, GrowthGroup, Hold, ParamSet, RunSettings, SteadyState};
 use std::io::Write;
 use std::path::PathBuf;
@@ -175,43 +175,39 @@ pub fn run(args: &SteadyArgs) -> Result<(), CliError> {
     Ok(())
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// One row per stock element (and pipeline), then one per growth group and free parameter:
 /// `name,kind,role,value,initial,relative_change,net_flow,residual` (cells that do not apply are
 /// empty).
 fn csv(s: &SteadyState) -> Vec<u8> {
-    let mut out = String::from("name,kind,role,value,initial,relative_change,net_flow,residual\n");
+    let mut out = CsvTable::with_header([
+        "name",
+        "kind",
+        "role",
+        "value",
+        "initial",
+        "relative_change",
+        "net_flow",
+        "residual",
+    ]);
     for v in &s.values {
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{}\n",
-            csv_field(&v.name),
-            v.kind.name(),
-            v.role.name(),
+        out.row([
+            v.name.clone(),
+            v.kind.name().to_string(),
+            v.role.name().to_string(),
             number(v.value),
             number(v.initial),
             number(v.relative_change()),
             number(v.net_flow),
             v.residual.map(number).unwrap_or_default(),
-        ));
+        ]);
     }
     for g in &s.growth {
-        out.push_str(&format!(
-            "{},{},solved,{},,,,\n",
-            csv_field(&g.stocks.join(" ")),
-            if g.log {
-                "log growth rate"
-            } else {
-                "growth rate"
-            },
-            number(g.rate),
-        ));
+        let kind = if g.log {
+            "log growth rate"
+        } else {
+            "growth rate"
+        };
+        out.row([&g.stocks.join(" "), kind, "solved", &number(g.rate), "", "", "", ""]);
     }
     for f in &s.free {
         let change = if f.given != 0.0 {
@@ -219,13 +215,16 @@ fn csv(s: &SteadyState) -> Vec<u8> {
         } else {
             f.value - f.given
         };
-        out.push_str(&format!(
-            "{},free parameter,solved,{},{},{},,\n",
-            csv_field(&f.name),
-            number(f.value),
-            number(f.given),
-            number(change),
-        ));
+        out.row([
+            &f.name,
+            "free parameter",
+            "solved",
+            &number(f.value),
+            &number(f.given),
+            &number(change),
+            "",
+            "",
+        ]);
     }
     out.into_bytes()
 }
@@ -328,4 +327,56 @@ fn manifest(
     m.extra
         .insert("exclude".into(), serde_json::json!(settings.steady.exclude));
     m
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pressure::sim::{FreeParameter, GrowthRate, SteadyKind, SteadyRole, SteadyValue};
+
+    #[test]
+    fn csv_cells_with_commas_quotes_and_newlines_round_trip() {
+        let nasty = "a, \"b\"\nc";
+        let s = SteadyState {
+            values: vec![SteadyValue {
+                name: nasty.into(),
+                kind: SteadyKind::Stock,
+                role: SteadyRole::Solved,
+                value: 2.0,
+                initial: 1.0,
+                net_flow: 0.0,
+                residual: None,
+            }],
+            growth: vec![GrowthRate {
+                stocks: vec!["x".into(), "y".into()],
+                log: false,
+                rate: 0.5,
+            }],
+            free: vec![FreeParameter {
+                name: nasty.into(),
+                value: 3.0,
+                given: 2.0,
+            }],
+            holds: vec![],
+            iterations: 1,
+            evaluations: 1,
+            starts: 1,
+            residual: 0.0,
+            tolerance: 1e-9,
+            time: 0.0,
+        };
+        let bytes = csv(&s);
+        let rows: Vec<Vec<String>> = ::csv::Reader::from_reader(bytes.as_slice())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                vec![nasty, "stock", "solved", "2", "1", "1", "0", ""],
+                vec!["x y", "growth rate", "solved", "0.5", "", "", "", ""],
+                vec![nasty, "free parameter", "solved", "3", "2", "0.5", "", ""],
+            ]
+        );
+    }
 }

@@ -20,7 +20,7 @@ use super::report::CalibrationReport;
 use super::spec::BenchmarkSpec;
 use super::Experiment;
 use crate::error::CalibrateError;
-use std::fmt::Write as _;
+use pressure_output::CsvTable;
 
 /// One row of `counterfactual.csv`.
 #[derive(Debug, Clone, PartialEq)]
@@ -272,48 +272,60 @@ fn opt(v: Option<f64>) -> String {
     v.map(num).unwrap_or_default()
 }
 
-fn cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 impl CounterfactualReport {
     /// `counterfactual.csv`.
     pub fn csv(&self) -> String {
-        let mut out = String::from("episode,series,unit,date,fitted_median,counterfactual_median,effect_median,effect_low,effect_high,level\n");
+        let mut out = CsvTable::with_header([
+            "episode",
+            "series",
+            "unit",
+            "date",
+            "fitted_median",
+            "counterfactual_median",
+            "effect_median",
+            "effect_low",
+            "effect_high",
+            "level",
+        ]);
         let level = format!("{}%", (self.level * 100.0).round());
         for r in &self.rows {
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{level}",
-                r.episode,
-                r.series,
-                r.unit,
-                r.date,
+            out.row([
+                r.episode.to_string(),
+                r.series.to_string(),
+                r.unit.to_string(),
+                r.date.to_string(),
                 num(r.fitted_median),
                 num(r.counterfactual_median),
                 num(r.effect_median),
                 num(r.effect_low),
-                num(r.effect_high)
-            );
+                num(r.effect_high),
+                level.clone(),
+            ]);
         }
-        out
+        out.into_string()
     }
 
     /// `benchmarks.csv`: each outside estimate beside the model's effect.
     pub fn benchmarks_csv(&self) -> String {
-        let mut out = String::from("episode,series,date,model_effect_median,model_effect_low,model_effect_high,benchmark_effect,benchmark_low,benchmark_high,overlap,source\n");
+        let mut out = CsvTable::with_header([
+            "episode",
+            "series",
+            "date",
+            "model_effect_median",
+            "model_effect_low",
+            "model_effect_high",
+            "benchmark_effect",
+            "benchmark_low",
+            "benchmark_high",
+            "overlap",
+            "source",
+        ]);
         for b in &self.benchmarks {
             let (m, lo, hi) = b.model.unwrap_or((f64::NAN, f64::NAN, f64::NAN));
-            let _ = writeln!(
-                out,
-                "{},{},{},{},{},{},{},{},{},{},{}",
-                b.spec.episode,
-                b.spec.series,
-                b.spec.date,
+            out.row([
+                b.spec.episode.to_string(),
+                b.spec.series.to_string(),
+                b.spec.date.to_string(),
                 num(m),
                 num(lo),
                 num(hi),
@@ -321,9 +333,78 @@ impl CounterfactualReport {
                 opt(b.spec.low),
                 opt(b.spec.high),
                 b.overlaps().map(|o| o.to_string()).unwrap_or_default(),
-                cell(&b.spec.source)
-            );
+                b.spec.source.clone(),
+            ]);
         }
-        out
+        out.into_string()
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    const NASTY: &str = "Iran, \"official\"\nrate";
+
+    fn read(text: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn names_units_and_sources_round_trip() {
+        let report = CounterfactualReport {
+            level: 0.9,
+            source: DrawSource::Estimate,
+            draws: 1,
+            failed: 0,
+            rows: vec![CounterfactualRow {
+                episode: NASTY.into(),
+                series: "cpi".into(),
+                unit: "percent, y/y".into(),
+                date: "2012".into(),
+                fitted_median: 30.0,
+                counterfactual_median: 20.0,
+                effect_median: 10.0,
+                effect_low: 8.0,
+                effect_high: 12.0,
+            }],
+            benchmarks: vec![BenchmarkRow {
+                spec: BenchmarkSpec {
+                    episode: NASTY.into(),
+                    series: "cpi".into(),
+                    date: "2012".into(),
+                    effect: Some(9.0),
+                    low: None,
+                    high: None,
+                    source: "Smith, \"Sanctions\"\n2019".into(),
+                },
+                model: Some((10.0, 8.0, 12.0)),
+            }],
+        };
+        assert_eq!(
+            read(&report.csv())[1],
+            [NASTY, "cpi", "percent, y/y", "2012", "30", "20", "10", "8", "12", "90%"]
+        );
+        assert_eq!(
+            read(&report.benchmarks_csv())[1],
+            [
+                NASTY,
+                "cpi",
+                "2012",
+                "10",
+                "8",
+                "12",
+                "9",
+                "",
+                "",
+                "true",
+                "Smith, \"Sanctions\"\n2019"
+            ]
+        );
     }
 }

@@ -7,6 +7,7 @@ use super::fitted::PriorInfo;
 use super::Experiment;
 use crate::uncertainty::diagnostics::{ess_bulk, rhat};
 use crate::uncertainty::sampler::Pooled;
+use pressure_output::CsvTable;
 
 pub use super::report::{ESS_MIN, RHAT_MAX};
 
@@ -145,24 +146,31 @@ pub(crate) fn prior_posterior_csv(
             String::new()
         }
     };
-    let cell = |s: &str| {
-        if s.contains([',', '"']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
-        } else {
-            s.to_string()
-        }
-    };
-    let mut out = String::from("parameter,prior,prior_mean,prior_sd,prior_source,in_estimate,estimate,posterior_mean,posterior_sd,posterior_q05,posterior_q95,excludes_zero_90,rhat,ess_bulk\n");
+    let mut out = CsvTable::with_header([
+        "parameter",
+        "prior",
+        "prior_mean",
+        "prior_sd",
+        "prior_source",
+        "in_estimate",
+        "estimate",
+        "posterior_mean",
+        "posterior_sd",
+        "posterior_q05",
+        "posterior_q95",
+        "excludes_zero_90",
+        "rhat",
+        "ess_bulk",
+    ]);
     let post = |name: &str| posterior.iter().find(|s| s.name == name);
     let mut row = |name: &str, prior: (&str, f64, f64, &str, String), est: f64| {
         let p = post(name);
-        out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            name,
-            cell(prior.0),
+        out.row([
+            name.to_string(),
+            prior.0.to_string(),
             num(prior.1),
             num(prior.2),
-            cell(prior.3),
+            prior.3.to_string(),
             prior.4,
             num(est),
             p.map_or(String::new(), |s| num(s.mean)),
@@ -172,7 +180,7 @@ pub(crate) fn prior_posterior_csv(
             p.map_or(String::new(), |s| s.excludes_zero_90().to_string()),
             p.map_or(String::new(), |s| num(s.rhat)),
             p.map_or(String::new(), |s| num(s.ess_bulk)),
-        ));
+        ]);
     };
     for pr in priors {
         let est = names
@@ -204,5 +212,48 @@ pub(crate) fn prior_posterior_csv(
             *est,
         );
     }
-    out
+    out.into_string()
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    #[test]
+    fn prior_descriptions_and_sources_round_trip() {
+        let source = "panel, \"fe\"\nmodel";
+        let priors = [PriorInfo {
+            parameter: "k".into(),
+            distribution: "normal(mean 0.02, sd 0.01)".into(),
+            source: source.into(),
+            in_estimate: true,
+            mean: 0.02,
+            sd: 0.01,
+        }];
+        let text = prior_posterior_csv(&priors, &["k".to_string()], &[0.03], &[], &[]);
+        let rows: Vec<Vec<String>> = csv::ReaderBuilder::new()
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [vec![
+                "k",
+                "normal(mean 0.02, sd 0.01)",
+                "0.02",
+                "0.01",
+                source,
+                "true",
+                "0.03",
+                "",
+                "",
+                "",
+                "",
+                "",
+                "",
+                ""
+            ]]
+        );
+    }
 }

@@ -10,6 +10,7 @@ use crate::uncertainty::bootstrap::BootstrapResult;
 use crate::uncertainty::covariance::ParameterCovariance;
 use crate::uncertainty::mcmc::McmcResult;
 use crate::uncertainty::profile::Profile;
+use pressure_output::CsvTable;
 use serde_json::{json, Value};
 
 /// Convergence criteria of the posterior sampling reported in `stats.json` (Vehtari et al.
@@ -156,23 +157,9 @@ impl CalibrationReport {
 
     /// `fit.csv`: model against data per series and date (data units).
     pub fn fit_csv(&self) -> String {
-        let mut out = String::from("episode,series,variable,unit,date,observed,model,residual\n");
-        for f in &self.fit {
-            for ((d, o), m) in f.dates.iter().zip(&f.observed).zip(&f.model) {
-                out.push_str(&format!(
-                    "{},{},{},{},{d},{},{},{}\n",
-                    f.episode,
-                    f.series,
-                    f.variable,
-                    f.unit,
-                    num(*o),
-                    num(*m),
-                    num(o - m)
-                ));
-            }
-        }
-        out
+        fit_csv(&self.fit)
     }
+
 
     /// `profiles.csv` when profiles were computed: every evaluated point of every parameter's
     /// profile (`deviance` = 2 (ℓ̂ − ℓ) with the other parameters re-optimised), and the
@@ -395,5 +382,68 @@ impl CalibrationReport {
             });
         }
         out
+    }
+}
+
+/// `fit.csv` of these series fits.
+fn fit_csv(fit: &[SeriesFit]) -> String {
+    let mut out = CsvTable::with_header([
+        "episode", "series", "variable", "unit", "date", "observed", "model", "residual",
+    ]);
+    for f in fit {
+        for ((d, o), m) in f.dates.iter().zip(&f.observed).zip(&f.model) {
+            out.row([
+                f.episode.clone(),
+                f.series.clone(),
+                f.variable.clone(),
+                f.unit.clone(),
+                d.to_string(),
+                num(*o),
+                num(*m),
+                num(o - m),
+            ]);
+        }
+    }
+    out.into_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NASTY: &str = "Iran, \"official\"\nrate";
+
+    fn read(text: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn fit_csv_quotes_names_and_units() {
+        let fit = SeriesFit {
+            episode: NASTY.into(),
+            series: "cpi".into(),
+            variable: "prices.inflation".into(),
+            unit: "percent, y/y".into(),
+            transform: SeriesTransform::Level,
+            error: "normal".into(),
+            sigma: 1.0,
+            dates: vec!["2012".into()],
+            observed: vec![30.5],
+            model: vec![28.0],
+            stats: None,
+        };
+        let rows = read(&fit_csv(&[fit]));
+        assert_eq!(
+            rows,
+            [
+                vec!["episode", "series", "variable", "unit", "date", "observed", "model", "residual"],
+                vec![NASTY, "cpi", "prices.inflation", "percent, y/y", "2012", "30.5", "28", "2.5"],
+            ]
+        );
     }
 }

@@ -6,6 +6,7 @@ use super::Comparison as ComparisonSpec;
 use super::Estimator;
 use crate::error::{EconError, Result};
 use pressure_data::priors::{PriorModel, PriorTable};
+use pressure_output::CsvTable;
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -35,11 +36,11 @@ impl ExtraTable {
     }
 
     fn to_csv(&self) -> String {
-        let mut s = csv_line(&self.header);
+        let mut t = CsvTable::with_header(&self.header);
         for r in &self.rows {
-            s.push_str(&csv_line(r));
+            t.row(r);
         }
-        s
+        t.into_string()
     }
 }
 
@@ -191,7 +192,7 @@ impl Decomposition {
 
     /// `decomposition_<name>.csv`.
     pub fn to_csv(&self) -> String {
-        let mut s = csv_line(&[
+        let mut s = CsvTable::with_header([
             "step",
             "label",
             "model",
@@ -209,7 +210,7 @@ impl Decomposition {
         ]);
         let opt = |v: Option<f64>| v.map_or(String::new(), num_s);
         for (i, st) in self.steps.iter().enumerate() {
-            s.push_str(&csv_line(&[
+            s.row([
                 i.to_string(),
                 st.label.clone(),
                 st.model.clone(),
@@ -225,9 +226,9 @@ impl Decomposition {
                 opt(self.published_high),
                 st.overlaps_published
                     .map_or(String::new(), |b| b.to_string()),
-            ]));
+            ]);
         }
-        s
+        s.into_string()
     }
 }
 
@@ -245,24 +246,6 @@ pub struct Report {
     pub models: Vec<ModelReport>,
     pub comparisons: Vec<Comparison>,
     pub decompositions: Vec<Decomposition>,
-}
-
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
-fn csv_line<S: AsRef<str>>(fields: &[S]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|f| csv_field(f.as_ref()))
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push('\n');
-    line
 }
 
 /// Escapes LaTeX special characters in text.
@@ -324,7 +307,7 @@ impl Report {
     /// `coefficients.csv`: model, term, estimate, std_error, statistic, p_value, ci_lower,
     /// ci_upper (full precision, empty = not available).
     pub fn coefficients_csv(&self) -> String {
-        let mut s = csv_line(&[
+        let mut s = CsvTable::with_header([
             "model",
             "term",
             "estimate",
@@ -337,7 +320,7 @@ impl Report {
         for m in &self.models {
             let t = &m.coefficients;
             for i in 0..t.len() {
-                s.push_str(&csv_line(&[
+                s.row([
                     m.name.clone(),
                     t.terms[i].clone(),
                     num_s(t.estimate[i]),
@@ -346,10 +329,10 @@ impl Report {
                     num_s(t.p_value[i]),
                     num_s(t.ci_lower[i]),
                     num_s(t.ci_upper[i]),
-                ]));
+                ]);
             }
         }
-        s
+        s.into_string()
     }
 
     /// `comparison.csv` (empty string when the spec has no `[[compare]]`).
@@ -357,7 +340,7 @@ impl Report {
         if self.comparisons.is_empty() {
             return String::new();
         }
-        let mut s = csv_line(&[
+        let mut s = CsvTable::with_header([
             "model",
             "term",
             "estimate",
@@ -372,7 +355,7 @@ impl Report {
         ]);
         let opt = |v: Option<f64>| v.map_or(String::new(), num_s);
         for c in &self.comparisons {
-            s.push_str(&csv_line(&[
+            s.row([
                 c.model.clone(),
                 c.term.clone(),
                 num_s(c.estimate),
@@ -384,9 +367,9 @@ impl Report {
                 opt(c.published_high),
                 c.consistent.to_string(),
                 c.source.clone(),
-            ]));
+            ]);
         }
-        s
+        s.into_string()
     }
 
     /// Every output file of a run, name and text: `coefficients.csv`, `coefficients.json`,
@@ -585,23 +568,23 @@ impl Report {
         }
         // One file with every synthetic-control model, for reading next to a model's
         // counterfactuals (columns documented in experiments/estimate/README.md).
-        let mut episodes: Option<String> = None;
+        let mut episodes: Option<CsvTable> = None;
         for m in &self.models {
             for t in m.extra.iter().filter(|t| t.name == SYNTH_EPISODE) {
                 let s = episodes.get_or_insert_with(|| {
                     let mut h = vec!["model".to_string()];
                     h.extend(t.header.iter().cloned());
-                    csv_line(&h)
+                    CsvTable::with_header(h)
                 });
                 for r in &t.rows {
                     let mut row = vec![m.name.clone()];
                     row.extend(r.iter().cloned());
-                    s.push_str(&csv_line(&row));
+                    s.row(row);
                 }
             }
         }
         if let Some(s) = episodes {
-            out.push(("synth_episodes.csv".to_string(), s));
+            out.push(("synth_episodes.csv".to_string(), s.into_string()));
         }
         for d in &self.decompositions {
             out.push((format!("decomposition_{}.csv", d.name), d.to_csv()));
@@ -757,5 +740,99 @@ impl Report {
         }
         s.push_str("\\end{minipage}\n\\end{table}\n");
         s
+    }
+}
+
+#[cfg(test)]
+mod csv_tests {
+    use super::*;
+
+    const NASTY: &str = "sanctions, \"broad\"\nlag 1";
+
+    fn read(text: &str) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .from_reader(text.as_bytes())
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn extra_tables_round_trip() {
+        let mut t = ExtraTable::new("irf", &["term", "h"]);
+        t.push(vec![NASTY.into(), "0".into()]);
+        assert_eq!(read(&t.to_csv()), [vec!["term", "h"], vec![NASTY, "0"]]);
+    }
+
+    #[test]
+    fn comparison_and_decomposition_tables_round_trip() {
+        let report = Report {
+            title: "t".into(),
+            description: None,
+            spec_file: "s.toml".into(),
+            inputs: vec![],
+            level: 0.95,
+            stars: false,
+            seed: None,
+            models: vec![],
+            comparisons: vec![Comparison {
+                model: "m".into(),
+                term: NASTY.into(),
+                estimate: -1.5,
+                std_error: 0.5,
+                ci_lower: -2.5,
+                ci_upper: -0.5,
+                published_value: Some(-1.0),
+                published_low: None,
+                published_high: None,
+                source: "Neuenkirch, \"2015\"".into(),
+                note: None,
+                consistent: true,
+            }],
+            decompositions: vec![],
+        };
+        assert_eq!(
+            read(&report.comparison_csv())[1],
+            [
+                "m",
+                NASTY,
+                "-1.5",
+                "0.5",
+                "-2.5",
+                "-0.5",
+                "-1",
+                "",
+                "",
+                "true",
+                "Neuenkirch, \"2015\""
+            ]
+        );
+        let d = Decomposition {
+            name: "d".into(),
+            title: None,
+            published_low: None,
+            published_high: None,
+            source: None,
+            steps: vec![DecompositionStep {
+                label: NASTY.into(),
+                model: "m".into(),
+                term: "x".into(),
+                estimate: 1.0,
+                std_error: 0.25,
+                ci_lower: 0.5,
+                ci_upper: 1.5,
+                n_obs: 10,
+                n_units: None,
+                change: None,
+                overlaps_published: None,
+            }],
+        };
+        assert_eq!(
+            read(&d.to_csv())[1],
+            [
+                "0", NASTY, "m", "x", "1", "0.25", "0.5", "1.5", "", "10", "", "", "", ""
+            ]
+        );
     }
 }

@@ -25,8 +25,8 @@ use crate::analysis::morris::MorrisIndices;
 use crate::analysis::oat::OatResult;
 use crate::analysis::sobol::SobolIndices;
 use crate::bootstrap::Estimate;
+use pressure_output::CsvTable;
 use serde::Serialize;
-use std::fmt::Write;
 
 /// The results of one method.
 #[derive(Debug, Clone, Serialize)]
@@ -51,26 +51,13 @@ pub struct Report {
     pub failures: crate::engine::Failures,
 }
 
-fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 fn num(x: f64) -> String {
     format!("{x}")
 }
 
-fn est(e: &Estimate) -> String {
-    format!(
-        "{},{},{},{}",
-        num(e.value),
-        num(e.conf),
-        num(e.low),
-        num(e.high)
-    )
+/// The four cells of an estimate: value, SALib half-width, percentile interval.
+fn est(e: &Estimate) -> [String; 4] {
+    [num(e.value), num(e.conf), num(e.low), num(e.high)]
 }
 
 #[derive(Serialize)]
@@ -107,14 +94,14 @@ struct JsonGroup<'a> {
 }
 
 impl Report {
-    fn row_prefix(&self, c: usize) -> String {
+    /// The `output,variable,time` cells that start every row of column `c`.
+    fn row_prefix(&self, c: usize) -> Vec<String> {
         let col = &self.spec.columns[c];
-        format!(
-            "{},{},{}",
-            csv_field(&col.name),
-            csv_field(&col.variable),
-            col.time.map(num).unwrap_or_default()
-        )
+        vec![
+            col.name.clone(),
+            col.variable.clone(),
+            col.time.map(num).unwrap_or_default(),
+        ]
     }
 
     fn json<T: Serialize>(&self, per_column: &[T]) -> Vec<u8> {
@@ -165,40 +152,46 @@ impl Report {
         let mut files = Vec::new();
         match &self.results {
             ResultSet::Sobol(cols) => {
-                const INDICES: &str = "S1,S1_conf,S1_low,S1_high,ST,ST_conf,ST_low,ST_high";
-                let mut csv = format!("output,variable,time,parameter,{INDICES}\n");
-                let mut over_time = format!("variable,output,time,parameter,{INDICES}\n");
-                let mut s2 = String::from(
-                    "output,variable,time,parameter_1,parameter_2,S2,S2_conf,S2_low,S2_high\n",
-                );
+                const INDICES: [&str; 8] = [
+                    "S1", "S1_conf", "S1_low", "S1_high", "ST", "ST_conf", "ST_low", "ST_high",
+                ];
+                let mut csv =
+                    CsvTable::with_header(["output", "variable", "time", "parameter"].iter().chain(&INDICES));
+                let mut over_time =
+                    CsvTable::with_header(["variable", "output", "time", "parameter"].iter().chain(&INDICES));
+                let mut s2 = CsvTable::with_header([
+                    "output",
+                    "variable",
+                    "time",
+                    "parameter_1",
+                    "parameter_2",
+                    "S2",
+                    "S2_conf",
+                    "S2_low",
+                    "S2_high",
+                ]);
                 let mut any_second = false;
                 for (c, ind) in cols.iter().enumerate() {
                     let col = &self.spec.columns[c];
                     for (j, name) in names.iter().enumerate() {
-                        let values = format!("{},{}", est(&ind.first[j]), est(&ind.total[j]));
-                        let _ =
-                            writeln!(csv, "{},{},{values}", self.row_prefix(c), csv_field(name));
+                        let values = est(&ind.first[j]).into_iter().chain(est(&ind.total[j]));
+                        let mut row = self.row_prefix(c);
+                        row.push(name.to_string());
+                        row.extend(values.clone());
+                        csv.row(row);
                         if let Some(t) = col.time {
-                            let _ = writeln!(
-                                over_time,
-                                "{},{},{},{},{values}",
-                                csv_field(&col.variable),
-                                csv_field(&col.name),
-                                num(t),
-                                csv_field(name)
-                            );
+                            let mut row =
+                                vec![col.variable.clone(), col.name.clone(), num(t), name.to_string()];
+                            row.extend(values);
+                            over_time.row(row);
                         }
                     }
                     for (j, k, e) in &ind.second {
                         any_second = true;
-                        let _ = writeln!(
-                            s2,
-                            "{},{},{},{}",
-                            self.row_prefix(c),
-                            csv_field(names[*j]),
-                            csv_field(names[*k]),
-                            est(e)
-                        );
+                        let mut row = self.row_prefix(c);
+                        row.extend([names[*j].to_string(), names[*k].to_string()]);
+                        row.extend(est(e));
+                        s2.row(row);
                     }
                 }
                 files.push(("sobol_indices.csv".to_string(), csv.into_bytes()));
@@ -211,20 +204,25 @@ impl Report {
                 files.push(("sobol_indices.json".to_string(), self.json(cols)));
             }
             ResultSet::Morris(cols) => {
-                let mut csv = String::from(
-                    "output,variable,time,parameter,mu,mu_star,mu_star_conf,mu_star_low,mu_star_high,sigma\n",
-                );
+                let mut csv = CsvTable::with_header([
+                    "output",
+                    "variable",
+                    "time",
+                    "parameter",
+                    "mu",
+                    "mu_star",
+                    "mu_star_conf",
+                    "mu_star_low",
+                    "mu_star_high",
+                    "sigma",
+                ]);
                 for (c, m) in cols.iter().enumerate() {
                     for (j, name) in names.iter().enumerate() {
-                        let _ = writeln!(
-                            csv,
-                            "{},{},{},{},{}",
-                            self.row_prefix(c),
-                            csv_field(name),
-                            num(m.mu[j]),
-                            est(&m.mu_star[j]),
-                            num(m.sigma[j])
-                        );
+                        let mut row = self.row_prefix(c);
+                        row.extend([name.to_string(), num(m.mu[j])]);
+                        row.extend(est(&m.mu_star[j]));
+                        row.push(num(m.sigma[j]));
+                        csv.row(row);
                     }
                 }
                 files.push(("morris.csv".to_string(), csv.into_bytes()));
@@ -235,35 +233,28 @@ impl Report {
                     super::prepare::Method::MonteCarlo { quantiles, .. } => quantiles.clone(),
                     _ => Vec::new(),
                 };
-                let mut csv = String::from("output,variable,time,mean,sd,min,max");
-                for p in &probs {
-                    let _ = write!(csv, ",q{}", num(*p));
-                }
-                csv.push('\n');
-                let mut prcc = String::from("output,variable,time,parameter,prcc,p_value\n");
+                let mut header: Vec<String> = ["output", "variable", "time", "mean", "sd", "min", "max"]
+                    .map(String::from)
+                    .to_vec();
+                header.extend(probs.iter().map(|p| format!("q{}", num(*p))));
+                let mut csv = CsvTable::with_header(header);
+                let mut prcc = CsvTable::with_header([
+                    "output",
+                    "variable",
+                    "time",
+                    "parameter",
+                    "prcc",
+                    "p_value",
+                ]);
                 for (c, d) in cols.iter().enumerate() {
-                    let _ = write!(
-                        csv,
-                        "{},{},{},{},{}",
-                        self.row_prefix(c),
-                        num(d.mean),
-                        num(d.sd),
-                        num(d.min),
-                        num(d.max)
-                    );
-                    for q in &d.quantiles {
-                        let _ = write!(csv, ",{}", num(*q));
-                    }
-                    csv.push('\n');
+                    let mut row = self.row_prefix(c);
+                    row.extend([num(d.mean), num(d.sd), num(d.min), num(d.max)]);
+                    row.extend(d.quantiles.iter().map(|q| num(*q)));
+                    csv.row(row);
                     for (j, p) in d.prcc.iter().enumerate() {
-                        let _ = writeln!(
-                            prcc,
-                            "{},{},{},{}",
-                            self.row_prefix(c),
-                            csv_field(names[j]),
-                            num(p.value),
-                            num(p.p_value)
-                        );
+                        let mut row = self.row_prefix(c);
+                        row.extend([names[j].to_string(), num(p.value), num(p.p_value)]);
+                        prcc.row(row);
                     }
                 }
                 files.push(("summary.csv".to_string(), csv.into_bytes()));
@@ -271,23 +262,28 @@ impl Report {
                 files.push(("montecarlo.json".to_string(), self.json(cols)));
             }
             ResultSet::Oat(r) => {
-                let mut csv = String::from(
-                    "output,parameter,low,high,output_at_low,output_at_high,swing,output_at_base\n",
-                );
+                let mut csv = CsvTable::with_header([
+                    "output",
+                    "parameter",
+                    "low",
+                    "high",
+                    "output_at_low",
+                    "output_at_high",
+                    "swing",
+                    "output_at_base",
+                ]);
                 for (c, swings) in r.swings.iter().enumerate() {
                     for s in swings {
-                        let _ = writeln!(
-                            csv,
-                            "{},{},{},{},{},{},{},{}",
-                            csv_field(&self.spec.columns[c].label()),
-                            csv_field(&s.parameter),
+                        csv.row([
+                            self.spec.columns[c].label(),
+                            s.parameter.clone(),
                             num(s.low),
                             num(s.high),
                             num(s.output_at_low),
                             num(s.output_at_high),
                             num(s.swing),
-                            num(r.base_outputs[c])
-                        );
+                            num(r.base_outputs[c]),
+                        ]);
                     }
                 }
                 files.push(("tornado.csv".to_string(), csv.into_bytes()));
@@ -301,52 +297,118 @@ impl Report {
             }
         }
         if self.failures.count > 0 {
-            let mut csv = String::from("run,group,message\n");
+            let mut csv = CsvTable::with_header(["run", "group", "message"]);
             for f in &self.failures.listed {
-                let _ = writeln!(csv, "{},{},{}", f.run, f.group, csv_field(&f.message));
+                csv.row([f.run.to_string(), f.group.to_string(), f.message.clone()]);
             }
             if self.failures.count > self.failures.listed.len() {
-                let _ = writeln!(
-                    csv,
-                    ",,{} more failed runs not listed",
-                    self.failures.count - self.failures.listed.len()
-                );
+                let more = self.failures.count - self.failures.listed.len();
+                csv.row([String::new(), String::new(), format!("{more} more failed runs not listed")]);
             }
             files.push(("failures.csv".to_string(), csv.into_bytes()));
         }
         if let Some(saved) = &self.runs {
             let d = names.len();
             let cols = self.spec.columns.len();
-            let mut sample = String::from("run");
-            for n in &names {
-                let _ = write!(sample, ",{}", csv_field(n));
-            }
-            sample.push('\n');
-            let mut outs = String::from("run");
-            for c in &self.spec.columns {
-                let _ = write!(outs, ",{}", csv_field(&c.label()));
-            }
-            outs.push('\n');
+            let mut sample = CsvTable::with_header(std::iter::once("run").chain(names.iter().copied()));
+            let mut outs = CsvTable::with_header(
+                std::iter::once("run".to_string()).chain(self.spec.columns.iter().map(|c| c.label())),
+            );
             for ((r, x), y) in saved
                 .ids
                 .iter()
                 .zip(saved.values.chunks_exact(d))
                 .zip(saved.outputs.chunks_exact(cols))
             {
-                sample.push_str(&r.to_string());
-                for v in x {
-                    let _ = write!(sample, ",{}", num(*v));
-                }
-                sample.push('\n');
-                outs.push_str(&r.to_string());
-                for v in y {
-                    let _ = write!(outs, ",{}", num(*v));
-                }
-                outs.push('\n');
+                sample.row(std::iter::once(r.to_string()).chain(x.iter().map(|v| num(*v))));
+                outs.row(std::iter::once(r.to_string()).chain(y.iter().map(|v| num(*v))));
             }
             files.push(("sample.csv".to_string(), sample.into_bytes()));
             files.push(("outputs.csv".to_string(), outs.into_bytes()));
         }
         files
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::oat::Swing;
+    use crate::engine::{FailedRun, Failures, OnFailure};
+    use crate::experiment::prepare::{Column, Method};
+    use crate::{Distribution, Parameter};
+    use std::collections::BTreeMap;
+
+    const NASTY: &str = "a, \"quoted\"\nname";
+
+    fn read(bytes: &[u8]) -> Vec<Vec<String>> {
+        csv::ReaderBuilder::new()
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes)
+            .records()
+            .map(|r| r.unwrap().iter().map(str::to_string).collect())
+            .collect()
+    }
+
+    #[test]
+    fn names_and_messages_with_commas_quotes_and_newlines_round_trip() {
+        let report = Report {
+            spec: RunSpec {
+                experiment: "e.toml".into(),
+                experiment_sha256: String::new(),
+                model: "m.toml".into(),
+                model_sha256: String::new(),
+                seed: 1,
+                method: Method::Oat { swing: [0.9, 1.1] },
+                parameters: vec![Parameter {
+                    name: "p".into(),
+                    distribution: Distribution::Uniform {
+                        low: 0.0,
+                        high: 1.0,
+                    },
+                }],
+                columns: vec![Column {
+                    name: NASTY.into(),
+                    variable: "x".into(),
+                    time: None,
+                    units: None,
+                }],
+                scalar_columns: 1,
+                save_sample: false,
+                on_failure: OnFailure::DropGroup,
+                groups: None,
+            },
+            results: ResultSet::Oat(OatResult {
+                base_outputs: vec![2.0],
+                swings: vec![vec![Swing {
+                    parameter: "p".into(),
+                    low: 0.0,
+                    high: 1.0,
+                    output_at_low: 1.5,
+                    output_at_high: 2.5,
+                    swing: 1.0,
+                }]],
+            }),
+            runs: None,
+            n_runs: 3,
+            failures: Failures {
+                count: 1,
+                listed: vec![FailedRun {
+                    run: 2,
+                    group: 1,
+                    message: NASTY.into(),
+                }],
+            },
+        };
+        let files: BTreeMap<String, Vec<u8>> = report.files().into_iter().collect();
+        assert_eq!(
+            read(&files["tornado.csv"])[1],
+            [NASTY, "p", "0", "1", "1.5", "2.5", "1", "2"]
+        );
+        assert_eq!(
+            read(&files["failures.csv"]),
+            [vec!["run", "group", "message"], vec!["2", "1", NASTY]]
+        );
     }
 }

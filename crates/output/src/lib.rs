@@ -1,0 +1,18 @@
+//! Writing output files the one way, for every crate that writes them.
+//!
+//! | item | job |
+//! |---|---|
+//! | [`write_atomic`] | temp file + rename, so a failed or killed command never leaves a half-written file |
+//! | [`CsvTable`] | a CSV table built in memory through `csv::Writer` (quoting as RFC 4180, `\n` line ends) |
+//!
+//! This crate depends on no other crate of the workspace, so the library crates (calibration,
+//! sensitivity, econometrics) and the `pressure` facade (which re-exports it as
+//! `pressure::output`) can all use it.
+
+#![warn(missing_docs)]
+
+mod atomic;
+mod table;
+
+pub use atomic::write_atomic;
+pub use table::CsvTable;
