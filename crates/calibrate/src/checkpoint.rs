@@ -12,7 +12,6 @@
 use crate::error::CalibrateError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// A checkpoint file for one computation of one run.
@@ -84,41 +83,13 @@ impl Checkpoint {
             state,
         };
         let bytes = serde_json::to_vec(&env).map_err(|e| self.error(e.to_string()))?;
-        write_atomic(&self.path, &bytes).map_err(|e| self.error(e.to_string()))
+        pressure_output::write_atomic(&self.path, &bytes).map_err(|e| self.error(e.to_string()))
     }
 
     /// Deletes the checkpoint (after the computation finished).
     pub fn remove(&self) {
         let _ = std::fs::remove_file(&self.path);
     }
-}
-
-/// Temp file + rename. (The root crate's `pressure::output::write_atomic` does the same for
-/// command outputs; this crate cannot depend on the root crate.)
-fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&dir)?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| std::io::Error::other("checkpoint path has no file name"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    result
 }
 
 /// Serde helpers that store `f64` values as their bit patterns: use
