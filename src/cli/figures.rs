@@ -2216,7 +2216,10 @@ mod tests {
     #[test]
     fn extracted_tables_quote_cells_with_commas_quotes_and_newlines() {
         let nasty = "lag(x, 1) \"fe\"\nrobust";
-        let text = super::csv_text(&["term", "estimate"], [vec![nasty.to_string(), "1.5".into()]]);
+        let text = super::csv_text(
+            &["term", "estimate"],
+            [vec![nasty.to_string(), "1.5".into()]],
+        );
         let rows: Vec<Vec<String>> = csv::Reader::from_reader(text.as_bytes())
             .records()
             .map(|r| r.unwrap().iter().map(str::to_string).collect())

@@ -213,7 +213,8 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
 }
 
 fn csv(r: &Results, time_units: Option<&str>) -> Vec<u8> {
-    let mut s = CsvTable::with_header(std::iter::once("time").chain(r.names().iter().map(|n| n.as_str())));
+    let mut s =
+        CsvTable::with_header(std::iter::once("time").chain(r.names().iter().map(|n| n.as_str())));
     s.row(
         std::iter::once(time_units.unwrap_or(""))
             .chain(r.units().iter().map(|u| u.as_deref().unwrap_or(""))),

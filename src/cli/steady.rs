@@ -207,7 +207,16 @@ fn csv(s: &SteadyState) -> Vec<u8> {
         } else {
             "growth rate"
         };
-        out.row([&g.stocks.join(" "), kind, "solved", &number(g.rate), "", "", "", ""]);
+        out.row([
+            &g.stocks.join(" "),
+            kind,
+            "solved",
+            &number(g.rate),
+            "",
+            "",
+            "",
+            "",
+        ]);
     }
     for f in &s.free {
         let change = if f.given != 0.0 {

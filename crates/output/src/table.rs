@@ -109,7 +109,10 @@ mod tests {
             read_back(&text),
             vec![vec!["name", "value"], vec![nasty, "1"]]
         );
-        assert!(text.starts_with("name,value\n\"a, \"\"b\"\"\nc\r\nd\",1\n"), "{text:?}");
+        assert!(
+            text.starts_with("name,value\n\"a, \"\"b\"\"\nc\r\nd\",1\n"),
+            "{text:?}"
+        );
     }
 
     #[test]

@@ -388,7 +388,18 @@ mod csv_tests {
         };
         assert_eq!(
             read(&report.csv())[1],
-            [NASTY, "cpi", "percent, y/y", "2012", "30", "20", "10", "8", "12", "90%"]
+            [
+                NASTY,
+                "cpi",
+                "percent, y/y",
+                "2012",
+                "30",
+                "20",
+                "10",
+                "8",
+                "12",
+                "90%"
+            ]
         );
         assert_eq!(
             read(&report.benchmarks_csv())[1],

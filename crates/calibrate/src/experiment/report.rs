@@ -160,7 +160,6 @@ impl CalibrationReport {
         fit_csv(&self.fit)
     }
 
-
     /// `profiles.csv` when profiles were computed: every evaluated point of every parameter's
     /// profile (`deviance` = 2 (ℓ̂ − ℓ) with the other parameters re-optimised), and the
     /// deviance threshold that defined the interval (the small-sample F-based threshold by
@@ -441,8 +440,20 @@ mod tests {
         assert_eq!(
             rows,
             [
-                vec!["episode", "series", "variable", "unit", "date", "observed", "model", "residual"],
-                vec![NASTY, "cpi", "prices.inflation", "percent, y/y", "2012", "30.5", "28", "2.5"],
+                vec![
+                    "episode", "series", "variable", "unit", "date", "observed", "model",
+                    "residual"
+                ],
+                vec![
+                    NASTY,
+                    "cpi",
+                    "prices.inflation",
+                    "percent, y/y",
+                    "2012",
+                    "30.5",
+                    "28",
+                    "2.5"
+                ],
             ]
         );
     }

@@ -155,10 +155,16 @@ impl Report {
                 const INDICES: [&str; 8] = [
                     "S1", "S1_conf", "S1_low", "S1_high", "ST", "ST_conf", "ST_low", "ST_high",
                 ];
-                let mut csv =
-                    CsvTable::with_header(["output", "variable", "time", "parameter"].iter().chain(&INDICES));
-                let mut over_time =
-                    CsvTable::with_header(["variable", "output", "time", "parameter"].iter().chain(&INDICES));
+                let mut csv = CsvTable::with_header(
+                    ["output", "variable", "time", "parameter"]
+                        .iter()
+                        .chain(&INDICES),
+                );
+                let mut over_time = CsvTable::with_header(
+                    ["variable", "output", "time", "parameter"]
+                        .iter()
+                        .chain(&INDICES),
+                );
                 let mut s2 = CsvTable::with_header([
                     "output",
                     "variable",
@@ -180,8 +186,12 @@ impl Report {
                         row.extend(values.clone());
                         csv.row(row);
                         if let Some(t) = col.time {
-                            let mut row =
-                                vec![col.variable.clone(), col.name.clone(), num(t), name.to_string()];
+                            let mut row = vec![
+                                col.variable.clone(),
+                                col.name.clone(),
+                                num(t),
+                                name.to_string(),
+                            ];
                             row.extend(values);
                             over_time.row(row);
                         }
@@ -233,9 +243,10 @@ impl Report {
                     super::prepare::Method::MonteCarlo { quantiles, .. } => quantiles.clone(),
                     _ => Vec::new(),
                 };
-                let mut header: Vec<String> = ["output", "variable", "time", "mean", "sd", "min", "max"]
-                    .map(String::from)
-                    .to_vec();
+                let mut header: Vec<String> =
+                    ["output", "variable", "time", "mean", "sd", "min", "max"]
+                        .map(String::from)
+                        .to_vec();
                 header.extend(probs.iter().map(|p| format!("q{}", num(*p))));
                 let mut csv = CsvTable::with_header(header);
                 let mut prcc = CsvTable::with_header([
@@ -303,16 +314,22 @@ impl Report {
             }
             if self.failures.count > self.failures.listed.len() {
                 let more = self.failures.count - self.failures.listed.len();
-                csv.row([String::new(), String::new(), format!("{more} more failed runs not listed")]);
+                csv.row([
+                    String::new(),
+                    String::new(),
+                    format!("{more} more failed runs not listed"),
+                ]);
             }
             files.push(("failures.csv".to_string(), csv.into_bytes()));
         }
         if let Some(saved) = &self.runs {
             let d = names.len();
             let cols = self.spec.columns.len();
-            let mut sample = CsvTable::with_header(std::iter::once("run").chain(names.iter().copied()));
+            let mut sample =
+                CsvTable::with_header(std::iter::once("run").chain(names.iter().copied()));
             let mut outs = CsvTable::with_header(
-                std::iter::once("run".to_string()).chain(self.spec.columns.iter().map(|c| c.label())),
+                std::iter::once("run".to_string())
+                    .chain(self.spec.columns.iter().map(|c| c.label())),
             );
             for ((r, x), y) in saved
                 .ids
