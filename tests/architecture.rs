@@ -16,10 +16,21 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("interop", &["model"][..]),
         ("sim", &["model", "stats"][..]),
         ("econometrics", &["data", "stats", "output"][..]),
-        ("sensitivity", &["model", "interop", "sim", "stats", "output"][..]),
+        (
+            "sensitivity",
+            &["model", "interop", "sim", "stats", "output"][..],
+        ),
         (
             "calibrate",
-            &["model", "interop", "sim", "data", "stats", "sensitivity", "output"][..],
+            &[
+                "model",
+                "interop",
+                "sim",
+                "data",
+                "stats",
+                "sensitivity",
+                "output",
+            ][..],
         ),
         // The Python bindings: the engine crates they expose (see ARCHITECTURE.md).
         (
