@@ -2,7 +2,8 @@
 # Creates (or reuses) the virtual environment of the Python bindings' tests from the pinned
 # requirements, and builds and installs the package from this checkout into it:
 #   scripts/python_env.sh [VENV]        (default .venv-python; ignored by git)
-# Needs python3 and the Rust toolchain; maturin comes from PyPI through the build backend.
+# Needs python3 and the Rust toolchain; maturin (pinned in crates/python/pyproject.toml) comes
+# from PyPI through the build backend.
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 venv=${1:-$root/.venv-python}
