@@ -14,8 +14,9 @@ statsmodels is not timed at this size: OLS with 20,059 dummy columns would need 
 1,000,000 x 20,059 design (160 GB).
 
 The script also checks that the two agree (coefficients and SEs, relative difference).
-Usage: /work/venv/bin/python benches/peers/econometrics_compare.py [--rows N] [--repeat R]
-Needs the Python peers (linearmodels, pandas, numpy) outside the repository, e.g. /work/venv.
+Usage: python benches/peers/econometrics_compare.py [--rows N] [--repeat R]
+Needs the Python peers (linearmodels, pandas, numpy) in a virtual environment outside the
+repository, e.g. one made by benches/peers/setup_venv.sh with a requirements file.
 """
 import argparse
 import json
@@ -75,7 +76,7 @@ def main():
 
     # Pressure (release build of the example)
     env = dict(os.environ)
-    env.setdefault("CARGO_TARGET_DIR", "/work/targets/econometrics")
+    env.setdefault("CARGO_TARGET_DIR", os.path.join(root, "target"))
     subprocess.run(
         ["cargo", "build", "--release", "-q", "-p", "pressure-econometrics", "--example", "fe_timing"],
         cwd=root, env=env, check=True,

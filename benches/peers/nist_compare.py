@@ -13,7 +13,7 @@ and prints the minimum LRE over parameters (digits, clipped to [0, 11]) per run 
 per fit, side by side, plus the summary (worst, median).
 
 Usage (from the repository root):
-    /work/venv/bin/python benches/peers/nist_compare.py [NIST_NONLINEAR_DIR]
+    python benches/peers/nist_compare.py [NIST_NONLINEAR_DIR]
 The directory defaults to $PRESSURE_SHARED/reference/nist-strd/nonlinear or ../shared/... .
 The Rust example is built with `cargo build --release --example nist -p pressure-calibrate`.
 """

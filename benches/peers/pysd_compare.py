@@ -7,7 +7,7 @@ in models/examples/ with `pressure run --repeat N`, which times N runs in-proces
 checked to give the same final values before timing. Prints time per run and the ratio.
 
 Usage (from the repository root, after `cargo build --release`):
-    /work/venv/bin/python benches/peers/pysd_compare.py [--pressure target/release/pressure]
+    python benches/peers/pysd_compare.py [--pressure target/release/pressure]
 The shared folder is found as $PRESSURE_SHARED or ../shared.
 """
 import argparse

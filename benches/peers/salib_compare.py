@@ -9,7 +9,7 @@ timed in-process, best of 5), on 1 thread and on all cores. Prints the times, th
 (target: Pressure at least 10x faster) and both tools' estimates next to the analytic values.
 
 Usage (from the repository root):
-    /work/venv/bin/python benches/peers/salib_compare.py [N]
+    python benches/peers/salib_compare.py [N]
 The example is built with `cargo build --release -p pressure-sensitivity --example ishigami`
 (into $CARGO_TARGET_DIR, default ./target).
 """
