@@ -35,7 +35,15 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         // The Python bindings: the engine crates they expose (see ARCHITECTURE.md).
         (
             "python",
-            &["model", "sim", "interop", "sensitivity", "calibrate"][..],
+            &[
+                "model",
+                "sim",
+                "interop",
+                "sensitivity",
+                "calibrate",
+                "plot",
+                "output",
+            ][..],
         ),
     ])
 }

@@ -3,8 +3,9 @@ parameters, calibration to synthetic data, and a figure.
 
     python examples/python/sir_walkthrough.py [--out DIR] [--quick]
 
-Needs the `pressure` package (README, "Python"); matplotlib is optional: without it the figure's
-data are written as CSV files instead. The PySD line each step replaces is in its comment.
+Needs the `pressure` package (README, "Python"). Figures are written in Pressure's house style
+(`pressure.plot`: SVG, PNG, PDF); with matplotlib installed, also a matplotlib version drawn from
+the same tidy data (`pressure.plot.*_data`). The PySD line each step replaces is in its comment.
 The model is models/examples/sir.toml, the SDXorg sample `SIR.mdl` that PySD's tutorials use.
 """
 
@@ -15,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 import pressure
+import pressure.plot as pp
 from pressure import sensitivity
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -66,35 +68,47 @@ def main() -> None:
     print(fit.params, "\n")
     fitted = model.run(params=fit.estimates, vars=["infectious"])
 
-    # 5. Plot.
-    st = sobol.indices.pivot(index="parameter", columns="output", values="ST")
+    # 5. Plot, in Pressure's house style (the figures of the CLI: SVG, PNG at 300 dpi, PDF).
+    #    Each pressure.plot function also has a *_data twin returning the tidy table it draws.
+    written = []
+    written += pp.run(base, model.stocks, args.out / "sir_run.svg", width="double").paths
+    for name in ["peak_infectious", "recovered_day_100"]:
+        written += pp.sobol(sobol, [args.out / f"sobol_{name}.svg", args.out / f"sobol_{name}.png"], output=name).paths
+    #    Model against data: the layout of a calibration's fit.csv (time, model, observed, unit).
+    fit_table = pd.DataFrame(
+        {
+            "observable": pp.readable("infectious"),
+            "unit": base.attrs["units"]["infectious"],
+            "time_unit": model.time_units,
+            "time": fitted.index,
+            "model": fitted["infectious"].to_numpy(),
+            "observed": data["infectious"].reindex(fitted.index).to_numpy(),
+        }
+    )
+    written += pp.fit(fit_table, [args.out / "fit.pdf", args.out / "fit.png"], width="single", note="Data: synthetic, 10% log-normal noise.").paths
+    print("figures:", ", ".join(str(p) for p in written))
+
+    #    The same data in matplotlib, if it is installed.
     try:
         import matplotlib
 
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        base.to_csv(args.out / "run.csv")
-        st.to_csv(args.out / "sobol_total.csv")
-        pd.DataFrame({"observed": data["infectious"], "fitted": fitted["infectious"].loc[days]}).to_csv(args.out / "fit.csv")
-        print(f"matplotlib is not installed: the figure's data are in {args.out}/run.csv, sobol_total.csv, fit.csv")
+        print("matplotlib is not installed: no matplotlib version of the figures")
         return
-    fig, ax = plt.subplots(1, 3, figsize=(13, 3.8))
-    for col in model.stocks:
-        ax[0].plot(base.index, base[col], label=col)
-    ax[0].set(title="SIR run (default parameters)", xlabel=f"time ({model.time_units})", ylabel="people")
+    fig, ax = plt.subplots(1, 2, figsize=(9, 3.6))
+    for (name, unit), rows in pp.run_data(base, model.stocks).groupby(["title", "unit"], sort=False):
+        ax[0].plot(rows["time"], rows["value"], label=name)
+    ax[0].set(title="SIR run (default parameters)", xlabel=f"Time ({model.time_units})", ylabel=f"People ({unit})")
     ax[0].legend()
-    st.plot.bar(ax=ax[1], rot=0)
-    ax[1].set(title=f"Sobol' total indices ({sobol.runs} runs)", xlabel="", ylabel="ST", ylim=(0, 1))
-    ax[2].plot(days, data["infectious"], "o", ms=3, label="synthetic data")
-    ax[2].plot(fitted.index, fitted["infectious"], label="fitted model")
-    ax[2].set(title="Calibration to synthetic data", xlabel=f"time ({model.time_units})", ylabel="infectious (people)")
-    ax[2].legend()
-    fig.text(0.01, 0.01, "Model: models/examples/sir.toml (SDXorg SIR sample). Data: synthetic, 10% log-normal noise.", fontsize=7)
+    st = pp.sobol_data(sobol, output="peak_infectious").set_index("parameter")
+    ax[1].bar(st.index, st["ST"], yerr=[st["ST"] - st["ST_low"], st["ST_high"] - st["ST"]])
+    ax[1].set(title=f"Sobol' total indices of the peak ({sobol.runs} runs)", ylabel="ST", ylim=(0, 1))
+    fig.text(0.01, 0.01, "Model: models/examples/sir.toml (SDXorg SIR sample).", fontsize=7)
     fig.tight_layout(rect=(0, 0.04, 1, 1))
     fig.savefig(args.out / "sir_walkthrough.png", dpi=120)
-    print(f"figure: {args.out / 'sir_walkthrough.png'}")
-
+    print(f"matplotlib figure: {args.out / 'sir_walkthrough.png'}")
 
 if __name__ == "__main__":
     main()

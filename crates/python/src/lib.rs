@@ -5,7 +5,7 @@
 //! (with the GIL released, interruptible between chunks), and describes its parameters,
 //! outputs and feedback loops; [`sensitivity`] runs sensitivity experiments and SALib-style
 //! analyses through `pressure-sensitivity`; [`calibrate`] runs calibration experiments through
-//! `pressure-calibrate`; [`errors`] turns the engine's errors into Python exceptions that carry
+//! `pressure-calibrate`; [`plot`] draws figures in the house style through `pressure-plot`; [`errors`] turns the engine's errors into Python exceptions that carry
 //! its message (file, line and column for model files). Results cross into Python as one
 //! `bytearray` of `f64` per table, which `numpy.frombuffer` views without another copy, or as
 //! the result files the CLI writes (the same bytes); the pandas layer lives in
@@ -14,6 +14,7 @@
 mod calibrate;
 mod errors;
 mod model;
+mod plot;
 mod sensitivity;
 
 use pyo3::prelude::*;
@@ -49,6 +50,7 @@ fn _pressure(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(sensitivity::saltelli_sample, m)?)?;
     m.add_function(wrap_pyfunction!(sensitivity::morris_sample, m)?)?;
     m.add_function(wrap_pyfunction!(calibrate::run_calibration_experiment, m)?)?;
+    m.add_function(wrap_pyfunction!(plot::plot_csv, m)?)?;
     m.add("PressureError", py.get_type::<errors::PressureError>())?;
     m.add("ModelError", py.get_type::<errors::ModelError>())?;
     m.add("InputError", py.get_type::<errors::InputError>())?;

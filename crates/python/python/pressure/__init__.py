@@ -1,6 +1,7 @@
 """Pressure from Python: load a system-dynamics model, run it into a pandas DataFrame, run
 many parameter sets in parallel into numpy arrays, list its feedback loops, and run
-sensitivity analyses (``pressure.sensitivity``) and calibrations (``pressure.calibrate``).
+sensitivity analyses (``pressure.sensitivity``) and calibrations (``pressure.calibrate``), and
+draw figures in the house style (``pressure.plot``).
 
 The engine is Pressure's Rust library (the same code as the ``pressure`` command line); this
 package only converts between Python values and the engine's. Errors are Python exceptions that
@@ -31,6 +32,7 @@ __all__ = [
     "load",
     "sensitivity",
     "calibrate",
+    "plot",
     "Model",
     "BatchResult",
     "FitResult",
@@ -64,11 +66,13 @@ def load(path: Union[str, "PathLike[str]"]) -> "Model":
 class BatchResult:
     """The outputs of ``Model.run_batch``: ``time`` (saved times, shape ``(T,)``) and, per
     recorded column, an array of shape ``(runs, T)`` (``result["x"][i, t]`` is ``x`` in run
-    ``i`` at ``time[t]``). ``units`` maps each column to its units (or ``None``)."""
+    ``i`` at ``time[t]``). ``units`` maps each column to its units (or ``None``);
+    ``time_units`` are the model's."""
 
     time: np.ndarray
     outputs: Dict[str, np.ndarray]
     units: Dict[str, Optional[str]]
+    time_units: Optional[str] = None
 
     def __getitem__(self, name: str) -> np.ndarray:
         return self.outputs[name]
@@ -415,10 +419,11 @@ class Model:
             time=t,
             outputs={n: cube[i] for i, n in enumerate(out_names)},
             units=dict(zip(out_names, units)),
+            time_units=self.time_units,
         )
 
 
-from . import calibrate, sensitivity  # noqa: E402  (submodules use the names above)
+from . import calibrate, plot, sensitivity  # noqa: E402  (submodules use the names above)
 
 
 def _param_list(params: Optional[Mapping[str, ParamValue]]) -> list:

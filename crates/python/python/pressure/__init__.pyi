@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 
 from . import calibrate as calibrate
+from . import plot as plot
 from . import sensitivity as sensitivity
 
 __version__: str
@@ -27,6 +28,7 @@ class BatchResult:
     time: np.ndarray
     outputs: Dict[str, np.ndarray]
     units: Dict[str, Optional[str]]
+    time_units: Optional[str]
     def __getitem__(self, name: str) -> np.ndarray: ...
     def final(self) -> pd.DataFrame: ...
 
