@@ -107,3 +107,83 @@ fn the_rule_checker_catches_a_wrong_way_dependency() {
     assert_eq!(deps, vec!["sim".to_string()]);
     assert!(!allowed()["model"].contains(&"sim"));
 }
+
+/// Source files of the library crates: every `crates/*/src`, and the root package's library
+/// (`src/lib.rs`, `src/output.rs`; not the CLI, which maps the environment to options).
+fn library_sources(root: &Path) -> Vec<std::path::PathBuf> {
+    fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(&p, out);
+            } else if p.extension().is_some_and(|e| e == "rs") {
+                out.push(p);
+            }
+        }
+    }
+    let mut files = vec![root.join("src/lib.rs"), root.join("src/output.rs")];
+    for entry in std::fs::read_dir(root.join("crates")).unwrap() {
+        let src = entry.unwrap().path().join("src");
+        if src.is_dir() {
+            walk(&src, &mut files);
+        }
+    }
+    files
+}
+
+/// Lines of `text` that read the environment or name the build machine's source folder:
+/// `std::env::var`/`var_os`/`vars`, `env!("CARGO_MANIFEST_DIR")`, `option_env!`. Comments
+/// (doc examples run as tests in the crate's folder) and what follows `#[cfg(test)]` (unit
+/// tests) are not library code and are skipped.
+fn environment_reads(text: &str) -> Vec<(usize, String)> {
+    let mut found = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let code = line.trim_start();
+        if code.starts_with("#[cfg(test)]") {
+            break;
+        }
+        if code.starts_with("//") {
+            continue;
+        }
+        let compact: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        if compact.contains("env::var")
+            || compact.contains("env!(\"CARGO_MANIFEST_DIR\")")
+            || compact.contains("option_env!(")
+        {
+            found.push((i + 1, line.trim().to_string()));
+        }
+    }
+    found
+}
+
+#[test]
+fn library_crates_read_no_environment_and_no_build_machine_paths() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let files = library_sources(root);
+    assert!(files.len() > 50, "found only {} library files", files.len());
+    let mut offences = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        for (line, code) in environment_reads(&text) {
+            offences.push(format!(
+                "{}:{line}: {code}",
+                f.strip_prefix(root).unwrap().display()
+            ));
+        }
+    }
+    assert!(
+        offences.is_empty(),
+        "library code reads the environment or the build machine's paths (take them as options \
+         from the caller; the CLI maps environment variables): {offences:#?}"
+    );
+}
+
+#[test]
+fn the_environment_check_catches_reads_and_skips_comments_and_tests() {
+    let text = "fn a() {\n    let v = std::env::var(\"X\");\n    // std::env::var(\"Y\") in a comment\n    let d = env!( \"CARGO_MANIFEST_DIR\" );\n    let o = std::env::var_os(\"Z\");\n}\n#[cfg(test)]\nmod tests { fn t() { std::env::var(\"T\"); } }\n";
+    let found: Vec<usize> = environment_reads(text)
+        .into_iter()
+        .map(|(l, _)| l)
+        .collect();
+    assert_eq!(found, vec![2, 4, 5]);
+}

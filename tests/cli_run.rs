@@ -92,6 +92,39 @@ fn writes_a_csv_table_with_units_and_a_manifest() {
     assert_eq!(manifest["inputs"][0]["sha256"].as_str().unwrap().len(), 64);
 }
 
+/// The CLI maps `PRESSURE_BACKEND` to the engine's default backend (the library reads no
+/// environment): an unknown name is bad input (exit 2, nothing written), and the interpreter and
+/// native code write the same table.
+#[test]
+fn pressure_backend_is_read_by_the_cli_and_an_unknown_name_is_bad_input() {
+    let d = Dir::new();
+    let m = d.file("model.toml", GOOD);
+    let run = |backend: &str, out: &Path| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_pressure"))
+            .args(["run", s(&m), "--out", s(out)])
+            .env("PRESSURE_BACKEND", backend)
+            .output()
+            .unwrap()
+    };
+    let bad = d.path("bad.csv");
+    let o = run("warp-drive", &bad);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("PRESSURE_BACKEND=warp-drive"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!bad.exists());
+    let (a, b) = (d.path("interp.csv"), d.path("jit.csv"));
+    for (backend, out) in [("interp", &a), ("jit", &b)] {
+        let o = run(backend, out);
+        assert!(o.status.success(), "{backend}: {}", stderr(&o));
+    }
+    let (a, b) = (std::fs::read(a).unwrap(), std::fs::read(b).unwrap());
+    assert!(!a.is_empty());
+    assert_eq!(a, b);
+}
+
 #[test]
 fn a_time_unit_with_a_comma_a_quote_and_a_newline_round_trips_through_a_csv_reader() {
     let d = Dir::new();

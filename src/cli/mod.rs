@@ -4,6 +4,9 @@
 //! Exit codes: 0 success, 1 the command ran but failed (e.g. a non-finite value during a run,
 //! an optimiser that did not converge when convergence was required), 2 bad input (model,
 //! data, experiment or command-line errors); on exit code 2 no output file is written.
+//!
+//! Environment variables are read here and nowhere in the library crates (see
+//! [`engine_options_from_env`]).
 
 pub mod calibrate;
 pub mod check;
@@ -94,6 +97,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    if let Err(err) = engine_options_from_env().map(pressure::sim::EngineOptions::install) {
+        return report(err);
+    }
     let result: Result<(), CliError> = match cli.command {
         Command::Version => {
             println!("pressure {}", env!("CARGO_PKG_VERSION"));
@@ -114,12 +120,34 @@ pub fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(err) => {
-            let code = err.exit_code();
-            match err {
-                CliError::Input(r) | CliError::Failure(r) => eprintln!("{r:?}"),
-            }
-            ExitCode::from(code)
-        }
+        Err(err) => report(err),
     }
+}
+
+fn report(err: CliError) -> ExitCode {
+    let code = err.exit_code();
+    match err {
+        CliError::Input(r) | CliError::Failure(r) => eprintln!("{r:?}"),
+    }
+    ExitCode::from(code)
+}
+
+/// The engine's process-wide options from the environment (for testing and comparisons):
+/// `PRESSURE_BACKEND=auto|interp|jit` (the backend of every run), `PRESSURE_JIT_OPT=speed`
+/// (Cranelift's optimiser) and `PRESSURE_JIT_DUMP_TMP=FILE` (write the native code and its IR).
+/// An unknown backend name is bad input.
+pub fn engine_options_from_env() -> Result<pressure::sim::EngineOptions, CliError> {
+    let mut options = pressure::sim::EngineOptions::default();
+    if let Some(v) = std::env::var_os("PRESSURE_BACKEND") {
+        let v = v.to_string_lossy();
+        options.default_backend = v.parse().map_err(|e| {
+            CliError::Input(miette::miette!(
+                help = "set PRESSURE_BACKEND to auto, interp or jit, or unset it",
+                "PRESSURE_BACKEND={v}: {e}"
+            ))
+        })?;
+    }
+    options.jit_optimise = std::env::var_os("PRESSURE_JIT_OPT").is_some_and(|v| v == "speed");
+    options.jit_dump = std::env::var_os("PRESSURE_JIT_DUMP_TMP").map(std::path::PathBuf::from);
+    Ok(options)
 }

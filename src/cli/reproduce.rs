@@ -178,14 +178,11 @@ fn report_text(e: &CliError) -> String {
     }
 }
 
-/// The study file: as given, or the repository's when the default is not found from here.
+/// The study file as given (relative to the working directory; no fallback to the folder the
+/// binary was built in).
 fn locate_study(given: &Path) -> Result<PathBuf, CliError> {
     if given.exists() {
         return Ok(given.to_path_buf());
-    }
-    let fallback = Path::new(env!("CARGO_MANIFEST_DIR")).join("experiments/reproduce.toml");
-    if given == Path::new("experiments/reproduce.toml") && fallback.exists() {
-        return Ok(fallback);
     }
     Err(CliError::Input(miette::miette!(
         help = "run from the repository root, or give --study FILE",

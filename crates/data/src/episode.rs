@@ -15,10 +15,10 @@
 //! * events have a value.
 //!
 //! ```
-//! # let dir = pressure_data::data_dir().join("episodes");
+//! # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/episodes");
 //! # if !dir.exists() { return Ok(()); }
 //! use pressure_data::episode::{Episode, EPISODES};
-//! let iran = Episode::load(pressure_data::data_dir().join("episodes"), "iran_2011")?;
+//! let iran = Episode::load(&dir, "iran_2011")?;
 //! let cpi = iran.data.series("cpi_inflation")?;
 //! assert_eq!(cpi.unit, "percent");
 //! let (dates, values) = (cpi.dates(), cpi.values());

@@ -28,11 +28,9 @@ pub mod align;
 pub mod episode;
 pub mod error;
 pub mod panel;
-mod paths;
 pub mod priors;
 pub mod table;
 pub mod timeline;
 
 pub use error::{ColumnRef, DataError, Location, Result};
-pub use paths::{data_dir, shared_dir};
 pub use table::{Column, ColumnType, Groups, ReadOptions, Table, TextColumn};

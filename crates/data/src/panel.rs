@@ -8,10 +8,10 @@
 //! year in counting-process form for survival models ([`load_leader_years`]).
 //!
 //! ```
-//! # let dir = pressure_data::data_dir().join("panel");
+//! # let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../data/panel");
 //! # if !dir.exists() { return Ok(()); }
 //! use pressure_data::panel::Panel;
-//! let panel = Panel::load(pressure_data::data_dir().join("panel"))?;
+//! let panel = Panel::load(&dir)?;
 //! let t = panel.table();
 //! let sample = t.filter("year >= 1990 && year <= 2019 && !is_missing(gdp_growth_pct)")?;
 //! let growth = sample.floats("gdp_growth_pct")?;

@@ -6,7 +6,9 @@ use pressure_data::align::{aggregate, Aggregation, Frequency};
 use pressure_data::episode::{Episode, EPISODES};
 use pressure_data::table::{ReadOptions, Table};
 use pressure_data::timeline::Channel;
-use pressure_data::{data_dir, shared_dir};
+mod common;
+
+use common::{data_dir, shared_dir};
 
 fn load(id: &str) -> Episode {
     Episode::load(data_dir().join("episodes"), id).unwrap_or_else(|e| panic!("{id}: {e}"))

@@ -4,7 +4,10 @@
 
 use pressure_data::panel::{load_leader_years, Panel};
 use pressure_data::table::{ReadOptions, Table};
-use pressure_data::{data_dir, shared_dir, DataError};
+use pressure_data::DataError;
+
+mod common;
+use common::{data_dir, shared_dir};
 use std::fs;
 
 fn panel() -> Panel {

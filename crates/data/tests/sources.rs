@@ -1,7 +1,9 @@
 //! Provenance of the shipped data: every source key used by a panel column or an episode row is
 //! documented in data/SOURCES.md, and no shipped file exceeds the 2 MB budget.
 
-use pressure_data::data_dir;
+mod common;
+
+use common::data_dir;
 use pressure_data::episode::{EpisodeData, EPISODES};
 use pressure_data::panel::read_dictionary;
 use std::collections::BTreeSet;

@@ -37,6 +37,18 @@ fn main() {
     let which = args.get(1).map(String::as_str).unwrap_or("chain10");
     let runs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100);
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // The library reads no environment: this program maps `PRESSURE_BACKEND` itself.
+    if let Some(v) = std::env::var_os("PRESSURE_BACKEND") {
+        let backend = v
+            .to_string_lossy()
+            .parse()
+            .unwrap_or_else(|e| panic!("PRESSURE_BACKEND: {e}"));
+        pressure_sim::EngineOptions {
+            default_backend: backend,
+            ..Default::default()
+        }
+        .install();
+    }
     if which == "chain10-hand" {
         let mut out = Vec::with_capacity(101);
         let t1 = Instant::now();

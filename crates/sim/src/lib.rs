@@ -72,6 +72,7 @@ pub use integrate::AdaptiveStats;
 pub use params::{ParamSet, ParameterInfo};
 pub use results::Results;
 pub use scenario::{ExogenousSet, Scenario};
+pub use settings::EngineOptions;
 pub use settings::{Backend, GrowthGroup, Hold, Initialise, Method, RunSettings, SteadySettings};
 pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
 pub use simulator::lanes::BatchSimulator;

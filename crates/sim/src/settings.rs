@@ -72,8 +72,9 @@ pub struct RunSettings {
 /// compiling, or not available); ask for it with [`Backend::Batch`].
 ///
 /// Without native code (other targets, or the `jit` feature off) every backend other than
-/// `Batch` in a batch is the interpreter. The environment variable `PRESSURE_BACKEND=auto|interp|jit` changes the
-/// default (for testing and comparisons).
+/// `Batch` in a batch is the interpreter. [`EngineOptions::default_backend`] changes the default for the whole process
+/// (the `pressure` CLI sets it from `PRESSURE_BACKEND=auto|interp|jit`, for testing and
+/// comparisons; the library reads no environment variables).
 ///
 /// ```
 /// use pressure_sim::{Backend, RunSettings};
@@ -105,14 +106,6 @@ impl Backend {
         any(target_arch = "x86_64", target_arch = "aarch64")
     ));
 
-    /// `PRESSURE_BACKEND` when set to a backend name, else [`Backend::Auto`].
-    pub fn from_env() -> Backend {
-        std::env::var("PRESSURE_BACKEND")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(Backend::Auto)
-    }
-
     /// Whether a single run chooses its backend itself ([`Backend::Auto`], and
     /// [`Backend::Batch`] outside a batch).
     pub(crate) fn is_auto(self) -> bool {
@@ -129,9 +122,69 @@ impl Backend {
     }
 }
 
+/// The process's default backend: [`EngineOptions::default_backend`] ([`Backend::Auto`] unless
+/// the program set another).
 impl Default for Backend {
     fn default() -> Self {
-        Backend::from_env()
+        EngineOptions::current().default_backend
+    }
+}
+
+/// Engine options of the whole process, set once by the program at start-up (the `pressure`
+/// CLI maps `PRESSURE_BACKEND`, `PRESSURE_JIT_OPT` and `PRESSURE_JIT_DUMP_TMP` to them). None of
+/// them changes a result: the backends agree bit for bit, and the others only change how
+/// native code is compiled or let it be inspected.
+///
+/// ```
+/// use pressure_sim::{Backend, EngineOptions, RunSettings};
+/// EngineOptions { default_backend: Backend::Interpreter, ..EngineOptions::default() }.install();
+/// assert_eq!(RunSettings::default().backend, Backend::Interpreter);
+/// EngineOptions::default().install();
+/// assert_eq!(RunSettings::default().backend, Backend::Auto);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineOptions {
+    /// The backend of settings that do not choose one ([`Backend::default`]).
+    pub default_backend: Backend,
+    /// Cranelift's `speed` optimisation level (its e-graph optimiser) instead of `none`. The
+    /// compiler already folds constants and the program has no loops, so `none` compiles faster
+    /// and, measured on the benchmark models, runs as fast.
+    pub jit_optimise: bool,
+    /// Writes each compiled function's machine code to this file and its Cranelift IR to
+    /// `<file>.clif` (debugging the code generator).
+    pub jit_dump: Option<std::path::PathBuf>,
+}
+
+static ENGINE_OPTIONS: std::sync::RwLock<EngineOptions> =
+    std::sync::RwLock::new(EngineOptions::DEFAULT);
+
+impl EngineOptions {
+    const DEFAULT: EngineOptions = EngineOptions {
+        default_backend: Backend::Auto,
+        jit_optimise: false,
+        jit_dump: None,
+    };
+
+    /// Makes these the options of the whole process (models compiled to native code before
+    /// keep their code).
+    pub fn install(self) {
+        *ENGINE_OPTIONS
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = self;
+    }
+
+    /// The options in force.
+    pub fn current() -> EngineOptions {
+        ENGINE_OPTIONS
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        EngineOptions::DEFAULT
     }
 }
 

@@ -300,7 +300,7 @@ impl Experiment {
         for (ei, es) in spec.episodes.iter().enumerate() {
             let dir = match &es.dir {
                 Some(d) => rel(d),
-                None => pressure_data::data_dir().join("episodes"),
+                None => default_episodes_dir(path),
             };
             let (table_path, timeline_path) = match &es.table {
                 Some(t) => (rel(t), es.timeline_file.as_ref().map(|t| rel(t))),
@@ -983,4 +983,20 @@ pub fn prior_ln_pdf(d: &Distribution, x: f64) -> f64 {
             normal_ln((x - mean) / sd, sd) - mass.ln()
         }
     }
+}
+
+/// Where an episode without `dir` or `table` is read from: `data/episodes` in the nearest folder
+/// above the experiment file that has one (the repository's, for the experiments kept in it),
+/// else `data/episodes` beside the experiment file (whose absence the reader then reports).
+/// The path comes from the experiment file, never from where the library was built.
+fn default_episodes_dir(experiment: &Path) -> PathBuf {
+    let abs = std::path::absolute(experiment).unwrap_or_else(|_| experiment.to_path_buf());
+    abs.ancestors()
+        .skip(1)
+        .map(|d| d.join("data").join("episodes"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| {
+            let here = experiment.parent().unwrap_or_else(|| Path::new("."));
+            here.join("data").join("episodes")
+        })
 }

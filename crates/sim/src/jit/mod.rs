@@ -126,12 +126,13 @@ impl JitProgram {
             return Err("slot array too large for 32-bit offsets".into());
         }
 
+        let options = crate::EngineOptions::current();
         let mut flags = settings::builder();
         let set = |f: &mut settings::Builder, k: &str, v: &str| {
             f.set(k, v)
                 .map_err(|e| format!("cranelift setting {k}: {e}"))
         };
-        set(&mut flags, "opt_level", opt_level())?;
+        set(&mut flags, "opt_level", opt_level(&options))?;
         set(&mut flags, "use_colocated_libcalls", "false")?;
         set(&mut flags, "is_pic", "false")?;
         set(
@@ -217,9 +218,11 @@ impl JitProgram {
             .compiled_code()
             .map(|c| c.code_buffer().len())
             .unwrap_or(0);
-        if let Ok(path) = std::env::var("PRESSURE_JIT_DUMP_TMP") {
-            let _ = std::fs::write(&path, ctx.compiled_code().unwrap().code_buffer());
-            let _ = std::fs::write(format!("{path}.clif"), ctx.func.display().to_string());
+        if let Some(path) = &options.jit_dump {
+            let _ = std::fs::write(path, ctx.compiled_code().unwrap().code_buffer());
+            let mut clif = path.clone().into_os_string();
+            clif.push(".clif");
+            let _ = std::fs::write(clif, ctx.func.display().to_string());
         }
         module.clear_context(&mut ctx);
         module
@@ -242,13 +245,12 @@ impl JitProgram {
     }
 }
 
-/// Cranelift's optimisation level (`PRESSURE_JIT_OPT=speed` to try its e-graph optimiser; the
-/// compiler already folds constants and the program has no loops, so "none" compiles faster
-/// and, measured on the benchmark models, runs as fast).
-fn opt_level() -> &'static str {
-    match std::env::var("PRESSURE_JIT_OPT").as_deref() {
-        Ok("speed") => "speed",
-        _ => "none",
+/// Cranelift's optimisation level ([`crate::EngineOptions::jit_optimise`]).
+fn opt_level(options: &crate::EngineOptions) -> &'static str {
+    if options.jit_optimise {
+        "speed"
+    } else {
+        "none"
     }
 }
 
