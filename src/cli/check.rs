@@ -10,7 +10,7 @@ use std::path::PathBuf;
 /// Check a model file for errors (exit code 0 when clean, 2 otherwise).
 #[derive(Debug, clap::Args)]
 pub struct CheckArgs {
-    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
+    /// The model file: TOML, a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`), read by `pressure_interop`.
     pub model: PathBuf,
     /// text or json.
     #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]

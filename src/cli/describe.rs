@@ -14,7 +14,7 @@ pub enum TextOrJson {
 /// List a model's variables (kind, dimensions, units, equation or value, doc, source).
 #[derive(Debug, clap::Args)]
 pub struct DescribeArgs {
-    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
+    /// The model file: TOML, a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`), read by `pressure_interop`.
     pub model: PathBuf,
     /// text or json.
     #[arg(long, value_enum, default_value_t = TextOrJson::Text)]

@@ -20,7 +20,7 @@ pub enum GraphFormat {
 /// viewer (JSON nodes and edges).
 #[derive(Debug, clap::Args)]
 pub struct GraphArgs {
-    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
+    /// The model file: TOML, a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`), read by `pressure_interop`.
     pub model: PathBuf,
     /// dot or json.
     #[arg(long, value_enum, default_value_t = GraphFormat::Dot)]

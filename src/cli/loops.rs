@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 /// balancing, from the signs of the link gains at a time of a run) and declared names.
 #[derive(Debug, clap::Args)]
 pub struct LoopsArgs {
-    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
+    /// The model file: TOML, a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`), read by `pressure_interop`.
     pub model: PathBuf,
     /// Evaluate polarity at this time (the model runs to it; a time of the dt grid). Default:
     /// the initial time.

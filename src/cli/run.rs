@@ -18,7 +18,7 @@ pub enum Format {
 /// Simulate a model and write its results.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The model file: TOML, or a Vensim `.mdl` (read by `pressure_interop`).
+    /// The model file: TOML, a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`), read by `pressure_interop`.
     pub model: PathBuf,
     /// Scenario files applied in order (parameter values, exogenous series, settings).
     #[arg(long = "scenario", value_name = "FILE")]

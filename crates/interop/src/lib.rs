@@ -1,7 +1,8 @@
 //! Models from other system-dynamics tools into Pressure's model IR.
 //!
-//! [`load`] reads a model file by its extension: Vensim `.mdl` through [`mdl`], anything else
-//! as Pressure's own TOML ([`pressure_model::load`]). An imported model is an ordinary
+//! [`load`] reads a model file by its extension: Vensim `.mdl` through [`mdl`], XMILE
+//! (`.xmile`, `.xml`, Stella's `.stmx`/`.itmx`) through [`xmile`], anything else as Pressure's
+//! own TOML ([`pressure_model::load`]). An imported model is an ordinary
 //! [`Model`]: checking, units, loops, the engine, calibration and sensitivity work on it
 //! unchanged. Variable names keep their source spelling with spaces as underscores
 //! (`Teacup Temperature` becomes `Teacup_Temperature`), so results name what the modeller
@@ -34,6 +35,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod mdl;
+pub mod xmile;
 
 use pressure_model::{Model, ModelError};
 use std::path::Path;
@@ -45,6 +47,8 @@ pub enum Format {
     Toml,
     /// Vensim `.mdl` text files.
     Vensim,
+    /// XMILE 1.0 files (`.xmile`, `.xml`, Stella's `.stmx` and `.itmx`).
+    Xmile,
 }
 
 impl Format {
@@ -57,6 +61,7 @@ impl Format {
             .as_deref()
         {
             Some("mdl") => Format::Vensim,
+            Some("xmile" | "xml" | "stmx" | "itmx") => Format::Xmile,
             _ => Format::Toml,
         }
     }
@@ -66,6 +71,7 @@ impl Format {
 pub fn load(path: &Path) -> Result<Model, ModelError> {
     match Format::of(path) {
         Format::Vensim => mdl::load(path),
+        Format::Xmile => xmile::load(path),
         Format::Toml => pressure_model::load(path),
     }
 }

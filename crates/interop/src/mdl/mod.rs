@@ -17,7 +17,7 @@
 
 mod entries;
 pub(crate) mod expr;
-mod names;
+pub(crate) mod names;
 
 use entries::Entry;
 use expr::{call_args, number, register, split_top, translate, Scope};
@@ -1199,7 +1199,7 @@ fn split_units(raw: &str) -> (Option<String>, Option<(f64, f64, String)>) {
 /// A Vensim unit as a unit expression the units checker reads, when it can be one
 /// (`Widgets/Month`, `1/Year`, `Degrees Fahrenheit` -> `Degrees_Fahrenheit`, `Dmnl` ->
 /// `dimensionless`).
-fn unit_expression(written: &str) -> Option<String> {
+pub(crate) fn unit_expression(written: &str) -> Option<String> {
     let lower = written.trim().to_ascii_lowercase();
     if ["dmnl", "dimensionless", "fraction", "1", "unitless"].contains(&lower.as_str()) {
         return Some("dimensionless".into());
