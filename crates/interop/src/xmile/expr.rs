@@ -884,4 +884,3 @@ fn norm(n: &str) -> String {
         .map(|c| c.to_ascii_uppercase())
         .collect()
 }
-
