@@ -171,3 +171,59 @@ fn a_typo_in_an_mdl_is_reported_at_its_line_and_column() {
     assert!(err.contains("teacup.mdl:6:43"), "{err}");
     assert!(err.contains("Room_Temperature"), "{err}");
 }
+
+#[test]
+fn convert_writes_toml_and_xmile_that_run_to_the_same_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let model = write(dir.path(), "teacup.mdl", TEACUP);
+    let direct = pressure(&["run", model.to_str().unwrap()]);
+    assert!(direct.status.success(), "{}", stderr(&direct));
+    for (to, name) in [("toml", "teacup.toml"), ("xmile", "teacup.xmile")] {
+        let out = dir.path().join(name);
+        let c = pressure(&[
+            "convert",
+            model.to_str().unwrap(),
+            "--to",
+            to,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(c.status.success(), "{}", stderr(&c));
+        let again = pressure(&["run", out.to_str().unwrap()]);
+        assert!(again.status.success(), "{}", stderr(&again));
+        // The same table, byte for byte (names, units row, every value).
+        assert_eq!(
+            String::from_utf8_lossy(&again.stdout),
+            String::from_utf8_lossy(&direct.stdout),
+            "{to}"
+        );
+    }
+    // Without --out the text goes to standard output.
+    let c = pressure(&["convert", model.to_str().unwrap(), "--to", "toml"]);
+    assert!(c.status.success(), "{}", stderr(&c));
+    let text = String::from_utf8_lossy(&c.stdout);
+    assert!(text.contains("[stocks.Teacup_Temperature]"), "{text}");
+    assert!(
+        text.contains("doc = \"The temperature of the tea.\""),
+        "{text}"
+    );
+}
+
+#[test]
+fn convert_refuses_an_invalid_model_and_writes_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = TEACUP.replace("Room Temperature)", "Room Temprature)");
+    let model = write(dir.path(), "teacup.mdl", &bad);
+    let out = dir.path().join("teacup.toml");
+    let c = pressure(&[
+        "convert",
+        model.to_str().unwrap(),
+        "--to",
+        "toml",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(c.status.code(), Some(2), "{}", stderr(&c));
+    assert!(stderr(&c).contains("teacup.mdl:6:43"), "{}", stderr(&c));
+    assert!(!out.exists());
+}

@@ -10,6 +10,7 @@
 
 pub mod calibrate;
 pub mod check;
+pub mod convert;
 pub mod describe;
 pub mod estimate;
 pub mod figures;
@@ -49,6 +50,8 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List a model's variables with kind, units, equation, doc and source.
     Describe(describe::DescribeArgs),
+    /// Convert a Vensim `.mdl` or XMILE model to Pressure's TOML or to XMILE.
+    Convert(convert::ConvertArgs),
     /// Estimate the econometric models of a spec (TOML) and write tables (CSV, JSON, LaTeX).
     Estimate(estimate::EstimateArgs),
     /// Run a sensitivity experiment (Sobol', Morris, Monte Carlo, one at a time), whole or one
@@ -110,6 +113,7 @@ pub fn main() -> ExitCode {
         Command::Steady(args) => steady::run(&args),
         Command::Check(args) => check::run(&args),
         Command::Describe(args) => describe::run(&args),
+        Command::Convert(args) => convert::run(&args),
         Command::Estimate(args) => estimate::run(&args),
         Command::Sensitivity(args) => sensitivity::run(&args),
         Command::Merge(args) => merge::run(&args),

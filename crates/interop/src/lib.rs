@@ -34,8 +34,12 @@
 // Diagnostics carry a snippet of the file; they are returned only on error paths.
 #![allow(clippy::result_large_err)]
 
+mod convert;
 pub mod mdl;
 pub mod xmile;
+
+pub use convert::{convert, read_source, to_toml, Target};
+pub use xmile::write::to_xmile;
 
 use pressure_model::{Model, ModelError};
 use std::path::Path;

@@ -30,6 +30,11 @@ use std::path::Path;
 
 /// Reads and validates a `.mdl` file.
 pub fn load(path: &Path) -> Result<Model, ModelError> {
+    pressure_model::build::load_source(read(path)?)
+}
+
+/// Reads a `.mdl` file into a [`SourceModel`] without validating names and equations.
+pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
     let text = std::fs::read(path).map_err(|e| {
         ModelError::new(vec![Diagnostic::error(format!(
             "cannot read {}: {e}",
@@ -40,7 +45,7 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
     // Vensim files are UTF-8 (`{UTF-8}`) or Latin-1 (older files): keep what decodes.
     let text = String::from_utf8(text)
         .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
-    load_str(path, &text)
+    read_str(path, &text)
 }
 
 /// Reads and validates `.mdl` text (`path` names it in errors).

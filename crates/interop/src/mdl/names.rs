@@ -85,6 +85,24 @@ impl Names {
         id
     }
 
+    /// Like [`Names::intern`], but a name that is already a valid IR name keeps its exact
+    /// spelling (runs of underscores included), so that a model written out by Pressure reads
+    /// back with the same names.
+    pub fn intern_verbatim(&mut self, name: &str) -> String {
+        let valid = name.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !valid {
+            return self.intern(name);
+        }
+        let k = key(name);
+        if let Some(id) = self.by_key.get(&k) {
+            return id.clone();
+        }
+        let id = self.fresh(name);
+        self.by_key.insert(k, id.clone());
+        id
+    }
+
     /// A name no Vensim name maps to, starting from `base`.
     pub fn fresh(&mut self, base: &str) -> String {
         let mut id = base.to_string();

@@ -884,3 +884,159 @@ fn norm(n: &str) -> String {
         .map(|c| c.to_ascii_uppercase())
         .collect()
 }
+/// How the equation language's `PULSE(start, width)` (Vensim's) is written in XMILE, whose
+/// `PULSE(magnitude, first, interval)` is another function.
+pub const VENSIM_PULSE: &str = "VENSIM_PULSE";
+
+/// Prints an equation-language tree as XMILE: builtins under their XMILE names
+/// (`SMOOTH` as `SMTH1`, `DELAY FIXED` as `DELAY`, `INITIAL` as `INIT`, `MODULO` as the
+/// infix `MOD`, ...), reductions with `*` where every subscript is reduced. Functions XMILE
+/// lacks (`PULSE TRAIN`, `RANDOM NORMAL`, ...) keep the equation language's names, which this
+/// crate's importer reads back.
+pub fn export(a: &Ast) -> String {
+    let mut s = String::new();
+    write(a, &mut s);
+    s
+}
+
+fn prec(a: &Ast) -> u8 {
+    match &a.kind {
+        AstKind::Binary(op, ..) => op.precedence(),
+        AstKind::Unary(UnaryOp::Neg, _) => pressure_model::eqn::ast::NEG_PRECEDENCE,
+        AstKind::Unary(UnaryOp::Not, _) => pressure_model::eqn::ast::NOT_PRECEDENCE,
+        // `IF ... ELSE x` extends as far right as it can: always parenthesised.
+        AstKind::If(..) => 0,
+        AstKind::Call { name, .. } if norm(name) == "MODULO" || norm(name) == "MOD" => 6,
+        _ => 10,
+    }
+}
+
+fn child(a: &Ast, min: u8, out: &mut String) {
+    if prec(a) < min {
+        out.push('(');
+        write(a, out);
+        out.push(')');
+    } else {
+        write(a, out);
+    }
+}
+
+fn write_subs(s: &[SubAst], out: &mut String) {
+    if s.is_empty() {
+        return;
+    }
+    let all = s.iter().all(|x| x.bang);
+    out.push('[');
+    for (i, x) in s.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        if all {
+            out.push('*');
+        } else {
+            out.push_str(&x.name);
+            if x.bang {
+                out.push('!');
+            }
+        }
+    }
+    out.push(']');
+}
+
+fn write_call(name: &str, subs: &[SubAst], args: &[Ast], out: &mut String) {
+    out.push_str(name);
+    write_subs(subs, out);
+    out.push('(');
+    for (i, x) in args.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        write(x, out);
+    }
+    out.push(')');
+}
+
+fn write(a: &Ast, out: &mut String) {
+    match &a.kind {
+        AstKind::Num(v) => out.push_str(&pressure_model::eqn::number(*v)),
+        AstKind::Ref { name, subs } => {
+            let n = match norm(name).as_str() {
+                "TIMESTEP" => "DT",
+                "INITIALTIME" => "STARTTIME",
+                "FINALTIME" => "STOPTIME",
+                _ => name,
+            };
+            out.push_str(n);
+            write_subs(subs, out);
+        }
+        AstKind::Call { name, subs, args } => {
+            let b = pressure_model::Builtin::lookup(name);
+            use pressure_model::Builtin as B;
+            let mut v: Vec<Ast> = args.clone();
+            match b {
+                Some(B::Smooth) => write_call("SMTH1", subs, &v, out),
+                Some(B::SmoothI) => write_call("SMTH1", subs, &v, out),
+                Some(B::Smooth3) | Some(B::Smooth3I) => write_call("SMTH3", subs, &v, out),
+                Some(B::SmoothN) | Some(B::DelayN) if v.len() == 4 => {
+                    // (input, time, init, n) -> (input, time, n, init)
+                    v.swap(2, 3);
+                    let f = if b == Some(B::SmoothN) {
+                        "SMTHN"
+                    } else {
+                        "DELAYN"
+                    };
+                    write_call(f, subs, &v, out)
+                }
+                Some(B::Delay1) | Some(B::Delay1I) => write_call("DELAY1", subs, &v, out),
+                Some(B::Delay3) | Some(B::Delay3I) => write_call("DELAY3", subs, &v, out),
+                Some(B::DelayFixed) => write_call("DELAY", subs, &v, out),
+                Some(B::Initial) => write_call("INIT", subs, &v, out),
+                Some(B::Integer) => write_call("INT", subs, &v, out),
+                Some(B::Xidz) | Some(B::Zidz) => write_call("SAFEDIV", subs, &v, out),
+                Some(B::Modulo) if v.len() == 2 => {
+                    child(&v[0], 6, out);
+                    out.push_str(" MOD ");
+                    child(&v[1], 7, out);
+                }
+                // XMILE's PULSE means something else: keep the equation language's name
+                // spelled so that it is not read as XMILE's.
+                Some(B::Pulse) => write_call(VENSIM_PULSE, subs, &v, out),
+                _ => write_call(name, subs, &v, out),
+            }
+        }
+        AstKind::If(c, x, y) => {
+            out.push_str("IF ");
+            write(c, out);
+            out.push_str(" THEN ");
+            write(x, out);
+            out.push_str(" ELSE ");
+            write(y, out);
+        }
+        AstKind::Unary(UnaryOp::Neg, e) => {
+            out.push('-');
+            if matches!(e.kind, AstKind::Unary(UnaryOp::Neg, _)) {
+                out.push(' ');
+            }
+            child(e, pressure_model::eqn::ast::NEG_PRECEDENCE, out);
+        }
+        AstKind::Unary(UnaryOp::Not, e) => {
+            out.push_str("NOT ");
+            child(e, pressure_model::eqn::ast::NOT_PRECEDENCE, out);
+        }
+        AstKind::Binary(op, l, r) => {
+            let p = op.precedence();
+            if *op == BinaryOp::Pow {
+                // Right-associative and tighter than unary minus, as the equation language.
+                child(l, p + 1, out);
+                out.push_str(" ^ ");
+                child(r, pressure_model::eqn::ast::NEG_PRECEDENCE, out);
+            } else {
+                child(l, p, out);
+                out.push(' ');
+                out.push_str(op.symbol());
+                out.push(' ');
+                child(r, p + 1, out);
+            }
+        }
+    }
+}

@@ -16,6 +16,7 @@
 //! name what the modeller named. Every error points at the file, line and column.
 
 pub(crate) mod expr;
+pub mod write;
 
 use crate::mdl::names::{identifier, key, Names};
 use expr::Resolver;
@@ -109,6 +110,7 @@ pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
         errors: Vec::new(),
         names: Names::default(),
         dims: Vec::new(),
+        dim_at: Vec::new(),
         dim_of: HashMap::new(),
         vars: Vec::new(),
         var_index: HashMap::new(),
@@ -187,6 +189,8 @@ struct Reader<'a> {
     names: Names,
     /// Dimensions: IR name and element IR names.
     dims: Vec<(String, Vec<String>)>,
+    /// Where each dimension is defined.
+    dim_at: Vec<Range<usize>>,
     /// Dimension or element key -> IR name.
     dim_of: HashMap<String, String>,
     vars: Vec<XVar<'a>>,
@@ -369,7 +373,7 @@ impl<'a> Reader<'a> {
                     self.err(v.range(), format!("{bad}s are not supported yet"));
                 }
             }
-            let id = self.names.intern(&written);
+            let id = self.names.intern_verbatim(&written);
             let mut dims = Vec::new();
             if let Some(ds) = child(v, "dimensions") {
                 for d in children(ds, "dim") {
@@ -418,17 +422,41 @@ impl<'a> Reader<'a> {
             name,
             doc,
             settings,
-            dimensions: self
-                .dims
-                .iter()
-                .map(|(d, e)| SourceDimension {
-                    name: Located::new(d.clone(), 0..0),
-                    elements: e.iter().map(|x| Located::new(x.clone(), 0..0)).collect(),
-                    subrange_of: None,
-                })
-                .collect(),
+            dimensions: self.source_dimensions(),
             variables,
         }
+    }
+
+    /// The dimensions, a dimension whose elements all belong to another (larger, or as large
+    /// and earlier) being its subrange: XMILE 1.0 has no subranges, so this is how a
+    /// subrange written out by [`write::to_xmile`] (or a Vensim subrange converted by xmutil)
+    /// indexes its parent again.
+    fn source_dimensions(&self) -> Vec<SourceDimension> {
+        let sets: Vec<std::collections::HashSet<&String>> =
+            self.dims.iter().map(|(_, e)| e.iter().collect()).collect();
+        let contains = |p: usize, c: usize| {
+            p != c && sets[c].is_subset(&sets[p]) && (sets[c].len() < sets[p].len() || p < c)
+        };
+        let n = self.dims.len();
+        let full: Vec<bool> = (0..n).map(|c| !(0..n).any(|p| contains(p, c))).collect();
+        self.dims
+            .iter()
+            .enumerate()
+            .map(|(c, (d, e))| {
+                let parent = (!full[c])
+                    .then(|| (0..n).find(|&p| full[p] && contains(p, c)))
+                    .flatten();
+                SourceDimension {
+                    name: Located::new(d.clone(), self.dim_at[c].clone()),
+                    elements: e
+                        .iter()
+                        .map(|x| Located::new(x.clone(), self.dim_at[c].clone()))
+                        .collect(),
+                    subrange_of: parent
+                        .map(|p| Located::new(self.dims[p].0.clone(), self.dim_at[c].clone())),
+                }
+            })
+            .collect()
     }
 
     fn empty(&self, settings: SourceSettings, original: &str) -> SourceModel {
@@ -500,11 +528,11 @@ impl<'a> Reader<'a> {
                 self.err(d.range(), "<dim> without a name");
                 continue;
             };
-            let id = self.names.intern(name);
+            let id = self.names.intern_verbatim(name);
             let mut elements = Vec::new();
             for e in children(d, "elem") {
                 let en = e.attribute("name").unwrap_or("");
-                let eid = self.names.intern(en);
+                let eid = self.names.intern_verbatim(en);
                 self.dim_of.entry(key(en)).or_insert(eid.clone());
                 elements.push(eid);
             }
@@ -515,7 +543,7 @@ impl<'a> Reader<'a> {
                 match size {
                     Some(n) if n > 0 && n <= 1_000_000 => {
                         for i in 1..=n {
-                            let eid = self.names.intern(&i.to_string());
+                            let eid = self.names.intern_verbatim(&i.to_string());
                             self.dim_of
                                 .entry(key(&i.to_string()))
                                 .or_insert(eid.clone());
@@ -533,6 +561,7 @@ impl<'a> Reader<'a> {
             }
             self.dim_of.insert(key(name), id.clone());
             self.dims.push((id, elements));
+            self.dim_at.push(d.range());
         }
     }
 
