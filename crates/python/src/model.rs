@@ -233,16 +233,17 @@ impl Model {
     ) -> PyResult<Table<'py>> {
         let settings = self.settings(py, method, dt, save_every, rtol, atol, seed)?;
         let params = self.param_set(py, &params)?;
-        let compiled = &self.compiled;
-        let results = py
-            .detach(|| -> Result<Results, pressure_sim::SimError> {
-                let mut sim = compiled.simulator(&settings)?;
-                if let Some(v) = &vars {
-                    let names: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
-                    sim.record(&names)?;
-                }
-                sim.run(&params).cloned()
-            })
+        let mut sim = self
+            .compiled
+            .simulator(&settings)
+            .map_err(|e| sim_error(py, &e))?;
+        if let Some(v) = &vars {
+            let names: Vec<&str> = v.iter().map(|s| s.as_str()).collect();
+            sim.record(&names).map_err(|e| sim_error(py, &e))?;
+        }
+        // The results stay in the simulator (no copy): they are read below into Python's buffers.
+        let results: &Results = py
+            .detach(|| sim.run(&params))
             .map_err(|e| sim_error(py, &e))?;
         let cols = results.names().len();
         let values = f64_bytes(

@@ -96,3 +96,22 @@ def test_parameters_and_stocks_come_from_the_model_file():
     assert pressure.load(EXAMPLES / "sir.toml").stocks == ["susceptible", "infectious", "recovered"]
     assert model.outputs.loc["heat_loss_to_room", "kind"] == "flow"
     assert model.settings == {"start": 0.0, "stop": 30.0, "dt": 0.125, "save_every": 0.125, "method": "euler"}
+
+
+def test_dataframes_share_no_index_object():
+    """run() reuses its time and column indexes between calls (most of a DataFrame's cost); a
+    script renaming or editing one DataFrame must not change another."""
+    model = pressure.load(EXAMPLES / "sir.toml")
+    a, b = model.run(), model.run()
+    a.index.name = "t"
+    a.columns.name = "variable"
+    a.columns = [("I" if c == "infectious" else c) for c in a.columns]
+    a["infectious_x2"] = 2.0
+    c = model.run()
+    for df in (b, c):
+        assert df.index.name == "time" and df.columns.name is None
+        assert "infectious" in df.columns and "infectious_x2" not in df.columns
+    assert b.equals(c)
+    # Another time grid gets its own index.
+    d = model.run(dt=0.25)
+    assert len(d) == 401 and d.index[1] == 0.25
