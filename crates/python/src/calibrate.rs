@@ -205,7 +205,13 @@ pub fn fit(
         })
         .collect::<PyResult<_>>()?;
 
+    // Ctrl-C: the fit runs on its own thread (`interruptible`); once the flag is set every
+    // model run fails at once, so the optimiser ends within an iteration.
+    let cancel = std::sync::atomic::AtomicBool::new(false);
     let predictor = FnPredictor(|x: &[f64], out: &mut [f64]| -> Result<(), EvalError> {
+        if cancel.load(std::sync::atomic::Ordering::Relaxed) {
+            return Err(EvalError::new("interrupted".to_string()));
+        }
         let mut set = base.clone();
         for (idx, &v) in targets.iter().zip(x) {
             for &i in idx {
@@ -228,7 +234,8 @@ pub fn fit(
         }
         Ok(())
     });
-    py.detach(|| -> Result<FitResult, CalibrateError> {
+    let (cancel, predictor) = (&cancel, predictor);
+    crate::interrupt::interruptible_with(py, cancel, || -> Result<FitResult, CalibrateError> {
         let mut cal = Calibration::new(specs, observed, predictor)?;
         let z0 = cal.params().start_internal();
         let est = estimate(&mut cal, &z0, &EstimateOptions::default())?;
@@ -251,6 +258,6 @@ pub fn fit(
             est.evaluations,
             cov_error,
         ))
-    })
+    })?
     .map_err(calibrate_error)
 }

@@ -13,6 +13,7 @@
 
 mod calibrate;
 mod errors;
+mod interrupt;
 mod model;
 mod plot;
 mod sensitivity;

@@ -80,7 +80,8 @@ pub fn run_sensitivity_experiment<'py>(
     save_sample: bool,
 ) -> PyResult<ExperimentResult<'py>> {
     let pool = pool(threads)?;
-    let result = py.detach(|| -> Result<_, ExperimentError> {
+    // On its own thread, so Ctrl-C stops it (KeyboardInterrupt) between blocks of runs.
+    let result = crate::interrupt::interruptible(py, |cancel| -> Result<_, ExperimentError> {
         let experiment = match &text {
             Some(t) => Experiment::parse(&path, t)?,
             None => Experiment::load(&path)?,
@@ -94,17 +95,20 @@ pub fn run_sensitivity_experiment<'py>(
         }
         let seed = seed.unwrap_or(prepared.default_seed());
         let outcome = pool.install(|| {
-            prepared.run(&RunOptions {
-                seed,
-                shard: None,
-                progress: None,
-            })
+            prepared.run_cancellable(
+                &RunOptions {
+                    seed,
+                    shard: None,
+                    progress: None,
+                },
+                Some(cancel),
+            )
         })?;
         match outcome {
             Outcome::Complete(report) => Ok((seed, report.n_runs, report.failures.count, report)),
             Outcome::Partial(_) => unreachable!("no shard was asked for"),
         }
-    });
+    })?;
     let (seed, runs, failed, report) = result.map_err(|e| experiment_error(py, &e))?;
     let files = report
         .files()

@@ -53,3 +53,45 @@ def test_keyboard_interrupt_stops_a_long_batch_quickly(sigint_raises):
     assert elapsed < 5.0, elapsed
     after = model.run_batch(small, names=names, outputs=["infectious"])
     assert after["infectious"].tobytes() == before["infectious"].tobytes()
+
+
+def interrupt_after(seconds):
+    """A real SIGINT to this process after `seconds` (as Ctrl-C sends it)."""
+    timer = threading.Timer(seconds, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    return timer
+
+
+def test_keyboard_interrupt_stops_a_long_sensitivity_analysis(sigint_raises):
+    model = pressure.load(EXAMPLES / "sir.toml")
+    problem = {"num_vars": 2, "names": ["contact_infectivity", "duration"], "bounds": [[0.1, 0.6], [2, 10]]}
+    outputs = [{"name": "peak", "variable": "infectious", "statistic": "peak"}]
+    # 2^20 * 4 = 4 million runs at rk4 and a small step: hours, were it not stopped.
+    started = time.perf_counter()
+    timer = interrupt_after(0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            pressure.sensitivity.sobol(model, problem, outputs, N=2**20, calc_second_order=False, dt=0.03125 / 4)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 5.0
+    # Still usable, with the same numbers as before.
+    small = pressure.sensitivity.sobol(model, problem, outputs, N=64, calc_second_order=False)
+    again = pressure.sensitivity.sobol(model, problem, outputs, N=64, calc_second_order=False)
+    assert small.indices.equals(again.indices)
+
+
+def test_keyboard_interrupt_stops_a_long_fit(sigint_raises):
+    model = pressure.load(EXAMPLES / "sir.toml")
+    days = np.arange(0.0, 101.0, 2.0)
+    data = model.run(params={"contact_infectivity": 0.42, "duration": 4.0}, vars=["infectious"]).loc[days]
+    # rk4 at a step of 1e-5 day: ten million steps (about a second) a run, and a fit makes dozens
+    # of runs: the interrupt comes within the run in progress.
+    started = time.perf_counter()
+    timer = interrupt_after(0.5)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            model.fit(data, {"contact_infectivity": (0.1, 0.6), "duration": (2, 10)}, method="rk4", dt=1e-5, save_every=1.0)
+    finally:
+        timer.cancel()
+    assert time.perf_counter() - started < 5.0

@@ -235,6 +235,9 @@ pub struct Job<'a, E: Evaluator> {
     /// Called with the number of runs completed so far (from any thread).
     pub progress: Option<&'a (dyn Fn(usize) + Sync)>,
     pub on_failure: OnFailure,
+    /// Set from another thread (e.g. on Ctrl-C in the Python bindings) to stop the job: no
+    /// block starts after it is seen, and [`Job::run`] returns [`SensitivityError::Cancelled`].
+    pub cancel: Option<&'a AtomicBool>,
 }
 
 impl<'a, E: Evaluator> Job<'a, E> {
@@ -253,6 +256,7 @@ impl<'a, E: Evaluator> Job<'a, E> {
             plan: Plan::for_design(design),
             progress: None,
             on_failure: OnFailure::Stop,
+            cancel: None,
         }
     }
 }
@@ -297,6 +301,9 @@ impl<E: Evaluator> Job<'_, E> {
         if let Some(err) = state.error.lock().expect("error slot").take() {
             return Err(err);
         }
+        if self.cancelled() {
+            return Err(SensitivityError::Cancelled);
+        }
         let mut failures = state.dropped.into_inner().expect("failure list");
         failures.listed.sort_by_key(|f| f.run);
         failures.listed.truncate(Failures::MAX_LISTED);
@@ -304,9 +311,18 @@ impl<E: Evaluator> Job<'_, E> {
     }
 }
 
+impl<E: Evaluator> Job<'_, E> {
+    fn cancelled(&self) -> bool {
+        self.cancel.is_some_and(|c| c.load(Ordering::Relaxed))
+    }
+}
+
 impl<E: Evaluator> State<'_, E> {
     fn node(&self, lo: usize, hi: usize) -> Option<Vec<f64>> {
-        if lo >= self.job.plan.n_blocks() || self.failed.load(Ordering::Relaxed) {
+        if lo >= self.job.plan.n_blocks()
+            || self.failed.load(Ordering::Relaxed)
+            || self.job.cancelled()
+        {
             return None;
         }
         if hi - lo == 1 {

@@ -80,6 +80,8 @@ pub enum SensitivityError {
     Merge(String),
     #[error("{path}: {message}")]
     Io { path: String, message: String },
+    #[error("the analysis was cancelled before it finished")]
+    Cancelled,
 }
 
 pub type Result<T, E = SensitivityError> = std::result::Result<T, E>;

@@ -300,3 +300,38 @@ fn dropped_groups_are_the_same_for_any_split_and_leave_exact_indices() {
         assert!((streamed.total[j].value - reference.total[j].value).abs() < 1e-12);
     }
 }
+
+/// A job whose cancel flag is set (by another thread; here by its own progress callback after
+/// the first block) stops: no block starts after the flag is seen, and the result is
+/// `Cancelled`, not a partial analysis. Without the flag the same job runs every run.
+#[test]
+fn a_cancelled_job_stops_early_with_cancelled() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let space = space();
+    let design = LatinHypercube::new(4, 100_000, 1).unwrap();
+    let analysis = MonteCarloAnalysis::new(4, 1, vec![0.5]);
+    let evaluated = AtomicUsize::new(0);
+    let counting = FnEvaluator::new(1, |x: &[f64], y: &mut [f64]| {
+        evaluated.fetch_add(1, Ordering::Relaxed);
+        y[0] = x[0];
+        Ok(())
+    });
+    let cancel = AtomicBool::new(false);
+    let stop = |_done: usize| cancel.store(true, Ordering::Relaxed);
+    let mut job = Job::new(&design, &space, &counting, &analysis);
+    job.progress = Some(&stop);
+    job.cancel = Some(&cancel);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(2)
+        .build()
+        .unwrap();
+    let e = pool.install(|| run_all(&job)).unwrap_err();
+    assert!(matches!(e, SensitivityError::Cancelled), "{e}");
+    let runs = evaluated.load(Ordering::Relaxed);
+    assert!(runs > 0 && runs < 100_000 / 4, "{runs} of 100000 runs made");
+
+    evaluated.store(0, Ordering::Relaxed);
+    let whole = Job::new(&design, &space, &counting, &analysis);
+    run_all(&whole).unwrap();
+    assert_eq!(evaluated.load(Ordering::Relaxed), 100_000);
+}

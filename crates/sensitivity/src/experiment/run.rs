@@ -14,6 +14,7 @@ use crate::design::Design;
 use crate::engine::{run_all_with_failures, Failures, Job, Plan};
 use crate::error::SensitivityError;
 use crate::partial::{merge_partials, Partial, RunIdentity};
+use std::sync::atomic::AtomicBool;
 
 /// How to run: the seed, optionally one shard `(index, count)` (1-based), and a progress
 /// callback receiving the number of runs done.
@@ -176,6 +177,17 @@ impl Prepared {
     /// Runs the experiment with `options.seed`: the whole design (a [`Report`]) or one shard
     /// (a [`Partial`] for [`merge`]).
     pub fn run(&self, options: &RunOptions) -> Result<Outcome, ExperimentError> {
+        self.run_cancellable(options, None)
+    }
+
+    /// [`Prepared::run`] that stops early, with [`SensitivityError::Cancelled`], once `cancel`
+    /// is set (from another thread: the Python bindings set it on Ctrl-C). A one-at-a-time
+    /// experiment (1 + 2D runs) is not cancelled.
+    pub fn run_cancellable(
+        &self,
+        options: &RunOptions,
+        cancel: Option<&AtomicBool>,
+    ) -> Result<Outcome, ExperimentError> {
         let mut spec = self.spec.clone();
         spec.seed = options.seed;
         let evaluator = ModelEvaluator::new(self);
@@ -218,6 +230,7 @@ impl Prepared {
         job.plan = s.plan;
         job.progress = options.progress;
         job.on_failure = spec.on_failure;
+        job.cancel = cancel;
         match options.shard {
             None => {
                 let (summary, failures) = run_all_with_failures(&job)?;
