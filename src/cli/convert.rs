@@ -1,4 +1,5 @@
-//! `pressure convert`: a Vensim `.mdl` or XMILE model as Pressure's TOML or as XMILE
+//! `pressure convert`: a Vensim `.mdl`, XMILE or Pressure TOML model as Pressure's TOML or as
+//! XMILE
 //! (`pressure_interop::convert`), to a file (written atomically) or to standard output.
 
 use super::model_errors::from_model;
@@ -16,7 +17,8 @@ pub enum To {
 /// (exit code 2) and nothing is written.
 #[derive(Debug, clap::Args)]
 pub struct ConvertArgs {
-    /// The model file: a Vensim `.mdl` or XMILE (`.xmile`, `.stmx`, `.xml`).
+    /// The model file: a Vensim `.mdl`, XMILE (`.xmile`, `.stmx`, `.xml`) or Pressure TOML
+    /// (without modules, exogenous series or CSV constants).
     pub model: PathBuf,
     /// The format to write.
     #[arg(long, value_enum)]

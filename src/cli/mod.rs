@@ -50,7 +50,7 @@ pub enum Command {
     Check(check::CheckArgs),
     /// List a model's variables with kind, units, equation, doc and source.
     Describe(describe::DescribeArgs),
-    /// Convert a Vensim `.mdl` or XMILE model to Pressure's TOML or to XMILE.
+    /// Convert a Vensim `.mdl`, XMILE or TOML model to Pressure's TOML or to XMILE.
     Convert(convert::ConvertArgs),
     /// Estimate the econometric models of a spec (TOML) and write tables (CSV, JSON, LaTeX).
     Estimate(estimate::EstimateArgs),

@@ -29,22 +29,19 @@
 
 use crate::Format;
 use pressure_model::build::*;
-use pressure_model::{Diagnostic, Extrapolation, Interpolation, ModelError};
+use pressure_model::{Extrapolation, Interpolation, ModelError};
 use std::fmt::Write;
 use std::path::Path;
 
-/// Reads a Vensim or XMILE file into the [`SourceModel`] its importer builds (not validated;
-/// [`pressure_model::build::load_source`] validates it). Pressure's own TOML files have no
-/// source form: they are already what [`to_toml`] writes.
+/// Reads a model file into a [`SourceModel`]: what the Vensim or XMILE importer builds, or a
+/// Pressure TOML file's variables ([`pressure_model::build::read_toml_source`], which refuses
+/// modules, exogenous series and CSV constants). Not validated:
+/// [`pressure_model::build::load_source`] validates it.
 pub fn read_source(path: &Path) -> Result<SourceModel, ModelError> {
     match Format::of(path) {
         Format::Vensim => crate::mdl::read(path),
         Format::Xmile => crate::xmile::read(path),
-        Format::Toml => Err(ModelError::new(vec![Diagnostic::error(format!(
-            "{} is a Pressure TOML model already; conversion reads Vensim .mdl and XMILE files",
-            path.display()
-        ))
-        .at_file(path)])),
+        Format::Toml => pressure_model::build::read_toml_source(path),
     }
 }
 
@@ -57,13 +54,12 @@ pub enum Target {
     Xmile,
 }
 
-/// Reads a Vensim or XMILE model, checks that it is a valid model (the same validation as
-/// [`crate::load`], errors at the original file's line and column), and returns its text in
-/// the target format. Nothing is returned for an invalid model, so nothing half-converted is
-/// written.
+/// Reads a model (Vensim, XMILE or Pressure TOML), checks that it is a valid model ([`crate::load`],
+/// errors at the original file's line and column), and returns its text in the target format.
+/// Nothing is returned for an invalid model, so nothing half-converted is written.
 pub fn convert(path: &Path, target: Target) -> Result<String, ModelError> {
+    crate::load(path)?;
     let source = read_source(path)?;
-    pressure_model::build::load_source(source.clone())?;
     Ok(match target {
         Target::Toml => to_toml(&source),
         Target::Xmile => crate::to_xmile(&source),

@@ -357,3 +357,219 @@ fn to_raw(m: SourceModel, file: FileId) -> RawFile {
         ..Default::default()
     }
 }
+
+/// Reads a Pressure TOML model file into a [`SourceModel`]: the inverse of what
+/// [`load_source`] does with one, so that a TOML model can be written out in another format
+/// (the XMILE export of `pressure_interop`). Nothing is validated beyond the file's structure.
+/// What a [`SourceModel`] cannot hold is an error naming it at its line and column: modules
+/// (convert each block file on its own), exogenous series and constants read from CSV files.
+/// Settings of the adaptive methods and of steady states (`rtol`, `atol`, `initialise`,
+/// `[settings.steady]`), the interface and named loops are left out.
+///
+/// ```
+/// let dir = tempfile::tempdir().unwrap();
+/// let path = dir.path().join("m.toml");
+/// std::fs::write(&path, "[settings]\nstop = 4.0\n[stocks.s]\ninitial = \"1\"\ninflows = [\"f\"]\n[flows.f]\nequation = \"s / 2\"\n").unwrap();
+/// let source = pressure_model::build::read_toml_source(&path).unwrap();
+/// assert_eq!(source.variables.len(), 2);
+/// assert_eq!(source.settings.stop.as_ref().unwrap().value, 4.0);
+/// // It validates into the same model as the file.
+/// let model = pressure_model::build::load_source(source).unwrap();
+/// assert_eq!(model.var(model.var_id("f").unwrap()).kind.name(), "flow");
+/// ```
+pub fn read_toml_source(path: &std::path::Path) -> Result<SourceModel, ModelError> {
+    let mut sources = crate::source::SourceMap::new();
+    let raw = crate::file::read_file(&mut sources, path, None).map_err(ModelError::new)?;
+    let text = sources.file(raw.file).text.to_string();
+    let r = |s: &Span| s.start as usize..s.end as usize;
+    let loc = |l: &Sp<String>| Located::new(l.value.clone(), r(&l.span));
+    let mut errors = Vec::new();
+    let mut refuse = |span: Span, what: &str| {
+        errors.push(
+            crate::diagnostic::Diagnostic::error(format!("{what} cannot be converted"))
+                .at(&sources, span),
+        );
+    };
+    for m in &raw.modules {
+        refuse(
+            m.name.span,
+            &format!(
+                "module '{}' (a model with modules; convert each block file on its own)",
+                m.name.value
+            ),
+        );
+    }
+    fn eq(e: &RawEq) -> SourceEquation {
+        SourceEquation {
+            text: e.text.clone(),
+            at: e.span.start as usize..e.span.end as usize,
+            exact: e.exact,
+        }
+    }
+    fn eqs(e: &RawEqSet) -> SourceEquations {
+        match e {
+            RawEqSet::Uniform(x) => SourceEquations::Uniform(eq(x)),
+            RawEqSet::PerElement(list) => SourceEquations::PerElement(
+                list.iter()
+                    .map(|(k, x)| {
+                        (
+                            Located::new(
+                                k.value.clone(),
+                                k.span.start as usize..k.span.end as usize,
+                            ),
+                            eq(x),
+                        )
+                    })
+                    .collect(),
+            ),
+        }
+    }
+    fn value(v: &RawValue) -> Result<SourceValue, Span> {
+        let r = |s: &Span| s.start as usize..s.end as usize;
+        Ok(match v {
+            RawValue::Num(x, s) => SourceValue::Num(*x, r(s)),
+            RawValue::List(xs, s) => {
+                SourceValue::List(xs.iter().map(value).collect::<Result<_, _>>()?, r(s))
+            }
+            RawValue::Table(xs, s) => SourceValue::Table(
+                xs.iter()
+                    .map(|(k, x)| Ok((Located::new(k.value.clone(), r(&k.span)), value(x)?)))
+                    .collect::<Result<_, Span>>()?,
+                r(s),
+            ),
+            RawValue::Csv { span, .. } => return Err(*span),
+        })
+    }
+    let table = |t: &RawTable| SourceTable {
+        x: t.x.clone(),
+        y: t.y.clone(),
+        interpolation: t.interpolation,
+        extrapolation: t.extrapolation,
+        at: r(&t.span),
+    };
+    let mut variables = Vec::new();
+    let mut links: Vec<(String, Sp<String>, bool)> = Vec::new();
+    for v in &raw.vars {
+        let kind = match &v.kind {
+            RawKind::Stock {
+                initial,
+                inflows,
+                outflows,
+                non_negative,
+            } => SourceKind::Stock {
+                initial: match initial {
+                    Some(e) => eqs(e),
+                    None => {
+                        SourceEquations::Uniform(SourceEquation::approximate("0", r(&v.name.span)))
+                    }
+                },
+                inflows: inflows.iter().map(loc).collect(),
+                outflows: outflows.iter().map(loc).collect(),
+                non_negative: *non_negative,
+            },
+            RawKind::Flow { eq: Some(e), .. } => SourceKind::Flow { equation: eqs(e) },
+            RawKind::Aux { eq: Some(e) } => SourceKind::Aux { equation: eqs(e) },
+            RawKind::Flow { eq: None, .. } | RawKind::Aux { eq: None } => {
+                refuse(
+                    v.name.span,
+                    &format!("'{}' without an equation", v.name.value),
+                );
+                continue;
+            }
+            RawKind::Constant { value: x, range } => match x.as_ref().map(value) {
+                Some(Ok(x)) => SourceKind::Constant {
+                    value: x,
+                    range: *range,
+                },
+                Some(Err(span)) => {
+                    refuse(
+                        span,
+                        &format!("constant '{}' read from a CSV file", v.name.value),
+                    );
+                    continue;
+                }
+                None => {
+                    refuse(
+                        v.name.span,
+                        &format!("constant '{}' without a value", v.name.value),
+                    );
+                    continue;
+                }
+            },
+            RawKind::Lookup {
+                default,
+                per_element,
+            } => SourceKind::Lookup {
+                default: default.as_ref().map(table),
+                per_element: per_element
+                    .iter()
+                    .map(|(k, t)| (loc(k), table(t)))
+                    .collect(),
+            },
+            RawKind::Exogenous { .. } => {
+                refuse(v.name.span, &format!("exogenous series '{}'", v.name.value));
+                continue;
+            }
+        };
+        // Flows may name their stocks (`from`/`to`) instead of being listed on them.
+        if let RawKind::Flow { from, to, .. } = &v.kind {
+            for (stock, inflow) in [(to, true), (from, false)] {
+                if let Some(stock) = stock {
+                    links.push((v.name.value.clone(), stock.clone(), inflow));
+                }
+            }
+        }
+        variables.push(SourceVariable {
+            name: loc(&v.name),
+            kind,
+            dims: v.dims.iter().map(loc).collect(),
+            units: v.units.as_ref().map(loc),
+            doc: v.doc.clone(),
+            source: v.source.clone(),
+        });
+    }
+    for (flow, stock, inflow) in links {
+        // An unknown stock is left out here; loading the file reports it.
+        if let Some(SourceVariable {
+            kind: SourceKind::Stock {
+                inflows, outflows, ..
+            },
+            ..
+        }) = variables.iter_mut().find(|s| s.name.value == stock.value)
+        {
+            let list = if inflow { inflows } else { outflows };
+            if !list.iter().any(|f| f.value == flow) {
+                list.push(Located::new(flow, r(&stock.span)));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(ModelError::new(errors));
+    }
+    let s = &raw.settings;
+    let lf = |x: &Option<Sp<f64>>| x.as_ref().map(|x| Located::new(x.value, r(&x.span)));
+    Ok(SourceModel {
+        path: raw.path.clone(),
+        text,
+        name: raw.name.clone(),
+        doc: raw.doc.clone(),
+        settings: SourceSettings {
+            start: lf(&s.start),
+            stop: lf(&s.stop),
+            dt: lf(&s.dt),
+            save_every: lf(&s.save_every),
+            method: s.method.as_ref().map(loc),
+            time_units: s.time_units.clone(),
+        },
+        dimensions: raw
+            .dimensions
+            .iter()
+            .map(|d| SourceDimension {
+                name: loc(&d.name),
+                elements: d.elements.iter().map(loc).collect(),
+                subrange_of: d.subrange_of.as_ref().map(loc),
+            })
+            .collect(),
+        variables,
+    })
+}

@@ -61,7 +61,7 @@ fn is_name_char(c: char) -> bool {
 }
 
 /// Byte length of whitespace (including `\` line continuations) at the start of `s`.
-fn space_len(s: &str) -> usize {
+pub(crate) fn space_len(s: &str) -> usize {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() {

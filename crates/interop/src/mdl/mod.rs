@@ -272,7 +272,8 @@ impl<'a> Reader<'a> {
         let name = body[..n].to_string();
         let name_at = start..start + n;
         let mut i = n;
-        let skip = |i: usize| i + (body[i..].len() - body[i..].trim_start().len());
+        // Whitespace, including `\` line continuations (a long name may end with one).
+        let skip = |i: usize| i + expr::space_len(&body[i..]);
         i = skip(i);
         let (subs, after) = subscript_list(body, i, start);
         i = skip(after);
