@@ -328,22 +328,30 @@ impl CompiledModel {
     /// memory), leaves the model on the interpreter with the reason recorded.
     pub(crate) fn native(&self) -> Result<&JitProgram, &str> {
         self.native
-            .get_or_init(|| {
-                let p = &self.p;
-                let layout = SlotLayout {
-                    temps: p.vars_end..p.consts_base,
-                    consts_base: p.consts_base,
-                    consts: &p.consts,
-                    n_lookups: p.lookups.len(),
-                    n_series: self.exogenous.len(),
-                };
-                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    JitProgram::compile(&p.dynamic, &layout)
-                }))
-                .unwrap_or_else(|_| Err("the native code generator failed (panicked)".into()))
-            })
+            .get_or_init(|| self.compile_native(&self.p.dynamic))
             .as_ref()
             .map_err(|e| e.as_str())
+    }
+
+    /// Compiles a program over this model's slot array (the per-evaluation program, or a part
+    /// of the initial program such as the steady-state solver's slice) to native code. A
+    /// failure of any kind, even a panic inside the code generator, is an `Err` with the reason.
+    pub(crate) fn compile_native(
+        &self,
+        program: &crate::program::Program,
+    ) -> Result<JitProgram, String> {
+        let p = &self.p;
+        let layout = SlotLayout {
+            temps: p.vars_end..p.consts_base,
+            consts_base: p.consts_base,
+            consts: &p.consts,
+            n_lookups: p.lookups.len(),
+            n_series: self.exogenous.len(),
+        };
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            JitProgram::compile(program, &layout)
+        }))
+        .unwrap_or_else(|_| Err("the native code generator failed (panicked)".into()))
     }
 
     /// For a run of `evaluations` model evaluations with [`crate::Backend::Auto`]: the native

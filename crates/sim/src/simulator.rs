@@ -70,7 +70,7 @@ pub(crate) struct Core<'a> {
     /// For adaptive runs: half the width of... the midpoint of the current segment.
     segment_mid: f64,
     /// The native code evaluating the model, when the settings ask for it and it exists.
-    native: Option<&'a JitProgram>,
+    pub(crate) native: Option<&'a JitProgram>,
 }
 
 impl<'a> Simulator<'a> {

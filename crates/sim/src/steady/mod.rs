@@ -1254,12 +1254,19 @@ fn evaluate(
     }
     core.set_time(s.start, s.start, s.start + 0.5 * s.dt);
     if plan.slice.len() > 0 {
-        let mut env = Env {
-            lookups: &p.lookups,
-            series: &core.exo,
-            random: None,
-        };
-        exec(&plan.slice, &mut core.slots, &mut env);
+        // Native code for the slice when the model itself runs natively (the same bits as
+        // the interpreter; it was a seventh of a calibration evaluation's time interpreted).
+        match core.native.and_then(|_| plan.native_slice(m)) {
+            Some(code) => code.run(&mut core.slots, &p.lookups, &core.exo),
+            None => {
+                let mut env = Env {
+                    lookups: &p.lookups,
+                    series: &core.exo,
+                    random: None,
+                };
+                exec(&plan.slice, &mut core.slots, &mut env);
+            }
+        }
     }
     core.eval();
     let sl = &core.slots;
@@ -1305,5 +1312,54 @@ impl CompiledModel {
         let mut sim = self.simulator(settings)?;
         sim.set_exogenous(exogenous)?;
         sim.steady_state(params)
+    }
+}
+
+#[cfg(all(
+    test,
+    feature = "jit",
+    any(target_arch = "x86_64", target_arch = "aarch64")
+))]
+mod native_slice_tests {
+    use super::*;
+    use crate::settings::Backend;
+
+    /// The calibration case (issue 14): the coupled sanctions model at parameters away from its
+    /// defaults (so the solve starts from the cached default steady state), started at its
+    /// steady state. Its initial-program slice is not empty and compiles, the solver runs it
+    /// as native code when the model runs natively, and the steady state and the run from it
+    /// are the interpreter's bits.
+    #[test]
+    fn sanctions_slice_runs_natively_with_the_interpreters_bits() {
+        let path =
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../models/sanctions.toml");
+        let c = CompiledModel::compile(&pressure_model::load(&path).unwrap()).unwrap();
+        let settings = c.default_settings();
+        assert_eq!(settings.initialise, crate::Initialise::Steady);
+        let solver = Solver::new(&c, &settings.steady).unwrap();
+        assert!(
+            solver.plan.slice.len() > 0,
+            "the sanctions model has INITIAL values"
+        );
+        assert!(solver.plan.native_slice(&c).is_some(), "the slice compiles");
+        let mut params = c.default_params();
+        c.set_param(&mut params, "money.base_money_growth", 0.35)
+            .unwrap();
+        c.set_param(&mut params, "fiscal.trend_growth", 0.045)
+            .unwrap();
+        let on = |b: Backend| settings.clone().with_backend(b);
+        let interp = c.steady_state(&params, &on(Backend::Interpreter)).unwrap();
+        let native = c.steady_state(&params, &on(Backend::Jit)).unwrap();
+        assert_eq!(interp, native);
+        // The parameters moved the equilibrium (the test is not at the defaults' state).
+        let default = c
+            .steady_state(&c.default_params(), &on(Backend::Jit))
+            .unwrap();
+        assert_ne!(default, native);
+        let mut sim = c.simulator(&on(Backend::Jit)).unwrap();
+        let a = sim.run(&params).unwrap().clone();
+        assert!(sim.uses_native_code());
+        let b = c.run(&params, &on(Backend::Interpreter)).unwrap();
+        assert_eq!(a, b);
     }
 }

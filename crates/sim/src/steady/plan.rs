@@ -5,8 +5,10 @@
 
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
+use crate::jit::JitProgram;
 use crate::program::{Program, N_REGISTERS};
 use pressure_model::{nearest, SteadySettings};
+use std::sync::OnceLock;
 
 /// One unknown of the solve.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -85,6 +87,11 @@ pub(crate) struct Plan {
     /// The instructions of the initial program that depend on the state or on a free
     /// parameter and compute values the per-step program does not recompute.
     pub slice: Program,
+    /// `slice` as native code: compiled the first time the solver evaluates a model that runs
+    /// natively, once per solver (not per solve); `None` inside when the code generator
+    /// refuses it (then the interpreter runs it). Same bits either way, as for the per-step
+    /// program.
+    pub native_slice: OnceLock<Option<JitProgram>>,
     /// Columns in groups that no equation shares (Curtis, Powell & Reid 1974): the
     /// finite-difference Jacobian perturbs a whole group in one evaluation. `colors[c]` lists
     /// the columns of group `c`.
@@ -339,11 +346,19 @@ impl Plan {
             lower,
             upper,
             slice,
+            native_slice: OnceLock::new(),
             colors,
             col_rows,
             tolerance: st.tolerance,
             max_iterations: st.max_iterations,
         })
+    }
+
+    /// The slice as native code, compiled on first use (`None`: interpret it).
+    pub fn native_slice(&self, m: &CompiledModel) -> Option<&JitProgram> {
+        self.native_slice
+            .get_or_init(|| m.compile_native(&self.slice).ok())
+            .as_ref()
     }
 
     pub fn n(&self) -> usize {
