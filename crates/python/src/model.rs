@@ -373,10 +373,12 @@ impl Model {
             for (k, r) in results.into_iter().enumerate() {
                 match r {
                     Ok(true) => {}
-                    Ok(false) => return Err(RunError::new_err(format!(
+                    Ok(false) => {
+                        return Err(RunError::new_err(format!(
                         "parameter set {}: the run's table differs in shape from the first run's",
                         done + k
-                    ))),
+                    )))
+                    }
                     Err(e) => return Err(failed(done + k, e)),
                 }
             }
