@@ -134,7 +134,8 @@ fn a_small_model_survives_both_conversions() {
     for want in [
         "<eqn>SMTH3(Teacup_Temperature, 2) + DELAY(Room_Temperature, 3, 70)</eqn>",
         "<eqn>SUM(Weighted[*]) + TIME MOD 7 + SAFEDIV(1, 0, 3)</eqn>",
-        "<gf name=\"Effect\" type=\"continuous\">",
+        "<aux name=\"Effect\">\n        <gf type=\"continuous\">",
+        "<eqn>Weights[Dim] * LOOKUP(Effect, Teacup_Temperature)</eqn>",
     ] {
         assert!(xml.contains(want), "missing {want:?} in\n{xml}");
     }

@@ -1001,7 +1001,19 @@ fn write(a: &Ast, out: &mut String) {
                 // XMILE's PULSE means something else: keep the equation language's name
                 // spelled so that it is not read as XMILE's.
                 Some(B::Pulse) => write_call(VENSIM_PULSE, subs, &v, out),
-                _ => write_call(name, subs, &v, out),
+                Some(_) => write_call(name, subs, &v, out),
+                // Not a builtin: a graphical function, called the way every XMILE tool
+                // reads (`LOOKUP(table, x)`).
+                None => {
+                    out.push_str("LOOKUP(");
+                    out.push_str(name);
+                    write_subs(subs, out);
+                    for x in &v {
+                        out.push_str(", ");
+                        write(x, out);
+                    }
+                    out.push(')');
+                }
             }
         }
         AstKind::If(c, x, y) => {

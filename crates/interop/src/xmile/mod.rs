@@ -358,6 +358,15 @@ impl<'a> Reader<'a> {
             let k = key(&written);
             let kind = if kind == Kind::Aux && flow_keys.contains(&k) {
                 Kind::Flow
+            } else if kind == Kind::Aux
+                && child(v, "eqn").is_none()
+                && (child(v, "gf").is_some()
+                    || children(v, "element").any(|e| child(e, "gf").is_some()))
+                && !children(v, "element").any(|e| child(e, "eqn").is_some())
+            {
+                // An auxiliary that is only a graphical function (no equation): a lookup, as
+                // Pressure's XMILE export writes one for tools without a lone <gf>.
+                Kind::Table
             } else {
                 kind
             };
@@ -740,7 +749,7 @@ impl<'a> Reader<'a> {
         // Graphical functions: the variable's own table(s).
         let elements: Vec<Node> = children(v, "element").collect();
         if let Some(t) = &table_id {
-            let own = if kind == Kind::Table {
+            let own = if v.tag_name().name() == "gf" {
                 Some(v)
             } else {
                 child(v, "gf")

@@ -1,9 +1,11 @@
 //! A [`SourceModel`] written as an XMILE 1.0 file ([`to_xmile`]).
 //!
 //! Stocks, flows and auxiliaries become `<stock>`, `<flow>` and `<aux>` (a constant is an
-//! `<aux>` whose equation is a number, as XMILE has no separate kind); lookups become `<gf>`
-//! with `<xpts>`/`<ypts>` and `type`; dimensions `<dim>` with `<elem>`; per-element equations
-//! `<element subscript>`; equations are printed with XMILE's builtin names (see
+//! `<aux>` whose equation is a number, as XMILE has no separate kind); a lookup is an `<aux>`
+//! holding only a `<gf>` (`<xpts>`/`<ypts>`, `type`), called as `LOOKUP(name, x)`, the form
+//! simlin also reads; dimensions `<dim>` with `<elem>`; per-element equations
+//! `<element subscript>` (a key naming a subrange is written for each of its elements);
+//! equations are printed with XMILE's builtin names (see
 //! [`super::expr::export`]). Reading the file back with this crate's importer gives the same
 //! equations, hence the same numbers; what XMILE 1.0 cannot say is kept under the equation
 //! language's names (functions such as `PULSE TRAIN`), or lost: a constant's plausible range.
@@ -184,22 +186,43 @@ pub fn to_xmile(m: &SourceModel) -> String {
         }
         keys
     };
+    // A per-element key may name a dimension or subrange (`hard`, `a,dim`): XMILE names
+    // elements only, so such a key is written once for each element it stands for.
+    let expand = |k: &str| -> Vec<String> {
+        let mut keys = vec![String::new()];
+        for part in k.split(',') {
+            let part = part.trim();
+            let elems: Vec<String> = match m.dimensions.iter().find(|d| d.name.value == part) {
+                Some(d) => d.elements.iter().map(|e| e.value.clone()).collect(),
+                None => vec![part.to_string()],
+            };
+            keys = keys
+                .into_iter()
+                .flat_map(|p| {
+                    elems.iter().map(move |e| {
+                        if p.is_empty() {
+                            e.clone()
+                        } else {
+                            format!("{p},{e}")
+                        }
+                    })
+                })
+                .collect();
+        }
+        keys
+    };
     for v in &m.variables {
         let tag = match v.kind {
             SourceKind::Stock { .. } => "stock",
             SourceKind::Flow { .. } => "flow",
-            SourceKind::Aux { .. } | SourceKind::Constant { .. } => "aux",
-            SourceKind::Lookup { .. } => "gf",
+            // A lookup is an <aux> with a graphical function and no equation: simlin, for
+            // one, reads no lone <gf>.
+            SourceKind::Aux { .. } | SourceKind::Constant { .. } | SourceKind::Lookup { .. } => {
+                "aux"
+            }
         };
         let ind = "        ";
-        // A lone <gf> carries its own table's type.
-        let kind = match &v.kind {
-            SourceKind::Lookup {
-                default: Some(t), ..
-            } => format!(" type=\"{}\"", gf_type(t)),
-            _ => String::new(),
-        };
-        let _ = writeln!(out, "      <{tag} name=\"{}\"{kind}>", esc(&v.name.value));
+        let _ = writeln!(out, "      <{tag} name=\"{}\">", esc(&v.name.value));
         if let Some(d) = &v.doc {
             let _ = writeln!(out, "{ind}<doc>{}</doc>", esc(d));
         }
@@ -219,12 +242,14 @@ pub fn to_xmile(m: &SourceModel) -> String {
             }
             SourceEquations::PerElement(list) => {
                 for (k, x) in list {
-                    let _ = writeln!(
-                        out,
-                        "{ind}<element subscript=\"{}\"><eqn>{}</eqn></element>",
-                        subscript(&k.value),
-                        esc(&xmile_eqn(&x.text))
-                    );
+                    let e = esc(&xmile_eqn(&x.text));
+                    for k in expand(&k.value) {
+                        let _ = writeln!(
+                            out,
+                            "{ind}<element subscript=\"{}\"><eqn>{e}</eqn></element>",
+                            subscript(&k)
+                        );
+                    }
                 }
             }
         };
@@ -260,12 +285,14 @@ pub fn to_xmile(m: &SourceModel) -> String {
                     let _ = writeln!(out, "{ind}<eqn>{}</eqn>", num(x));
                 } else {
                     for (k, x) in pairs {
-                        let _ = writeln!(
-                            out,
-                            "{ind}<element subscript=\"{}\"><eqn>{}</eqn></element>",
-                            subscript(&k),
-                            num(x)
-                        );
+                        for k in expand(&k) {
+                            let _ = writeln!(
+                                out,
+                                "{ind}<element subscript=\"{}\"><eqn>{}</eqn></element>",
+                                subscript(&k),
+                                num(x)
+                            );
+                        }
                     }
                 }
             }
@@ -274,13 +301,14 @@ pub fn to_xmile(m: &SourceModel) -> String {
                 per_element,
             } => {
                 if let Some(t) = default {
-                    let _ = writeln!(out, "{ind}<xpts>{}</xpts>", nums(&t.x));
-                    let _ = writeln!(out, "{ind}<ypts>{}</ypts>", nums(&t.y));
+                    gf(t, &mut out, ind);
                 }
                 for (k, t) in per_element {
-                    let _ = writeln!(out, "{ind}<element subscript=\"{}\">", subscript(&k.value));
-                    gf(t, &mut out, &format!("{ind}  "));
-                    let _ = writeln!(out, "{ind}</element>");
+                    for k in expand(&k.value) {
+                        let _ = writeln!(out, "{ind}<element subscript=\"{}\">", subscript(&k));
+                        gf(t, &mut out, &format!("{ind}  "));
+                        let _ = writeln!(out, "{ind}</element>");
+                    }
                 }
             }
         }
