@@ -106,3 +106,19 @@ def test_a_bad_mdl_points_at_its_line(tmp_path):
     d = e.value.diagnostics[0]
     assert d["file"].endswith("bad.mdl")
     assert d["line"] == 3
+
+
+def test_xmile_loads_and_runs_like_the_toml_transcription():
+    """XMILE (the SDXorg teacup sample, as pressure_interop reads it) runs to the same numbers as
+    models/examples/teacup.toml, Pressure's transcription of the same model."""
+    from conftest import ROOT
+
+    xmile = ROOT.parent / "shared" / "conformance" / "sdxorg-test-models" / "samples" / "teacup" / "teacup.xmile"
+    if not xmile.is_file():
+        pytest.skip(f"SDXorg teacup sample not found at {xmile} (the shared folder beside the repository)")
+    model = pressure.load(xmile)
+    ours = pressure.load(EXAMPLES / "teacup.toml").run()
+    df = model.run()
+    assert model.stocks == ["Teacup_Temperature"]  # the spelling of the file, spaces as underscores
+    assert np.array_equal(df.index.to_numpy(), ours.index.to_numpy())
+    assert np.allclose(df["Teacup_Temperature"], ours["teacup_temperature"], rtol=1e-12, atol=0)

@@ -47,8 +47,9 @@ ParamValue = Union[float, Sequence[float]]
 
 
 def load(path: Union[str, "PathLike[str]"]) -> "Model":
-    """Loads and compiles a model file: Pressure's ``.toml``, or a Vensim ``.mdl`` (read as
-    ``pressure run`` reads it; variable names keep their spelling with spaces as underscores).
+    """Loads and compiles a model file: Pressure's ``.toml``, a Vensim ``.mdl`` or an XMILE
+    ``.xmile`` / ``.xml`` / ``.stmx`` (read as ``pressure run`` reads them; variable names keep
+    their spelling with spaces as underscores).
 
     Raises ``ModelError`` (message ``path:line:column: problem``, plus ``diagnostics``, a list
     of dicts with ``file``, ``line``, ``column``, ``message`` and ``help``) when the file has
