@@ -115,9 +115,25 @@ impl CalibrationReport {
 
     /// `params.csv`: one row per parameter.
     pub fn params_csv(&self) -> String {
-        let mut out = String::from(
-            "parameter,estimate,se,wald_low,wald_high,profile_low,profile_high,identified,bootstrap_low,bootstrap_high,bootstrap_sd,posterior_mean,posterior_sd,posterior_q025,posterior_q975,rhat,ess_bulk\n",
-        );
+        let mut out = CsvTable::with_header([
+            "parameter",
+            "estimate",
+            "se",
+            "wald_low",
+            "wald_high",
+            "profile_low",
+            "profile_high",
+            "identified",
+            "bootstrap_low",
+            "bootstrap_high",
+            "bootstrap_sd",
+            "posterior_mean",
+            "posterior_sd",
+            "posterior_q025",
+            "posterior_q975",
+            "rhat",
+            "ess_bulk",
+        ]);
         for (j, name) in self.parameters.iter().enumerate() {
             let (se, wl, wh) = match &self.covariance {
                 Some(c) => (num(c.se[j]), num(c.interval[j].0), num(c.interval[j].1)),
@@ -145,14 +161,25 @@ impl CalibrationReport {
                 }
                 None => Default::default(),
             };
-            out.push_str(&format!(
-                "{name},{},{se},{wl},{wh},{pl},{ph},{},{bl},{bh},{bsd},{}\n",
-                num(self.estimate.x[j]),
-                self.identified(j),
-                post.join(",")
-            ));
+            out.row(
+                [
+                    name.clone(),
+                    num(self.estimate.x[j]),
+                    se,
+                    wl,
+                    wh,
+                    pl,
+                    ph,
+                    self.identified(j).to_string(),
+                    bl,
+                    bh,
+                    bsd,
+                ]
+                .into_iter()
+                .chain(post),
+            );
         }
-        out
+        out.into_string()
     }
 
     /// `fit.csv`: model against data per series and date (data units).
@@ -170,7 +197,14 @@ impl CalibrationReport {
             return None;
         }
         let chi2 = crate::uncertainty::profile::chi2_threshold(level);
-        let mut out = String::from("parameter,value,deviance,converged,is_estimate,threshold\n");
+        let mut out = CsvTable::with_header([
+            "parameter",
+            "value",
+            "deviance",
+            "converged",
+            "is_estimate",
+            "threshold",
+        ]);
         for p in &self.profiles {
             let threshold = if p.threshold.is_finite() {
                 p.threshold
@@ -178,18 +212,17 @@ impl CalibrationReport {
                 chi2
             };
             for q in &p.points {
-                out.push_str(&format!(
-                    "{},{},{},{},{},{}\n",
-                    p.parameter,
+                out.row([
+                    p.parameter.clone(),
                     num(q.value),
                     num(q.deviance),
-                    q.converged,
-                    q.value == p.estimate,
-                    num(threshold)
-                ));
+                    q.converged.to_string(),
+                    (q.value == p.estimate).to_string(),
+                    num(threshold),
+                ]);
             }
         }
-        Some(out)
+        Some(out.into_string())
     }
 
     /// `prior_posterior.csv`: every prior beside the posterior of its value, and the
@@ -207,14 +240,23 @@ impl CalibrationReport {
     /// `draws.csv` when MCMC ran: chain, draw, parameters, log target.
     pub fn draws_csv(&self) -> Option<String> {
         let m = self.mcmc.as_ref()?;
-        let mut out = format!("chain,draw,{},log_target\n", m.parameters.join(","));
+        let mut out = CsvTable::with_header(
+            ["chain", "draw"]
+                .into_iter()
+                .chain(m.parameters.iter().map(String::as_str))
+                .chain(["log_target"]),
+        );
         for (c, (draws, lps)) in m.draws.iter().zip(&m.log_target).enumerate() {
             for (k, (d, lp)) in draws.iter().zip(lps).enumerate() {
-                let vals: Vec<String> = d.iter().map(|v| num(*v)).collect();
-                out.push_str(&format!("{c},{k},{},{}\n", vals.join(","), num(*lp)));
+                out.row(
+                    [c.to_string(), k.to_string()]
+                        .into_iter()
+                        .chain(d.iter().map(|v| num(*v)))
+                        .chain([num(*lp)]),
+                );
             }
         }
-        Some(out)
+        Some(out.into_string())
     }
 
     /// `stats.json`: estimate, optimiser outcome, uncertainty diagnostics, fit statistics.
@@ -419,6 +461,110 @@ mod tests {
             .records()
             .map(|r| r.unwrap().iter().map(str::to_string).collect())
             .collect()
+    }
+
+    /// A report of two parameters, the first with a comma in its name (as an episode id in a
+    /// `name@episode` parameter may have), with a profile of the first.
+    fn report_with_nasty_names() -> CalibrationReport {
+        let names = vec![format!("rate@{NASTY}"), "beta".to_string()];
+        CalibrationReport {
+            experiment: "t".into(),
+            seed: 0,
+            parameters: names.clone(),
+            estimate: Estimate {
+                x: vec![0.5, 2.0],
+                z: vec![0.5, 2.0],
+                neg_log_lik: 1.0,
+                sigma: vec![1.0],
+                converged: true,
+                method: Default::default(),
+                message: String::new(),
+                evaluations: 1,
+            },
+            multistart: MultiStartSummary {
+                starts: 1,
+                converged: 1,
+                reached_best: 1,
+                failures: vec![],
+                model_runs: 1,
+                best_start: 0,
+            },
+            covariance: None,
+            covariance_error: None,
+            profiles: vec![Profile {
+                parameter: names[0].clone(),
+                estimate: 0.5,
+                points: vec![
+                    crate::uncertainty::profile::ProfilePoint {
+                        value: 0.25,
+                        deviance: 4.5,
+                        converged: true,
+                    },
+                    crate::uncertainty::profile::ProfilePoint {
+                        value: 0.5,
+                        deviance: 0.0,
+                        converged: true,
+                    },
+                ],
+                lower: Some(0.3),
+                upper: None,
+                notes: vec![],
+                threshold: 3.84,
+            }],
+            bootstrap: None,
+            mcmc: None,
+            fit: vec![],
+            timings: vec![],
+            priors: vec![],
+            derived: vec![],
+            posterior: vec![],
+            convergence: None,
+        }
+    }
+
+    #[test]
+    fn params_profiles_and_draws_csv_quote_names() {
+        let mut r = report_with_nasty_names();
+        let name = r.parameters[0].clone();
+        let params = read(&r.params_csv());
+        assert_eq!(params[0].len(), 17);
+        assert_eq!(params[1][..3], [name.as_str(), "0.5", ""]);
+        assert_eq!(params[1][5..8], ["0.3", "", "false"]);
+        assert_eq!(params[2][..2], ["beta", "2"]);
+        assert!(params.iter().all(|row| row.len() == 17), "{params:?}");
+
+        let profiles = read(&r.profiles_csv(0.95).unwrap());
+        assert_eq!(
+            profiles[1..],
+            [
+                vec![name.as_str(), "0.25", "4.5", "true", "false", "3.84"],
+                vec![name.as_str(), "0.5", "0", "true", "true", "3.84"],
+            ]
+        );
+
+        r.mcmc = Some(McmcResult {
+            algorithm: Default::default(),
+            parameters: r.parameters.clone(),
+            draws: vec![vec![vec![0.5, 2.0], vec![0.75, 1.5]]],
+            log_target: vec![vec![-1.0, -2.5]],
+            acceptance: vec![0.5],
+            evaluations: 2,
+            iterations: 2,
+            warmup: 0,
+            thin: 1,
+            summary: vec![],
+            max_rhat: f64::NAN,
+            min_ess_bulk: f64::NAN,
+        });
+        let draws = read(&r.draws_csv().unwrap());
+        assert_eq!(
+            draws,
+            [
+                vec!["chain", "draw", name.as_str(), "beta", "log_target"],
+                vec!["0", "0", "0.5", "2", "-1"],
+                vec!["0", "1", "0.75", "1.5", "-2.5"],
+            ]
+        );
     }
 
     #[test]
