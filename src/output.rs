@@ -7,7 +7,7 @@ use std::path::Path;
 
 /// Atomic writes and CSV tables live in the `pressure-output` crate, so that library crates
 /// (calibration checkpoints, reports) use the same code as the CLI.
-pub use pressure_output::{write_atomic, CsvTable};
+pub use pressure_output::{write_atomic, write_files, CsvTable, WriteError};
 
 /// Hex SHA-256 of some bytes (used for model and input hashes in manifests).
 pub fn sha256_hex(bytes: &[u8]) -> String {

@@ -3,9 +3,9 @@
 
 use super::CliError;
 use pressure::calibrate::experiment::outputs::calibration_files;
-use pressure::calibrate::experiment::{CalibrationReport, Experiment, RunOptions, RunProgress};
+use pressure::calibrate::experiment::{Experiment, RunOptions, RunProgress};
 use pressure::calibrate::CalibrateError;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::Manifest;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -94,42 +94,20 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
 
     let rendered =
         calibration_files(&experiment, &report, seed, None, None).map_err(from_calibrate)?;
-    // Optional outputs not computed this time are removed (a file from an earlier run in this
-    // folder would now be misleading).
-    for name in &rendered.absent {
-        let _ = std::fs::remove_file(args.out.join(name));
-    }
-    for (name, text) in &rendered.files {
-        let path = args.out.join(name);
-        write_atomic(&path, text.as_bytes()).map_err(|e| io_error(&path, e))?;
-    }
+    rendered
+        .write_to(&args.out)
+        .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
     let mut manifest = Manifest::for_current_process();
     for p in &experiment.inputs {
         manifest.add_input(p);
     }
-    manifest.parameters = report
-        .parameters
-        .iter()
-        .cloned()
-        .zip(report.estimate.x.iter().copied())
-        .collect();
+    manifest.parameters = report.estimates();
     manifest.seed = Some(seed);
+    manifest.extra.extend(report.manifest_facts());
     let extra = &mut manifest.extra;
-    extra.insert("command".into(), "calibrate".into());
-    extra.insert("experiment".into(), report.experiment.clone().into());
-    extra.insert("method".into(), report.estimate.method.name().into());
-    extra.insert("converged".into(), report.estimate.converged.into());
-    extra.insert(
-        "model_runs_estimation".into(),
-        report.multistart.model_runs.into(),
-    );
     extra.insert("threads".into(), rayon::current_num_threads().into());
     extra.insert("resumed".into(), args.resume.into());
     extra.insert("seconds".into(), elapsed.into());
-    extra.insert("priors".into(), priors_json(&report));
-    if let Some(c) = &report.convergence {
-        extra.insert("convergence".into(), c.describe().into());
-    }
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io_error(&args.out, e))?;
@@ -168,23 +146,4 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         );
     }
     Ok(())
-}
-
-/// The priors of a run for its manifest: parameter, distribution, source, whether it enters
-/// the estimate.
-pub fn priors_json(report: &CalibrationReport) -> serde_json::Value {
-    serde_json::Value::Array(
-        report
-            .priors
-            .iter()
-            .map(|p| {
-                serde_json::json!({
-                    "parameter": p.parameter,
-                    "distribution": p.distribution,
-                    "source": p.source,
-                    "in_estimate": p.in_estimate,
-                })
-            })
-            .collect(),
-    )
 }

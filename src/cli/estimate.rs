@@ -48,48 +48,23 @@ fn classify(e: EconError) -> CliError {
 pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
     let overrides = Overrides { seed: args.seed };
     let report = run_spec_file(&args.spec, &overrides).map_err(classify)?;
-    let files: Vec<(String, Vec<u8>)> = report
-        .output_files()
-        .into_iter()
-        .map(|(n, t)| (n, t.into_bytes()))
-        .collect();
     let priors = report.prior_table().to_json();
-    let io = |e: std::io::Error, what: &str| {
-        CliError::Failure(miette::miette!(
-            "cannot write {}: {e}",
-            args.out.join(what).display()
-        ))
-    };
-    for (name, bytes) in &files {
-        write_atomic(&args.out.join(name), bytes).map_err(|e| io(e, name))?;
-    }
+    let files = report
+        .write_to(&args.out)
+        .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
     let mut manifest = Manifest::for_current_process();
     manifest.add_input(&args.spec);
     for input in &report.inputs {
         manifest.add_input(input);
     }
     manifest.seed = report.seed;
-    manifest.extra.insert(
-        "models".into(),
-        serde_json::json!(report
-            .models
-            .iter()
-            .map(|m| serde_json::json!({
-                "name": m.name,
-                "estimator": m.estimator,
-                "formula": m.formula,
-                "n_obs": m.n_obs,
-                "variance": m.vcov_type,
-            }))
-            .collect::<Vec<_>>()),
-    );
-    manifest.extra.insert(
-        "outputs".into(),
-        serde_json::json!(files.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>()),
-    );
-    manifest
-        .write_to_dir(&args.out)
-        .map_err(|e| io(e, "manifest.json"))?;
+    manifest.extra.extend(report.manifest_facts());
+    manifest.write_to_dir(&args.out).map_err(|e| {
+        CliError::Failure(miette::miette!(
+            "cannot write {}: {e}",
+            args.out.join("manifest.json").display()
+        ))
+    })?;
     if let Some(p) = &args.priors {
         write_atomic(p, priors.as_bytes())
             .map_err(|e| CliError::Failure(miette::miette!("cannot write {}: {e}", p.display())))?;

@@ -1,7 +1,7 @@
 //! `pressure merge`: combine the partial results of `pressure sensitivity --shard I/N` runs
 //! into the result a single run would have written (bit for bit).
 
-use super::sensitivity::{describe_run, from_experiment, print_json_summary, write_report_files};
+use super::sensitivity::{from_experiment, print_json_summary, write_report_files};
 use super::CliError;
 use pressure::output::{sha256_hex, Manifest};
 use pressure::sensitivity::experiment::RunSpec;
@@ -51,7 +51,7 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         manifest.add_input(&dir.join("partial.bin"));
     }
     manifest.seed = Some(report.spec.seed);
-    describe_run(&mut manifest, &report.spec);
+    manifest.extra.extend(report.spec.manifest_facts());
     manifest.extra.insert("runs".into(), report.n_runs.into());
     manifest
         .extra

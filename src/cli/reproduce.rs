@@ -614,41 +614,18 @@ fn run_calibration(
     ctx.progress.update("validation", 0, 1);
     let rendered = calibration_files(experiment, &report, seed, counterfactual_draws, synth_file)
         .map_err(|e| failure(format!("calibration outputs: {e}")))?;
-    let mut files: Vec<(&str, Vec<u8>)> = rendered
-        .files
-        .iter()
-        .map(|(n, t)| (*n, t.as_bytes().to_vec()))
-        .collect();
+    rendered.write_to(dir).map_err(failure)?;
+    // The study's own extra: posterior bands of the fit for its figures.
     if bands > 0 {
         ctx.progress.update("fit bands", 0, 1);
         if let Some(csv) = posterior_fit_bands(experiment, &report, bands, 0.95)? {
-            files.push(("fit_bands.csv", csv.into_bytes()));
+            write(&dir.join("fit_bands.csv"), csv.as_bytes())?;
         }
     }
-    for (name, bytes) in &files {
-        write(&dir.join(name), bytes)?;
-    }
     let mut manifest = step_manifest(step, Some(seed));
-    manifest.parameters = report
-        .parameters
-        .iter()
-        .cloned()
-        .zip(report.estimate.x.iter().copied())
-        .collect();
-    let extra = &mut manifest.extra;
-    extra.insert("command".into(), "calibrate".into());
-    extra.insert("experiment".into(), report.experiment.clone().into());
-    extra.insert("priors".into(), super::calibrate::priors_json(&report));
-    if let Some(c) = &report.convergence {
-        extra.insert("convergence".into(), c.describe().into());
-    }
-    extra.insert("method".into(), report.estimate.method.name().into());
-    extra.insert("converged".into(), report.estimate.converged.into());
-    extra.insert(
-        "model_runs_estimation".into(),
-        report.multistart.model_runs.into(),
-    );
-    extra.insert(
+    manifest.parameters = report.estimates();
+    manifest.extra.extend(report.manifest_facts());
+    manifest.extra.insert(
         "settings".into(),
         serde_json::json!({
             "multistart": experiment.spec.estimation.multistart,
@@ -679,15 +656,7 @@ fn run_calibration(
             format!("; optimiser did not converge: {}", report.estimate.message)
         }
     );
-    Ok((
-        note,
-        report
-            .parameters
-            .iter()
-            .cloned()
-            .zip(report.estimate.x.iter().copied())
-            .collect(),
-    ))
+    Ok((note, report.estimates()))
 }
 
 /// Posterior bands of the model at every observation: the model rerun at up to `max_draws`
@@ -788,12 +757,12 @@ fn run_sensitivity(
     let mut manifest = step_manifest(step, Some(seed));
     let mut spec = prepared.spec.clone();
     spec.seed = seed;
-    super::sensitivity::describe_run(&mut manifest, &spec);
+    manifest.extra.extend(spec.manifest_facts());
     manifest.extra.insert("runs".into(), planned.into());
     manifest
         .extra
         .insert("elapsed_seconds".into(), elapsed.into());
-    super::sensitivity::write_report(dir, &report, &manifest)?;
+    super::sensitivity::write_report_files(dir, &report, &manifest)?;
     Ok((
         format!(
             "{planned} model runs in {elapsed:.1} s ({:.0} runs/s)",
@@ -812,22 +781,14 @@ fn run_estimate(
     ctx.progress.update("estimating", 0, 1);
     let report = run_spec_file(spec, &EconOverrides { seed: ctx.seed })
         .map_err(|e| failure(format!("{}: {e}", spec.display())))?;
-    let files = report.output_files();
-    for (name, text) in &files {
-        write(&dir.join(name), text.as_bytes())?;
-    }
+    report.write_to(dir).map_err(failure)?;
     let mut manifest = step_manifest(step, report.seed);
     for input in &report.inputs {
         manifest.add_input(input);
     }
-    manifest.extra.insert(
-        "models".into(),
-        serde_json::json!(report
-            .models
-            .iter()
-            .map(|m| serde_json::json!({"name": m.name, "estimator": m.estimator, "formula": m.formula, "n_obs": m.n_obs}))
-            .collect::<Vec<_>>()),
-    );
+    // The same facts as `pressure estimate` records (the study's copy used to drop the
+    // variance type and the list of outputs).
+    manifest.extra.extend(report.manifest_facts());
     manifest.write_to_dir(dir).map_err(|e| io_err(dir, e))?;
     ctx.progress.update("estimating", 1, 1);
     Ok((format!("{} models", report.models.len()), vec![]))

@@ -2,7 +2,7 @@
 //! time) on a model, in parallel, whole or as one shard of a cluster job.
 
 use super::CliError;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::Manifest;
 use pressure::sensitivity::experiment::{Experiment, ExperimentError, Outcome, Report, RunOptions};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -73,27 +73,16 @@ fn io_error(path: &Path, e: std::io::Error) -> CliError {
     CliError::Failure(miette::miette!("cannot write {}: {e}", path.display()))
 }
 
-/// Writes a report's files and its manifest into `dir`.
-pub(crate) fn write_report(
-    dir: &Path,
-    report: &Report,
-    manifest: &Manifest,
-) -> Result<(), CliError> {
-    write_report_files(dir, report, manifest).map(|_| ())
-}
-
-/// [`write_report`], returning the names of the files written.
+/// Writes a report's files ([`Report::write_to`]) and its manifest into `dir`; returns the
+/// names of the files written.
 pub(crate) fn write_report_files(
     dir: &Path,
     report: &Report,
     manifest: &Manifest,
 ) -> Result<Vec<String>, CliError> {
-    let mut names = Vec::new();
-    for (name, bytes) in report.files() {
-        let path = dir.join(&name);
-        write_atomic(&path, &bytes).map_err(|e| io_error(&path, e))?;
-        names.push(name);
-    }
+    let mut names = report
+        .write_to(dir)
+        .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
     manifest.write_to_dir(dir).map_err(|e| io_error(dir, e))?;
     names.push("manifest.json".into());
     Ok(names)
@@ -104,37 +93,6 @@ pub(crate) fn print_json_summary(summary: serde_json::Value) -> Result<(), CliEr
     let text = serde_json::to_string_pretty(&summary).expect("a JSON value serialises");
     println!("{text}");
     Ok(())
-}
-
-/// Facts every sensitivity manifest records.
-pub(crate) fn describe_run(
-    manifest: &mut Manifest,
-    report_spec: &pressure::sensitivity::experiment::RunSpec,
-) {
-    let extra = &mut manifest.extra;
-    extra.insert(
-        "experiment_sha256".into(),
-        report_spec.experiment_sha256.clone().into(),
-    );
-    extra.insert("model".into(), report_spec.model.clone().into());
-    extra.insert(
-        "model_sha256".into(),
-        report_spec.model_sha256.clone().into(),
-    );
-    extra.insert(
-        "method".into(),
-        serde_json::to_value(&report_spec.method).unwrap_or_default(),
-    );
-    extra.insert(
-        "parameters".into(),
-        serde_json::to_value(&report_spec.parameters).unwrap_or_default(),
-    );
-    if let Some(groups) = &report_spec.groups {
-        extra.insert(
-            "groups".into(),
-            serde_json::to_value(groups).unwrap_or_default(),
-        );
-    }
 }
 
 /// One experiment to run and write: what `pressure sensitivity` does, callable from other
@@ -206,7 +164,7 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
     manifest.seed = Some(seed);
     let mut spec = prepared.spec.clone();
     spec.seed = seed;
-    describe_run(&mut manifest, &spec);
+    manifest.extra.extend(spec.manifest_facts());
     let threads = pool.current_num_threads();
     let extra = &mut manifest.extra;
     extra.insert("runs".into(), planned.into());
@@ -229,10 +187,9 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
     let files = match outcome {
         Outcome::Complete(report) => write_report_files(run.out, &report, &manifest)?,
         Outcome::Partial(partial) => {
-            let bin = run.out.join("partial.bin");
-            write_atomic(&bin, &partial.binary()).map_err(|e| io_error(&bin, e))?;
-            let json = run.out.join("partial.json");
-            write_atomic(&json, &partial.header_json()).map_err(|e| io_error(&json, e))?;
+            partial
+                .write_to(run.out)
+                .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
             manifest
                 .write_to_dir(run.out)
                 .map_err(|e| io_error(run.out, e))?;

@@ -3,6 +3,7 @@
 //! | item | job |
 //! |---|---|
 //! | [`write_atomic`] | temp file + rename, so a failed or killed command never leaves a half-written file |
+//! | [`write_files`] | a report's files into a folder, each atomically; a failure names its file ([`WriteError`]) |
 //! | [`CsvTable`] | a CSV table built in memory through `csv::Writer` (quoting as RFC 4180, `\n` line ends) |
 //!
 //! This crate depends on no other crate of the workspace, so the library crates (calibration,
@@ -12,7 +13,9 @@
 #![warn(missing_docs)]
 
 mod atomic;
+mod files;
 mod table;
 
 pub use atomic::write_atomic;
+pub use files::{write_files, WriteError};
 pub use table::CsvTable;

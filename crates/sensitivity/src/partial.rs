@@ -123,6 +123,20 @@ impl Partial {
         serde_json::to_vec_pretty(&self.header).expect("header serialises")
     }
 
+    /// Writes `partial.bin` and `partial.json` into `dir`, each atomically; returns their names.
+    pub fn write_to(
+        &self,
+        dir: &std::path::Path,
+    ) -> std::result::Result<Vec<String>, pressure_output::WriteError> {
+        pressure_output::write_files(
+            dir,
+            [
+                ("partial.bin", self.binary()),
+                ("partial.json", self.header_json()),
+            ],
+        )
+    }
+
     /// Reads a partial back from the two files' contents; `what` names it in errors.
     pub fn from_bytes(what: &str, json: &[u8], bin: &[u8]) -> Result<Partial> {
         let bad = |message: String| SensitivityError::Merge(format!("{what}: {message}"));

@@ -8,6 +8,8 @@ use super::report::CalibrationReport;
 use super::validation::validate;
 use super::Experiment;
 use crate::error::CalibrateError;
+use pressure_output::WriteError;
+use serde_json::{json, Map, Value};
 
 /// Every file a calibration may write, in the order written.
 pub const ALL_FILES: [&str; 10] = [
@@ -130,4 +132,60 @@ pub fn calibration_files(
         absent,
         notes,
     })
+}
+
+impl CalibrationFiles {
+    /// Writes the files into `dir`, each atomically, after removing the optional files this
+    /// run did not produce (a copy from an earlier run in the folder would mislead); returns
+    /// the names written. `pressure calibrate` and a calibrate step of `pressure reproduce`
+    /// both call it, so each file is written by this one function.
+    pub fn write_to(&self, dir: &std::path::Path) -> Result<Vec<String>, WriteError> {
+        for name in &self.absent {
+            let _ = std::fs::remove_file(dir.join(name));
+        }
+        pressure_output::write_files(dir, self.files.iter().map(|(n, t)| (*n, t.as_bytes())))
+    }
+}
+
+impl CalibrationReport {
+    /// The estimate as `(parameter, value)` pairs (a manifest's `parameters`).
+    pub fn estimates(&self) -> Vec<(String, f64)> {
+        self.parameters
+            .iter()
+            .cloned()
+            .zip(self.estimate.x.iter().copied())
+            .collect()
+    }
+
+    /// What a manifest of this run records beside its inputs, seed and estimates: `command`,
+    /// `experiment`, `method`, `converged`, `model_runs_estimation`, `priors` (parameter,
+    /// distribution, source, whether it enters the estimate) and, after MCMC, `convergence`.
+    pub fn manifest_facts(&self) -> Map<String, Value> {
+        let mut facts = Map::new();
+        facts.insert("command".into(), "calibrate".into());
+        facts.insert("experiment".into(), self.experiment.clone().into());
+        facts.insert("method".into(), self.estimate.method.name().into());
+        facts.insert("converged".into(), self.estimate.converged.into());
+        facts.insert(
+            "model_runs_estimation".into(),
+            self.multistart.model_runs.into(),
+        );
+        let priors: Vec<Value> = self
+            .priors
+            .iter()
+            .map(|p| {
+                json!({
+                    "parameter": p.parameter,
+                    "distribution": p.distribution,
+                    "source": p.source,
+                    "in_estimate": p.in_estimate,
+                })
+            })
+            .collect();
+        facts.insert("priors".into(), priors.into());
+        if let Some(c) = &self.convergence {
+            facts.insert("convergence".into(), c.describe().into());
+        }
+        facts
+    }
 }

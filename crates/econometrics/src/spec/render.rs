@@ -6,7 +6,7 @@ use super::Comparison as ComparisonSpec;
 use super::Estimator;
 use crate::error::{EconError, Result};
 use pressure_data::priors::{PriorModel, PriorTable};
-use pressure_output::CsvTable;
+use pressure_output::{CsvTable, WriteError};
 use serde::Serialize;
 use std::path::PathBuf;
 
@@ -389,6 +389,37 @@ impl Report {
         }
         files.extend(self.extra_csvs());
         files
+    }
+
+    /// Writes [`Report::output_files`] into `dir`, each file atomically, and returns their
+    /// names in order: what `pressure estimate` and an estimate step of `pressure reproduce`
+    /// both call, so each file is written by this one function.
+    pub fn write_to(&self, dir: &std::path::Path) -> std::result::Result<Vec<String>, WriteError> {
+        pressure_output::write_files(dir, self.output_files())
+    }
+
+    /// What a manifest of this run records beside its inputs and seed: `models` (name,
+    /// estimator, formula, observations, variance type) and `outputs` (the files of
+    /// [`Report::output_files`]).
+    pub fn manifest_facts(&self) -> serde_json::Map<String, serde_json::Value> {
+        let models: Vec<serde_json::Value> = self
+            .models
+            .iter()
+            .map(|m| {
+                serde_json::json!({
+                    "name": m.name,
+                    "estimator": m.estimator,
+                    "formula": m.formula,
+                    "n_obs": m.n_obs,
+                    "variance": m.vcov_type,
+                })
+            })
+            .collect();
+        let outputs: Vec<String> = self.output_files().into_iter().map(|(n, _)| n).collect();
+        let mut facts = serde_json::Map::new();
+        facts.insert("models".into(), models.into());
+        facts.insert("outputs".into(), outputs.into());
+        facts
     }
 
     /// The prior table of this run (`priors.json`, see [`pressure_data::priors`]): every

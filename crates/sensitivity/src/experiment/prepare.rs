@@ -193,6 +193,34 @@ pub struct FactorGroups {
 }
 
 impl RunSpec {
+    /// What every manifest of a run of this spec records (`pressure sensitivity`, `pressure
+    /// merge`, `pressure reproduce`): the experiment's and the model's SHA-256, the model, the
+    /// method, the parameters and, with `[[groups]]`, the groups.
+    pub fn manifest_facts(&self) -> serde_json::Map<String, serde_json::Value> {
+        let mut facts = serde_json::Map::new();
+        facts.insert(
+            "experiment_sha256".into(),
+            self.experiment_sha256.clone().into(),
+        );
+        facts.insert("model".into(), self.model.clone().into());
+        facts.insert("model_sha256".into(), self.model_sha256.clone().into());
+        facts.insert(
+            "method".into(),
+            serde_json::to_value(&self.method).unwrap_or_default(),
+        );
+        facts.insert(
+            "parameters".into(),
+            serde_json::to_value(&self.parameters).unwrap_or_default(),
+        );
+        if let Some(groups) = &self.groups {
+            facts.insert(
+                "groups".into(),
+                serde_json::to_value(groups).unwrap_or_default(),
+            );
+        }
+        facts
+    }
+
     /// Names of the factors the indices belong to: the groups, or the parameters.
     pub fn factor_names(&self) -> Vec<&str> {
         match &self.groups {

@@ -146,6 +146,16 @@ impl Report {
         out
     }
 
+    /// Writes [`Report::files`] into `dir`, each atomically, and returns their names in order:
+    /// what `pressure sensitivity`, `pressure merge` and a sensitivity step of `pressure
+    /// reproduce` all call, so each file is written by this one function.
+    pub fn write_to(
+        &self,
+        dir: &std::path::Path,
+    ) -> std::result::Result<Vec<String>, pressure_output::WriteError> {
+        pressure_output::write_files(dir, self.files())
+    }
+
     /// `(file name, contents)` of every result file.
     pub fn files(&self) -> Vec<(String, Vec<u8>)> {
         let names = self.spec.factor_names();
