@@ -137,10 +137,22 @@ fn library_sources(root: &Path) -> Vec<std::path::PathBuf> {
 /// tests) are not library code and are skipped.
 fn environment_reads(text: &str) -> Vec<(usize, String)> {
     let mut found = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
         let code = line.trim_start();
-        if code.starts_with("#[cfg(test)]") {
-            break;
+        // Unit tests: `#[cfg(test)]`, or a `#[cfg(all(test, ...))]` that may span lines.
+        if code.starts_with("#[cfg(") {
+            let attribute: String = lines[i..]
+                .iter()
+                .take_while(|l| !l.trim_start().starts_with("mod ") && !l.contains('{'))
+                .copied()
+                .collect();
+            if attribute
+                .split(|c: char| !c.is_alphanumeric() && c != '_')
+                .any(|w| w == "test")
+            {
+                break;
+            }
         }
         if code.starts_with("//") {
             continue;
@@ -186,4 +198,8 @@ fn the_environment_check_catches_reads_and_skips_comments_and_tests() {
         .map(|(l, _)| l)
         .collect();
     assert_eq!(found, vec![2, 4, 5]);
+    let multi_line = "fn a() {}\n#[cfg(all(\n    test,\n    feature = \"jit\"\n))]\nmod native { fn t() { std::env::var(\"T\"); } }\n";
+    assert!(environment_reads(multi_line).is_empty());
+    let not_test = "#[cfg(feature = \"jit\")]\nfn b() { std::env::var(\"B\"); }\n";
+    assert_eq!(environment_reads(not_test).len(), 1);
 }
