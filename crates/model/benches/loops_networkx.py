@@ -6,9 +6,10 @@ in the graph of `pressure graph --format json` (edges between values only: initi
 edges, edges from constants, lookups and exogenous series, and edges into INITIAL(...)
 auxiliaries, which are run constants, cannot carry feedback).
 
-    /work/venv/bin/python crates/model/benches/loops_networkx.py target/debug/pressure models/*.toml
+    benches/peers/setup_venv.sh .venv-loops requirements-loops.txt
+    .venv-loops/bin/python crates/model/benches/loops_networkx.py target/debug/pressure models/*.toml
 
-Needs pydot and networkx in the virtualenv. Last run (all models of models/ and
+Needs pydot and networkx (pinned in benches/peers/requirements-loops.txt). Last run (all models of models/ and
 models/examples/ except sanctions.toml, which has more than 100000 loops): identical loop sets.
 """
 
