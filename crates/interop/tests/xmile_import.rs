@@ -178,10 +178,19 @@ fn errors_name_file_line_and_column() {
     assert!(e.contains("nothere") && e.contains("unknown.xmile:"), "{e}");
 
     // Malformed XML: the parser's position.
-    let (_d, path) = write("broken.xmile", "<xmile>\n  <model>\n</xmile>\n");
+    let (_d, path) = write(
+        "broken.xmile",
+        "<xmile>\n  <model>\n<aux a=\"1\" a=\"2\"/></model></xmile>\n",
+    );
     let e = pressure_interop::load(&path).unwrap_err().to_string();
     assert!(e.contains("broken.xmile:3:"), "{e}");
     assert!(e.contains("not well-formed XML"), "{e}");
+    // An element left open is closed by its parent's end tag, with a warning there.
+    let (_d, path) = write("open.xmile", "<xmile>\n  <model>\n</xmile>\n");
+    let model = pressure_interop::load(&path).unwrap();
+    let w = format!("{:?}", model.warnings);
+    assert!(w.contains("<model> is not closed before </xmile>"), "{w}");
+    assert!(w.contains("line: 3"), "{w}");
 
     // Not XMILE at all.
     let (_d, path) = write("other.xml", "<svg></svg>");
@@ -212,4 +221,60 @@ fn unsupported_constructs_are_named() {
     let e = pressure_interop::load(&path).unwrap_err().to_string();
     assert!(e.contains("conveyors are not supported"), "{e}");
     assert!(e.contains("modules are not supported"), "{e}");
+}
+
+#[test]
+fn xmutil_postfix_not_before_then_negates_the_condition() {
+    let text = xmile(
+        "<start>0</start><stop>2</stop><dt>1</dt>",
+        "",
+        r#"<aux name="off"><eqn>0</eqn></aux>
+<aux name="on"><eqn>1</eqn></aux>
+<aux name="not off"><eqn>( IF off not  THEN 1 ELSE 0 )</eqn></aux>
+<aux name="not on"><eqn>IF on not THEN 1 ELSE 0</eqn></aux>"#,
+    );
+    let (_d, path) = write("not.xmile", &text);
+    let (_, cols) = run(&path);
+    assert!(cols["not_off"].iter().all(|&x| x == 1.0));
+    assert!(cols["not_on"].iter().all(|&x| x == 0.0));
+    // Anywhere else a trailing NOT is still an error with its line and column.
+    let bad = xmile(
+        "<start>0</start><stop>2</stop><dt>1</dt>",
+        "",
+        r#"<aux name="x"><eqn>1 not</eqn></aux>"#,
+    );
+    let (_d2, path2) = write("bad.xmile", &bad);
+    let e = pressure_interop::load(&path2).unwrap_err().to_string();
+    assert!(e.contains("bad.xmile:7:"), "{e}");
+}
+
+#[test]
+fn an_unclosed_element_is_closed_by_its_parents_end_tag() {
+    // `<flow name="f2">` has no `</flow>`: as libxml2's recovering parser does, the element
+    // ends at `</variables>`, and what followed it inside (the stock) is not a variable.
+    let text = xmile(
+        "<start>0</start><stop>3</stop><dt>1</dt>",
+        "",
+        r#"<flow name="f1"><eqn>Time - 2</eqn><non_negative> TruE  </non_negative></flow>
+<flow name="f2"><eqn>Time - 2</eqn><non_negative>FALSE  </non_negative>
+<stock name="s"><inflow>f2</inflow><eqn>1</eqn></stock>"#,
+    );
+    let (_d, path) = write("open.xmile", &text);
+    let model = pressure_interop::load(&path).unwrap();
+    assert!(model.var_id("s").is_none());
+    let (_, cols) = run(&path);
+    assert_eq!(cols["f1"], vec![0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(cols["f2"], vec![-2.0, -1.0, 0.0, 1.0]);
+    // A stray end tag that closes nothing is still an error with its line and column.
+    let stray = xmile(
+        "<start>0</start><stop>3</stop><dt>1</dt>",
+        "",
+        r#"<aux name="a"><eqn>1</eqn></aux></flow>"#,
+    );
+    let (_d2, path2) = write("stray.xmile", &stray);
+    let e = pressure_interop::load(&path2).unwrap_err().to_string();
+    assert!(
+        e.contains("not well-formed XML") && e.contains("stray.xmile:7:"),
+        "{e}"
+    );
 }

@@ -460,7 +460,18 @@ impl Parser<'_> {
             }
             Tok::Name(n) if n.eq_ignore_ascii_case("IF") => {
                 self.bump();
-                let c = self.expr()?;
+                let mut c = self.expr()?;
+                if kw(self.peek(), "NOT") {
+                    // xmutil writes Vensim's `IF THEN ELSE(:NOT: x, ...)` as
+                    // `IF x not THEN ...`: a postfix NOT, accepted right before THEN only.
+                    let end = self.at();
+                    self.bump();
+                    if !kw(self.peek(), "THEN") {
+                        return Err(self.unexpected("(expected THEN)"));
+                    }
+                    let start = c.start as usize;
+                    c = node(AstKind::Unary(UnaryOp::Not, Box::new(c)), start, end);
+                }
                 if !kw(self.peek(), "THEN") {
                     return Err(self.unexpected("(expected THEN)"));
                 }

@@ -10,6 +10,8 @@
 //! `type="continuous|extrapolate|discrete"`; arrays (apply-to-all and `<element subscript>`);
 //! units and docs; the builtins of XMILE section 3.5 that the equation language has (see
 //! [`expr`]). Not read: modules, macros, conveyors and queues (an error names each).
+//! Two repairs of what converters write: an element left open is closed at its parent's end
+//! tag (with a warning, see [`read_str`]), and xmutil's postfix `IF x not THEN` is `NOT x`.
 //!
 //! Names: a variable `Teacup Temperature` is written `Teacup_Temperature` in equations; the IR
 //! name keeps the spelling with underscores (as the Vensim importer does), so output columns
@@ -27,13 +29,18 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
-/// Reads and validates an XMILE file.
+/// Reads and validates an XMILE file. A repaired end tag (see [`read_str`]) is a warning of
+/// the model.
 pub fn load(path: &Path) -> Result<Model, ModelError> {
-    pressure_model::build::load_source(read(path)?)
+    load_str(path, &read_text(path)?)
 }
 
 /// Reads an XMILE file into a [`SourceModel`] without validating names and equations.
 pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
+    read_str(path, &read_text(path)?)
+}
+
+fn read_text(path: &Path) -> Result<String, ModelError> {
     let text = std::fs::read(path).map_err(|e| {
         ModelError::new(vec![Diagnostic::error(format!(
             "cannot read {}: {e}",
@@ -41,34 +48,51 @@ pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
         ))
         .at_file(path)])
     })?;
-    let text = String::from_utf8(text)
-        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
-    read_str(path, &text)
+    Ok(String::from_utf8(text)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect()))
 }
 
 /// Reads and validates XMILE text (`path` names it in errors).
 pub fn load_str(path: &Path, text: &str) -> Result<Model, ModelError> {
-    pressure_model::build::load_source(read_str(path, text)?)
+    let (source, notes) = read_noting_repairs(path, text)?;
+    let mut model = pressure_model::build::load_source(source)?;
+    model.warnings.extend(notes);
+    Ok(model)
 }
 
 /// Reads XMILE text into a [`SourceModel`] without validating names and equations.
+///
+/// An element left open (`<flow>` without `</flow>`) is closed where an enclosing element's
+/// end tag comes, as libxml2's recovering parser does; [`load_str`] reports each such repair
+/// as a warning with its line and column.
 pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
-    let mut sources = SourceMap::new();
-    let file = sources.add(path, text);
-    let error_at = |sources: &SourceMap, at: Range<usize>, msg: String| {
-        ModelError::new(vec![
-            Diagnostic::error(msg).at(sources, pressure_model::Span::new(file, at.start, at.end))
-        ])
-    };
+    read_noting_repairs(path, text).map(|(m, _)| m)
+}
+
+/// [`read_str`], and a warning for each end tag it inserted.
+fn read_noting_repairs(
+    path: &Path,
+    text: &str,
+) -> Result<(SourceModel, Vec<Diagnostic>), ModelError> {
     let options = roxmltree::ParsingOptions {
         allow_dtd: false,
         ..Default::default()
     };
-    // Files converted from Vensim by xmutil use the `isee:` prefix without declaring it, which
-    // XML namespaces forbid. Such a prefix is renamed `isee_` (same length, so every offset
-    // still points into the original text): it only marks vendor extras, which are skipped.
+    // Two repairs, each bounded, before the document is read:
+    // - Files converted from Vensim by xmutil use the `isee:` prefix without declaring it,
+    //   which XML namespaces forbid. Such a prefix is renamed `isee_` (same length, so every
+    //   offset still points into the original text): it only marks vendor extras, which are
+    //   skipped.
+    // - An element left open (`<flow>` without `</flow>`, as in two files of the SDXorg
+    //   suite) is closed where an enclosing element's end tag comes, as libxml2's recovering
+    //   parser does (PySD reads these files through it): whatever followed stays inside the
+    //   unclosed element. The end tag is inserted on the same line, so line numbers in
+    //   errors stay true; the repaired text is what errors quote.
     let mut owned: Option<String> = None;
-    for _ in 0..8 {
+    let mut repaired = false;
+    // (line, column, message) of each inserted end tag.
+    let mut repairs: Vec<(usize, usize, String)> = Vec::new();
+    for _ in 0..16 {
         let t = owned.as_deref().unwrap_or(text);
         match roxmltree::Document::parse_with_options(t, options) {
             Err(roxmltree::Error::UnknownNamespace(prefix, _)) => {
@@ -78,17 +102,43 @@ pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
                 }
                 owned = Some(t);
             }
+            Err(roxmltree::Error::UnexpectedCloseTag(open, close, pos)) => {
+                match close_unclosed(t, &open, &close, pos.row as usize, pos.col as usize) {
+                    Some(fixed) => {
+                        repairs.push((
+                            pos.row as usize,
+                            pos.col as usize,
+                            format!(
+                                "<{open}> is not closed before </{close}>: read as closed there \
+                                 (what follows it up to </{close}> belongs to it)"
+                            ),
+                        ));
+                        owned = Some(fixed);
+                        repaired = true;
+                    }
+                    None => break,
+                }
+            }
             _ => break,
         }
     }
     let xml: &str = owned.as_deref().unwrap_or(text);
+    // Offsets point into the text errors quote: the original, unless an end tag was inserted.
+    let shown: &str = if repaired { xml } else { text };
+    let mut sources = SourceMap::new();
+    let file = sources.add(path, shown);
+    let error_at = |sources: &SourceMap, at: Range<usize>, msg: String| {
+        ModelError::new(vec![
+            Diagnostic::error(msg).at(sources, pressure_model::Span::new(file, at.start, at.end))
+        ])
+    };
     let doc = roxmltree::Document::parse_with_options(xml, options);
     let doc = doc.map_err(|e| {
         let p = e.pos();
-        let at = offset_of(text, p.row as usize, p.col as usize);
+        let at = offset_of(shown, p.row as usize, p.col as usize);
         error_at(
             &sources,
-            at..(at + 1).min(text.len()),
+            at..(at + 1).min(shown.len()),
             format!("not well-formed XML: {e}"),
         )
     })?;
@@ -120,11 +170,43 @@ pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
         behavior: (false, false),
         path: path.to_path_buf(),
     };
-    let model = r.read(root, text);
+    let model = r.read(root, shown);
     if !r.errors.is_empty() {
         return Err(ModelError::new(r.errors));
     }
-    Ok(model)
+    let notes = repairs
+        .into_iter()
+        .map(|(row, col, msg)| {
+            let at = offset_of(shown, row, col);
+            Diagnostic::warning(msg).at(
+                &r.sources,
+                pressure_model::Span::new(file, at, (at + 1).min(shown.len())),
+            )
+        })
+        .collect();
+    Ok((model, notes))
+}
+
+/// `text` with `</open>` inserted before the end tag `</close>` at `row`:`col`, when an
+/// element named `close` is open there (so `open` was left unclosed inside it); None when
+/// `close` closes nothing (a stray end tag: a real error).
+fn close_unclosed(text: &str, open: &str, close: &str, row: usize, col: usize) -> Option<String> {
+    let at = offset_of(text, row, col);
+    let before = &text[..at];
+    // An element named `close` was opened before and not closed since.
+    let opened = before.rfind(&format!("<{close}"))?;
+    let after_open = &before[opened + close.len() + 1..];
+    if !after_open.starts_with(|c: char| c.is_whitespace() || c == '>' || c == '/')
+        || after_open.contains(&format!("</{close}>"))
+        || !text[at..].starts_with(&format!("</{close}"))
+    {
+        return None;
+    }
+    let mut fixed = String::with_capacity(text.len() + open.len() + 3);
+    fixed.push_str(before);
+    fixed.push_str(&format!("</{open}>"));
+    fixed.push_str(&text[at..]);
+    Some(fixed)
 }
 
 /// Byte offset of a 1-based line and column (in characters).
