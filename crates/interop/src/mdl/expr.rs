@@ -27,6 +27,10 @@ pub struct Scope<'a> {
     /// Elements that name no variable, by key: used as a value, an element is 1 + its
     /// position in its full range (`IF THEN ELSE(dim = B, ...)`).
     pub element_values: &'a HashMap<String, f64>,
+    /// Keys of the macros' names, and each call's instance output by
+    /// [`super::macros::call_key`] (see [`super::macros`]).
+    pub macros: &'a HashSet<String>,
+    pub macro_calls: &'a HashMap<String, String>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -107,7 +111,7 @@ pub(crate) fn name_len(s: &str) -> usize {
 }
 
 /// Length of a number at the start of `s` (digits, point, exponent).
-fn number_len(s: &str) -> usize {
+pub(crate) fn number_len(s: &str) -> usize {
     let b = s.as_bytes();
     let mut i = 0;
     while i < b.len() && (b[i].is_ascii_digit() || b[i] == b'.') {
@@ -192,6 +196,24 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
                     .get(written)
                     .map(str::to_string)
                     .unwrap_or_else(|| super::names::identifier(written))
+            } else if next == Some('(') && scope.macros.contains(&k) {
+                // A macro call: its instance's output variable.
+                let open = i + n + space_len(after);
+                let Some(close) = matching_paren(text, open) else {
+                    return Err((open, "this '(' is not closed".into()));
+                };
+                let ck = super::macros::call_key(&k, &text[open + 1..close]);
+                let Some(id) = scope
+                    .macro_calls
+                    .get(&ck)
+                    .and_then(|inst| scope.names.get(inst))
+                else {
+                    return Err((i, format!("the macro call '{}' was not expanded", ck)));
+                };
+                out.push_str(id);
+                exact = false;
+                i = close + 1;
+                continue;
             } else if next == Some('(') && !scope.lookups.contains(&k) {
                 let open = i + n + space_len(after);
                 if let Some((text, close)) = rewrite(&k, text, open, scope)? {
@@ -365,7 +387,7 @@ fn rewrite(
 }
 
 /// The index of the `)` closing the `(` at `text[open]`.
-fn matching_paren(text: &str, open: usize) -> Option<usize> {
+pub(crate) fn matching_paren(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0;
     let mut quoted = false;
     for (j, ch) in text[open..].char_indices() {
@@ -552,6 +574,8 @@ mod tests {
             constants: &constants,
             dim_values: None,
             element_values: &constants,
+            macros: &HashSet::new(),
+            macro_calls: &HashMap::new(),
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

@@ -9,7 +9,8 @@
 //! the file; a range with another's elements is its subrange) and equivalences (`<->`),
 //! `:EXCEPT:`, ranges and elements used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
-//! Not yet: macros, positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
+//! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
+//! [`macros`]). Not yet: positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
@@ -17,6 +18,7 @@
 
 mod entries;
 pub(crate) mod expr;
+mod macros;
 pub(crate) mod names;
 
 use entries::Entry;
@@ -54,8 +56,23 @@ pub fn load_str(path: &Path, text: &str) -> Result<Model, ModelError> {
 }
 
 /// Reads `.mdl` text into a [`SourceModel`] without validating names and equations.
+///
+/// Macros are expanded first (see [`macros`]): each call becomes an instance whose variables
+/// are added to the model (`NAME 1`, `var in NAME 1`); errors inside an instance point at its
+/// added text, after the file's last equation.
 pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
-    Reader::new(path, text).read()
+    let expansion = match macros::expand(text) {
+        Ok(x) => x,
+        Err((at, msg)) => {
+            let mut sources = SourceMap::new();
+            let file = sources.add(path, text);
+            let span = pressure_model::Span::new(file, at.start, at.end.max(at.start + 1));
+            return Err(ModelError::new(vec![
+                Diagnostic::error(msg).at(&sources, span)
+            ]));
+        }
+    };
+    Reader::new(path, &expansion).read()
 }
 
 /// An entry's left-hand side and what follows it.
@@ -99,10 +116,14 @@ struct Reader<'a> {
     dim_elements: HashMap<String, Vec<String>>,
     /// Copies of ranges a variable needs twice (see [`Reader::dims_of`]).
     copies: Vec<SourceDimension>,
+    /// The macros and their calls (see [`macros`]).
+    macros: &'a HashSet<String>,
+    macro_calls: &'a HashMap<String, String>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(path: &'a Path, text: &'a str) -> Self {
+    fn new(path: &'a Path, expansion: &'a macros::Expansion) -> Self {
+        let text = expansion.text.as_str();
         let mut sources = SourceMap::new();
         let file = sources.add(path, text);
         Reader {
@@ -117,6 +138,8 @@ impl<'a> Reader<'a> {
             element_dim: HashMap::new(),
             dim_elements: HashMap::new(),
             copies: Vec::new(),
+            macros: &expansion.macros,
+            macro_calls: &expansion.calls,
         }
     }
 
@@ -213,6 +236,8 @@ impl<'a> Reader<'a> {
             constants: &constants,
             dim_values: None,
             element_values: &element_values,
+            macros: self.macros,
+            macro_calls: self.macro_calls,
         };
         let mut variables = Vec::new();
         for k in &order {
@@ -260,10 +285,6 @@ impl<'a> Reader<'a> {
             return None; // empty, or a group header `****...`
         }
         let start = e.equation.start + lead;
-        if body.to_ascii_uppercase().starts_with(":MACRO:") {
-            self.err(start..start + 7, "Vensim macros are not supported yet");
-            return None;
-        }
         let n = expr::name_len(body);
         if n == 0 {
             self.err(start..start + 1, "expected a variable name");
