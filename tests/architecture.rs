@@ -14,7 +14,7 @@ fn allowed() -> BTreeMap<&'static str, &'static [&'static str]> {
         ("data", &["stats"][..]),
         ("plot", &[][..]),
         ("interop", &["model"][..]),
-        ("sim", &["model", "stats"][..]),
+        ("sim", &["model", "stats", "output"][..]),
         ("econometrics", &["data", "stats", "output"][..]),
         (
             "sensitivity",

@@ -27,11 +27,12 @@ use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
 use pressure::econometrics::spec::{run_spec_file, Overrides as EconOverrides};
-use pressure::output::{write_atomic, CsvTable, Manifest};
+use pressure::output::{write_atomic, Manifest};
 use pressure::sensitivity::experiment::{
     Experiment as SensExperiment, Method as SensMethod, Outcome, Prepared,
     RunOptions as SensRunOptions,
 };
+use pressure::sim::report::ScenarioTable;
 use pressure::sim::{CompiledModel, Scenario};
 use serde::Deserialize;
 use std::fmt::Write as _;
@@ -831,8 +832,7 @@ fn run_scenarios(
             applied.push((name.clone(), *value));
         }
     }
-    let mut csv =
-        CsvTable::with_header(["scenario", "variable", "unit", "time", "value", "time_unit"]);
+    let mut table = ScenarioTable::new(s.time_units.as_str());
     let total = s.scenarios.len();
     for (i, (path, scenario)) in s.scenarios.iter().enumerate() {
         ctx.progress.update("scenario runs", i, total);
@@ -849,28 +849,12 @@ fn run_scenarios(
                 .map(|f| f.to_string_lossy().to_string())
                 .unwrap_or_default()
         });
-        for v in &s.variables {
-            let values = results.column(v).ok_or_else(|| {
-                failure(format!(
-                    "variable `{v}` is not in the results of {}",
-                    s.model_path.display()
-                ))
-            })?;
-            let unit = results.units_of(v).unwrap_or("");
-            for (t, y) in results.time().iter().zip(values) {
-                csv.row([
-                    label.as_str(),
-                    v,
-                    unit,
-                    &t.to_string(),
-                    &y.to_string(),
-                    &s.time_units,
-                ]);
-            }
-        }
+        table
+            .push(&label, &results, &s.variables)
+            .map_err(|e| failure(format!("{e} of {}", s.model_path.display())))?;
     }
     ctx.progress.update("scenario runs", total, total);
-    write(&dir.join("scenarios.csv"), &csv.into_bytes())?;
+    table.write_to(dir).map_err(failure)?;
     let mut manifest = Manifest::for_current_process();
     manifest.add_input(&s.model_path);
     for (p, _) in s.presets.iter().chain(&s.scenarios) {

@@ -2,9 +2,9 @@
 
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
-use pressure::model::eqn::number;
-use pressure::output::{write_atomic, CsvTable, Manifest};
-use pressure::sim::{CompiledModel, Method, ParamSet, Results, RunSettings, Scenario};
+use pressure::output::{write_atomic, Manifest};
+use pressure::sim::report::{changed_parameters, RunReport};
+use pressure::sim::{CompiledModel, ExogenousSet, Method, ParamSet, RunSettings, Scenario};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -13,6 +13,15 @@ use std::time::Instant;
 pub enum Format {
     Csv,
     Json,
+}
+
+impl From<Format> for pressure::sim::report::Format {
+    fn from(f: Format) -> Self {
+        match f {
+            Format::Csv => pressure::sim::report::Format::Csv,
+            Format::Json => pressure::sim::report::Format::Json,
+        }
+    }
 }
 
 /// Simulate a model and write its results.
@@ -63,22 +72,24 @@ fn parse_method(s: &str) -> Result<Method, String> {
 }
 
 /// A compiled model with the parameters, exogenous series and settings of one run.
-pub type Prepared = (
-    CompiledModel,
-    ParamSet,
-    pressure::sim::ExogenousSet,
-    RunSettings,
-);
+pub struct Prepared {
+    pub compiled: CompiledModel,
+    pub params: ParamSet,
+    pub exo: ExogenousSet,
+    pub settings: RunSettings,
+    /// The model's time unit (`[settings] time_units`), for the output's header.
+    pub time_units: Option<String>,
+}
 
 /// Loads, compiles and applies scenarios, --set and settings overrides.
 pub fn prepare(args: &RunArgs) -> Result<Prepared, CliError> {
-    let (compiled, params, exo, mut settings) =
-        load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
+    let mut p = load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
+    let settings = &mut p.settings;
     if let Some(m) = args.method {
         settings.method = m;
     }
     if let Some(dt) = args.dt {
-        settings = settings.with_dt(dt);
+        *settings = settings.clone().with_dt(dt);
     }
     if let Some(s) = args.save_every {
         settings.save_every = s;
@@ -91,7 +102,7 @@ pub fn prepare(args: &RunArgs) -> Result<Prepared, CliError> {
     }
     settings.seed = args.seed;
     settings.validate().map_err(from_sim)?;
-    Ok((compiled, params, exo, settings))
+    Ok(p)
 }
 
 /// Loads and compiles a model, then applies scenario files in order and `--set NAME=VALUE`
@@ -136,11 +147,23 @@ pub fn load_with_inputs(
             ))
         })?;
     }
-    Ok((compiled, params, exo, settings))
+    Ok(Prepared {
+        compiled,
+        params,
+        exo,
+        settings,
+        time_units: model.settings.time_units.clone(),
+    })
 }
 
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    let (compiled, params, exo, settings) = prepare(args)?;
+    let Prepared {
+        compiled,
+        params,
+        exo,
+        settings,
+        time_units,
+    } = prepare(args)?;
     let mut sim = compiled.simulator(&settings).map_err(from_sim)?;
     sim.set_exogenous(&exo).map_err(from_sim)?;
     if !args.vars.is_empty() {
@@ -190,66 +213,26 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         sim.run(&params)
     }
     .map_err(from_sim)?;
-    let time_units = pressure::interop::load(&args.model)
-        .ok()
-        .and_then(|m| m.settings.time_units);
-    let bytes = match args.format {
-        Format::Csv => csv(results, time_units.as_deref()),
-        Format::Json => json(compiled.name(), results, time_units.as_deref(), &settings),
+    let report = RunReport {
+        model: compiled.name().to_string(),
+        results: results.clone(),
+        time_units,
+        settings,
     };
+    let format = args.format.into();
     match &args.out {
         Some(path) => {
-            write_atomic(path, &bytes).map_err(|e| {
-                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
-            })?;
-            write_manifest(path, args, &compiled, &params, &settings)?;
+            report
+                .write_file(path, format)
+                .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
+            write_manifest(path, args, &compiled, &params, &report)?;
         }
         None => {
             let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&bytes);
+            let _ = out.write_all(&report.bytes(format));
         }
     }
     Ok(())
-}
-
-fn csv(r: &Results, time_units: Option<&str>) -> Vec<u8> {
-    let mut s =
-        CsvTable::with_header(std::iter::once("time").chain(r.names().iter().map(|n| n.as_str())));
-    s.row(
-        std::iter::once(time_units.unwrap_or(""))
-            .chain(r.units().iter().map(|u| u.as_deref().unwrap_or(""))),
-    );
-    let cols: Vec<&[f64]> = (0..r.names().len()).map(|c| r.column_at(c)).collect();
-    for (i, t) in r.time().iter().enumerate() {
-        s.row(std::iter::once(number(*t)).chain(cols.iter().map(|c| number(c[i]))));
-    }
-    s.into_bytes()
-}
-
-fn json(model: &str, r: &Results, time_units: Option<&str>, s: &RunSettings) -> Vec<u8> {
-    let columns: Vec<serde_json::Value> = r
-        .names()
-        .iter()
-        .enumerate()
-        .map(|(c, n)| {
-            serde_json::json!({
-                "name": n,
-                "units": r.units()[c],
-                "values": r.column_at(c),
-            })
-        })
-        .collect();
-    let v = serde_json::json!({
-        "model": model,
-        "method": s.method.name(),
-        "dt": s.dt,
-        "time_units": time_units,
-        "time": r.time(),
-        "columns": columns,
-    });
-    let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
-    out.push(b'\n');
-    out
 }
 
 fn write_manifest(
@@ -257,24 +240,16 @@ fn write_manifest(
     args: &RunArgs,
     compiled: &CompiledModel,
     params: &ParamSet,
-    s: &RunSettings,
+    report: &RunReport,
 ) -> Result<(), CliError> {
     let mut m = Manifest::for_current_process();
     m.add_input(&args.model);
     for sc in &args.scenarios {
         m.add_input(sc);
     }
-    for (p, v) in compiled.parameters().iter().zip(params.iter()) {
-        if p.default != *v {
-            m.parameters.push((p.name.clone(), *v));
-        }
-    }
-    m.seed = Some(s.seed);
-    m.extra.insert("method".into(), s.method.name().into());
-    m.extra.insert("dt".into(), s.dt.into());
-    m.extra.insert("save_every".into(), s.save_every.into());
-    m.extra.insert("start".into(), s.start.into());
-    m.extra.insert("stop".into(), s.stop.into());
+    m.parameters = changed_parameters(compiled, params);
+    m.seed = Some(report.settings.seed);
+    m.extra.extend(report.manifest_facts());
     m.extra
         .insert("output".into(), out.display().to_string().into());
     let json = serde_json::to_vec_pretty(&m).unwrap_or_default();

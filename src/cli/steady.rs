@@ -2,11 +2,12 @@
 //! balanced-growth state), with closure parameters and growth groups from the command line.
 
 use super::model_errors::from_sim;
-use super::run::{load_with_inputs, Format};
+use super::run::{load_with_inputs, Format, Prepared};
 use super::CliError;
 use pressure::model::eqn::number;
-use pressure::output::{write_atomic, CsvTable, Manifest};
-use pressure::sim::{CompiledModel, GrowthGroup, Hold, ParamSet, RunSettings, SteadyState};
+use pressure::output::Manifest;
+use pressure::sim::report::{changed_parameters, SteadyReport};
+use pressure::sim::{CompiledModel, GrowthGroup, Hold, ParamSet, RunSettings};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -116,8 +117,13 @@ fn settings_with_options(args: &SteadyArgs, mut s: RunSettings) -> Result<RunSet
 }
 
 pub fn run(args: &SteadyArgs) -> Result<(), CliError> {
-    let (compiled, params, exo, settings) =
-        load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
+    let Prepared {
+        compiled,
+        params,
+        exo,
+        settings,
+        ..
+    } = load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
     let settings = settings_with_options(args, settings)?;
     let mut sim = compiled.simulator(&settings).map_err(from_sim)?;
     sim.set_exogenous(&exo).map_err(from_sim)?;
@@ -135,29 +141,25 @@ pub fn run(args: &SteadyArgs) -> Result<(), CliError> {
         steady.residual,
         elapsed.as_secs_f64() * 1e3
     );
-    let bytes = match args.format {
-        Format::Csv => csv(&steady),
-        Format::Json => json(compiled.name(), &steady),
+    let format = args.format.into();
+    let report = SteadyReport {
+        model: compiled.name().to_string(),
+        state: steady,
     };
     match &args.out {
         Some(dir) => {
             std::fs::create_dir_all(dir).map_err(|e| {
                 CliError::Failure(miette::miette!("creating {}: {e}", dir.display()))
             })?;
-            let name = match args.format {
-                Format::Csv => "steady.csv",
-                Format::Json => "steady.json",
-            };
-            let path = dir.join(name);
-            write_atomic(&path, &bytes).map_err(|e| {
-                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
-            })?;
+            report
+                .write_to(dir, format)
+                .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
             manifest(
                 args,
                 &compiled,
                 &params,
                 &settings,
-                &steady,
+                &report,
                 elapsed.as_secs_f64(),
             )
             .write_to_dir(dir)
@@ -169,123 +171,10 @@ pub fn run(args: &SteadyArgs) -> Result<(), CliError> {
             })?;
         }
         None => {
-            let _ = std::io::stdout().lock().write_all(&bytes);
+            let _ = std::io::stdout().lock().write_all(&report.bytes(format));
         }
     }
     Ok(())
-}
-
-/// One row per stock element (and pipeline), then one per growth group and free parameter:
-/// `name,kind,role,value,initial,relative_change,net_flow,residual` (cells that do not apply are
-/// empty).
-fn csv(s: &SteadyState) -> Vec<u8> {
-    let mut out = CsvTable::with_header([
-        "name",
-        "kind",
-        "role",
-        "value",
-        "initial",
-        "relative_change",
-        "net_flow",
-        "residual",
-    ]);
-    for v in &s.values {
-        out.row([
-            v.name.clone(),
-            v.kind.name().to_string(),
-            v.role.name().to_string(),
-            number(v.value),
-            number(v.initial),
-            number(v.relative_change()),
-            number(v.net_flow),
-            v.residual.map(number).unwrap_or_default(),
-        ]);
-    }
-    for g in &s.growth {
-        let kind = if g.log {
-            "log growth rate"
-        } else {
-            "growth rate"
-        };
-        out.row([
-            &g.stocks.join(" "),
-            kind,
-            "solved",
-            &number(g.rate),
-            "",
-            "",
-            "",
-            "",
-        ]);
-    }
-    for f in &s.free {
-        let change = if f.given != 0.0 {
-            (f.value - f.given) / f.given.abs()
-        } else {
-            f.value - f.given
-        };
-        out.row([
-            &f.name,
-            "free parameter",
-            "solved",
-            &number(f.value),
-            &number(f.given),
-            &number(change),
-            "",
-            "",
-        ]);
-    }
-    out.into_bytes()
-}
-
-fn json(model: &str, s: &SteadyState) -> Vec<u8> {
-    let values: Vec<serde_json::Value> = s
-        .values
-        .iter()
-        .map(|v| {
-            serde_json::json!({
-                "name": v.name,
-                "kind": v.kind.name(),
-                "role": v.role.name(),
-                "value": v.value,
-                "initial": v.initial,
-                "relative_change": v.relative_change(),
-                "net_flow": v.net_flow,
-                "residual": v.residual,
-            })
-        })
-        .collect();
-    let growth: Vec<serde_json::Value> = s
-        .growth
-        .iter()
-        .map(|g| serde_json::json!({ "stocks": g.stocks, "log": g.log, "rate": g.rate }))
-        .collect();
-    let free: Vec<serde_json::Value> = s
-        .free
-        .iter()
-        .map(|f| serde_json::json!({ "name": f.name, "value": f.value, "given": f.given }))
-        .collect();
-    let holds: Vec<serde_json::Value> = s
-        .holds
-        .iter()
-        .map(|h| serde_json::json!({ "name": h.name, "target": h.target, "value": h.value }))
-        .collect();
-    let v = serde_json::json!({
-        "model": model,
-        "time": s.time,
-        "residual": s.residual,
-        "tolerance": s.tolerance,
-        "iterations": s.iterations,
-        "evaluations": s.evaluations,
-        "starts": s.starts,
-        "values": values,
-        "growth": growth,
-        "free": free,
-        "holds": holds,
-    });
-    let mut out = serde_json::to_vec_pretty(&v).unwrap_or_default();
-    out.push(b'\n');
-    out
 }
 
 fn manifest(
@@ -293,7 +182,7 @@ fn manifest(
     compiled: &CompiledModel,
     params: &ParamSet,
     settings: &RunSettings,
-    s: &SteadyState,
+    report: &SteadyReport,
     seconds: f64,
 ) -> Manifest {
     let mut m = Manifest::for_current_process();
@@ -301,91 +190,8 @@ fn manifest(
     for sc in &args.scenarios {
         m.add_input(sc);
     }
-    for (p, v) in compiled.parameters().iter().zip(params.iter()) {
-        if p.default != *v {
-            m.parameters.push((p.name.clone(), *v));
-        }
-    }
-    m.extra.insert("time".into(), s.time.into());
-    m.extra
-        .insert("tolerance".into(), settings.steady.tolerance.into());
-    m.extra.insert("residual".into(), s.residual.into());
-    m.extra.insert("iterations".into(), s.iterations.into());
-    m.extra.insert("evaluations".into(), s.evaluations.into());
+    m.parameters = changed_parameters(compiled, params);
+    m.extra.extend(report.manifest_facts(settings));
     m.extra.insert("seconds".into(), seconds.into());
-    m.extra
-        .insert("free".into(), serde_json::json!(settings.steady.free));
-    m.extra.insert(
-        "hold".into(),
-        serde_json::json!(settings
-            .steady
-            .hold
-            .iter()
-            .map(|h| serde_json::json!({ "name": h.name, "value": h.value }))
-            .collect::<Vec<_>>()),
-    );
-    m.extra.insert(
-        "growth".into(),
-        serde_json::json!(settings
-            .steady
-            .growth
-            .iter()
-            .map(|g| serde_json::json!({ "stocks": g.stocks, "log": g.log }))
-            .collect::<Vec<_>>()),
-    );
-    m.extra
-        .insert("exclude".into(), serde_json::json!(settings.steady.exclude));
     m
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use pressure::sim::{FreeParameter, GrowthRate, SteadyKind, SteadyRole, SteadyValue};
-
-    #[test]
-    fn csv_cells_with_commas_quotes_and_newlines_round_trip() {
-        let nasty = "a, \"b\"\nc";
-        let s = SteadyState {
-            values: vec![SteadyValue {
-                name: nasty.into(),
-                kind: SteadyKind::Stock,
-                role: SteadyRole::Solved,
-                value: 2.0,
-                initial: 1.0,
-                net_flow: 0.0,
-                residual: None,
-            }],
-            growth: vec![GrowthRate {
-                stocks: vec!["x".into(), "y".into()],
-                log: false,
-                rate: 0.5,
-            }],
-            free: vec![FreeParameter {
-                name: nasty.into(),
-                value: 3.0,
-                given: 2.0,
-            }],
-            holds: vec![],
-            iterations: 1,
-            evaluations: 1,
-            starts: 1,
-            residual: 0.0,
-            tolerance: 1e-9,
-            time: 0.0,
-        };
-        let bytes = csv(&s);
-        let rows: Vec<Vec<String>> = ::csv::Reader::from_reader(bytes.as_slice())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect();
-        assert_eq!(
-            rows,
-            [
-                vec![nasty, "stock", "solved", "2", "1", "1", "0", ""],
-                vec!["x y", "growth rate", "solved", "0.5", "", "", "", ""],
-                vec![nasty, "free parameter", "solved", "3", "2", "0.5", "", ""],
-            ]
-        );
-    }
 }

@@ -59,6 +59,7 @@ mod lane_exec;
 mod params;
 mod program;
 mod random;
+pub mod report;
 mod results;
 mod scenario;
 mod settings;
