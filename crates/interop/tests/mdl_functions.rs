@@ -69,3 +69,52 @@ fn macro_errors_name_the_line() {
         "{e}"
     );
 }
+
+#[test]
+fn elements_no_entry_defines_are_zero() {
+    let v = run("Dims: A, B, C ~~|
+x[A] = 5 * Time ~~|
+x[C] = -Time ~~|
+s[A] = INTEG(1, 10) ~~|
+s[B] = INTEG(2, 0) ~~|
+");
+    assert_eq!(v["x[A]"], vec![0.0, 5.0, 10.0]);
+    assert_eq!(v["x[B]"], vec![0.0, 0.0, 0.0]);
+    assert_eq!(v["x[C]"], vec![0.0, -1.0, -2.0]);
+    assert_eq!(v["s[B]"], vec![0.0, 2.0, 4.0]);
+    assert_eq!(v["s[C]"], vec![0.0, 0.0, 0.0]);
+}
+
+#[test]
+fn get_time_value_is_time_plus_the_offset() {
+    let v = run("dim: (A1-A3) ~~|
+later[dim] = GET TIME VALUE(0, (dim - 2) / 2, 0) ~~|
+now = GET TIME VALUE(0, 0, 0) ~~|
+");
+    assert_eq!(v["now"], vec![0.0, 1.0, 2.0]);
+    // dim is 1, 2, 3 for A1..A3: offsets -0.5, 0, 0.5.
+    assert_eq!(v["later[A1]"], vec![-0.5, 0.5, 1.5]);
+    assert_eq!(v["later[A3]"], vec![0.5, 1.5, 2.5]);
+    // The real-world clock and calendar measures are refused, at the call.
+    let e = error("x = GET TIME VALUE(2, 0, 0) ~~|\n");
+    assert!(
+        e.contains("GET TIME VALUE is supported") && e.contains("m.mdl:2:"),
+        "{e}"
+    );
+}
+
+#[test]
+fn the_order_of_smooth_n_is_its_value_at_the_initial_time() {
+    // The order is 1 at time 0 and 2 from time 1 on: Vensim reads it once, at the start.
+    let v = run("order = 1 + STEP(1, 1) ~~|
+input = 1 ~~|
+s = SMOOTH N(input, 1, 0, order) ~~|
+first = SMOOTH(input, 1) ~~|
+");
+    // First order under Euler with dt = delay time = 1: 0, then the input.
+    assert_eq!(v["s"], vec![0.0, 1.0, 1.0]);
+    assert_eq!(v["order"], vec![1.0, 2.0, 2.0]);
+    // An order that cannot be computed at the start (a stock) is still an error.
+    let e = error("order = INTEG(1, 1) ~~|\ns = SMOOTH N(1, 1, 0, order) ~~|\n");
+    assert!(e.contains("order of SMOOTH N"), "{e}");
+}

@@ -216,9 +216,10 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
                 continue;
             } else if next == Some('(') && !scope.lookups.contains(&k) {
                 let open = i + n + space_len(after);
-                if let Some((text, close)) = rewrite(&k, text, open, scope)? {
+                if let Some((text, close, dims)) = rewrite(&k, text, open, scope)? {
                     out.push_str(&text);
                     exact = false;
+                    dim_value |= dims;
                     i = close + 1;
                     continue;
                 }
@@ -268,15 +269,16 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
 /// `QUANTUM`, `VMAX` as a reduction, `ELMCOUNT` as a number, ...), and arguments the engine
 /// needs in another form (the order of `SMOOTH N`/`DELAY N` named by a constant becomes the
 /// number; the delay time of `DELAY FIXED`, which Vensim reads once at the start, is wrapped
-/// in `INITIAL`). `text[open]` is the call's `(`; the translation and the index of its `)`,
-/// or None for a call kept as written.
+/// in `INITIAL`). `text[open]` is the call's `(`; the translation, the index of its `)` and
+/// whether an argument uses a range as a value ([`Translated::dim_value`]), or None for a
+/// call kept as written.
 fn rewrite(
     k: &str,
     text: &str,
     open: usize,
     scope: &Scope<'_>,
-) -> Result<Option<(String, usize)>, (usize, String)> {
-    const NAMES: [&str; 11] = [
+) -> Result<Option<(String, usize, bool)>, (usize, String)> {
+    const NAMES: [&str; 12] = [
         "cosh",
         "sinh",
         "tanh",
@@ -288,6 +290,7 @@ fn rewrite(
         "delay_fixed",
         "smooth_n",
         "delay_n",
+        "get_time_value",
     ];
     if !NAMES.contains(&k) {
         return Ok(None);
@@ -299,9 +302,11 @@ fn rewrite(
     let parts = split_top(inner, b',');
     let raw: Vec<&str> = parts.iter().map(|r| inner[r.clone()].trim()).collect();
     let mut args = Vec::new();
+    let mut dims = false;
     for r in &parts {
         let t =
             translate(&inner[r.clone()], scope).map_err(|(o, m)| (open + 1 + r.start + o, m))?;
+        dims |= t.dim_value;
         args.push(t.text.trim().to_string());
     }
     let want = |n: usize| -> Result<(), (usize, String)> {
@@ -362,6 +367,22 @@ fn rewrite(
             want(1)?;
             format!("MIN({})", a(0))
         }
+        "get_time_value" => {
+            // GET TIME VALUE(relative to, offset, measure): with relative to = 0 and
+            // measure = 0, the simulation time plus the offset, in the model's time units.
+            // The other choices (the real-world clock, calendar measures) depend on the
+            // computer's clock or on calendar conventions the IR does not have.
+            want(3)?;
+            if number(a(0)) != Some(0.0) || number(a(2)) != Some(0.0) {
+                return Err((
+                    open,
+                    "GET TIME VALUE is supported with 0 as its first and third arguments \
+                     (simulation time plus an offset) only"
+                        .into(),
+                ));
+            }
+            format!("(TIME + ({}))", a(1))
+        }
         "delay_fixed" => {
             want(3)?;
             if number(a(1)).is_some() {
@@ -383,7 +404,8 @@ fn rewrite(
             format!("{f}({}, {}, {}, {order})", a(0), a(1), a(2))
         }
     };
-    Ok(Some((out, close)))
+    // ELMCOUNT's argument names a range; it is not a range's value.
+    Ok(Some((out, close, dims && k != "elmcount")))
 }
 
 /// The index of the `)` closing the `(` at `text[open]`.

@@ -9,6 +9,8 @@
 //! the file; a range with another's elements is its subrange) and equivalences (`<->`),
 //! `:EXCEPT:`, ranges and elements used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
+//! `GET TIME VALUE(0, offset, 0)` is `TIME + offset`; the order of SMOOTH N / DELAY N is
+//! its value at the initial time (see [`initial`]); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
 //! [`macros`]). Not yet: positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
 //!
@@ -18,6 +20,7 @@
 
 mod entries;
 pub(crate) mod expr;
+mod initial;
 mod macros;
 pub(crate) mod names;
 
@@ -208,18 +211,6 @@ impl<'a> Reader<'a> {
             .iter()
             .map(|(d, e)| (key(d), e.len()))
             .collect();
-        let constants: HashMap<String, f64> = order
-            .iter()
-            .filter_map(|k| {
-                let g = &groups[k];
-                let d = &g[0];
-                let plain = g.len() == 1 && d.form == Form::Equation && d.subs.is_empty();
-                plain
-                    .then(|| number(&self.text[d.rhs.clone()]))
-                    .flatten()
-                    .map(|x| (k.clone(), x))
-            })
-            .collect();
         let mut element_values: HashMap<String, f64> = HashMap::new();
         for dim in dimensions.iter().filter(|d| d.subrange_of.is_none()) {
             for (i, e) in dim.elements.iter().enumerate() {
@@ -229,6 +220,21 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        let constants = self.initial_values(
+            &order,
+            &groups,
+            &settings,
+            Scope {
+                names: &names,
+                lookups: &lookups,
+                sizes: &sizes,
+                constants: &HashMap::new(),
+                dim_values: None,
+                element_values: &element_values,
+                macros: self.macros,
+                macro_calls: self.macro_calls,
+            },
+        );
         let scope = Scope {
             names: &names,
             lookups: &lookups,
@@ -263,6 +269,50 @@ impl<'a> Reader<'a> {
             dimensions,
             variables,
         })
+    }
+
+    /// The values at the initial time of the scalar equations that can be computed then
+    /// (see [`initial`]), by key: what SMOOTH N and DELAY N read as their order.
+    fn initial_values(
+        &self,
+        order: &[String],
+        groups: &HashMap<String, Vec<Def>>,
+        settings: &SourceSettings,
+        scope: Scope<'_>,
+    ) -> HashMap<String, f64> {
+        let mut equations = HashMap::new();
+        let mut ids = Vec::new();
+        for k in order {
+            let g = &groups[k];
+            let d = &g[0];
+            if g.len() != 1 || d.form != Form::Equation || !d.subs.is_empty() {
+                continue;
+            }
+            let (Some(id), Ok(t)) = (
+                scope.names.get(&d.name),
+                translate(&self.text[d.rhs.clone()], &scope),
+            ) else {
+                continue;
+            };
+            equations.insert(id.to_string(), t.text);
+            ids.push((k.clone(), id.to_string()));
+        }
+        let value = |s: &Option<Located<f64>>| s.as_ref().map(|l| l.value);
+        let mut regs = HashMap::new();
+        for (name, v) in [
+            ("FINAL_TIME", value(&settings.stop)),
+            ("TIME_STEP", value(&settings.dt)),
+            ("SAVEPER", value(&settings.save_every)),
+        ] {
+            if let Some(v) = v {
+                regs.insert(name, v);
+            }
+        }
+        let mut eval =
+            initial::Initial::new(&equations, value(&settings.start).unwrap_or(0.0), &regs);
+        ids.into_iter()
+            .filter_map(|(k, id)| eval.value(&id).map(|v| (k, v)))
+            .collect()
     }
 
     /// Splits an entry's equation part into its left-hand side and form.
@@ -706,6 +756,8 @@ impl<'a> Reader<'a> {
                             rates.push((key, r.clone()));
                         }
                     }
+                    self.fill_undefined(scope_names, group, &dims, &mut inits);
+                    self.fill_undefined(scope_names, group, &dims, &mut rates);
                     let eq = SourceEquations::PerElement(rates);
                     extra.push(self.net_flow(&id, &dims, rate0.clone(), eq));
                     SourceKind::Stock {
@@ -797,6 +849,7 @@ impl<'a> Reader<'a> {
                             }
                         }
                     }
+                    self.fill_undefined(scope_names, group, &dims, &mut per);
                     SourceEquations::PerElement(per)
                 };
                 if plan.flows.contains(&k) {
@@ -926,6 +979,44 @@ impl<'a> Reader<'a> {
             .into_iter()
             .filter(|t| !left_out.contains(t))
             .collect()
+    }
+
+    /// Vensim lets entries define only some elements of a variable (`x[A] = ...`, `x[C] =
+    /// ...` over a range `A, B, C`); the others have no equation, and Vensim's output leaves
+    /// them out. The IR needs an equation per element: each element no entry defines gets `0`
+    /// (an assumption: nothing in the file gives it a value), at the variable's first name.
+    fn fill_undefined(
+        &self,
+        names: &Names,
+        group: &[Def],
+        dims: &[Located<String>],
+        per: &mut Vec<(Located<String>, SourceEquation)>,
+    ) {
+        let covered: HashSet<Vec<String>> =
+            group.iter().flat_map(|d| self.tuples(names, d)).collect();
+        let mut all: Vec<Vec<String>> = vec![Vec::new()];
+        for d in dims {
+            let Some(elements) = self.dim_elements.get(&d.value) else {
+                return; // not a known range: the IR reports it
+            };
+            all = all
+                .into_iter()
+                .flat_map(|prefix| {
+                    elements.iter().map(move |e| {
+                        let mut t = prefix.clone();
+                        t.push(e.clone());
+                        t
+                    })
+                })
+                .collect();
+        }
+        let at = group[0].name_at.clone();
+        for t in all.into_iter().filter(|t| !covered.contains(t)) {
+            per.push((
+                Located::new(t.join(","), at.clone()),
+                SourceEquation::approximate("0", at.clone()),
+            ));
+        }
     }
 
     /// The per-element keys of an entry: its subscripts as written, or with `:EXCEPT:` every
