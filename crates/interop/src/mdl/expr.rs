@@ -265,6 +265,10 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
     })
 }
 
+/// A rewritten call: its translation, the index of its `)`, and whether an argument uses a
+/// range as a value.
+type Rewritten = (String, usize, bool);
+
 /// Vensim functions written with the equation language's own (`COSH(x)` as exponentials,
 /// `QUANTUM`, `VMAX` as a reduction, `ELMCOUNT` as a number, ...), and arguments the engine
 /// needs in another form (the order of `SMOOTH N`/`DELAY N` named by a constant becomes the
@@ -277,7 +281,7 @@ fn rewrite(
     text: &str,
     open: usize,
     scope: &Scope<'_>,
-) -> Result<Option<(String, usize, bool)>, (usize, String)> {
+) -> Result<Option<Rewritten>, (usize, String)> {
     const NAMES: [&str; 12] = [
         "cosh",
         "sinh",
