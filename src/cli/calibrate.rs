@@ -30,6 +30,8 @@ pub struct CalibrateArgs {
     /// Worker threads (default: all cores). Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 fn from_calibrate(e: CalibrateError) -> CliError {

@@ -35,6 +35,8 @@ pub struct LoopsArgs {
     /// Output file (written atomically, with FILE.manifest.json next to it); stdout if absent.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 pub fn run(args: &LoopsArgs) -> Result<(), CliError> {

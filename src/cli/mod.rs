@@ -6,7 +6,7 @@
 //! data, experiment or command-line errors); on exit code 2 no output file is written.
 //!
 //! Environment variables are read here and nowhere in the library crates (see
-//! [`engine_options_from_env`]).
+//! [`engine_options`]).
 
 pub mod calibrate;
 pub mod check;
@@ -100,8 +100,9 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    if let Err(err) = engine_options_from_env().map(pressure::sim::EngineOptions::install) {
-        return report(err);
+    match engine_options(cli.command.engine()) {
+        Ok(options) => options.install(),
+        Err(err) => return report(err),
     }
     let result: Result<(), CliError> = match cli.command {
         Command::Version => {
@@ -136,17 +137,59 @@ fn report(err: CliError) -> ExitCode {
     ExitCode::from(code)
 }
 
-/// The engine's process-wide options from the environment (for testing and comparisons):
-/// `PRESSURE_BACKEND=auto|interp|jit` (the backend of every run), `PRESSURE_JIT_OPT=speed`
-/// (Cranelift's optimiser) and `PRESSURE_JIT_DUMP_TMP=FILE` (write the native code and its IR).
-/// An unknown backend name is bad input.
-pub fn engine_options_from_env() -> Result<pressure::sim::EngineOptions, CliError> {
+/// The engine flag of the commands that simulate (`run`, `steady`, `loops`, `calibrate`,
+/// `sensitivity`, `reproduce`). No result depends on it: the backends agree bit for bit.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct EngineArgs {
+    /// Backend of every model run: auto (native code when compiling pays off), interp (the
+    /// interpreter), jit (native code) or batch (eight runs in lock step where a command runs
+    /// many). Default: the PRESSURE_BACKEND environment variable, else auto.
+    #[arg(long, value_name = "NAME", value_parser = parse_backend)]
+    pub backend: Option<pressure::sim::Backend>,
+}
+
+fn parse_backend(s: &str) -> Result<pressure::sim::Backend, String> {
+    s.parse()
+}
+
+impl Command {
+    /// The engine flags of a command that simulates (`None` for one that does not).
+    fn engine(&self) -> Option<&EngineArgs> {
+        match self {
+            Command::Run(a) => Some(&a.engine),
+            Command::Steady(a) => Some(&a.engine),
+            Command::Loops(a) => Some(&a.engine),
+            Command::Calibrate(a) => Some(&a.engine),
+            Command::Sensitivity(a) => Some(&a.engine),
+            Command::Reproduce(a) => Some(&a.engine),
+            Command::Version
+            | Command::Plot(_)
+            | Command::Check(_)
+            | Command::Describe(_)
+            | Command::Convert(_)
+            | Command::Estimate(_)
+            | Command::Merge(_)
+            | Command::Graph(_) => None,
+        }
+    }
+}
+
+/// The engine's process-wide options. The backend comes from `--backend` (see [`EngineArgs`]),
+/// else from `PRESSURE_BACKEND=auto|interp|jit|batch` (read only when the flag is absent); the
+/// rest from the environment, for testing and comparisons: `PRESSURE_JIT_OPT=speed`
+/// (Cranelift's optimiser) and `PRESSURE_JIT_DUMP_TMP=FILE` (write the native code and its
+/// IR). An unknown backend name in the variable is bad input (in the flag, clap rejects it).
+pub fn engine_options(
+    flags: Option<&EngineArgs>,
+) -> Result<pressure::sim::EngineOptions, CliError> {
     let mut options = pressure::sim::EngineOptions::default();
-    if let Some(v) = std::env::var_os("PRESSURE_BACKEND") {
+    if let Some(backend) = flags.and_then(|f| f.backend) {
+        options.default_backend = backend;
+    } else if let Some(v) = std::env::var_os("PRESSURE_BACKEND") {
         let v = v.to_string_lossy();
         options.default_backend = v.parse().map_err(|e| {
             CliError::Input(miette::miette!(
-                help = "set PRESSURE_BACKEND to auto, interp or jit, or unset it",
+                help = "use --backend auto|interp|jit|batch, or set PRESSURE_BACKEND to one of those or unset it",
                 "PRESSURE_BACKEND={v}: {e}"
             ))
         })?;

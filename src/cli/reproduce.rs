@@ -60,6 +60,8 @@ pub struct ReproduceArgs {
     /// The study file listing the steps.
     #[arg(long, default_value = "experiments/reproduce.toml")]
     pub study: PathBuf,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -64,6 +64,8 @@ pub struct RunArgs {
     /// Time N runs in-process and report the time per run on stderr (benchmarking).
     #[arg(long, hide = true, default_value_t = 0)]
     pub repeat: usize,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 fn parse_method(s: &str) -> Result<Method, String> {

@@ -38,6 +38,8 @@ pub struct SensitivityArgs {
     /// output directory and the files written). The result files are CSV and JSON either way.
     #[arg(long, value_enum, default_value_t = super::describe::TextOrJson::Text)]
     pub format: super::describe::TextOrJson,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 pub(crate) fn parse_shard(s: &str) -> Result<(usize, usize), String> {

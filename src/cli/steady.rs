@@ -54,6 +54,8 @@ pub struct SteadyArgs {
     /// stdout if absent.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub engine: super::EngineArgs,
 }
 
 fn input_error(message: String, help: &str) -> CliError {

@@ -73,8 +73,8 @@ pub struct RunSettings {
 ///
 /// Without native code (other targets, or the `jit` feature off) every backend other than
 /// `Batch` in a batch is the interpreter. [`EngineOptions::default_backend`] changes the default for the whole process
-/// (the `pressure` CLI sets it from `PRESSURE_BACKEND=auto|interp|jit`, for testing and
-/// comparisons; the library reads no environment variables).
+/// (the `pressure` CLI sets it from `--backend auto|interp|jit|batch`, else from
+/// `PRESSURE_BACKEND`; the library reads no environment variables).
 ///
 /// ```
 /// use pressure_sim::{Backend, RunSettings};
@@ -131,7 +131,8 @@ impl Default for Backend {
 }
 
 /// Engine options of the whole process, set once by the program at start-up (the `pressure`
-/// CLI maps `PRESSURE_BACKEND`, `PRESSURE_JIT_OPT` and `PRESSURE_JIT_DUMP_TMP` to them). None of
+/// CLI maps `--backend` or `PRESSURE_BACKEND`, `PRESSURE_JIT_OPT` and `PRESSURE_JIT_DUMP_TMP`
+/// to them). None of
 /// them changes a result: the backends agree bit for bit, and the others only change how
 /// native code is compiled or let it be inspected.
 ///
