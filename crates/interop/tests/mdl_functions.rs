@@ -118,3 +118,20 @@ first = SMOOTH(input, 1) ~~|
     let e = error("order = INTEG(1, 1) ~~|\ns = SMOOTH N(1, 1, 0, order) ~~|\n");
     assert!(e.contains("order of SMOOTH N"), "{e}");
 }
+
+#[test]
+fn quoted_names_with_escaped_quotes_and_free_text_comments() {
+    let v = run(r#""with \"Quotes\" and \ backslash|"= 4 ~~|
+"a + b"= "with \"Quotes\" and \ backslash|" * 2
+	~ m ~ A comment with an "odd number of quotes. |
+plain = "a + b" + 1 ~~|
+"#);
+    assert_eq!(v["a___b"], vec![8.0, 8.0, 8.0]);
+    assert_eq!(v["plain"], vec![9.0, 9.0, 9.0]);
+    // A sketch marker written with two backslashes still ends the equations.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("sketch.mdl");
+    let text = format!("{{UTF-8}}\nx = 1 ~~|\n{CONTROL}\\\\---/// Sketch | ~ stuff");
+    std::fs::write(&path, text).unwrap();
+    assert!(pressure_interop::load(&path).is_ok());
+}

@@ -17,7 +17,7 @@ pub struct Entry {
 /// The entries of the equation section, and the position of the first unterminated one, if
 /// any (a file cut short).
 pub fn split(text: &str) -> (Vec<Entry>, Option<usize>) {
-    let end = text.find("\\\\\\---///").unwrap_or(text.len());
+    let end = sketch_start(text);
     let bytes = text.as_bytes();
     let mut entries = Vec::new();
     let mut i = 0;
@@ -30,8 +30,10 @@ pub fn split(text: &str) -> (Vec<Entry>, Option<usize>) {
                 // A comment; `{UTF-8}` at the top is one too.
                 i = skip_until(bytes, i + 1, end, b'}');
             }
-            b'"' => {
-                i = skip_until(bytes, i + 1, end, b'"');
+            b'"' if tildes.is_empty() => {
+                // A quoted name (in the equation part: units and comments are free text, where
+                // a quote is just a character); `\"` inside it is an escaped quote.
+                i = (i + super::expr::quoted_len(&text[i..end])).min(end);
             }
             b'~' => {
                 tildes.push(i);
@@ -50,6 +52,20 @@ pub fn split(text: &str) -> (Vec<Entry>, Option<usize>) {
     // Vensim files may end the equations with a macro end marker or nothing at all.
     let unterminated = (!rest.is_empty() && !rest.starts_with(":END OF MACRO:")).then_some(start);
     (entries, unterminated)
+}
+
+/// Where the sketch starts: the marker `\\\---///` (Vensim writes three backslashes; files
+/// edited by hand may have two), or the end of the text.
+pub fn sketch_start(text: &str) -> usize {
+    match text.find("\\\\---///") {
+        Some(mut p) => {
+            while p > 0 && text.as_bytes()[p - 1] == b'\\' {
+                p -= 1;
+            }
+            p
+        }
+        None => text.len(),
+    }
 }
 
 /// The index after the closing `close` (or `end`).

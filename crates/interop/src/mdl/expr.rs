@@ -78,10 +78,25 @@ pub(crate) fn space_len(s: &str) -> usize {
     i
 }
 
+/// Length of the quoted name at the start of `s` (which starts with `"`), closing quote
+/// included; `\"` inside is an escaped quote (`"a \"b\" c"`). All of `s` when unclosed.
+pub(crate) fn quoted_len(s: &str) -> usize {
+    let b = s.as_bytes();
+    let mut i = 1;
+    while i < b.len() {
+        match b[i] {
+            b'\\' if b.get(i + 1) == Some(&b'"') => i += 2,
+            b'"' => return i + 1,
+            _ => i += 1,
+        }
+    }
+    s.len()
+}
+
 /// Length of the name starting at `s[0]` (a name start character or a quote).
 pub(crate) fn name_len(s: &str) -> usize {
-    if let Some(rest) = s.strip_prefix('"') {
-        return rest.find('"').map(|i| i + 2).unwrap_or(s.len());
+    if s.starts_with('"') {
+        return quoted_len(s);
     }
     let mut end = 0;
     let mut it = s.char_indices().peekable();
@@ -415,19 +430,23 @@ fn rewrite(
 /// The index of the `)` closing the `(` at `text[open]`.
 pub(crate) fn matching_paren(text: &str, open: usize) -> Option<usize> {
     let mut depth = 0;
-    let mut quoted = false;
-    for (j, ch) in text[open..].char_indices() {
-        match ch {
-            '"' => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted => {
+    let mut j = open;
+    while j < text.len() {
+        match text.as_bytes()[j] {
+            b'"' => {
+                j += quoted_len(&text[j..]);
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
                 depth -= 1;
                 if depth == 0 {
-                    return Some(open + j);
+                    return Some(j);
                 }
             }
             _ => {}
         }
+        j += 1;
     }
     None
 }
@@ -464,10 +483,7 @@ pub fn split_top(text: &str, sep: u8) -> Vec<Range<usize>> {
             b'(' | b'[' => depth += 1,
             b')' | b']' => depth -= 1,
             b'"' => {
-                i += text[i + 1..]
-                    .find('"')
-                    .map(|j| j + 1)
-                    .unwrap_or(b.len() - i);
+                i += quoted_len(&text[i..]) - 1;
             }
             b'{' => {
                 i += text[i..].find('}').unwrap_or(b.len() - i);

@@ -214,7 +214,7 @@ pub fn expand(text: &str) -> Result<Expansion, (Range<usize>, String)> {
             }
         }
         if new_text.is_empty() {
-            let sketch = blanked.find("\\\\\\---///").unwrap_or(blanked.len());
+            let sketch = entries::sketch_start(&blanked);
             let mut full = String::with_capacity(blanked.len() + added.len() + 2);
             full.push_str(&blanked[..sketch]);
             if !added.is_empty() {
