@@ -135,3 +135,20 @@ plain = "a + b" + 1 ~~|
     std::fs::write(&path, text).unwrap();
     assert!(pressure_interop::load(&path).is_ok());
 }
+
+#[test]
+fn subscript_mappings_pair_elements_by_position() {
+    // SKILLS maps onto PRODUCTS: machiners <-> parts, assemblers <-> systems.
+    let v = run("SKILLS: machiners, assemblers -> PRODUCTS ~~|
+PRODUCTS: parts, systems ~~|
+force[SKILLS] = 5, 10 ~~|
+flow[PRODUCTS] = force[SKILLS] * 2 ~~|
+made[PRODUCTS] = INTEG(force[SKILLS], 0) ~~|
+back[SKILLS] = flow[PRODUCTS] + 1 ~~|
+");
+    assert_eq!(v["flow[parts]"], vec![10.0, 10.0, 10.0]);
+    assert_eq!(v["flow[systems]"], vec![20.0, 20.0, 20.0]);
+    assert_eq!(v["made[systems]"], vec![0.0, 10.0, 20.0]);
+    // The mapping read the other way round.
+    assert_eq!(v["back[assemblers]"], vec![21.0, 21.0, 21.0]);
+}

@@ -31,6 +31,11 @@ pub struct Scope<'a> {
     /// [`super::macros::call_key`] (see [`super::macros`]).
     pub macros: &'a HashSet<String>,
     pub macro_calls: &'a HashMap<String, String>,
+    /// Keys of the ranges in a subscript mapping (`DimC: c1, c2 -> DimB`, either side): a
+    /// subscript naming one makes the equation per element ([`Translated::dim_value`]).
+    pub mapped: &'a HashSet<String>,
+    /// For one element tuple: the element a mapped range in a subscript stands for, by key.
+    pub sub_values: Option<&'a HashMap<String, String>>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -52,7 +57,8 @@ pub struct Translated {
     /// Every byte sits at its offset in the source.
     pub exact: bool,
     /// A subscript range is used as a value (`IF THEN ELSE(dim1 = dim2, ...)`): the equation
-    /// must be translated element by element with [`Scope::dim_values`].
+    /// must be translated element by element with [`Scope::dim_values`]; also when a
+    /// subscript names a mapped range ([`Scope::sub_values`]).
     pub dim_value: bool,
 }
 
@@ -206,11 +212,17 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
             let after = &rest[n..];
             let next = after[space_len(after)..].chars().next();
             let emitted: String = if in_subs > 0 {
-                scope
-                    .names
-                    .get(written)
-                    .map(str::to_string)
-                    .unwrap_or_else(|| super::names::identifier(written))
+                if scope.mapped.contains(&k) {
+                    dim_value = true;
+                }
+                match scope.sub_values.and_then(|m| m.get(&k)) {
+                    Some(element) => element.clone(),
+                    None => scope
+                        .names
+                        .get(written)
+                        .map(str::to_string)
+                        .unwrap_or_else(|| super::names::identifier(written)),
+                }
             } else if next == Some('(') && scope.macros.contains(&k) {
                 // A macro call: its instance's output variable.
                 let open = i + n + space_len(after);
@@ -618,6 +630,8 @@ mod tests {
             element_values: &constants,
             macros: &HashSet::new(),
             macro_calls: &HashMap::new(),
+            mapped: &HashSet::new(),
+            sub_values: None,
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

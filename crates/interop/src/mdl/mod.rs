@@ -12,7 +12,9 @@
 //! `GET TIME VALUE(0, offset, 0)` is `TIME + offset`; the order of SMOOTH N / DELAY N is
 //! its value at the initial time (see [`initial`]); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
-//! [`macros`]). Not yet: positional subscript mappings (`->`), data (`GET XLS`, `:=` data series).
+//! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
+//! (an equation naming a mapped range is translated element by element). Not yet: data
+//! (`GET XLS`, `:=` data series).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
@@ -119,6 +121,9 @@ struct Reader<'a> {
     dim_elements: HashMap<String, Vec<String>>,
     /// Copies of ranges a variable needs twice (see [`Reader::dims_of`]).
     copies: Vec<SourceDimension>,
+    /// Subscript mappings `a: ... -> b` as (a, b), IR names: element i of one stands for
+    /// element i of the other.
+    dim_map: Vec<(String, String)>,
     /// The macros and their calls (see [`macros`]).
     macros: &'a HashSet<String>,
     macro_calls: &'a HashMap<String, String>,
@@ -141,6 +146,7 @@ impl<'a> Reader<'a> {
             element_dim: HashMap::new(),
             dim_elements: HashMap::new(),
             copies: Vec::new(),
+            dim_map: Vec::new(),
             macros: &expansion.macros,
             macro_calls: &expansion.calls,
         }
@@ -220,6 +226,11 @@ impl<'a> Reader<'a> {
                 }
             }
         }
+        let mapped: HashSet<String> = self
+            .dim_map
+            .iter()
+            .flat_map(|(a, b)| [key(a), key(b)])
+            .collect();
         let constants = self.initial_values(
             &order,
             &groups,
@@ -233,6 +244,8 @@ impl<'a> Reader<'a> {
                 element_values: &element_values,
                 macros: self.macros,
                 macro_calls: self.macro_calls,
+                mapped: &mapped,
+                sub_values: None,
             },
         );
         let scope = Scope {
@@ -244,6 +257,8 @@ impl<'a> Reader<'a> {
             element_values: &element_values,
             macros: self.macros,
             macro_calls: self.macro_calls,
+            mapped: &mapped,
+            sub_values: None,
         };
         let mut variables = Vec::new();
         for k in &order {
@@ -420,6 +435,7 @@ impl<'a> Reader<'a> {
     /// first in the file is the full one.
     fn dimensions(&mut self, defs: &[Def]) -> Vec<SourceDimension> {
         // Pass 1: each range's written items, a named item maybe another range.
+        let mut mappings: Vec<(String, String)> = Vec::new();
         let mut raw: Vec<(&Def, Vec<Located<String>>)> = Vec::new();
         let mut index_of: HashMap<String, usize> = HashMap::new();
         for d in defs
@@ -428,7 +444,13 @@ impl<'a> Reader<'a> {
         {
             let mut text = &self.text[d.rhs.clone()];
             if let Some(arrow) = text.find("->") {
-                text = &text[..arrow]; // a mapping: the elements are read, the mapping ignored
+                // A positional mapping to another range (`-> (b: ...)` lists are not read).
+                let target =
+                    text[arrow + 2..].trim_matches(|c: char| c.is_whitespace() || c == '\\');
+                if !target.is_empty() && !target.contains(['(', ',']) {
+                    mappings.push((d.name.clone(), target.to_string()));
+                }
+                text = &text[..arrow];
             }
             let mut items = Vec::new();
             for r in split_top(text, b',') {
@@ -529,6 +551,13 @@ impl<'a> Reader<'a> {
                 elements: elements.clone(),
                 subrange_of: parent.map(|p| Located::new(dims[p].0.clone(), at.clone())),
             });
+        }
+        for (a, b) in mappings {
+            if let (Some(a), Some(b)) = (self.names.get(&a), self.names.get(&b)) {
+                if self.dim_ids.contains(a) && self.dim_ids.contains(b) {
+                    self.dim_map.push((a.to_string(), b.to_string()));
+                }
+            }
         }
         out
     }
@@ -729,7 +758,17 @@ impl<'a> Reader<'a> {
                             (ins, outs)
                         }
                         None => {
-                            let eq = SourceEquations::Uniform(self.equation(scope, rate.clone())?);
+                            let per_element = translate(&self.text[rate.clone()], scope)
+                                .is_ok_and(|t| t.dim_value);
+                            let eq = if per_element {
+                                SourceEquations::PerElement(self.by_tuple(
+                                    scope,
+                                    d0,
+                                    rate.clone(),
+                                )?)
+                            } else {
+                                SourceEquations::Uniform(self.equation(scope, rate.clone())?)
+                            };
                             extra.push(self.net_flow(&id, &dims, rate.clone(), eq));
                             (
                                 vec![Located::new(format!("{id}_net_flow"), rate.clone())],
@@ -750,6 +789,15 @@ impl<'a> Reader<'a> {
                     let mut rates = Vec::new();
                     for (d, rate, init) in parts {
                         let i = self.equation(scope, init)?;
+                        let per_element =
+                            translate(&self.text[rate.clone()], scope).is_ok_and(|t| t.dim_value);
+                        if per_element {
+                            for key in self.entry_keys(scope_names, d) {
+                                inits.push((key, i.clone()));
+                            }
+                            rates.extend(self.by_tuple(scope, d, rate)?);
+                            continue;
+                        }
                         let r = self.equation(scope, rate)?;
                         for key in self.entry_keys(scope_names, d) {
                             inits.push((key.clone(), i.clone()));
@@ -831,15 +879,7 @@ impl<'a> Reader<'a> {
                             }
                             _ if by_element => {
                                 // A range used as a value: one equation per element tuple.
-                                for t in tuples {
-                                    let values = self.dim_values(d, &t);
-                                    let s = Scope {
-                                        dim_values: Some(&values),
-                                        ..*scope
-                                    };
-                                    let e = self.equation(&s, d.rhs.clone())?;
-                                    per.push((Located::new(t.join(","), d.rhs.clone()), e));
-                                }
+                                per.extend(self.by_tuple(scope, d, d.rhs.clone())?);
                             }
                             _ => {
                                 let e = self.equation(scope, d.rhs.clone())?;
@@ -1030,6 +1070,54 @@ impl<'a> Reader<'a> {
             .into_iter()
             .map(|t| Located::new(t.join(","), at.clone()))
             .collect()
+    }
+
+    /// An entry's equation at `at` translated for each of its element tuples (ranges used as
+    /// values, mapped ranges in subscripts), keyed by the tuple.
+    fn by_tuple(
+        &mut self,
+        scope: &Scope<'_>,
+        d: &Def,
+        at: Range<usize>,
+    ) -> Option<Vec<(Located<String>, SourceEquation)>> {
+        let mut out = Vec::new();
+        for t in self.tuples(scope.names, d) {
+            let values = self.dim_values(d, &t);
+            let subs = self.mapped_elements(d, &t);
+            let s = Scope {
+                dim_values: Some(&values),
+                sub_values: Some(&subs),
+                ..*scope
+            };
+            let e = self.equation(&s, at.clone())?;
+            out.push((Located::new(t.join(","), at.clone()), e));
+        }
+        Some(out)
+    }
+
+    /// For one element tuple of an entry: the element each mapped range stands for, by key.
+    /// With `a: a1, a2 -> b` and the entry subscripted by `b`, the tuple's element of `b` at
+    /// position i makes `a` in a subscript mean `a`'s element i (and the other way round).
+    fn mapped_elements(&self, d: &Def, tuple: &[String]) -> HashMap<String, String> {
+        let mut out = HashMap::new();
+        for (a, b) in &self.dim_map {
+            for (from, to) in [(a, b), (b, a)] {
+                if d.subs.iter().any(|(s, _)| key(s) == key(from)) {
+                    continue; // named on the left: it is its own element
+                }
+                let Some(p) = d.subs.iter().position(|(s, _)| key(s) == key(to)) else {
+                    continue;
+                };
+                let index = self
+                    .dim_elements
+                    .get(to)
+                    .and_then(|list| list.iter().position(|x| *x == tuple[p]));
+                if let Some(e) = index.and_then(|i| self.dim_elements.get(from)?.get(i)) {
+                    out.insert(key(from), e.clone());
+                }
+            }
+        }
+        out
     }
 
     /// The value of every range at one element tuple of an entry: 1 + the position, in the
