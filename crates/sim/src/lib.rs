@@ -79,5 +79,6 @@ pub use simulator::jacobian::{link_gains, LinkGain, LinkGains};
 pub use simulator::lanes::BatchSimulator;
 pub use simulator::Simulator;
 pub use steady::{
-    FreeParameter, GrowthRate, HeldValue, SteadyKind, SteadyRole, SteadyState, SteadyValue,
+    FreeParameter, GrowthRate, HeldValue, SteadyKind, SteadyRole, SteadyStarts, SteadyState,
+    SteadyValue,
 };

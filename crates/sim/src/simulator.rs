@@ -12,7 +12,7 @@ use crate::random::RandomState;
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
 use crate::settings::{Backend, Initialise, Method, RunSettings};
-use crate::steady::{Solver, SteadyState};
+use crate::steady::{Solver, SteadyStarts, SteadyState};
 use pressure_model::Series;
 
 // Link gains at a time of a run: a child module, so it can drive a run and read its slots.
@@ -52,6 +52,8 @@ pub struct Simulator<'a> {
     bounds: Vec<f64>,
     /// The steady-state solver, set up on first use for the current settings.
     steady: Option<Box<Solver>>,
+    /// The starts its solves try.
+    steady_starts: SteadyStarts,
 }
 
 /// The model-facing half of a simulator (slots, inputs, recording).
@@ -112,6 +114,7 @@ impl<'a> Simulator<'a> {
             },
             bounds: Vec::new(),
             steady,
+            steady_starts: SteadyStarts::Cascade,
         })
     }
 
@@ -154,7 +157,9 @@ impl<'a> Simulator<'a> {
             self.steady = None;
         }
         if settings.initialise == Initialise::Steady && self.steady.is_none() {
-            self.steady = Some(Box::new(Solver::new(self.core.m, &settings.steady)?));
+            let mut solver = Solver::new(self.core.m, &settings.steady)?;
+            solver.policy = self.steady_starts;
+            self.steady = Some(Box::new(solver));
         }
         self.settings = settings.clone();
         self.core.native = native_code(self.core.m, settings);
@@ -216,10 +221,35 @@ impl<'a> Simulator<'a> {
         Ok(solver.report(&self.core, &self.settings, params))
     }
 
+    /// Chooses which starts this simulator's steady-state solves try (default
+    /// [`SteadyStarts::Cascade`]; see [`crate::steady`]). The single starts map the other
+    /// steady states of a model; a solve whose start fails is an error.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("logistic.toml");
+    /// # std::fs::write(&path, "[settings]\nstop = 5\ndt = 0.25\ninitialise = \"steady\"\n[stocks.p]\ninitial = \"10\"\ninflows = [\"g\"]\n[flows.g]\nequation = \"r * p * (1 - p / k)\"\n[constants.r]\nvalue = 0.5\n[constants.k]\nvalue = 100\n").unwrap();
+    /// let compiled = pressure_sim::CompiledModel::compile(&pressure_model::load(&path).unwrap()).unwrap();
+    /// let mut sim = compiled.simulator(&compiled.default_settings()).unwrap();
+    /// sim.set_steady_starts(pressure_sim::SteadyStarts::InitialValues);
+    /// let mut params = compiled.default_params();
+    /// compiled.set_param(&mut params, "k", 50.0).unwrap();
+    /// // From p = 10 the logistic dynamics go to the capacity, not to the unstable zero.
+    /// assert!((sim.steady_state(&params).unwrap().value("p").unwrap() - 50.0).abs() < 1e-8);
+    /// ```
+    pub fn set_steady_starts(&mut self, starts: SteadyStarts) {
+        self.steady_starts = starts;
+        if let Some(solver) = self.steady.as_mut() {
+            solver.policy = starts;
+        }
+    }
+
     /// Sets up the steady-state solver for the current settings (once).
     fn prepare_steady(&mut self) -> Result<(), SimError> {
         if self.steady.is_none() {
-            self.steady = Some(Box::new(Solver::new(self.core.m, &self.settings.steady)?));
+            let mut solver = Solver::new(self.core.m, &self.settings.steady)?;
+            solver.policy = self.steady_starts;
+            self.steady = Some(Box::new(solver));
         }
         Ok(())
     }

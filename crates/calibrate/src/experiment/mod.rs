@@ -106,6 +106,10 @@ pub struct Experiment {
     pub(crate) normal_priors: Vec<NormalPrior>,
     /// Every prior, for reports and manifests.
     pub priors: Vec<PriorInfo>,
+    /// Which starts the episodes' steady-state solves try: the default cascade (the selection
+    /// rule of every fit, posterior and counterfactual; README "Steady-state uniqueness"), or
+    /// one start alone to map the other steady states. Set it before building predictors.
+    pub steady_starts: pressure_sim::SteadyStarts,
 }
 
 /// One episode's run and the observations it is compared with.
@@ -746,6 +750,7 @@ impl Experiment {
             hierarchy,
             normal_priors,
             priors,
+            steady_starts: pressure_sim::SteadyStarts::Cascade,
         };
         // Build the simulators once: settings and exogenous series the engine rejects are
         // input errors here, never a failure later.

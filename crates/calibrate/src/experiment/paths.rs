@@ -169,6 +169,7 @@ impl<'a> PathRunner<'a> {
                     .model
                     .simulator(&e.settings)
                     .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+                sim.set_steady_starts(exp.steady_starts);
                 sim.set_exogenous(&exo)
                     .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
                 sim.record_indices(&outs);

@@ -38,13 +38,12 @@ pub(crate) fn record_plan(e: &EpisodeSetup) -> (Vec<usize>, Vec<usize>) {
     (outputs, columns)
 }
 
-fn make_simulator<'a>(
-    model: &'a CompiledModel,
-    e: &EpisodeSetup,
-) -> Result<Simulator<'a>, EvalError> {
-    let mut sim = model
+fn make_simulator<'a>(exp: &'a Experiment, e: &EpisodeSetup) -> Result<Simulator<'a>, EvalError> {
+    let mut sim = exp
+        .model
         .simulator(&e.settings)
         .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+    sim.set_steady_starts(exp.steady_starts);
     sim.set_exogenous(&e.exogenous)
         .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
     sim.record_indices(&record_plan(e).0);
@@ -56,7 +55,7 @@ impl<'a> SimPredictor<'a> {
         let sims = exp
             .episodes
             .iter()
-            .map(|e| make_simulator(&exp.model, e))
+            .map(|e| make_simulator(exp, e))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(SimPredictor {
             exp,
@@ -71,13 +70,45 @@ impl<'a> SimPredictor<'a> {
     }
 }
 
+impl SimPredictor<'_> {
+    /// The steady state each episode's run starts from at the fitted values `x` (solved with
+    /// the experiment's `steady_starts`), per episode in the experiment's order: the
+    /// diagnostic of the steady-state uniqueness study (README "Steady-state uniqueness").
+    pub fn steady_states(
+        &mut self,
+        x: &[f64],
+    ) -> Vec<(String, Result<pressure_sim::SteadyState, EvalError>)> {
+        let mut out = Vec::with_capacity(self.episodes.len());
+        for (ei, e) in self.episodes.iter().enumerate() {
+            self.set_run_params(ei, x);
+            let st = self.sims[ei]
+                .steady_state(&self.run_params[ei])
+                .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)));
+            out.push((e.id.clone(), st));
+        }
+        out
+    }
+
+    /// Writes the fitted values `x` into episode `ei`'s parameter set.
+    fn set_run_params(&mut self, ei: usize, x: &[f64]) {
+        let run = &mut self.run_params[ei];
+        for (j, p) in self.exp.params.iter().enumerate() {
+            if let Some(v) = self.exp.model_value(j, ei, x) {
+                for &i in &p.model_indices {
+                    run.set(i, v);
+                }
+            }
+        }
+    }
+}
+
 impl Clone for SimPredictor<'_> {
     fn clone(&self) -> Self {
         // `Experiment::load` built a simulator for every episode, so this cannot fail.
         let sims = self
             .episodes
             .iter()
-            .map(|e| make_simulator(self.model, e).expect("simulator settings validated at load"))
+            .map(|e| make_simulator(self.exp, e).expect("simulator settings validated at load"))
             .collect();
         SimPredictor {
             exp: self.exp,
@@ -96,16 +127,9 @@ impl Predictor for SimPredictor<'_> {
     fn predict(&mut self, x: &[f64], out: &mut [f64]) -> Result<(), EvalError> {
         let mut k = 0;
         for (ei, e) in self.episodes.iter().enumerate() {
-            let run = &mut self.run_params[ei];
-            for (j, p) in self.exp.params.iter().enumerate() {
-                if let Some(v) = self.exp.model_value(j, ei, x) {
-                    for &i in &p.model_indices {
-                        run.set(i, v);
-                    }
-                }
-            }
+            self.set_run_params(ei, x);
             let results = self.sims[ei]
-                .run(run)
+                .run(&self.run_params[ei])
                 .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
             let times = results.time();
             for (c, m) in e.mappings.iter().enumerate() {

@@ -415,6 +415,12 @@ impl CalibrationReport {
                 "acceptance": m.acceptance,
                 "max_rhat": jnum(m.max_rhat),
                 "min_ess_bulk": jnum(m.min_ess_bulk),
+                // Per chain: to tell chains in different modes from slowly mixing ones.
+                "per_chain": m.per_chain().iter().map(|(name, ms)| json!({
+                    "parameter": name,
+                    "mean": ms.iter().map(|(mu, _)| jnum(*mu)).collect::<Vec<_>>(),
+                    "sd": ms.iter().map(|(_, sd)| jnum(*sd)).collect::<Vec<_>>(),
+                })).collect::<Vec<_>>(),
                 "summary": m.summary.iter().map(|s| json!({
                     "parameter": s.parameter, "mean": jnum(s.mean), "sd": jnum(s.sd),
                     "q025": jnum(s.q025), "median": jnum(s.median), "q975": jnum(s.q975),

@@ -329,6 +329,34 @@ impl WarmCache {
     }
 }
 
+/// Which starts a steady-state solve tries ([`crate::Simulator::set_steady_starts`]).
+///
+/// A model can have several steady states near a parameter set (the coupled sanctions model
+/// does: `experiments/calibrate/README.md`, "Steady-state uniqueness"); which one a solve
+/// returns is a property of its starts. [`SteadyStarts::Cascade`] is the default and the
+/// selection rule of every run; the single starts exist to map the other solutions (each is
+/// tried with pseudo-transient steps, then Levenberg–Marquardt, from that one start, and a
+/// failure is an error rather than a fall-back). Every policy is a function of the parameter
+/// set alone, so none depends on the order or the thread of the solves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SteadyStarts {
+    /// The module's starts in order until one converges: the default parameters' steady state
+    /// (pseudo-transient), the initial values, the time march, the initial values halved and
+    /// doubled.
+    #[default]
+    Cascade,
+    /// Only the default parameters' steady state, pseudo-transient steps (the cascade's first
+    /// start, without its fall-backs).
+    DefaultState,
+    /// Only the default parameters' steady state, Newton steps with Levenberg–Marquardt damping
+    /// (no pseudo-time: the nearest root, which need not be the one the dynamics approach).
+    DefaultStateNewton,
+    /// Only the model's initial values.
+    InitialValues,
+    /// Only the state the model's own dynamics reach from its initial values.
+    March,
+}
+
 /// How one start iterates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -385,6 +413,8 @@ pub(crate) struct Solver {
     starts: usize,
     /// The start the time march found (empty until one is found in a solve).
     march_start: Vec<f64>,
+    /// Which starts a solve tries.
+    pub(crate) policy: SteadyStarts,
 }
 
 impl Solver {
@@ -423,6 +453,7 @@ impl Solver {
             evaluations: 0,
             starts: 0,
             march_start: Vec::new(),
+            policy: SteadyStarts::Cascade,
             plan,
         })
     }
@@ -455,7 +486,12 @@ impl Solver {
                 Some(z) => z,
                 None => {
                     let (it, ev) = (self.iterations, self.evaluations);
-                    let z = match self.solve_from_starts(core, &defaults, s, None) {
+                    // The cached state is shared by every simulator of the model: always the
+                    // cascade's, whatever this solver's policy.
+                    let policy = std::mem::take(&mut self.policy);
+                    let solved = self.solve_from_starts(core, &defaults, s, None);
+                    self.policy = policy;
+                    let z = match solved {
                         Ok(()) => Some(self.z.clone()),
                         Err(SimError::NoSteadyState { .. }) => None,
                         Err(e) => return Err(e),
@@ -468,6 +504,19 @@ impl Solver {
                 }
             }
         };
+        if warm.is_none()
+            && matches!(
+                self.policy,
+                SteadyStarts::DefaultState | SteadyStarts::DefaultStateNewton
+            )
+        {
+            // At the default parameters (or when they have no steady state) there is no
+            // default state to start from: the cascade's answer.
+            let policy = std::mem::take(&mut self.policy);
+            let solved = self.solve_from_starts(core, params, s, None);
+            self.policy = policy;
+            return solved;
+        }
         self.solve_from_starts(core, params, s, warm.as_deref())
     }
 
@@ -480,7 +529,7 @@ impl Solver {
     ) -> Result<(), SimError> {
         self.setup(core, params, s)?;
         self.march_start.clear();
-        let plan_starts: [(Start, Mode); 7] = [
+        const CASCADE: &[(Start, Mode)] = &[
             (Start::Warm, Mode::PseudoTransient),
             (Start::Initial(1.0), Mode::PseudoTransient),
             (Start::Initial(1.0), Mode::LevenbergMarquardt),
@@ -489,8 +538,15 @@ impl Solver {
             (Start::Initial(0.5), Mode::PseudoTransient),
             (Start::Initial(2.0), Mode::PseudoTransient),
         ];
+        let plan_starts: &[(Start, Mode)] = match self.policy {
+            SteadyStarts::Cascade => CASCADE,
+            SteadyStarts::DefaultState => &[(Start::Warm, Mode::PseudoTransient)],
+            SteadyStarts::DefaultStateNewton => &[(Start::Warm, Mode::LevenbergMarquardt)],
+            SteadyStarts::InitialValues => &CASCADE[1..3],
+            SteadyStarts::March => &CASCADE[3..5],
+        };
         let mut marched = false;
-        for (start, mode) in plan_starts {
+        for &(start, mode) in plan_starts {
             match start {
                 Start::Warm => match warm {
                     Some(w) => self.start.copy_from_slice(w),
