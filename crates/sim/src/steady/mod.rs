@@ -105,6 +105,13 @@
 //! of the parameter set alone, so results never depend on the thread count, and both backends
 //! (interpreter and native code) give the same steady state bit for bit.
 //!
+//! **This order is the selection rule** when a model has several steady states (the coupled
+//! sanctions model has, near its calibrated parameters: `experiments/calibrate/README.md`,
+//! "Steady-state uniqueness"): a run starts from the first start's solution, so which steady
+//! state that is depends on the parameter set and the settings only, never on earlier solves,
+//! the order of runs or the thread. [`SteadyStarts`] restricts a simulator to one start, to map
+//! the other solutions.
+//!
 //! When no start converges the error ([`crate::SimError::NoSteadyState`]) names the stocks
 //! whose scaled residual stays above the tolerance at the best point found, largest first,
 //! with the best residual.
