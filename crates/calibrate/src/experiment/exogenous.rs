@@ -14,7 +14,9 @@
 //! checked, so a change of units in the data cannot pass silently), `table` (a tidy CSV relative
 //! to the experiment file; default: the episode's table), `interpolation` (`step`, the default:
 //! each observation holds over its period; `linear`: straight lines through the periods'
-//! midpoints), `scale` (a multiplier, default 1). Dates are placed in model time with the
+//! midpoints), `scale` (a multiplier, default 1), `arx` (whether the validation's ARX benchmark
+//! is given the driver too, default `true`; `false` keeps a short window's benchmark from
+//! having more coefficients than it can fit). Dates are placed in model time with the
 //! episode's `origin`, like the observations; before the first and after the last observation
 //! the series holds its end values. Missing values are skipped.
 //!
@@ -41,6 +43,10 @@ pub struct ExogenousSpec {
     pub interpolation: Option<Spanned<String>>,
     #[serde(default)]
     pub scale: Option<f64>,
+    /// Whether the validation's ARX benchmark is given this driver (default true; see
+    /// [`super::validation`]).
+    #[serde(default)]
+    pub arx: Option<bool>,
 }
 
 /// The model-time series of a data series: step over each period, or linear through the

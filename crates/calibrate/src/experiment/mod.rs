@@ -66,6 +66,7 @@ pub mod outputs;
 pub mod paths;
 pub mod posterior;
 mod predictor;
+pub mod prior_sensitivity;
 pub mod recovery;
 pub mod report;
 mod run;
@@ -122,6 +123,9 @@ pub(crate) struct EpisodeSetup {
     pub exogenous: ExogenousSet,
     pub settings: RunSettings,
     pub mappings: Vec<MappingSetup>,
+    /// The data series behind each exogenous driver (`exogenous` of the `[[episode]]`), by the
+    /// model input it drives, and whether the validation's ARX benchmark is given it too.
+    pub drivers: Vec<(String, pressure_data::episode::EpisodeSeries, bool)>,
 }
 
 fn input_error(msg: impl Into<String>) -> CalibrateError {
@@ -393,6 +397,7 @@ impl Experiment {
             }
 
             // Exogenous drivers from data.
+            let mut drivers = Vec::new();
             for (target, x) in &es.exogenous {
                 if es.timeline.values().any(|t| t == target) {
                     return Err(loc.error(
@@ -444,6 +449,7 @@ impl Experiment {
                         format!("episode `{}`, exogenous `{target}`: {e}", es.id),
                     )
                 })?;
+                drivers.push((target.clone(), series.clone(), x.arx != Some(false)));
             }
 
             // Window in decimal years.
@@ -557,6 +563,7 @@ impl Experiment {
                 exogenous,
                 settings,
                 mappings,
+                drivers,
             });
         }
 
@@ -874,6 +881,11 @@ impl Experiment {
     /// Whether any parameter has a prior.
     pub fn has_priors(&self) -> bool {
         self.params.iter().any(|p| p.prior.is_some())
+    }
+
+    /// Whether any fitted value has a prior, normal (a pseudo-observation) or not.
+    pub fn has_any_prior(&self) -> bool {
+        self.has_priors() || !self.normal_priors.is_empty()
     }
 }
 

@@ -1,7 +1,7 @@
 //! The files of a calibration run, rendered in one place for `pressure calibrate` and
 //! `pressure reproduce`: `params.csv`, `fit.csv`, `stats.json`, `prior_posterior.csv`,
-//! `validation.csv`, and when computed `profiles.csv`, `draws.csv`, `holdout.csv`,
-//! `counterfactual.csv`, `benchmarks.csv`.
+//! `validation.csv`, and when computed `profiles.csv`, `draws.csv`, `prior_sensitivity.csv`,
+//! `holdout.csv`, `counterfactual.csv`, `benchmarks.csv`.
 
 use super::counterfactual::{counterfactual, CounterfactualOptions};
 use super::report::CalibrationReport;
@@ -12,7 +12,7 @@ use pressure_output::WriteError;
 use serde_json::{json, Map, Value};
 
 /// Every file a calibration may write, in the order written.
-pub const ALL_FILES: [&str; 10] = [
+pub const ALL_FILES: [&str; 11] = [
     "params.csv",
     "fit.csv",
     "stats.json",
@@ -20,6 +20,7 @@ pub const ALL_FILES: [&str; 10] = [
     "validation.csv",
     "profiles.csv",
     "draws.csv",
+    "prior_sensitivity.csv",
     "holdout.csv",
     "counterfactual.csv",
     "benchmarks.csv",
@@ -67,6 +68,16 @@ pub fn calibration_files(
     let cf_spec = exp.spec.counterfactual.as_ref();
     let n_draws = draws.or(cf_spec.map(|c| c.draws)).unwrap_or(200);
     let level = cf_spec.map_or(DEFAULT_LEVEL, |c| c.level);
+    // The posterior reweighted to other priors (no model runs), when there are draws and a
+    // prior to change.
+    let sensitivity = match &report.mcmc {
+        Some(m) if exp.has_any_prior() => {
+            let pooled: Vec<Vec<f64>> = m.draws.iter().flatten().cloned().collect();
+            Some(super::prior_sensitivity::prior_sensitivity(exp, &pooled, level)?.csv())
+        }
+        _ => None,
+    };
+    optional.push(("prior_sensitivity.csv", sensitivity));
     let v = validate(exp, report, n_draws, level, seed)?;
     files.push(("validation.csv", v.csv()));
     optional.push(("holdout.csv", v.holdout_csv()));

@@ -6,4 +6,5 @@ pub mod covariance;
 pub mod diagnostics;
 pub mod mcmc;
 pub mod profile;
+pub mod psis;
 pub mod sampler;
