@@ -152,3 +152,32 @@ back[SKILLS] = flow[PRODUCTS] + 1 ~~|
     // The mapping read the other way round.
     assert_eq!(v["back[assemblers]"], vec![21.0, 21.0, 21.0]);
 }
+
+#[test]
+fn control_settings_written_as_expressions_take_their_initial_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.mdl");
+    std::fs::write(
+        &path,
+        "{UTF-8}\nmax time = 4 ~~|\nx = Time * 2 ~~|\n\
+         FINAL TIME = IF THEN ELSE(x > 50, Time, max time) ~~|\n\
+         INITIAL TIME = 1 ~~|\nTIME STEP = 0.5 * (1 + STEP(1, 2)) ~~|\nSAVEPER = TIME STEP ~~|\n",
+    )
+    .unwrap();
+    let model = pressure_interop::load(&path).unwrap();
+    // At the initial time (1): x = 2, so FINAL TIME = max time; the step is 0.5.
+    assert_eq!(model.settings.stop, 4.0);
+    assert_eq!(model.settings.dt, 0.5);
+    // A setting that needs a stock cannot be computed at the start: an error at its line.
+    std::fs::write(
+        &path,
+        "{UTF-8}\ns = INTEG(1, 0) ~~|\nFINAL TIME = s + 10 ~~|\n\
+         INITIAL TIME = 0 ~~|\nTIME STEP = 1 ~~|\nSAVEPER = 1 ~~|\n",
+    )
+    .unwrap();
+    let e = pressure_interop::load(&path).unwrap_err().to_string();
+    assert!(
+        e.contains("'FINAL TIME' must be a number") && e.contains("m.mdl:3:"),
+        "{e}"
+    );
+}

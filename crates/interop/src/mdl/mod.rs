@@ -10,7 +10,8 @@
 //! `:EXCEPT:`, ranges and elements used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
 //! `GET TIME VALUE(0, offset, 0)` is `TIME + offset`; the order of SMOOTH N / DELAY N is
-//! its value at the initial time (see [`initial`]); elements no entry defines are 0.
+//! its value at the initial time (see [`initial`]), and so are control settings written as
+//! expressions (`FINAL TIME = IF THEN ELSE(...)`); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
 //! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
 //! (an equation naming a mapped range is translated element by element). Not yet: data
@@ -124,6 +125,9 @@ struct Reader<'a> {
     /// Subscript mappings `a: ... -> b` as (a, b), IR names: element i of one stands for
     /// element i of the other.
     dim_map: Vec<(String, String)>,
+    /// Control settings written as expressions (key, right-hand side), evaluated at the
+    /// initial time like Vensim does.
+    pending_settings: Vec<(String, Range<usize>)>,
     /// The macros and their calls (see [`macros`]).
     macros: &'a HashSet<String>,
     macro_calls: &'a HashMap<String, String>,
@@ -147,6 +151,7 @@ impl<'a> Reader<'a> {
             dim_elements: HashMap::new(),
             copies: Vec::new(),
             dim_map: Vec::new(),
+            pending_settings: Vec::new(),
             macros: &expansion.macros,
             macro_calls: &expansion.calls,
         }
@@ -186,7 +191,7 @@ impl<'a> Reader<'a> {
             }
             groups.entry(k).or_default().push(d);
         }
-        let settings = self.settings(&groups);
+        let mut settings = self.settings(&groups);
         let mut lookups: HashSet<String> = order
             .iter()
             .filter(|k| groups[*k].iter().all(|d| d.form == Form::Lookup))
@@ -231,7 +236,7 @@ impl<'a> Reader<'a> {
             .iter()
             .flat_map(|(a, b)| [key(a), key(b)])
             .collect();
-        let constants = self.initial_values(
+        let (constants, pending) = self.initial_values(
             &order,
             &groups,
             &settings,
@@ -248,6 +253,29 @@ impl<'a> Reader<'a> {
                 sub_values: None,
             },
         );
+        for ((k, at), v) in std::mem::take(&mut self.pending_settings)
+            .into_iter()
+            .zip(pending)
+        {
+            let Some(v) = v else {
+                let name = register(&k).unwrap_or("setting").replace('_', " ");
+                self.err(
+                    at,
+                    format!(
+                        "'{name}' must be a number, or an expression of constants and TIME \
+                         that can be computed at the initial time"
+                    ),
+                );
+                continue;
+            };
+            let located = Some(Located::new(v, at));
+            match k.as_str() {
+                "initial_time" => settings.start = located,
+                "final_time" => settings.stop = located,
+                "time_step" => settings.dt = located,
+                _ => settings.save_every = located,
+            }
+        }
         let scope = Scope {
             names: &names,
             lookups: &lookups,
@@ -287,14 +315,16 @@ impl<'a> Reader<'a> {
     }
 
     /// The values at the initial time of the scalar equations that can be computed then
-    /// (see [`initial`]), by key: what SMOOTH N and DELAY N read as their order.
+    /// (see [`initial`]), by key: what SMOOTH N and DELAY N read as their order; and the
+    /// values of the control settings written as expressions ([`Reader::pending_settings`],
+    /// in order; the initial time itself only when it needs no time).
     fn initial_values(
         &self,
         order: &[String],
         groups: &HashMap<String, Vec<Def>>,
         settings: &SourceSettings,
         scope: Scope<'_>,
-    ) -> HashMap<String, f64> {
+    ) -> (HashMap<String, f64>, Vec<Option<f64>>) {
         let mut equations = HashMap::new();
         let mut ids = Vec::new();
         for k in order {
@@ -323,11 +353,41 @@ impl<'a> Reader<'a> {
                 regs.insert(name, v);
             }
         }
-        let mut eval =
-            initial::Initial::new(&equations, value(&settings.start).unwrap_or(0.0), &regs);
-        ids.into_iter()
+        // Settings as expressions, under names no variable has.
+        for (k, at) in &self.pending_settings {
+            if let Ok(t) = translate(&self.text[at.clone()], &scope) {
+                equations.insert(format!("${k}"), t.text);
+            }
+        }
+        let start = match value(&settings.start) {
+            Some(t0) => t0,
+            None => {
+                // The initial time as an expression: it may not use TIME (NaN propagates).
+                let none = HashMap::new();
+                let mut e = initial::Initial::new(&equations, f64::NAN, &none);
+                e.value("$initial_time")
+                    .filter(|v| v.is_finite())
+                    .unwrap_or(0.0)
+            }
+        };
+        let mut eval = initial::Initial::new(&equations, start, &regs);
+        let pending = self
+            .pending_settings
+            .iter()
+            .map(|(k, _)| {
+                if k == "initial_time" && value(&settings.start).is_none() {
+                    let none = HashMap::new();
+                    let mut e = initial::Initial::new(&equations, f64::NAN, &none);
+                    return e.value("$initial_time").filter(|v| v.is_finite());
+                }
+                eval.value(&format!("${k}"))
+            })
+            .collect();
+        let values = ids
+            .into_iter()
             .filter_map(|(k, id)| eval.value(&id).map(|v| (k, v)))
-            .collect()
+            .collect();
+        (values, pending)
     }
 
     /// Splits an entry's equation part into its left-hand side and form.
@@ -582,13 +642,11 @@ impl<'a> Reader<'a> {
                     return eval(this, groups, &other, depth + 1)
                         .map(|v| Located::new(v.value, d.rhs.clone()));
                 }
-                this.err(
-                    d.rhs.clone(),
-                    format!(
-                        "'{}' must be a number or the name of a constant",
-                        d.name.trim()
-                    ),
-                );
+                // An expression: evaluated at the initial time once the equations are read
+                // (see `Reader::initial_values`).
+                if depth == 0 {
+                    this.pending_settings.push((k.to_string(), d.rhs.clone()));
+                }
                 None
             }
             eval(this, groups, k, depth)
