@@ -14,6 +14,7 @@
 //! | [`sensitivity`] | `pressure-sensitivity` | global sensitivity analysis |
 //! | [`econometrics`] | `pressure-econometrics` | estimators on panels |
 //! | [`plot`] | `pressure-plot` | publication figures |
+//! | [`figures`] | (this crate) | the standard figure sets of estimate, sensitivity and calibrate results, their captions and index |
 
 pub use pressure_calibrate as calibrate;
 pub use pressure_data as data;
@@ -25,4 +26,5 @@ pub use pressure_sensitivity as sensitivity;
 pub use pressure_sim as sim;
 pub use pressure_stats as stats;
 
+pub mod figures;
 pub mod output;

@@ -113,7 +113,7 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     manifest
         .write_to_dir(&args.out)
         .map_err(|e| io_error(&args.out, e))?;
-    super::figures::write_command_figures(super::figures::SetKind::Calibrate, &args.out)?;
+    pressure::figures::write_command_figures(pressure::figures::SetKind::Calibrate, &args.out)?;
     eprintln!(
         "calibrated {} parameters of `{}` in {elapsed:.1} s ({} model runs to estimate); wrote {}",
         report.parameters.len(),

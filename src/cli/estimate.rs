@@ -69,7 +69,10 @@ pub fn run(args: &EstimateArgs) -> Result<(), CliError> {
         write_atomic(p, priors.as_bytes())
             .map_err(|e| CliError::Failure(miette::miette!("cannot write {}: {e}", p.display())))?;
     }
-    super::figures::write_command_figures(super::figures::SetKind::Estimate, &args.out)?;
+    pressure::figures::write_command_figures(
+        pressure::figures::SetKind::Estimate(&report),
+        &args.out,
+    )?;
     if !args.quiet {
         print!("{}", report.summary_text());
         println!(

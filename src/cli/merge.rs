@@ -61,7 +61,7 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         .insert("shards".into(), args.dirs.len().into());
     let mut files = write_report_files(&args.out, &report, &manifest)?;
     // The same standard figures as an unsharded `pressure sensitivity` run draws.
-    super::figures::write_command_figures(super::figures::SetKind::Sensitivity, &args.out)?;
+    pressure::figures::write_command_figures(pressure::figures::SetKind::Sensitivity, &args.out)?;
     files.push("figures/index.md".into());
     eprintln!(
         "merged {} shards ({} runs); results in {}",

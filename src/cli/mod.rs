@@ -13,7 +13,6 @@ pub mod check;
 pub mod convert;
 pub mod describe;
 pub mod estimate;
-pub mod figures;
 pub mod graph;
 pub mod loops;
 pub mod merge;
@@ -80,6 +79,14 @@ pub enum CliError {
     Input(miette::Report),
     /// The command ran but failed (exit code 1).
     Failure(miette::Report),
+}
+
+/// A command's standard figures that could not be planned, drawn or indexed: the command ran
+/// but failed (exit 1).
+impl From<pressure::figures::FigureError> for CliError {
+    fn from(e: pressure::figures::FigureError) -> Self {
+        CliError::Failure(miette::miette!("{e}"))
+    }
 }
 
 impl CliError {

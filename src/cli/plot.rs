@@ -3,11 +3,11 @@
 //! layout of each kind is documented in `pressure_plot` ("CSV layouts") and printed by
 //! `pressure plot --help`.
 //!
-//! Other commands write their standard figures with [`write_figure_set`].
+//! Other commands write their standard figures with [`pressure::figures::write_figure_set`].
 
 use super::CliError;
 use pressure::output::write_atomic;
-use pressure::plot::{figure_from_csv, CsvOptions, Figure, FigureKind, Format, PlotError, Width};
+use pressure::plot::{figure_from_csv, CsvOptions, FigureKind, Format, PlotError, Width};
 use std::path::{Path, PathBuf};
 
 fn kinds_help() -> String {
@@ -108,22 +108,4 @@ pub fn run(args: &PlotArgs) -> Result<(), CliError> {
         format
     );
     Ok(())
-}
-
-/// Writes `figure` as `dir/stem.svg`, `dir/stem.png` and (when compiled in) `dir/stem.pdf`,
-/// each atomically; returns the paths written. For commands that leave their standard
-/// figures in their output folder.
-#[allow(dead_code)] // for calibrate/sensitivity/estimate, which are being written now
-pub fn write_figure_set(figure: &Figure, dir: &Path, stem: &str) -> std::io::Result<Vec<PathBuf>> {
-    let mut written = Vec::new();
-    for format in [Format::Svg, Format::Png, Format::Pdf] {
-        if !format.available() {
-            continue;
-        }
-        let bytes = figure.render(format).map_err(std::io::Error::other)?;
-        let path = dir.join(format!("{stem}.{}", format.extension()));
-        write_atomic(&path, &bytes)?;
-        written.push(path);
-    }
-    Ok(written)
 }

@@ -18,7 +18,6 @@
 //! is found before anything runs and exits with 2, writing nothing; a step that fails while
 //! running is reported in the index, the other steps still run, and the exit code is 1.
 
-use super::figures::{self, DrawnFigure, FigureFailure, IndexSection, SetKind};
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
 use pressure::calibrate::experiment::outputs::calibration_files;
@@ -26,7 +25,10 @@ use pressure::calibrate::experiment::spec::McmcSpec;
 use pressure::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
-use pressure::econometrics::spec::{run_spec_file, Overrides as EconOverrides};
+use pressure::econometrics::spec::{
+    run_spec_file, Overrides as EconOverrides, Report as EstimateReport,
+};
+use pressure::figures::{self, DrawnFigure, FigureFailure, IndexSection, SetKind};
 use pressure::output::{write_atomic, Manifest};
 use pressure::sensitivity::experiment::{
     Experiment as SensExperiment, Method as SensMethod, Outcome, Prepared,
@@ -557,6 +559,8 @@ struct Ctx<'a> {
     progress: &'a Progress,
     /// Estimates of earlier calibration steps, by step name.
     calibrated: &'a [(String, Vec<(String, f64)>)],
+    /// An estimate step's report, kept for planning its figures.
+    estimate: &'a Mutex<Option<EstimateReport>>,
 }
 
 /// Runs one step into `dir`; returns a note for the log and the calibrated estimates.
@@ -794,7 +798,9 @@ fn run_estimate(
     manifest.extra.extend(report.manifest_facts());
     manifest.write_to_dir(dir).map_err(|e| io_err(dir, e))?;
     ctx.progress.update("estimating", 1, 1);
-    Ok((format!("{} models", report.models.len()), vec![]))
+    let note = format!("{} models", report.models.len());
+    *ctx.estimate.lock().unwrap_or_else(|e| e.into_inner()) = Some(report);
+    Ok((note, vec![]))
 }
 
 fn run_scenarios(
@@ -979,10 +985,12 @@ pub fn run(args: &ReproduceArgs) -> Result<(), CliError> {
         progress.start(i + 1, n, step);
         let t = Instant::now();
         let dir = out.join("runs").join(&step.name);
+        let estimate = Mutex::new(None);
         let ctx = Ctx {
             seed: args.seed,
             progress: &progress,
             calibrated: &calibrated,
+            estimate: &estimate,
         };
         let result = pool.install(|| run_step(step, &dir, &ctx));
         let mut outcome = StepOutcome {
@@ -1002,7 +1010,14 @@ pub fn run(args: &ReproduceArgs) -> Result<(), CliError> {
                 let plans = match &step.loaded {
                     Loaded::Calibrate { .. } => SetKind::Calibrate.plans(&dir, &data_dir),
                     Loaded::Sensitivity { .. } => SetKind::Sensitivity.plans(&dir, &data_dir),
-                    Loaded::Estimate { .. } => SetKind::Estimate.plans(&dir, &data_dir),
+                    Loaded::Estimate { .. } => {
+                        match estimate.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                            Some(report) => SetKind::Estimate(report).plans(&dir, &data_dir),
+                            None => Err(figures::FigureError(
+                                "the estimate step left no report".into(),
+                            )),
+                        }
+                    }
                     Loaded::Scenarios(s) => Ok(scenario_plans(step, s, &dir)),
                 };
                 match plans {

@@ -243,7 +243,10 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     let summary = summary?;
     if args.shard.is_none() {
         // A shard's partial result has no indices to draw; `pressure merge` combines them.
-        super::figures::write_command_figures(super::figures::SetKind::Sensitivity, &args.out)?;
+        pressure::figures::write_command_figures(
+            pressure::figures::SetKind::Sensitivity,
+            &args.out,
+        )?;
     }
     let failed = summary.failed_runs;
     if failed > 0 {

@@ -238,6 +238,26 @@ pub enum Estimator {
     Ipw,
 }
 
+impl Estimator {
+    /// The name a spec gives it (`estimator = "..."`), as `results.json` writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Estimator::Ols => "ols",
+            Estimator::Fe => "fe",
+            Estimator::Logit => "logit",
+            Estimator::Probit => "probit",
+            Estimator::EventStudy => "event_study",
+            Estimator::Lp => "lp",
+            Estimator::Var => "var",
+            Estimator::Cox => "cox",
+            Estimator::Weibull => "weibull",
+            Estimator::Km => "km",
+            Estimator::Synth => "synth",
+            Estimator::Ipw => "ipw",
+        }
+    }
+}
+
 /// Variance estimator names in specs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -376,5 +396,31 @@ pub(crate) fn resolve(base: &Path, p: &str) -> PathBuf {
         p.to_path_buf()
     } else {
         base.join(p)
+    }
+}
+
+#[cfg(test)]
+mod estimator_name_tests {
+    use super::Estimator;
+
+    /// `Estimator::name` is the name specs and `results.json` use (serde's), for every kind.
+    #[test]
+    fn names_are_the_serde_names() {
+        for e in [
+            Estimator::Ols,
+            Estimator::Fe,
+            Estimator::Logit,
+            Estimator::Probit,
+            Estimator::EventStudy,
+            Estimator::Lp,
+            Estimator::Var,
+            Estimator::Cox,
+            Estimator::Weibull,
+            Estimator::Km,
+            Estimator::Synth,
+            Estimator::Ipw,
+        ] {
+            assert_eq!(serde_json::to_value(e).unwrap(), e.name());
+        }
     }
 }

@@ -55,6 +55,10 @@ pub struct ModelReport {
     pub details: serde_json::Value,
     #[serde(skip)]
     pub extra: Vec<ExtraTable>,
+    /// The spec's `by` column (the groups of a Kaplan–Meier model), for figure legends; not
+    /// written to `results.json`.
+    #[serde(skip)]
+    pub group_by: Option<String>,
 }
 
 fn spec_err(model: &str, message: impl Into<String>) -> EconError {
@@ -180,6 +184,7 @@ pub(crate) fn run(spec: &Spec, path: &Path, base: &Path, ov: &Overrides) -> Resu
             Estimator::Ipw => ctx.ipw(need_formula(&name, f)?)?,
         };
         let mut report = report;
+        report.group_by = m.by.clone();
         describe_sample(&mut report, spec, m, f.as_ref());
         models.push(report);
     }
@@ -570,6 +575,7 @@ impl Ctx<'_> {
         };
         let _ = label;
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: est,
             formula: self.model.formula.clone(),
@@ -793,6 +799,7 @@ impl Ctx<'_> {
             }
         };
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: est,
             formula: self.model.formula.clone(),
@@ -890,6 +897,7 @@ impl Ctx<'_> {
             .unwrap_or_default();
         let details = serde_json::to_value(&r).unwrap_or_default();
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: Estimator::Ipw,
             formula: self.model.formula.clone(),
@@ -1046,6 +1054,7 @@ impl Ctx<'_> {
         }
         let details = serde_json::to_value(&r).unwrap_or_default();
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: Estimator::EventStudy,
             formula: self.model.formula.clone(),
@@ -1186,6 +1195,7 @@ impl Ctx<'_> {
         ];
         let details = serde_json::to_value(&r).unwrap_or_default();
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: Estimator::Lp,
             formula: self.model.formula.clone(),
@@ -1333,6 +1343,7 @@ impl Ctx<'_> {
         ];
         let details = serde_json::to_value(&r).unwrap_or_default();
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: Estimator::Var,
             formula: None,
@@ -1622,6 +1633,7 @@ impl Ctx<'_> {
         }
         let details = serde_json::to_value(&r).unwrap_or_default();
         Ok(ModelReport {
+            group_by: None,
             name: self.name.to_string(),
             estimator: Estimator::Synth,
             formula: self.model.formula.clone(),

@@ -1,5 +1,6 @@
-//! The standard figures of `pressure estimate`, `pressure sensitivity` and `pressure calibrate`,
-//! drawn from the CSV files those commands write — the same path as `pressure plot`, so a
+//! The standard figures of `pressure estimate`, `pressure sensitivity` and `pressure calibrate`
+//! (and of the study, `pressure reproduce`), a library module so that a script or test can plan
+//! and draw them without the binary; drawn from the CSV files those commands write — the same path as `pressure plot`, so a
 //! script can restyle any figure without rerunning anything.
 //!
 //! Each command's standard set is *planned* from its output folder ([`estimate_plans`],
@@ -10,10 +11,9 @@
 //! [`figure_from_csv`] and [`write_figure_set`]. Captions are written in one place
 //! ([`caption`]) so `figures/index.md` and the command outputs say the same thing.
 
-use super::plot::write_figure_set;
-use super::CliError;
-use pressure::output::{write_atomic, CsvTable};
-use pressure::plot::{figure_from_csv, CsvOptions, FigureKind, Width};
+use crate::econometrics::spec::{Estimator, ModelReport, Report as EstimateReport};
+use crate::output::{write_atomic, CsvTable};
+use crate::plot::{figure_from_csv, CsvOptions, Figure, FigureKind, Format, Width};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -114,7 +114,10 @@ impl std::fmt::Display for FigureError {
     }
 }
 
-type Result<T> = std::result::Result<T, FigureError>;
+impl std::error::Error for FigureError {}
+
+/// The result of planning or writing a figure set.
+pub type Result<T> = std::result::Result<T, FigureError>;
 
 fn err(msg: impl Into<String>) -> FigureError {
     FigureError(msg.into())
@@ -666,23 +669,18 @@ fn unit_words(unit: &str) -> String {
 
 const INTERCEPTS: [&str; 5] = ["(Intercept)", "Intercept", "const", "intercept", "_cons"];
 
-/// Plans the standard figures of a `pressure estimate` output folder: a coefficient plot per
+/// Plans the standard figures of a `pressure estimate` result (typed, in memory; `dir` is where its files were written): a coefficient plot per
 /// regression or survival model, one event-study plot per spec with event-study models, one
 /// impulse-response plot per spec with local projections, Kaplan–Meier curves per KM model.
-pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
-    let results = read_json(&dir.join("results.json"))?;
-    let title = results["title"].as_str().unwrap_or("").to_string();
-    let level = results["level"].as_f64().unwrap_or(0.95);
-    let inputs: Vec<PathBuf> = results["inputs"]
-        .as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str())
-                .map(PathBuf::from)
-                .collect()
-        })
-        .unwrap_or_default();
-    let units = panel_units(&inputs);
+pub fn estimate_plans(
+    report: &EstimateReport,
+    dir: &Path,
+    data_dir: &Path,
+) -> Result<Vec<FigurePlan>> {
+    let title = report.title.clone();
+    let level = report.level;
+    let inputs = &report.inputs;
+    let units = panel_units(inputs);
     let data_names: Vec<String> = inputs.iter().map(|p| display_path(p)).collect();
     let from = Provenance {
         priors: String::new(),
@@ -690,46 +688,35 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         source: format!(
             "{} (spec {}){}",
             list(&data_names),
-            display_path(Path::new(results["spec_file"].as_str().unwrap_or(""))),
-            documented_sources(&inputs)
+            display_path(&report.spec_file),
+            documented_sources(inputs)
         ),
     };
-    let coefs = Csv::read(&dir.join("coefficients.csv"))?;
-    let (c_model, c_term) = (coefs.col("model")?, coefs.col("term")?);
-    let (c_est, c_lo, c_hi) = (
-        coefs.col("estimate")?,
-        coefs.col("ci_lower")?,
-        coefs.col("ci_upper")?,
-    );
-    let models = results["models"].as_array().cloned().unwrap_or_default();
     let mut plans = Vec::new();
-    let mut event_models: Vec<(String, PathBuf)> = Vec::new();
-    let mut irf_models: Vec<(String, PathBuf)> = Vec::new();
+    let mut event_models: Vec<(String, Csv)> = Vec::new();
+    let mut irf_models: Vec<(String, Csv)> = Vec::new();
     let mut outcome_of_events = String::new();
     let mut synth_rows: Vec<Vec<String>> = Vec::new();
     let mut synth_episodes: Vec<(String, Option<f64>)> = Vec::new();
     let mut synth_outcome = String::new();
-    for m in &models {
-        let name = m["name"].as_str().unwrap_or("").to_string();
-        let estimator = m["estimator"].as_str().unwrap_or("").to_string();
-        let formula = m["formula"].as_str().unwrap_or("");
+    for m in &report.models {
+        let name = m.name.clone();
+        let formula = m.formula.as_deref().unwrap_or("");
         let y = outcome(formula);
         let unit = units.get(&y).map(|u| unit_words(u)).unwrap_or_default();
         let stem = extra_stem(&name);
-        match estimator.as_str() {
-            "event_study" => {
+        // Every estimator is named here, so a new one must say which figure it gets.
+        match m.estimator {
+            Estimator::EventStudy => {
                 outcome_of_events = y.clone();
-                let p = dir.join(format!("{stem}_event_study.csv"));
-                if p.exists() {
-                    event_models.push((name, p));
+                if let Some(t) = extra(m, "event_study", dir, &stem) {
+                    event_models.push((name, t));
                 }
             }
-            "synth" => {
-                let p = dir.join(format!("{stem}_synth_path.csv"));
-                if !p.exists() {
+            Estimator::Synth => {
+                let Some(t) = extra(m, "synth_path", dir, &stem) else {
                     continue;
-                }
-                let t = Csv::read(&p)?;
+                };
                 let episode = name.clone();
                 let (c_t, c_g) = (t.col("time")?, t.col("gap_pct")?);
                 let (c_lo, c_hi) = (t.col("placebo_gap_pct_min")?, t.col("placebo_gap_pct_max")?);
@@ -742,28 +729,24 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                         r[c_hi].clone(),
                     ]);
                 }
-                synth_episodes.push((name.clone(), m["details"]["p_value"].as_f64()));
+                synth_episodes.push((name.clone(), m.details["p_value"].as_f64()));
                 if synth_outcome.is_empty() {
                     synth_outcome = y.replace('_', " ");
                 }
             }
-            "lp" => {
+            Estimator::Lp => {
                 outcome_of_events = y.clone();
-                let p = dir.join(format!("{stem}_irf.csv"));
-                if p.exists() {
-                    irf_models.push((name, p));
+                if let Some(t) = extra(m, "irf", dir, &stem) {
+                    irf_models.push((name, t));
                 }
             }
-            "km" => {
-                let p = dir.join(format!("{stem}_survival.csv"));
-                if !p.exists() {
+            Estimator::Km => {
+                let Some(mut t) = extra(m, "survival", dir, &stem) else {
                     continue;
-                }
-                let mut t = Csv::read(&p)?;
-                let mut p = p;
+                };
+                let mut p = t.path.clone();
                 // Groups are values of the spec's `by` column: name the column in the legend.
-                let by = spec_model_field(&results, &name, "by");
-                if let (Some(g), Some(by)) = (t.opt_col("group"), by) {
+                if let (Some(g), Some(by)) = (t.opt_col("group"), &m.group_by) {
                     for r in &mut t.rows {
                         r[g] = format!("{by} = {}", r[g]);
                     }
@@ -795,17 +778,23 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                     .y(Some("Share surviving".into())),
                 );
             }
-            "ols" | "fe" | "logit" | "probit" | "cox" | "weibull" => {
-                let (effect, axis) = match estimator.as_str() {
-                    "cox" => (
+            Estimator::Ols
+            | Estimator::Fe
+            | Estimator::Logit
+            | Estimator::Probit
+            | Estimator::Cox
+            | Estimator::Weibull => {
+                let estimator = m.estimator.name();
+                let (effect, axis) = match m.estimator {
+                    Estimator::Cox => (
                         format!("log hazard ratios of {}", y.replace('_', " ")),
                         label_with_unit(&format!("Log hazard ratio, {y}"), ""),
                     ),
-                    "weibull" => (
+                    Estimator::Weibull => (
                         format!("Weibull log hazard ratios of {}", y.replace('_', " ")),
                         label_with_unit(&format!("Log hazard ratio, {y}"), ""),
                     ),
-                    "logit" | "probit" => (
+                    Estimator::Logit | Estimator::Probit => (
                         format!("{estimator} index coefficients for {y}"),
                         format!("Coefficient on the {estimator} index of {y}"),
                     ),
@@ -821,16 +810,15 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                         label_with_unit(&format!("Effect on {y}"), &unit),
                     ),
                 };
-                let rows: Vec<Vec<String>> = coefs
-                    .rows
-                    .iter()
-                    .filter(|r| r[c_model] == name && !INTERCEPTS.contains(&r[c_term].as_str()))
-                    .map(|r| {
+                let c = &m.coefficients;
+                let rows: Vec<Vec<String>> = (0..c.len())
+                    .filter(|&i| !INTERCEPTS.contains(&c.terms[i].as_str()))
+                    .map(|i| {
                         vec![
-                            r[c_term].clone(),
-                            r[c_est].clone(),
-                            r[c_lo].clone(),
-                            r[c_hi].clone(),
+                            c.terms[i].clone(),
+                            cell(c.estimate[i]),
+                            cell(c.ci_lower[i]),
+                            cell(c.ci_upper[i]),
                         ]
                     })
                     .collect();
@@ -844,10 +832,10 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                 )?;
                 let shows = Shows::Coefficients {
                     model: name.clone(),
-                    estimator: estimator.clone(),
+                    estimator: estimator.to_string(),
                     effect,
                     level,
-                    n_obs: m["n_obs"].as_u64(),
+                    n_obs: Some(m.n_obs as u64),
                 };
                 plans.push(
                     FigurePlan::new(
@@ -859,22 +847,22 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
                     .x(Some(axis)),
                 );
             }
-            _ => {}
+            // No standard figure yet (issue 18 names it as missing): a VAR's impulse responses
+            // and an IPW model's effect and propensity tables are in its own CSV files.
+            Estimator::Var | Estimator::Ipw => {}
         }
     }
-    for d in results["decompositions"].as_array().into_iter().flatten() {
-        let name = d["name"].as_str().unwrap_or("").to_string();
-        let rows: Vec<Vec<String>> = d["steps"]
-            .as_array()
-            .into_iter()
-            .flatten()
+    for d in &report.decompositions {
+        let name = d.name.clone();
+        let rows: Vec<Vec<String>> = d
+            .steps
+            .iter()
             .map(|st| {
-                let n = |k: &str| st[k].as_f64().map_or(String::new(), |v| format!("{v}"));
                 vec![
-                    st["label"].as_str().unwrap_or("").to_string(),
-                    n("estimate"),
-                    n("ci_lower"),
-                    n("ci_upper"),
+                    st.label.clone(),
+                    json_number(st.estimate),
+                    json_number(st.ci_lower),
+                    json_number(st.ci_upper),
                 ]
             })
             .collect();
@@ -886,14 +874,14 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
             &format!("decomposition-{name}"),
             &csv_text(&["term", "estimate", "lower", "upper"], rows),
         )?;
-        let published = match (d["published_low"].as_f64(), d["published_high"].as_f64()) {
+        let published = match (d.published_low, d.published_high) {
             (Some(a), Some(b)) => Some((a, b)),
             _ => None,
         };
         let shows = Shows::Decomposition {
-            title: d["title"].as_str().unwrap_or(&name).to_string(),
+            title: d.title.clone().unwrap_or_else(|| name.clone()),
             published,
-            source: d["source"].as_str().unwrap_or("").to_string(),
+            source: d.source.clone().unwrap_or_default(),
             level,
         };
         plans.push(
@@ -941,12 +929,11 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
             continue;
         }
         let mut rows = Vec::new();
-        for (name, path) in set.iter() {
-            let t = Csv::read(path)?;
+        for (name, t) in set.iter() {
             let at = t
                 .opt_col("relative_time")
                 .or_else(|| t.opt_col("horizon"))
-                .ok_or_else(|| err(format!("{}: no relative_time column", path.display())))?;
+                .ok_or_else(|| err(format!("{}: no relative_time column", t.path.display())))?;
             let (e, lo, hi) = (t.col("estimate")?, t.col("ci_lower")?, t.col("ci_upper")?);
             for r in &t.rows {
                 rows.push(vec![
@@ -1002,17 +989,32 @@ pub fn estimate_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
     Ok(plans)
 }
 
-/// A string field of the `[[model]]` named `name` in the spec a `results.json` names.
-fn spec_model_field(results: &Value, name: &str, field: &str) -> Option<String> {
-    let text = std::fs::read_to_string(results["spec_file"].as_str()?).ok()?;
-    let spec: toml::Table = text.parse().ok()?;
-    spec.get("model")?
-        .as_array()?
-        .iter()
-        .find(|m| m.get("name").and_then(|n| n.as_str()) == Some(name))?
-        .get(field)?
-        .as_str()
-        .map(str::to_string)
+/// A model's extra table `name` (the file `dir/<stem>_<name>.csv` the report wrote), as cells.
+fn extra(m: &ModelReport, name: &str, dir: &Path, stem: &str) -> Option<Csv> {
+    let t = m.extra.iter().find(|t| t.name == name)?;
+    Some(Csv {
+        path: dir.join(format!("{stem}_{name}.csv")),
+        headers: t.header.clone(),
+        rows: t.rows.clone(),
+    })
+}
+
+/// A coefficient as `coefficients.csv` writes it (empty when not a number).
+fn cell(x: f64) -> String {
+    if x.is_nan() {
+        String::new()
+    } else {
+        format!("{x}")
+    }
+}
+
+/// A number as it read back from `results.json` (where a non-finite value is `null`).
+fn json_number(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x}")
+    } else {
+        String::new()
+    }
 }
 
 /// The file stem `pressure estimate` gives a model's extra tables.
@@ -1060,7 +1062,7 @@ fn sensitivity_outputs(json: &Value) -> Vec<OutputInfo> {
 
 /// Time units of the model a sensitivity result names (for axis titles).
 fn model_time_units(model: &str) -> String {
-    pressure::interop::load(Path::new(model))
+    crate::interop::load(Path::new(model))
         .ok()
         .and_then(|m| m.settings.time_units)
         .unwrap_or_default()
@@ -1242,7 +1244,7 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
         }
         "sobol" => {
             let csv_path = dir.join("sobol_indices.csv");
-            let groups: Option<pressure::sensitivity::experiment::FactorGroups> =
+            let groups: Option<crate::sensitivity::experiment::FactorGroups> =
                 serde_json::from_value(manifest["extra"]["groups"].clone()).ok();
             let groups = groups.as_ref();
             let level = m["confidence"].as_f64();
@@ -2143,25 +2145,26 @@ pub fn index_markdown(
     s
 }
 
-/// Which command's standard set.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SetKind {
-    Estimate,
+/// Which command's standard set: an estimation's set is planned from its typed report.
+#[derive(Debug, Clone, Copy)]
+pub enum SetKind<'a> {
+    Estimate(&'a EstimateReport),
     Sensitivity,
     Calibrate,
 }
 
-impl SetKind {
+impl SetKind<'_> {
+    /// Plans the set from the results in `dir`, writing plot-ready extracts into `data_dir`.
     pub fn plans(self, dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         match self {
-            SetKind::Estimate => estimate_plans(dir, data_dir),
+            SetKind::Estimate(report) => estimate_plans(report, dir, data_dir),
             SetKind::Sensitivity => sensitivity_plans(dir, data_dir),
             SetKind::Calibrate => calibrate_plans(dir, data_dir),
         }
     }
     fn command(self) -> &'static str {
         match self {
-            SetKind::Estimate => "pressure estimate",
+            SetKind::Estimate(_) => "pressure estimate",
             SetKind::Sensitivity => "pressure sensitivity",
             SetKind::Calibrate => "pressure calibrate",
         }
@@ -2172,11 +2175,11 @@ impl SetKind {
 /// `OUT/figures/` (plot-ready extracts in `OUT/figures/data/`) with an `index.md` of captions.
 /// A figure that cannot be drawn is listed in the index and makes the command fail (exit 1)
 /// after everything else was written.
-pub fn write_command_figures(set: SetKind, out: &Path) -> std::result::Result<(), CliError> {
+pub fn write_command_figures(set: SetKind, out: &Path) -> Result<()> {
     let fig_dir = out.join("figures");
     let plans = set
         .plans(out, &fig_dir.join("data"))
-        .map_err(|e| CliError::Failure(miette::miette!("figures: {e}")))?;
+        .map_err(|e| err(format!("figures: {e}")))?;
     let (drawn, failed) = draw(plans, &fig_dir, "");
     let index = index_markdown(
         "Figures",
@@ -2194,13 +2197,13 @@ pub fn write_command_figures(set: SetKind, out: &Path) -> std::result::Result<()
         &fig_dir,
     );
     write_atomic(&fig_dir.join("index.md"), index.as_bytes()).map_err(|e| {
-        CliError::Failure(miette::miette!(
+        err(format!(
             "cannot write {}: {e}",
             fig_dir.join("index.md").display()
         ))
     })?;
     if let Some(f) = failed.first() {
-        return Err(CliError::Failure(miette::miette!(
+        return Err(err(format!(
             "results written, but {} figure(s) could not be drawn; first: {} ({}): {}",
             failed.len(),
             f.stem,
@@ -2209,6 +2212,22 @@ pub fn write_command_figures(set: SetKind, out: &Path) -> std::result::Result<()
         )));
     }
     Ok(())
+}
+
+/// Writes `figure` as `dir/stem.svg`, `dir/stem.png` and (when compiled in) `dir/stem.pdf`,
+/// each atomically; returns the paths written.
+pub fn write_figure_set(figure: &Figure, dir: &Path, stem: &str) -> std::io::Result<Vec<PathBuf>> {
+    let mut written = Vec::new();
+    for format in [Format::Svg, Format::Png, Format::Pdf] {
+        if !format.available() {
+            continue;
+        }
+        let bytes = figure.render(format).map_err(std::io::Error::other)?;
+        let path = dir.join(format!("{stem}.{}", format.extension()));
+        write_atomic(&path, &bytes)?;
+        written.push(path);
+    }
+    Ok(written)
 }
 
 #[cfg(test)]
