@@ -41,8 +41,23 @@ pub mod xmile;
 pub use convert::{convert, read_source, to_toml, Target};
 pub use xmile::write::to_xmile;
 
-use pressure_model::{Model, ModelError};
+use pressure_model::{Diagnostic, Model, ModelError};
 use std::path::Path;
+
+/// A model file's text, for both importers: UTF-8, or else Latin-1 (older Vensim and Stella
+/// files), every byte kept as the character it encodes. An unreadable file is an error
+/// naming it.
+pub(crate) fn read_text(path: &Path) -> Result<String, ModelError> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        ModelError::new(vec![Diagnostic::error(format!(
+            "cannot read {}: {e}",
+            path.display()
+        ))
+        .at_file(path)])
+    })?;
+    Ok(String::from_utf8(bytes)
+        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect()))
+}
 
 /// The model formats [`load`] reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -42,18 +42,9 @@ pub fn load(path: &Path) -> Result<Model, ModelError> {
 }
 
 /// Reads a `.mdl` file into a [`SourceModel`] without validating names and equations.
+/// Vensim files are UTF-8 (`{UTF-8}`) or Latin-1 (older files) (see [`crate::read_text`]).
 pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
-    let text = std::fs::read(path).map_err(|e| {
-        ModelError::new(vec![Diagnostic::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))
-        .at_file(path)])
-    })?;
-    // Vensim files are UTF-8 (`{UTF-8}`) or Latin-1 (older files): keep what decodes.
-    let text = String::from_utf8(text)
-        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect());
-    read_str(path, &text)
+    read_str(path, &crate::read_text(path)?)
 }
 
 /// Reads and validates `.mdl` text (`path` names it in errors).

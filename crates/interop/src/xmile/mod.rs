@@ -32,24 +32,12 @@ use std::path::Path;
 /// Reads and validates an XMILE file. A repaired end tag (see [`read_str`]) is a warning of
 /// the model.
 pub fn load(path: &Path) -> Result<Model, ModelError> {
-    load_str(path, &read_text(path)?)
+    load_str(path, &crate::read_text(path)?)
 }
 
 /// Reads an XMILE file into a [`SourceModel`] without validating names and equations.
 pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
-    read_str(path, &read_text(path)?)
-}
-
-fn read_text(path: &Path) -> Result<String, ModelError> {
-    let text = std::fs::read(path).map_err(|e| {
-        ModelError::new(vec![Diagnostic::error(format!(
-            "cannot read {}: {e}",
-            path.display()
-        ))
-        .at_file(path)])
-    })?;
-    Ok(String::from_utf8(text)
-        .unwrap_or_else(|e| e.into_bytes().iter().map(|&b| b as char).collect()))
+    read_str(path, &crate::read_text(path)?)
 }
 
 /// Reads and validates XMILE text (`path` names it in errors).
