@@ -70,10 +70,17 @@ pub fn calibration_files(
     let level = cf_spec.map_or(DEFAULT_LEVEL, |c| c.level);
     // The posterior reweighted to other priors (no model runs), when there are draws and a
     // prior to change.
+    // A diagnostic that cannot be computed (too few draws) is a note, not a failed run.
     let sensitivity = match &report.mcmc {
         Some(m) if exp.has_any_prior() => {
             let pooled: Vec<Vec<f64>> = m.draws.iter().flatten().cloned().collect();
-            Some(super::prior_sensitivity::prior_sensitivity(exp, &pooled, level)?.csv())
+            match super::prior_sensitivity::prior_sensitivity(exp, &pooled, level) {
+                Ok(r) => Some(r.csv()),
+                Err(e) => {
+                    notes.push(format!("prior_sensitivity.csv not written: {e}"));
+                    None
+                }
+            }
         }
         _ => None,
     };
