@@ -704,7 +704,7 @@ pub fn estimate_plans(
         let formula = m.formula.as_deref().unwrap_or("");
         let y = outcome(formula);
         let unit = units.get(&y).map(|u| unit_words(u)).unwrap_or_default();
-        let stem = extra_stem(&name);
+        let stem = m.file_stem();
         // Every estimator is named here, so a new one must say which figure it gets.
         match m.estimator {
             Estimator::EventStudy => {
@@ -1015,21 +1015,6 @@ fn json_number(x: f64) -> String {
     } else {
         String::new()
     }
-}
-
-/// The file stem `pressure estimate` gives a model's extra tables.
-fn extra_stem(name: &str) -> String {
-    let s: String = name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_lowercase()
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    s.trim_matches('_').to_string()
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -303,6 +303,25 @@ fn stars(p: f64) -> &'static str {
     }
 }
 
+impl ModelReport {
+    /// The model's name made file-safe (ASCII letters and digits lower-cased, everything else
+    /// `_`, no leading or trailing `_`): the stem of its extra tables, `<stem>_<table>.csv`, and
+    /// of its figures. The one definition both the writer and the figure planner use.
+    pub fn file_stem(&self) -> String {
+        let s: String = self
+            .name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() {
+                    c.to_ascii_lowercase()
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        s.trim_matches('_').to_string()
+    }
+}
 impl Report {
     /// `coefficients.csv`: model, term, estimate, std_error, statistic, p_value, ci_lower,
     /// ci_upper (full precision, empty = not available).
@@ -579,22 +598,9 @@ impl Report {
     pub fn extra_csvs(&self) -> Vec<(String, String)> {
         let mut out = vec![];
         for m in &self.models {
-            let stem: String = m
-                .name
-                .chars()
-                .map(|c| {
-                    if c.is_ascii_alphanumeric() {
-                        c.to_ascii_lowercase()
-                    } else {
-                        '_'
-                    }
-                })
-                .collect();
+            let stem = m.file_stem();
             for t in m.extra.iter().filter(|t| t.name != SYNTH_EPISODE) {
-                out.push((
-                    format!("{}_{}.csv", stem.trim_matches('_'), t.name),
-                    t.to_csv(),
-                ));
+                out.push((format!("{}_{}.csv", stem, t.name), t.to_csv()));
             }
         }
         // One file with every synthetic-control model, for reading next to a model's
