@@ -23,54 +23,11 @@ const BUILT_IN: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 </xmile>
 "#;
 
-/// xorshift64*: a seeded stream for the mutations (reproducible, no dependency).
-struct Rng(u64);
+mod common;
+use common::{mutate, Rng};
 
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
-fn mutate(text: &[u8], rng: &mut Rng) -> Vec<u8> {
-    let mut t = text.to_vec();
-    for _ in 0..1 + rng.below(4) {
-        if t.is_empty() {
-            break;
-        }
-        let i = rng.below(t.len());
-        match rng.below(5) {
-            0 => {
-                t.remove(i);
-            }
-            1 => {
-                let n = rng.below(40).min(t.len() - i);
-                let run: Vec<u8> = t[i..i + n].to_vec();
-                t.splice(i..i, run);
-            }
-            2 => {
-                const BYTES: &[u8] = b"<>/\"'&=()[],*^-+!.:;{} \n0123456789eE\xc3\xa9\xff";
-                t[i] = BYTES[rng.below(BYTES.len())];
-            }
-            3 => {
-                let n = rng.below(200).min(t.len() - i);
-                t.drain(i..i + n);
-            }
-            _ => {
-                let deep = if rng.below(2) == 0 { "(" } else { "-" };
-                let s = deep.repeat(rng.below(3000));
-                t.splice(i..i, s.into_bytes());
-            }
-        }
-    }
-    t
-}
+/// The bytes a mutation writes: characters that matter to XML and to equations.
+const BYTES: &[u8] = b"<>/\"'&=()[],*^-+!.:;{} \n0123456789eE\xc3\xa9\xff";
 
 fn corpus() -> Vec<(String, Vec<u8>)> {
     let mut out = vec![("built-in".to_string(), BUILT_IN.as_bytes().to_vec())];
@@ -109,7 +66,7 @@ fn run(count: usize) {
     let mut panics = Vec::new();
     for k in 0..count {
         let (name, text) = &corpus[k % corpus.len()];
-        let m = mutate(text, &mut rng);
+        let m = mutate(text, &mut rng, BYTES);
         let s = String::from_utf8_lossy(&m).into_owned();
         let r = std::panic::catch_unwind(|| {
             if let Ok(model) = pressure_interop::xmile::load_str(&path, &s) {

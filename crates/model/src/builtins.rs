@@ -58,6 +58,9 @@ pub enum Builtin {
     Trend,
     Forecast,
     Initial,
+    /// `SAMPLE IF TRUE(condition, input, initial value)`: the input when the condition holds,
+    /// else the value last sampled (the initial value until the first sample).
+    SampleIfTrue,
     RandomNormal,
     RandomUniform,
     // --- array reductions ---
@@ -136,6 +139,7 @@ const TABLE: &[(&str, Builtin, usize, usize)] = &[
     ("TREND", Builtin::Trend, 3, 3),
     ("FORECAST", Builtin::Forecast, 3, 3),
     ("INITIAL", Builtin::Initial, 1, 1),
+    ("SAMPLEIFTRUE", Builtin::SampleIfTrue, 3, 3),
     ("RANDOMNORMAL", Builtin::RandomNormal, 5, 5),
     ("RANDOMUNIFORM", Builtin::RandomUniform, 3, 3),
     ("SUM", Builtin::Sum, 1, 1),
@@ -158,6 +162,7 @@ pub const MULTI_WORD_NAMES: &[&str] = &[
     "DELAY FIXED",
     "RANDOM NORMAL",
     "RANDOM UNIFORM",
+    "SAMPLE IF TRUE",
     "SAFE DIV",
     "SAFE DIVISION",
 ];
@@ -225,6 +230,7 @@ impl Builtin {
             Builtin::Trend => "TREND",
             Builtin::Forecast => "FORECAST",
             Builtin::Initial => "INITIAL",
+            Builtin::SampleIfTrue => "SAMPLE IF TRUE",
             Builtin::RandomNormal => "RANDOM NORMAL",
             Builtin::RandomUniform => "RANDOM UNIFORM",
             Builtin::Sum => "SUM",
@@ -277,6 +283,7 @@ impl Builtin {
             Builtin::Trend => "(input, average time, initial trend)",
             Builtin::Forecast => "(input, average time, horizon)",
             Builtin::Initial => "(x)",
+            Builtin::SampleIfTrue => "(condition, input, initial value)",
             Builtin::RandomNormal => "(min, max, mean, standard deviation, seed)",
             Builtin::RandomUniform => "(min, max, seed)",
             Builtin::Sum | Builtin::Prod | Builtin::Mean | Builtin::Stddev => "(x[dim!])",
@@ -290,8 +297,8 @@ impl Builtin {
             Time | TimeStep | InitialTime | FinalTime | SavePer | Pi => Role::Register,
             Step | Pulse | PulseTrain | Ramp => Role::TestInput,
             Smooth | SmoothI | Smooth3 | Smooth3I | SmoothN | Delay1 | Delay1I | Delay3
-            | Delay3I | DelayN | DelayFixed | Trend | Forecast | Initial | RandomNormal
-            | RandomUniform => Role::Stateful,
+            | Delay3I | DelayN | DelayFixed | Trend | Forecast | Initial | SampleIfTrue
+            | RandomNormal | RandomUniform => Role::Stateful,
             Sum | Prod | Mean | Stddev => Role::Reduction,
             _ => Role::Pure,
         }

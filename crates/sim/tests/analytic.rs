@@ -372,6 +372,34 @@ equation = "INITIAL(input + 1)"
 }
 
 #[test]
+fn sample_if_true_holds_the_last_sample() {
+    // The input is 10 t; it is sampled while t < 1 or 2 <= t < 2.5 (dt 0.5), so the value
+    // is 0, 5, then held 5, 5, then 20, 20 (sampled at 2), then held 20 ...; a second call
+    // never samples and keeps its initial value 7.
+    let c = compile(
+        r#"
+[settings]
+stop = 4
+dt = 0.5
+[aux.input]
+equation = "10 * TIME"
+[aux.sampled]
+equation = "SAMPLE IF TRUE(TIME < 1 OR (TIME >= 2 AND TIME < 2.5), input, -1)"
+[aux.never]
+equation = "SAMPLE IF TRUE(TIME > 100, input, 7)"
+"#,
+    );
+    let r = run(&c, Method::Euler, 0.5);
+    let want = [0.0, 5.0, 5.0, 5.0, 20.0, 20.0, 20.0, 20.0, 20.0];
+    let got = r.column("sampled").unwrap();
+    assert_eq!(got.len(), want.len());
+    for (g, w) in got.iter().zip(want) {
+        assert!((g - w).abs() <= 1e-12 * w.abs(), "{got:?} vs {want:?}");
+    }
+    assert!(r.column("never").unwrap().iter().all(|v| *v == 7.0));
+}
+
+#[test]
 fn delay_fixed_shifts_its_input_by_whole_steps() {
     let c = compile(
         r#"

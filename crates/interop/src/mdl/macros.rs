@@ -95,7 +95,12 @@ pub fn expand(text: &str) -> Result<Expansion, (Range<usize>, String)> {
                     None => break,
                 }
             }
-            let upper = text[at..end.min(at + 14)].to_ascii_uppercase();
+            // (By characters: a byte count may end inside one.)
+            let upper: String = text[at..end]
+                .chars()
+                .take(14)
+                .collect::<String>()
+                .to_ascii_uppercase();
             if upper.starts_with(":END OF MACRO:") {
                 let Some((m, start)) = open.take() else {
                     return Err((at..at + 14, ":END OF MACRO: without :MACRO:".into()));
@@ -398,10 +403,9 @@ fn substitute(
             // `:AND:`, `:OR:`, `:NOT:`, `:NA:` are kept whole.
             let n = rest[1..].find(':').map(|j| j + 2).unwrap_or(1);
             let word = &rest[..n];
-            if word[1..n.saturating_sub(1)]
-                .chars()
-                .all(|ch| ch.is_ascii_alphabetic())
-            {
+            // (A lone ':' has no inside.)
+            let inside = if n >= 2 { &word[1..n - 1] } else { "" };
+            if inside.chars().all(|ch| ch.is_ascii_alphabetic()) {
                 out.push_str(word);
                 i += n;
                 continue;

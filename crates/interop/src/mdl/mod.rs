@@ -14,8 +14,12 @@
 //! expressions (`FINAL TIME = IF THEN ELSE(...)`); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
 //! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
-//! (an equation naming a mapped range is translated element by element). Not yet: data
-//! (`GET XLS`, `:=` data series).
+//! (an equation naming a mapped range is translated element by element). Data read from
+//! spreadsheets and text files (`GET XLS/DIRECT DATA`, `CONSTANTS`, `LOOKUPS`, `SUBSCRIPT`;
+//! `:=` data variables with `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK FORWARD:`) is read
+//! when the file is (see [`external`]): constants become numbers, lookups tables, and a data
+//! variable a table of time called at `Time`. Not read: `:RAW:` data, and data variables
+//! with no equation (their values come from a data file named when Vensim runs the model).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
@@ -23,6 +27,7 @@
 
 mod entries;
 pub(crate) mod expr;
+mod external;
 mod initial;
 mod macros;
 pub(crate) mod names;
@@ -69,7 +74,48 @@ pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
             ]));
         }
     };
-    Reader::new(path, &expansion).read()
+    // Data read from spreadsheets and text files (GET XLS/DIRECT ...): a first reading
+    // finds the calls and reads the files; the values are written after the sketch marker and
+    // the entries that called them read them from there (errors elsewhere keep their places).
+    let plan = Reader::new(path, &expansion, HashMap::new()).external_plan()?;
+    if plan.is_empty() {
+        return Reader::new(path, &expansion, HashMap::new()).read();
+    }
+    let mut text = expansion.text.clone();
+    if entries::sketch_start(&text) == text.len() {
+        text.push_str("\n\\\\\\---/// data read from files by the importer\n");
+    }
+    let mut replacements: HashMap<usize, Vec<Replacement>> = HashMap::new();
+    for (start, list) in plan {
+        for (mut r, written) in list {
+            text.push('\n');
+            let at = text.len();
+            text.push_str(&written);
+            r.rhs = at..text.len();
+            replacements.entry(start).or_default().push(r);
+        }
+    }
+    let with_data = macros::Expansion {
+        text,
+        macros: expansion.macros.clone(),
+        calls: expansion.calls.clone(),
+    };
+    Reader::new(path, &with_data, replacements).read()
+}
+
+/// One entry that replaces an entry calling GET XLS/DIRECT ...: the values it read, written
+/// out as a constant list, a lookup table or a call of the data's table.
+#[derive(Debug, Clone)]
+struct Replacement {
+    /// The variable it defines (the entry's own, or its data's table).
+    name: String,
+    /// Its subscripts: the entry's own (None), or one element tuple.
+    subs: Option<Vec<String>>,
+    form: Form,
+    /// A data table held as a staircase (HOLD BACKWARD, LOOK FORWARD).
+    step: bool,
+    /// Where its text is in the text with the data.
+    rhs: Range<usize>,
 }
 
 /// An entry's left-hand side and what follows it.
@@ -85,6 +131,11 @@ struct Def {
     form: Form,
     /// The right-hand side (after `=`, or the table inside `name(...)`).
     rhs: Range<usize>,
+    /// A data variable (`:=`, or a keyword `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK
+    /// FORWARD:`): how its values are interpolated. `Err(at)` for `:RAW:` (not read).
+    data: Option<Result<external::Fill, Range<usize>>>,
+    /// A lookup that is a data variable's table held as a staircase (see [`Replacement`]).
+    step: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -122,10 +173,16 @@ struct Reader<'a> {
     /// The macros and their calls (see [`macros`]).
     macros: &'a HashSet<String>,
     macro_calls: &'a HashMap<String, String>,
+    /// Entries replaced by the data they read from files, by the start of the entry.
+    replacements: HashMap<usize, Vec<Replacement>>,
 }
 
 impl<'a> Reader<'a> {
-    fn new(path: &'a Path, expansion: &'a macros::Expansion) -> Self {
+    fn new(
+        path: &'a Path,
+        expansion: &'a macros::Expansion,
+        replacements: HashMap<usize, Vec<Replacement>>,
+    ) -> Self {
         let text = expansion.text.as_str();
         let mut sources = SourceMap::new();
         let file = sources.add(path, text);
@@ -145,6 +202,7 @@ impl<'a> Reader<'a> {
             pending_settings: Vec::new(),
             macros: &expansion.macros,
             macro_calls: &expansion.calls,
+            replacements,
         }
     }
 
@@ -162,7 +220,39 @@ impl<'a> Reader<'a> {
         let mut defs = Vec::new();
         for e in entries {
             if let Some(d) = self.parse_lhs(e) {
-                defs.push(d);
+                match self.replacements.get(&d.entry.equation.start) {
+                    Some(list) => {
+                        for r in list {
+                            let subs = match &r.subs {
+                                None => d.subs.clone(),
+                                Some(t) => {
+                                    t.iter().map(|e| (e.clone(), d.name_at.clone())).collect()
+                                }
+                            };
+                            defs.push(Def {
+                                name: r.name.clone(),
+                                subs,
+                                except: if r.subs.is_none() {
+                                    d.except.clone()
+                                } else {
+                                    vec![]
+                                },
+                                form: r.form,
+                                rhs: r.rhs.clone(),
+                                data: None,
+                                step: r.step,
+                                ..d.clone()
+                            });
+                        }
+                    }
+                    None => defs.push(d),
+                }
+            }
+        }
+        for d in &defs {
+            if let Some(Err(at)) = &d.data {
+                let at = at.clone();
+                self.err(at, "':RAW:' data (values only at the data's own times) is not supported; use :INTERPOLATE:, :HOLD BACKWARD: or :LOOK FORWARD:");
             }
         }
         let dimensions = self.dimensions(&defs);
@@ -305,6 +395,179 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// The entries that call GET XLS/DIRECT DATA, CONSTANTS or LOOKUPS, by the start of the
+    /// entry, each with the entries that replace it and their text (see [`read_str`]): the
+    /// constants as a list of numbers; the lookups as one table per element; a data variable
+    /// as a call of its table at the time, `"<name> data"[subscripts](Time)`, and that
+    /// table, one per element (LOOK FORWARD written as a staircase whose steps are moved
+    /// just after the previous point: 1e-9 of the time, at least 1e-9, or half the gap).
+    /// An error names the entry (file, line, column) and the data file, sheet and cell.
+    #[allow(clippy::type_complexity)]
+    fn external_plan(mut self) -> Result<Vec<(usize, Vec<(Replacement, String)>)>, ModelError> {
+        let (entries, _) = entries::split(self.text);
+        let mut calls = Vec::new();
+        let mut defs = Vec::new();
+        for e in entries {
+            if let Some(d) = self.parse_lhs(e) {
+                if let Some(c) = external::call(&self.text[d.rhs.clone()]) {
+                    calls.push((defs.len(), c));
+                }
+                defs.push(d);
+            }
+        }
+        // Errors other than the calls' are the second reading's to report.
+        self.errors.clear();
+        if calls.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.dimensions(&defs);
+        self.errors.clear();
+        let dir = self.path.parent().unwrap_or(Path::new("."));
+        let mut files = external::Files::new(dir);
+        let mut taken: HashSet<String> = defs.iter().map(|d| key(&d.name)).collect();
+        let mut tables: HashMap<String, String> = HashMap::new();
+        let mut out = Vec::new();
+        for (i, c) in calls {
+            let d = &defs[i];
+            let c = match c {
+                Ok(c) => c,
+                Err((off, msg)) => {
+                    let a = d.rhs.start + off;
+                    self.err(a..a + 1, msg);
+                    continue;
+                }
+            };
+            let plain = |d: &Def, form: Form, step: bool, subs: Option<Vec<String>>| Replacement {
+                name: d.name.clone(),
+                subs,
+                form,
+                step,
+                rhs: 0..0,
+            };
+            let counts: Vec<usize> = d
+                .subs
+                .iter()
+                .map(|(s, _)| self.elements_of(&self.names, s).len())
+                .collect();
+            let tuples = self.tuples(&self.names, d);
+            let per_tuple = |t: &Vec<String>| (!d.subs.is_empty()).then(|| t.clone());
+            let points = |x: &[f64], y: &[f64]| {
+                x.iter()
+                    .zip(y)
+                    .map(|(x, y)| format!("({x:?},{y:?})"))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            let result: Result<Vec<(Replacement, String)>, String> = if !d.except.is_empty() {
+                Err("GET XLS/DIRECT in an entry with :EXCEPT: is not supported".into())
+            } else {
+                match (c.get, d.form) {
+                    // Read with the ranges (see `Reader::dimensions`).
+                    (external::Get::Subscript, Form::Subscripts) => continue,
+                    (external::Get::Subscript, _) => Err(
+                        "GET ... SUBSCRIPT gives the elements of a subscript range: write \
+                         'range: GET ... SUBSCRIPT(...)'"
+                            .into(),
+                    ),
+                    (external::Get::Constants, Form::Lookup) => Err(
+                        "GET ... CONSTANTS gives numbers, not a lookup table: write \
+                         'name = GET ... CONSTANTS(...)'"
+                            .into(),
+                    ),
+                    (external::Get::Data, Form::Lookup) => Err(
+                        "GET ... DATA gives a data variable, not a lookup table: write \
+                         'name := GET ... DATA(...)'"
+                            .into(),
+                    ),
+                    (external::Get::Constants, _) => files.constants(&c.args, &counts).map(|v| {
+                        let text = v
+                            .iter()
+                            .map(|x| format!("{x:?}"))
+                            .collect::<Vec<_>>()
+                            .join(", ");
+                        vec![(plain(d, Form::Equation, false, None), text)]
+                    }),
+                    (external::Get::Lookups, _) => files
+                        .series(&c.args, tuples.len(), external::Fill::Linear)
+                        .map(|(x, ys)| {
+                            tuples
+                                .iter()
+                                .zip(&ys)
+                                .map(|(t, y)| {
+                                    (plain(d, Form::Lookup, false, per_tuple(t)), points(&x, y))
+                                })
+                                .collect()
+                        }),
+                    (external::Get::Data, _) => {
+                        let fill = match &d.data {
+                            Some(Err(_)) => {
+                                self.err(
+                                    d.name_at.clone(),
+                                    "':RAW:' data (values only at the data's own times) is \
+                                     not supported; use :INTERPOLATE:, :HOLD BACKWARD: or \
+                                     :LOOK FORWARD:",
+                                );
+                                continue;
+                            }
+                            Some(Ok(f)) => *f,
+                            None => external::Fill::Linear,
+                        };
+                        files
+                            .series(&c.args, tuples.len(), fill)
+                            .map(|(mut x, ys)| {
+                                let table = tables
+                                    .entry(key(&d.name))
+                                    .or_insert_with(|| {
+                                        let base = d.name.trim().trim_matches('"').to_string();
+                                        let mut n = 1;
+                                        loop {
+                                            let t = match n {
+                                                1 => format!("\"{base} data\""),
+                                                _ => format!("\"{base} data {n}\""),
+                                            };
+                                            if taken.insert(key(&t)) {
+                                                break t;
+                                            }
+                                            n += 1;
+                                        }
+                                    })
+                                    .clone();
+                                let subs = if d.subs.is_empty() {
+                                    String::new()
+                                } else {
+                                    let s: Vec<&str> =
+                                        d.subs.iter().map(|(s, _)| s.as_str()).collect();
+                                    format!("[{}]", s.join(", "))
+                                };
+                                let mut list = vec![(
+                                    plain(d, Form::Equation, false, None),
+                                    format!("{table}{subs}(Time)"),
+                                )];
+                                if fill == external::Fill::LookForward {
+                                    x = look_forward_steps(&x);
+                                }
+                                let step = fill != external::Fill::Linear;
+                                for (t, y) in tuples.iter().zip(&ys) {
+                                    let mut r = plain(d, Form::Lookup, step, per_tuple(t));
+                                    r.name = table.clone();
+                                    list.push((r, points(&x, y)));
+                                }
+                                list
+                            })
+                    }
+                }
+            };
+            match result {
+                Ok(list) => out.push((d.entry.equation.start, list)),
+                Err(msg) => self.err(d.rhs.clone(), format!("'{}': {msg}", d.name.trim())),
+            }
+        }
+        if !self.errors.is_empty() {
+            return Err(ModelError::new(self.errors));
+        }
+        Ok(out)
+    }
+
     /// The values at the initial time of the scalar equations that can be computed then
     /// (see [`initial`]), by key: what SMOOTH N and DELAY N read as their order; and the
     /// values of the control settings written as expressions ([`Reader::pending_settings`],
@@ -430,7 +693,30 @@ impl<'a> Reader<'a> {
                 return None;
             }
         }
+        // A data variable's interpolation keyword.
+        let mut data = None;
+        let upper: String = body[i..]
+            .chars()
+            .take(24)
+            .collect::<String>()
+            .to_ascii_uppercase();
+        for (kw, fill) in [
+            (":INTERPOLATE:", Some(external::Fill::Linear)),
+            (":HOLD BACKWARD:", Some(external::Fill::HoldBackward)),
+            (":LOOK FORWARD:", Some(external::Fill::LookForward)),
+            (":RAW:", None),
+        ] {
+            if upper.starts_with(kw) {
+                let at = start + i..start + i + kw.len();
+                data = Some(fill.ok_or(at));
+                i = skip(i + kw.len());
+                break;
+            }
+        }
         let rest = &body[i..];
+        if rest.starts_with(":=") && data.is_none() {
+            data = Some(Ok(external::Fill::Linear));
+        }
         let (form, skip_op) = if rest.starts_with(":=") || rest.starts_with("==") {
             (Form::Equation, 2)
         } else if rest.starts_with('=') {
@@ -445,7 +731,9 @@ impl<'a> Reader<'a> {
             self.err(
                 name_at,
                 format!(
-                    "'{}' has no equation (data variables are not supported yet)",
+                    "'{}' has no equation: a data variable whose values come from a data file \
+                     named when the model is run (.vdf, .tab), which is not supported; \
+                     GET XLS/DIRECT DATA is",
                     name.trim()
                 ),
             );
@@ -477,6 +765,8 @@ impl<'a> Reader<'a> {
             except,
             form,
             rhs,
+            data,
+            step: false,
         })
     }
 
@@ -489,11 +779,32 @@ impl<'a> Reader<'a> {
         let mut mappings: Vec<(String, String)> = Vec::new();
         let mut raw: Vec<(&Def, Vec<Located<String>>)> = Vec::new();
         let mut index_of: HashMap<String, usize> = HashMap::new();
+        let mut files: Option<external::Files> = None;
         for d in defs
             .iter()
             .filter(|d| matches!(d.form, Form::Subscripts | Form::Equivalence))
         {
             let mut text = &self.text[d.rhs.clone()];
+            // Elements named in a spreadsheet: GET XLS/DIRECT SUBSCRIPT.
+            if let Some(Ok(c)) = external::call(text) {
+                if c.get == external::Get::Subscript {
+                    let dir = self.path.parent().unwrap_or(Path::new("."));
+                    let f = files.get_or_insert_with(|| external::Files::new(dir));
+                    match f.subscript(&c.args) {
+                        Ok(list) if !index_of.contains_key(&key(&d.name)) => {
+                            let items = list
+                                .into_iter()
+                                .map(|e| Located::new(e, d.rhs.clone()))
+                                .collect();
+                            index_of.insert(key(&d.name), raw.len());
+                            raw.push((d, items));
+                        }
+                        Ok(_) => {}
+                        Err(msg) => self.err(d.rhs.clone(), format!("'{}': {msg}", d.name.trim())),
+                    }
+                    continue;
+                }
+            }
             if let Some(arrow) = text.find("->") {
                 // A positional mapping to another range (`-> (b: ...)` lists are not read).
                 let target =
@@ -735,7 +1046,11 @@ impl<'a> Reader<'a> {
             let kind = if group.iter().all(|d| d.form == Form::Lookup) {
                 let mut tables = Vec::new();
                 for d in group {
-                    tables.push((d, self.table(&self.text[d.rhs.clone()], d.rhs.clone())?));
+                    let mut t = self.table(&self.text[d.rhs.clone()], d.rhs.clone())?;
+                    if d.step {
+                        t.interpolation = Interpolation::Step;
+                    }
+                    tables.push((d, t));
                 }
                 if group.len() == 1 && d0.subs.is_empty() {
                     SourceKind::Lookup {
@@ -743,12 +1058,27 @@ impl<'a> Reader<'a> {
                         per_element: vec![],
                     }
                 } else {
+                    let mut per_element: Vec<(Located<String>, SourceTable)> = tables
+                        .into_iter()
+                        .map(|(d, t)| (self.element_key(scope_names, d), t))
+                        .collect();
+                    // Elements no entry defines get a table of 0 (as equations' elements do).
+                    let at = d0.name_at.clone();
+                    for t in self.undefined(scope_names, group, &dims) {
+                        per_element.push((
+                            Located::new(t.join(","), at.clone()),
+                            SourceTable {
+                                x: vec![0.0, 1.0],
+                                y: vec![0.0, 0.0],
+                                interpolation: Interpolation::Linear,
+                                extrapolation: Extrapolation::Clamp,
+                                at: at.clone(),
+                            },
+                        ));
+                    }
                     SourceKind::Lookup {
                         default: None,
-                        per_element: tables
-                            .into_iter()
-                            .map(|(d, t)| (self.element_key(scope_names, d), t))
-                            .collect(),
+                        per_element,
                     }
                 }
             } else if group.iter().any(|d| d.form != Form::Equation) {
@@ -864,7 +1194,7 @@ impl<'a> Reader<'a> {
                         non_negative: false,
                     }
                 }
-            } else if let Some(value) = self.constant(group, scope_names) {
+            } else if let Some(value) = self.constant(group, scope_names, &dims) {
                 SourceKind::Constant { value, range }
             } else if let Some(table_id) = with_lookup.get(&k) {
                 let rhs = &self.text[d0.rhs.clone()];
@@ -975,15 +1305,25 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// A lookup table. Points written out of order are sorted by x: Vensim's results read
+    /// them so (the suite's `subscripted_lookups` has `(2,-3),(1,-7),(0,-1)` and its output
+    /// interpolates -1, -7, -3 at 0, 1, 2).
     fn table(&mut self, body: &str, at: Range<usize>) -> Option<SourceTable> {
         match expr::table(body) {
-            Ok((x, y)) => Some(SourceTable {
-                x,
-                y,
-                interpolation: Interpolation::Linear,
-                extrapolation: Extrapolation::Clamp,
-                at,
-            }),
+            Ok((mut x, mut y)) => {
+                if x.windows(2).any(|w| w[1] < w[0]) {
+                    let mut pairs: Vec<(f64, f64)> = x.into_iter().zip(y).collect();
+                    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
+                    (x, y) = pairs.into_iter().unzip();
+                }
+                Some(SourceTable {
+                    x,
+                    y,
+                    interpolation: Interpolation::Linear,
+                    extrapolation: Extrapolation::Clamp,
+                    at,
+                })
+            }
             Err(msg) => {
                 self.err(at, msg);
                 None
@@ -994,7 +1334,14 @@ impl<'a> Reader<'a> {
     /// A constant: one number (for every element), or numbers per element: lists
     /// (`1, 2; 3, 4;`, `;` ending rows, row-major over the entry's subscripts), entries per
     /// element or subrange, `:EXCEPT:`.
-    fn constant(&self, group: &[Def], names: &Names) -> Option<SourceValue> {
+    /// Entries that leave elements without a value give None here: the variable is then read
+    /// as equations, where such elements are 0 (see [`Reader::fill_undefined`]).
+    fn constant(
+        &self,
+        group: &[Def],
+        names: &Names,
+        dims: &[Located<String>],
+    ) -> Option<SourceValue> {
         let d0 = &group[0];
         if group.len() == 1 && d0.except.is_empty() {
             let t = &self.text[d0.rhs.clone()];
@@ -1025,6 +1372,14 @@ impl<'a> Reader<'a> {
             } else {
                 return None;
             }
+        }
+        let mut count = 1;
+        for d in dims {
+            count *= self.dim_elements.get(&d.value).map_or(0, Vec::len);
+        }
+        let defined: HashSet<&str> = table.iter().map(|(k, _)| k.value.as_str()).collect();
+        if defined.len() < count {
+            return None;
         }
         Some(SourceValue::Table(table, d0.rhs.clone()))
     }
@@ -1081,12 +1436,29 @@ impl<'a> Reader<'a> {
         dims: &[Located<String>],
         per: &mut Vec<(Located<String>, SourceEquation)>,
     ) {
+        let at = group[0].name_at.clone();
+        for t in self.undefined(names, group, dims) {
+            per.push((
+                Located::new(t.join(","), at.clone()),
+                SourceEquation::approximate("0", at.clone()),
+            ));
+        }
+    }
+
+    /// The element tuples of a variable's dimensions that none of its entries defines (none
+    /// when a dimension is not a known range: the IR reports it).
+    fn undefined(
+        &self,
+        names: &Names,
+        group: &[Def],
+        dims: &[Located<String>],
+    ) -> Vec<Vec<String>> {
         let covered: HashSet<Vec<String>> =
             group.iter().flat_map(|d| self.tuples(names, d)).collect();
         let mut all: Vec<Vec<String>> = vec![Vec::new()];
         for d in dims {
             let Some(elements) = self.dim_elements.get(&d.value) else {
-                return; // not a known range: the IR reports it
+                return Vec::new();
             };
             all = all
                 .into_iter()
@@ -1099,13 +1471,7 @@ impl<'a> Reader<'a> {
                 })
                 .collect();
         }
-        let at = group[0].name_at.clone();
-        for t in all.into_iter().filter(|t| !covered.contains(t)) {
-            per.push((
-                Located::new(t.join(","), at.clone()),
-                SourceEquation::approximate("0", at.clone()),
-            ));
-        }
+        all.into_iter().filter(|t| !covered.contains(t)).collect()
     }
 
     /// The per-element keys of an entry: its subscripts as written, or with `:EXCEPT:` every
@@ -1344,6 +1710,22 @@ struct FlowPlan {
     flows: HashSet<String>,
     /// Stock key -> (flow key, inflow?) when its rate is a sum of flows.
     direct: HashMap<String, Vec<(String, bool)>>,
+}
+
+/// The x values of a staircase (held backward) that gives a LOOK FORWARD series' values:
+/// each value from just after the previous point on (the first from the start).
+fn look_forward_steps(x: &[f64]) -> Vec<f64> {
+    let mut out = Vec::with_capacity(x.len());
+    for (i, &xi) in x.iter().enumerate() {
+        if i == 0 {
+            out.push(xi);
+            continue;
+        }
+        let prev = x[i - 1];
+        let delta = (1e-9 * prev.abs().max(1.0)).min((xi - prev) / 2.0);
+        out.push(prev + delta);
+    }
+    out
 }
 
 /// `a + b - c` as [(a, true), (b, true), (c, false)] (keys); None when the text is anything

@@ -23,7 +23,11 @@ pub struct ParseError {
 /// ```
 pub fn parse(text: &str) -> Result<Ast, ParseError> {
     let tokens = lex(text)?;
-    let mut p = Parser { t: tokens, i: 0 };
+    let mut p = Parser {
+        t: tokens,
+        i: 0,
+        depth: 0,
+    };
     if matches!(p.peek(), Tok::End) {
         return Err(ParseError {
             start: 0,
@@ -53,7 +57,12 @@ pub fn parse(text: &str) -> Result<Ast, ParseError> {
 struct Parser {
     t: Vec<Token>,
     i: usize,
+    /// How deep the parse is nested (parentheses, calls, signs, NOT, powers).
+    depth: usize,
 }
+
+/// The deepest nesting an equation may have: deeper ones are an error, not a stack overflow.
+const MAX_DEPTH: usize = 200;
 
 fn describe(t: &Tok) -> String {
     match t {
@@ -131,7 +140,30 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Ast, ParseError> {
-        self.or()
+        self.descend(Self::or)
+    }
+
+    /// Parses one level deeper, or fails when the nesting passes [`MAX_DEPTH`].
+    fn descend(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<Ast, ParseError>,
+    ) -> Result<Ast, ParseError> {
+        if self.depth >= MAX_DEPTH {
+            let t = self.cur().clone();
+            return Err(ParseError {
+                start: t.start,
+                end: t.end,
+                message: format!(
+                    "the expression is nested more than {MAX_DEPTH} levels deep (parentheses, \
+                     calls, signs, NOT or powers)"
+                ),
+                help: Some("split it into several variables".into()),
+            });
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
     }
 
     fn binary(op: BinaryOp, a: Ast, b: Ast) -> Ast {
@@ -166,7 +198,7 @@ impl Parser {
     fn not(&mut self) -> Result<Ast, ParseError> {
         if matches!(self.peek(), Tok::Not) || self.is_kw("NOT") {
             let t = self.bump();
-            let e = self.not()?;
+            let e = self.descend(Self::not)?;
             let end = e.end;
             return Ok(Ast {
                 kind: AstKind::Unary(UnaryOp::Not, Box::new(e)),
@@ -227,7 +259,7 @@ impl Parser {
         match self.peek() {
             Tok::Minus => {
                 let t = self.bump();
-                let e = self.unary()?;
+                let e = self.descend(Self::unary)?;
                 let end = e.end;
                 Ok(Ast {
                     kind: AstKind::Unary(UnaryOp::Neg, Box::new(e)),
@@ -237,7 +269,7 @@ impl Parser {
             }
             Tok::Plus => {
                 self.bump();
-                self.unary()
+                self.descend(Self::unary)
             }
             _ => self.power(),
         }
@@ -247,7 +279,7 @@ impl Parser {
         let a = self.atom()?;
         if matches!(self.peek(), Tok::Caret) {
             self.bump();
-            let b = self.unary()?;
+            let b = self.descend(Self::unary)?;
             return Ok(Self::binary(BinaryOp::Pow, a, b));
         }
         Ok(a)
@@ -449,6 +481,26 @@ impl Parser {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn deep_nesting_is_an_error_not_a_stack_overflow() {
+        let ok = format!("{}1{}", "(".repeat(150), ")".repeat(150));
+        assert!(super::parse(&ok).is_ok());
+        for deep in [
+            format!("{}1{}", "(".repeat(5000), ")".repeat(5000)),
+            format!("{}1", "-".repeat(5000)),
+            format!("{}x", "NOT ".repeat(5000)),
+            format!("2{}", "^2".repeat(5000)),
+            format!("{}1", "MAX(".repeat(5000)),
+        ] {
+            let e = super::parse(&deep).unwrap_err();
+            assert!(
+                e.message.contains("nested more than 200 levels"),
+                "{}",
+                e.message
+            );
+        }
+    }
+
     use super::*;
     use crate::eqn::print;
 

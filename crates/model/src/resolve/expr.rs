@@ -735,6 +735,37 @@ impl Builder {
                 );
                 lw.var(h)
             }
+            Builtin::SampleIfTrue => {
+                // The value last sampled is a stock that moves to the call's value in one
+                // time step: last(t + dt) = last(t) + dt * (value(t) - last(t)) / dt, which is
+                // value(t) up to rounding under Euler steps (other methods approximate it).
+                let s = lw.slot(self, "last", "value last sampled");
+                let last = lw.var(s);
+                let pick = mk(
+                    ExprKind::If(Box::new(a(0)), Box::new(a(1)), Box::new(last.clone())),
+                    span,
+                );
+                let sample = lw.new_var(self, "sample", "value sampled", VarKind::Aux(lw.eq(pick)));
+                let value = lw.var(sample);
+                let rate = bin(
+                    BinaryOp::Div,
+                    bin(BinaryOp::Sub, value.clone(), last),
+                    mk(ExprKind::Register(Builtin::TimeStep), span),
+                );
+                let f = lw.new_var(
+                    self,
+                    "change",
+                    "change of the value last sampled",
+                    VarKind::Flow(lw.eq(rate)),
+                );
+                self.slots[s.index()].kind = Some(VarKind::Stock(Stock {
+                    initial: lw.eq(a(2)),
+                    inflows: vec![f],
+                    outflows: vec![],
+                    non_negative: false,
+                }));
+                value
+            }
             Builtin::DelayFixed => {
                 let input = lw.hoist(self, a(0), "input");
                 let h = lw.new_var(

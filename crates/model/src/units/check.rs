@@ -731,6 +731,13 @@ impl Checker<'_> {
                 t[0].clone()
             }
             Initial => t[0].clone(),
+            SampleIfTrue => self.unify(
+                site,
+                span,
+                "the input and the initial value of SAMPLE IF TRUE",
+                arg(1),
+                arg(2),
+            ),
             RandomNormal => self.unify_all(
                 site,
                 span,

@@ -1,0 +1,202 @@
+//! Vensim's external data in the `.mdl` importer: `GET XLS/DIRECT CONSTANTS`, `DATA` and
+//! `LOOKUPS` from a small workbook (`tests/data/external.xlsx`, written by
+//! `tests/data/make_external_xlsx.py`, which describes its cells) and from `.csv` files named
+//! relative to the model; each checked by running a model against values worked out by hand
+//! from those cells, and the errors checked to name the model's line and the data's cell.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+const CONTROL: &str = "
+INITIAL TIME = 0 ~~|
+FINAL TIME = 6 ~~|
+TIME STEP = 1 ~~|
+SAVEPER = TIME STEP ~~|
+";
+
+/// A folder with the workbook and the model `m.mdl` (the body then the control section).
+fn write(body: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/external.xlsx");
+    std::fs::copy(fixture, dir.path().join("external.xlsx")).unwrap();
+    let path = dir.path().join("m.mdl");
+    std::fs::write(&path, format!("{{UTF-8}}\n{body}{CONTROL}")).unwrap();
+    (dir, path)
+}
+
+/// Every column by name (values at times 0..=6).
+fn run_at(path: &Path) -> HashMap<String, Vec<f64>> {
+    let model = pressure_interop::load(path).unwrap_or_else(|e| panic!("{e}"));
+    let c = pressure_sim::CompiledModel::compile(&model).unwrap();
+    let r = c.run(&c.default_params(), &c.default_settings()).unwrap();
+    r.names()
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), r.column_at(i).to_vec()))
+        .collect()
+}
+
+fn run(body: &str) -> HashMap<String, Vec<f64>> {
+    let (_dir, path) = write(body);
+    run_at(&path)
+}
+
+fn error(body: &str) -> String {
+    let (_dir, path) = write(body);
+    pressure_interop::load(&path).unwrap_err().to_string()
+}
+
+const RANGES: &str = "
+d: a1, a2, a3 ~~|
+r: r1, r2 ~~|
+";
+
+#[test]
+fn constants_from_cells_blocks_names_and_transposed() {
+    let v = run(&format!(
+        "{RANGES}
+row[d] = GET XLS CONSTANTS('external.xlsx', 'Data', 'B5') ~~|
+block[r, d] = GET DIRECT CONSTANTS('external.xlsx', 'Data', 'block') ~~|
+column[r] = GET XLS CONSTANTS('external.xlsx', 'data', 'C5*') ~~|
+one = GET XLS CONSTANTS('external.xlsx', 'Data', 'D6') ~~|
+local[d] = GET DIRECT CONSTANTS('external.xlsx', 'Down', 'local*') ~~|
+mixed[a1] = 7 ~~|
+mixed[a2] = GET XLS CONSTANTS('external.xlsx', 'Data', 'C6') ~~|
+mixed[a3] = 9 ~~|
+"
+    ));
+    let at0 = |n: &str| v.get(n).unwrap_or_else(|| panic!("no column {n}"))[0];
+    // B5:D5 is 1 2 3; B5:D6 is 1 2 3 / 4 5 6; C5 down is 2, 5; D6 is 6.
+    assert_eq!(
+        [at0("row[a1]"), at0("row[a2]"), at0("row[a3]")],
+        [1.0, 2.0, 3.0]
+    );
+    assert_eq!(
+        [
+            at0("block[r1,a1]"),
+            at0("block[r1,a3]"),
+            at0("block[r2,a2]")
+        ],
+        [1.0, 3.0, 5.0]
+    );
+    assert_eq!([at0("column[r1]"), at0("column[r2]")], [2.0, 5.0]);
+    assert_eq!(at0("one"), 6.0);
+    // 'local' is defined for sheet Down only: B2:B4 = 5, 6, 8, read down (*).
+    assert_eq!(
+        [at0("local[a1]"), at0("local[a2]"), at0("local[a3]")],
+        [5.0, 6.0, 8.0]
+    );
+    assert_eq!(
+        [at0("mixed[a1]"), at0("mixed[a2]"), at0("mixed[a3]")],
+        [7.0, 5.0, 9.0]
+    );
+}
+
+#[test]
+fn data_interpolate_hold_backward_and_look_forward() {
+    // Times 0, 2, 4 across row 1; r1 = 10, (empty), 30; r2 = 1, 2, 3.
+    let v = run(&format!(
+        "{RANGES}
+lin[r] := GET XLS DATA('external.xlsx', 'Data', '1', 'B2') ~~|
+hold[r]:HOLD BACKWARD::= GET XLS DATA('external.xlsx', 'Data', '1', 'B2') ~~|
+fwd[r]:LOOK FORWARD::= GET XLS DATA('external.xlsx', 'Data', '1', 'B2') ~~|
+named[r]:INTERPOLATE::= GET DIRECT DATA('external.xlsx', 'Data', 'times', 'series') ~~|
+scalar := GET XLS DATA('external.xlsx', 'Data', '1', 'B3') ~~|
+total = INTEG(scalar, 0) ~~|
+"
+    ));
+    // The empty cell at time 2 is filled by each variable's interpolation: 20, 10 and 30.
+    // Beyond time 4 the last value holds.
+    assert_eq!(v["lin[r1]"], [10.0, 15.0, 20.0, 25.0, 30.0, 30.0, 30.0]);
+    assert_eq!(v["lin[r2]"], [1.0, 1.5, 2.0, 2.5, 3.0, 3.0, 3.0]);
+    assert_eq!(v["hold[r1]"], [10.0, 10.0, 10.0, 10.0, 30.0, 30.0, 30.0]);
+    assert_eq!(v["hold[r2]"], [1.0, 1.0, 2.0, 2.0, 3.0, 3.0, 3.0]);
+    assert_eq!(v["fwd[r1]"], [10.0, 30.0, 30.0, 30.0, 30.0, 30.0, 30.0]);
+    assert_eq!(v["fwd[r2]"], [1.0, 2.0, 2.0, 3.0, 3.0, 3.0, 3.0]);
+    assert_eq!(v["named[r1]"], v["lin[r1]"]);
+    assert_eq!(v["named[r2]"], v["lin[r2]"]);
+    assert_eq!(v["scalar"], v["lin[r2]"]);
+    // Euler sums of 1, 1.5, 2, 2.5, 3, 3.
+    assert_eq!(v["total"], [0.0, 1.0, 2.5, 4.5, 7.0, 10.0, 13.0]);
+}
+
+#[test]
+fn lookups_subscripts_and_constants_from_a_csv_file_beside_the_model() {
+    let (dir, path) = write(&format!(
+        "{RANGES}
+lk = GET XLS LOOKUPS('external.xlsx', 'Down', 'A', 'B2') ~~|
+lk2[r](GET DIRECT LOOKUPS('tables/t.csv', ',', '1', 'B2')) ~~|
+y = lk(Time / 2) ~~|
+y2[r] = lk2[r](Time) ~~|
+c[d] = GET DIRECT CONSTANTS('tables/t.csv', ',', 'B2') ~~|
+named: GET DIRECT SUBSCRIPT('tables/t.csv', ',', 'A2', 'A3', 'row ') ~~|
+w[named] = GET DIRECT CONSTANTS('tables/t.csv', ',', 'B2*') ~~|
+"
+    ));
+    std::fs::create_dir(dir.path().join("tables")).unwrap();
+    std::fs::write(
+        dir.path().join("tables/t.csv"),
+        "x,0,4,6\nfirst,0,8,8\nsecond,1,1,\n",
+    )
+    .unwrap();
+    let v = run_at(&path);
+    // (0, 5), (1, 6), (3, 8), linear, held beyond the ends.
+    assert_eq!(v["y"], [5.0, 5.5, 6.0, 6.5, 7.0, 7.5, 8.0]);
+    // first: (0,0), (4,8), (6,8); second: (0,1), (4,1), (6, empty -> 1).
+    assert_eq!(v["y2[r1]"], [0.0, 2.0, 4.0, 6.0, 8.0, 8.0, 8.0]);
+    assert_eq!(v["y2[r2]"], [1.0; 7]);
+    assert_eq!(
+        [v["c[a1]"][0], v["c[a2]"][0], v["c[a3]"][0]],
+        [0.0, 8.0, 8.0]
+    );
+    // The range's elements are the cells A2:A3 after the prefix; w reads B2 down.
+    let w = |e: &str| {
+        v.get(&format!("w[{e}]"))
+            .unwrap_or_else(|| panic!("no w[{e}] in {:?}", v.keys()))[0]
+    };
+    assert_eq!([w("row_first"), w("row_second")], [0.0, 1.0]);
+}
+
+/// The error's first line names the model file and the line of the entry.
+fn located(e: &str, line: usize) {
+    assert!(
+        e.contains(&format!("m.mdl:{line}:")),
+        "the error does not point at line {line} of m.mdl:\n{e}"
+    );
+}
+
+#[test]
+fn errors_name_the_entry_and_the_data_file_sheet_and_cell() {
+    // Line 1 is {UTF-8}; the entry is on line 2.
+    let e = error("x = GET XLS CONSTANTS('nowhere.xlsx', 'Data', 'B5') ~~|\n");
+    located(&e, 2);
+    assert!(e.contains("'nowhere.xlsx' is not found"), "{e}");
+    let e = error("x = GET XLS CONSTANTS('external.xlsx', 'Sheet9', 'B5') ~~|\n");
+    located(&e, 2);
+    assert!(
+        e.contains("sheet 'Sheet9'") && e.contains("'Data', 'Down'"),
+        "{e}"
+    );
+    let e = error("x = GET XLS CONSTANTS('external.xlsx', 'Data', 'C2') ~~|\n");
+    located(&e, 2);
+    assert!(e.contains("cell C2") && e.contains("external.xlsx"), "{e}");
+    let e = error(&format!(
+        "{RANGES}x[d] = GET XLS CONSTANTS('external.xlsx', 'Data', 'block') ~~|\n"
+    ));
+    assert!(e.contains("'block' is 2 by 3"), "{e}");
+    let e = error("x := GET XLS DATA('external.xlsx', 'Data', '9', 'B2') ~~|\n");
+    assert!(e.contains("no times"), "{e}");
+    let e = error("x := GET XLS DATA('external.xlsx', 'Data', '1') ~~|\n");
+    located(&e, 2);
+    assert!(e.contains("takes 4 arguments"), "{e}");
+    let e = error("x:RAW::= GET XLS DATA('external.xlsx', 'Data', '1', 'B2') ~~|\n");
+    assert!(e.contains(":RAW:"), "{e}");
+    let e = error("x(GET XLS CONSTANTS('external.xlsx', 'Data', 'B5')) ~~|\n");
+    assert!(e.contains("not a lookup table"), "{e}");
+    // A workbook that is not one: an error, not a panic.
+    let (dir, path) = write("x = GET XLS CONSTANTS('bad.xlsx', 'Data', 'B5') ~~|\n");
+    std::fs::write(dir.path().join("bad.xlsx"), b"PK\x03\x04 not a zip").unwrap();
+    let e = pressure_interop::load(&path).unwrap_err().to_string();
+    located(&e, 2);
+    assert!(e.contains("cannot read the workbook 'bad.xlsx'"), "{e}");
+}
