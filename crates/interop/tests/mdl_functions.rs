@@ -181,3 +181,46 @@ fn control_settings_written_as_expressions_take_their_initial_value() {
         "{e}"
     );
 }
+
+#[test]
+fn invert_matrix_of_numbers_by_hand() {
+    let v = run("d: A, B ~~|
+d1: A, B ~~|
+c: E, F ~~|
+m[d, d1] = 4, 7; 2, 6; ~~|
+mi[d, d1] = INVERT MATRIX(m[d, d1], 2) ~~|
+m2[E, d, d1] = 2, 0; 0, 4; ~~|
+m2[F, d, d1] = 0, 1; 1, 0; ~~|
+m2i[c, d, d1] = INVERT MATRIX(m2[c, d, d1], 2) ~~|
+");
+    // [[4, 7], [2, 6]]^-1 = [[6, -7], [-2, 4]] / 10.
+    let close = |name: &str, want: f64| {
+        let got = v[name][0];
+        assert!((got - want).abs() < 1e-15, "{name}: {got} vs {want}");
+    };
+    close("mi[A,A]", 0.6);
+    close("mi[A,B]", -0.7);
+    close("mi[B,A]", -0.2);
+    close("mi[B,B]", 0.4);
+    // diag(2, 4) -> diag(0.5, 0.25); the swap is its own inverse.
+    close("m2i[E,A,A]", 0.5);
+    close("m2i[E,B,B]", 0.25);
+    close("m2i[E,A,B]", 0.0);
+    close("m2i[F,A,B]", 1.0);
+    close("m2i[F,A,A]", 0.0);
+    let e = error(
+        "d: A, B ~~|
+m[d, d] = 1, 2; 2, 4; ~~|
+mi[d, d] = INVERT MATRIX(m[d, d], 2) ~~|
+",
+    );
+    assert!(e.contains("singular"), "{e}");
+    let e = error(
+        "d: A, B ~~|
+x[d] = Time ~~|
+m[d, d] = x[d] ~~|
+mi[d, d] = INVERT MATRIX(m[d, d], 2) ~~|
+",
+    );
+    assert!(e.contains("is numbers"), "{e}");
+}

@@ -3,7 +3,8 @@
 //! What is read: equations (`=`, `:=`, `==`) with Vensim's operators and the builtins the
 //! equation language knows (SMOOTH, DELAY1/3/N, DELAY FIXED, IF THEN ELSE, MIN/MAX, PULSE,
 //! STEP, RAMP, INITIAL, ...) and some it writes with its own (COSH, SINH, TANH, QUANTUM,
-//! VMAX, VMIN, ELMCOUNT, GAME; see `expr::rewrite`), stocks (`INTEG(rate, initial)`, also
+//! VMAX, VMIN, ELMCOUNT, GAME; see `expr::rewrite`), INVERT MATRIX of a matrix of numbers
+//! (the inverse computed on import, see [`Reader::invert_matrix`]), stocks (`INTEG(rate, initial)`, also
 //! entry by entry), lookups (`name(table)` and `WITH LOOKUP`), constants (also array
 //! constants with `;` rows and `TABBED ARRAY`), subscript ranges, subranges (in any order in
 //! the file; a range with another's elements is its subrange) and equivalences (`<->`),
@@ -175,6 +176,9 @@ struct Reader<'a> {
     macro_calls: &'a HashMap<String, String>,
     /// Entries replaced by the data they read from files, by the start of the entry.
     replacements: HashMap<usize, Vec<Replacement>>,
+    /// The subscripted variables whose every entry is numbers: value by element tuple (IR
+    /// names), by key (what INVERT MATRIX reads).
+    arrays: HashMap<String, HashMap<Vec<String>, f64>>,
 }
 
 impl<'a> Reader<'a> {
@@ -203,6 +207,7 @@ impl<'a> Reader<'a> {
             macros: &expansion.macros,
             macro_calls: &expansion.calls,
             replacements,
+            arrays: HashMap::new(),
         }
     }
 
@@ -357,6 +362,7 @@ impl<'a> Reader<'a> {
                 _ => settings.save_every = located,
             }
         }
+        self.arrays = self.number_arrays(&order, &groups, &names);
         let scope = Scope {
             names: &names,
             lookups: &lookups,
@@ -1194,6 +1200,22 @@ impl<'a> Reader<'a> {
                         non_negative: false,
                     }
                 }
+            } else if let Some(args) = call_args(&self.text[d0.rhs.clone()], "invert_matrix") {
+                if group.len() != 1 {
+                    self.err(
+                        d0.name_at.clone(),
+                        "INVERT MATRIX is read when one entry defines the variable",
+                    );
+                    return None;
+                }
+                let at = d0.rhs.start + args.start..d0.rhs.start + args.end;
+                SourceKind::Aux {
+                    equation: SourceEquations::PerElement(self.invert_matrix(
+                        scope_names,
+                        d0,
+                        at,
+                    )?),
+                }
             } else if let Some(value) = self.constant(group, scope_names, &dims) {
                 SourceKind::Constant { value, range }
             } else if let Some(table_id) = with_lookup.get(&k) {
@@ -1474,6 +1496,137 @@ impl<'a> Reader<'a> {
         all.into_iter().filter(|t| !covered.contains(t)).collect()
     }
 
+    /// The subscripted variables whose every entry is numbers (see [`Reader::arrays`]).
+    fn number_arrays(
+        &self,
+        order: &[String],
+        groups: &HashMap<String, Vec<Def>>,
+        names: &Names,
+    ) -> HashMap<String, HashMap<Vec<String>, f64>> {
+        let mut out = HashMap::new();
+        'group: for k in order {
+            let mut values = HashMap::new();
+            for d in &groups[k] {
+                if d.form != Form::Equation || d.subs.is_empty() {
+                    continue 'group;
+                }
+                let Some(v) = array_numbers(&self.text[d.rhs.clone()]) else {
+                    continue 'group;
+                };
+                let tuples = self.tuples(names, d);
+                if v.len() == 1 {
+                    values.extend(tuples.into_iter().map(|t| (t, v[0])));
+                } else if v.len() == tuples.len() {
+                    values.extend(tuples.into_iter().zip(v));
+                } else {
+                    continue 'group;
+                }
+            }
+            out.insert(k.clone(), values);
+        }
+        out
+    }
+
+    /// `x[.., a, b] = INVERT MATRIX(m[.., a, b], n)` with `m` numbers (its entries constant
+    /// lists): the inverse of each n-by-n matrix over the last two subscripts, computed here
+    /// (Gauss-Jordan elimination with partial pivoting), one number per element. `args` is
+    /// the text inside the call's parentheses.
+    fn invert_matrix(
+        &mut self,
+        names: &Names,
+        d: &Def,
+        args: Range<usize>,
+    ) -> Option<Vec<(Located<String>, SourceEquation)>> {
+        let text = &self.text[args.clone()];
+        let parts = split_top(text, b',');
+        let fail = |this: &mut Self, msg: String| {
+            this.err(args.clone(), msg);
+            None
+        };
+        if parts.len() != 2 {
+            return fail(self, "INVERT MATRIX takes a matrix and its size".into());
+        }
+        let m = &text[parts[0].clone()];
+        let lead = expr::space_len(m);
+        let n_name = expr::name_len(&m[lead..]);
+        let m_name = &m[lead..lead + n_name];
+        let after = lead + n_name + expr::space_len(&m[lead + n_name..]);
+        let (m_subs, _) = subscript_list(m, after, 0);
+        let same = m_subs.len() == d.subs.len()
+            && m_subs
+                .iter()
+                .zip(&d.subs)
+                .all(|(a, b)| key(&a.0) == key(&b.0));
+        if d.subs.len() < 2 || !same {
+            return fail(
+                self,
+                format!(
+                    "INVERT MATRIX is read as 'x[.., a, b] = INVERT MATRIX(m[.., a, b], n)', \
+                     the matrix with the variable's own subscripts (found '{}')",
+                    m.trim()
+                ),
+            );
+        }
+        let size = number(&text[parts[1].clone()]);
+        let k = d.subs.len();
+        let rows = self.elements_of(names, &d.subs[k - 2].0).len();
+        let cols = self.elements_of(names, &d.subs[k - 1].0).len();
+        let n = rows;
+        if size != Some(n as f64) || cols != n {
+            return fail(
+                self,
+                format!(
+                    "INVERT MATRIX needs a square matrix of the size given: the last two \
+                     subscripts have {rows} and {cols} elements, the size is '{}'",
+                    text[parts[1].clone()].trim()
+                ),
+            );
+        }
+        let Some(values) = self.arrays.get(&key(m_name)).cloned() else {
+            return fail(
+                self,
+                format!(
+                    "INVERT MATRIX is read when its matrix '{}' is numbers (constant lists), \
+                     computed once; a matrix that changes is not supported",
+                    m_name.trim()
+                ),
+            );
+        };
+        let tuples = self.tuples(names, d);
+        let mut out = Vec::with_capacity(tuples.len());
+        for chunk in tuples.chunks(n * n) {
+            let mut a = Vec::with_capacity(n * n);
+            for t in chunk {
+                match values.get(t) {
+                    Some(v) => a.push(*v),
+                    None => {
+                        let msg = format!(
+                            "INVERT MATRIX: '{}' has no value for [{}]",
+                            m_name.trim(),
+                            t.join(",")
+                        );
+                        return fail(self, msg);
+                    }
+                }
+            }
+            let Some(inv) = invert(n, &a) else {
+                let msg = format!(
+                    "INVERT MATRIX: the matrix of '{}' at [{}] is singular",
+                    m_name.trim(),
+                    chunk[0][..k - 2].join(",")
+                );
+                return fail(self, msg);
+            };
+            for (t, v) in chunk.iter().zip(inv) {
+                out.push((
+                    Located::new(t.join(","), d.rhs.clone()),
+                    SourceEquation::approximate(format!("{v:?}"), d.rhs.clone()),
+                ));
+            }
+        }
+        Some(out)
+    }
+
     /// The per-element keys of an entry: its subscripts as written, or with `:EXCEPT:` every
     /// element tuple left.
     fn entry_keys(&self, names: &Names, d: &Def) -> Vec<Located<String>> {
@@ -1710,6 +1863,40 @@ struct FlowPlan {
     flows: HashSet<String>,
     /// Stock key -> (flow key, inflow?) when its rate is a sum of flows.
     direct: HashMap<String, Vec<(String, bool)>>,
+}
+
+/// The inverse of the n-by-n matrix `a` (row-major), by Gauss-Jordan elimination with
+/// partial pivoting; None when a pivot is zero or the result is not finite (singular).
+fn invert(n: usize, a: &[f64]) -> Option<Vec<f64>> {
+    let mut m = a.to_vec();
+    let mut inv: Vec<f64> = (0..n * n)
+        .map(|i| if i / n == i % n { 1.0 } else { 0.0 })
+        .collect();
+    for c in 0..n {
+        let p = (c..n).max_by(|&i, &j| m[i * n + c].abs().total_cmp(&m[j * n + c].abs()))?;
+        if m[p * n + c] == 0.0 || !m[p * n + c].is_finite() {
+            return None;
+        }
+        for j in 0..n {
+            m.swap(c * n + j, p * n + j);
+            inv.swap(c * n + j, p * n + j);
+        }
+        let d = m[c * n + c];
+        for j in 0..n {
+            m[c * n + j] /= d;
+            inv[c * n + j] /= d;
+        }
+        for r in (0..n).filter(|&r| r != c) {
+            let f = m[r * n + c];
+            if f != 0.0 {
+                for j in 0..n {
+                    m[r * n + j] -= f * m[c * n + j];
+                    inv[r * n + j] -= f * inv[c * n + j];
+                }
+            }
+        }
+    }
+    inv.iter().all(|v| v.is_finite()).then_some(inv)
 }
 
 /// The x values of a staircase (held backward) that gives a LOOK FORWARD series' values:
