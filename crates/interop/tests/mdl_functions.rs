@@ -224,3 +224,75 @@ mi[d, d] = INVERT MATRIX(m[d, d], 2) ~~|
     );
     assert!(e.contains("is numbers"), "{e}");
 }
+
+#[test]
+fn vector_select_every_action_by_hand() {
+    let v = run("d: A1, A2, A3 ~~|
+e: E1, E2 ~~|
+s[d] = 1, 0, 2 ~~|
+x[d] = 3, 5, -1 ~~|
+z[d] = 0 ~~|
+m[d, e] = 1, 0; 0, 0; 0, 1; ~~|
+v0 = VECTOR SELECT(s[d!], x[d!], -9, 0, 0) ~~|
+v1 = VECTOR SELECT(s[d!], x[d!], -9, 1, 0) ~~|
+v2 = VECTOR SELECT(s[d!], x[d!], -9, 2, 0) ~~|
+v3 = VECTOR SELECT(s[d!], x[d!], -9, 3, 0) ~~|
+v4 = VECTOR SELECT(s[d!], x[d!], -9, 4, 0) ~~|
+v5 = VECTOR SELECT(s[d!], x[d!], -9, 5, 0) ~~|
+v6 = VECTOR SELECT(s[d!], x[d!], -9, 6, 0) ~~|
+v7 = VECTOR SELECT(s[d!], x[d!], -9, 7, 0) ~~|
+v8 = VECTOR SELECT(s[d!], x[d!], -9, 8, 0) ~~|
+v9 = VECTOR SELECT(s[d!], x[d!], -9, 9, 0) ~~|
+v10 = VECTOR SELECT(s[d!], x[d!], -9, 10, 0) ~~|
+none = VECTOR SELECT(z[d!], x[d!], -9, 3, 0) ~~|
+timed = VECTOR SELECT(s[d!], x[d!], -9, Time + 8, 0) ~~|
+col[e] = VECTOR SELECT(m[d!, e], x[d!], -9, 0, 0) ~~|
+");
+    // Selected: A1 (s 1, x 3) and A3 (s 2, x -1); s*x = 3 and -2.
+    let want = [
+        ("v0", 1.0),    // 3 + -2
+        ("v1", -6.0),   // 3 * -2
+        ("v2", -2.0),   // min(3, -2)
+        ("v3", 3.0),    // max
+        ("v4", 0.5),    // (3 - 2) / 2
+        ("v5", 3.0),    // 3^1 * (-1)^2
+        ("v6", 2.0),    // 3 + -1
+        ("v7", -3.0),   // 3 * -1
+        ("v8", -1.0),   // min(3, -1)
+        ("v9", 3.0),    // max
+        ("v10", 1.0),   // (3 - 1) / 2
+        ("none", -9.0), // nothing selected: the missing value
+    ];
+    for (name, w) in want {
+        assert_eq!(v[name], vec![w; 3], "{name}");
+    }
+    // Time + 8 is 8, 9, 10 at times 0, 1, 2.
+    assert_eq!(v["timed"], vec![-1.0, 3.0, 1.0]);
+    // Reduced over d only, one value per e: E1 selects A1 (3), E2 selects A3 (-1).
+    assert_eq!(v["col[E1]"], vec![3.0; 3]);
+    assert_eq!(v["col[E2]"], vec![-1.0; 3]);
+}
+
+#[test]
+fn vector_select_errors_name_the_argument() {
+    let e = error(
+        "d: A1, A2 ~~|
+s[d] = 1, 0 ~~|
+y = VECTOR SELECT(s[d!], s[d!], 0, 0, 1) ~~|
+",
+    );
+    assert!(
+        e.contains("error action 0") && e.contains("m.mdl:4:39:"),
+        "{e}"
+    );
+    let e = error(
+        "d: A1, A2 ~~|
+s[d] = 1, 0 ~~|
+y = VECTOR SELECT(s[d!], s[d!], 0, 11, 0) ~~|
+",
+    );
+    assert!(
+        e.contains("must be 0 to 10") && e.contains("m.mdl:4:36:"),
+        "{e}"
+    );
+}

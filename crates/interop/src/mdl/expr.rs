@@ -309,7 +309,8 @@ fn rewrite(
     open: usize,
     scope: &Scope<'_>,
 ) -> Result<Option<Rewritten>, (usize, String)> {
-    const NAMES: [&str; 12] = [
+    const NAMES: [&str; 13] = [
+        "vector_select",
         "cosh",
         "sinh",
         "tanh",
@@ -398,6 +399,18 @@ fn rewrite(
             want(1)?;
             format!("MIN({})", a(0))
         }
+        "vector_select" => {
+            want(5)?;
+            // Where each argument starts, past its leading blanks.
+            let starts: Vec<usize> = parts
+                .iter()
+                .map(|r| {
+                    let a = &inner[r.clone()];
+                    open + 1 + r.start + a.len() - a.trim_start().len()
+                })
+                .collect();
+            vector_select(&args, &starts)?
+        }
         "get_time_value" => {
             // GET TIME VALUE(relative to, offset, measure): with relative to = 0 and
             // measure = 0, the simulation time plus the offset, in the model's time units.
@@ -437,6 +450,70 @@ fn rewrite(
     };
     // ELMCOUNT's argument names a range; it is not a range's value.
     Ok(Some((out, close, dims && k != "elmcount")))
+}
+
+/// `VECTOR SELECT(selection, expression, missing, action, error action)` written with
+/// reductions (Vensim's documented semantics, the reductions over the dimensions the
+/// arguments mark with `!`): over the elements where the selection `s` is non-zero, with
+/// `x` the expression, action 0 is the sum of `s*x`, 1 their product, 2 their minimum,
+/// 3 their maximum, 4 their mean, 5 the product of `x^s`, and 6 to 10 the same as 0 to 4
+/// with `x` alone; when every selection element is zero the value is `missing`. An action
+/// given as a number must be one of 0 to 10; an action computed by an expression (the
+/// suite has `Time + 6`) is matched against 0 to 9 in turn and any other value is taken as
+/// 10. Only error action 0 (no error) is read: the others stop a Vensim run, which the
+/// equation language cannot do. The minimum's neutral element is the largest finite
+/// float (the equation language has no infinity), so a minimum whose selected values are
+/// all `+inf` is that number instead.
+fn vector_select(args: &[String], starts: &[usize]) -> Result<String, (usize, String)> {
+    let at = |i: usize| starts[i];
+    if number(&args[4]) != Some(0.0) {
+        return Err((
+            at(4),
+            "VECTOR SELECT is supported with error action 0 (no error) only; \
+             1 to 3 stop the run in Vensim"
+                .into(),
+        ));
+    }
+    let (s, x, missing, action) = (&args[0], &args[1], &args[2], &args[3]);
+    let sel = format!("(({s}) <> 0)");
+    // 1 wherever the selection is non-zero, over the dimensions of both arguments (the
+    // second factor is 1 whatever x is; it makes the count run over x's dimensions too).
+    let count = format!("SUM(IF_THEN_ELSE({sel}, 1, 0) * IF_THEN_ELSE(({x}) > 0, 1, 1))");
+    let result = |k: u8| -> String {
+        let v = if k < 5 {
+            format!("({s}) * ({x})")
+        } else if k == 5 {
+            format!("({x}) ^ ({s})")
+        } else {
+            format!("({x})")
+        };
+        let sum = |v: &str| format!("SUM(IF_THEN_ELSE({sel}, {v}, 0))");
+        let prod = |v: &str| format!("PROD(IF_THEN_ELSE({sel}, {v}, 1))");
+        match k {
+            0 | 6 => sum(&v),
+            1 | 5 | 7 => prod(&v),
+            2 | 8 => format!("MIN(IF_THEN_ELSE({sel}, {v}, {:?}))", f64::MAX),
+            3 | 9 => format!("MAX(IF_THEN_ELSE({sel}, {v}, {:?}))", f64::MIN),
+            _ => format!("({} / MAX({count}, 1))", sum(&v)),
+        }
+    };
+    let value = match number(action) {
+        Some(a) if (0.0..=10.0).contains(&a) && a.fract() == 0.0 => result(a as u8),
+        Some(a) => {
+            return Err((
+                at(3),
+                format!("VECTOR SELECT's numerical action must be 0 to 10, found {a}"),
+            ))
+        }
+        None => {
+            let mut chain = result(10);
+            for k in (0..10).rev() {
+                chain = format!("IF_THEN_ELSE(({action}) = {k}, {}, {chain})", result(k));
+            }
+            chain
+        }
+    };
+    Ok(format!("IF_THEN_ELSE({count} = 0, ({missing}), {value})"))
 }
 
 /// The index of the `)` closing the `(` at `text[open]`.

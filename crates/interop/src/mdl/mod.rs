@@ -3,7 +3,7 @@
 //! What is read: equations (`=`, `:=`, `==`) with Vensim's operators and the builtins the
 //! equation language knows (SMOOTH, DELAY1/3/N, DELAY FIXED, IF THEN ELSE, MIN/MAX, PULSE,
 //! STEP, RAMP, INITIAL, ...) and some it writes with its own (COSH, SINH, TANH, QUANTUM,
-//! VMAX, VMIN, ELMCOUNT, GAME; see `expr::rewrite`), INVERT MATRIX of a matrix of numbers
+//! VMAX, VMIN, ELMCOUNT, GAME, VECTOR SELECT; see `expr::rewrite`), INVERT MATRIX of a matrix of numbers
 //! (the inverse computed on import, see [`Reader::invert_matrix`]), stocks (`INTEG(rate, initial)`, also
 //! entry by entry), lookups (`name(table)` and `WITH LOOKUP`), constants (also array
 //! constants with `;` rows and `TABBED ARRAY`), subscript ranges, subranges (in any order in
