@@ -241,6 +241,13 @@ pub enum Shows {
         draws: String,
         benchmarks: bool,
     },
+    /// The effect split: explicit channels and residual growth drags.
+    CounterfactualSplit {
+        series: String,
+        episodes: Vec<String>,
+        level: String,
+        draws: String,
+    },
     /// One episode's series with and without the sanctions.
     CounterfactualPaths {
         episode: String,
@@ -396,6 +403,14 @@ pub fn caption(shows: &Shows, from: &Provenance) -> String {
                 if *benchmarks { "; points: outside estimates of the same effect (synthetic controls and published figures, see benchmarks.csv)" } else { "" },
             )
         }
+        Shows::CounterfactualSplit { series, episodes, level, draws } => format!(
+            "The effect of the sanctions on {} in {}, split: the explicit channels (import compression, lost exports, reserve freezes, rationing: the model with the growth drags switched off, timeline on minus timeline off) and the residual growth drags (the rest: the fitted model minus the run with the drags off), median (line) and {level} interval (shaded) over {draws}; the two medians add up to the effect's up to the difference between a median of sums and a sum of medians.",
+            match series.strip_suffix(":level") {
+                Some(base) => format!("the level behind {base} (cumulative, per cent of the no-sanctions level)"),
+                None => series.clone(),
+            },
+            if episodes.len() == 1 { format!("episode {}", episodes[0]) } else { format!("episodes {}", list(episodes)) },
+        ),
         Shows::CounterfactualPaths { episode, series, draws } => format!(
             "Episode {episode}: {} with the sanctions as coded (fitted) and with the sanction timeline switched off (counterfactual), posterior medians over {draws}, each in its data unit.",
             list(series)
@@ -1806,8 +1821,16 @@ fn counterfactual_plans(
                 b.col("benchmark_low")?,
                 b.col("benchmark_high")?,
             );
+            // Only estimates of the effect as the figure draws it: not those of the fitted
+            // path (`compare = fitted`) nor those the model's effect is rebased for (`base`:
+            // the figure's effect is cumulative from the run's start); benchmarks.csv has all.
+            let (cmp, base) = (b.opt_col("compare"), b.opt_col("base"));
             b.rows
                 .iter()
+                .filter(|r| {
+                    cmp.is_none_or(|c| r[c].is_empty() || r[c] == "effect")
+                        && base.is_none_or(|c| r[c].is_empty())
+                })
                 .map(|r| {
                     let value = if !r[v].is_empty() {
                         r[v].clone()
@@ -1898,6 +1921,74 @@ fn counterfactual_plans(
                 plan = plan.double();
             }
             plans.push(plan);
+            // The effect split of the cumulative level effects, where the run computed it:
+            // explicit channels and residual drags, one panel per episode and component.
+            if !series.ends_with(":level") {
+                continue;
+            }
+            if let (Some(xm), Some(xl), Some(xh), Some(dm), Some(dl), Some(dh)) = (
+                t.opt_col("explicit_effect_median"),
+                t.opt_col("explicit_effect_low"),
+                t.opt_col("explicit_effect_high"),
+                t.opt_col("drag_effect_median"),
+                t.opt_col("drag_effect_low"),
+                t.opt_col("drag_effect_high"),
+            ) {
+                let mut split = Vec::new();
+                for (component, (m, lo, hi)) in [
+                    ("explicit channels", (xm, xl, xh)),
+                    ("residual growth drags", (dm, dl, dh)),
+                ] {
+                    for r in rows.iter().filter(|r| !r[m].is_empty()) {
+                        split.push(vec![
+                            r[c_ep].clone(),
+                            format!("{}: {component}", series_title(&series)),
+                            unit.clone(),
+                            r[c_date].clone(),
+                            r[m].clone(),
+                            r[lo].clone(),
+                            r[hi].clone(),
+                            level.clone(),
+                            "effect (median)".to_string(),
+                        ]);
+                    }
+                }
+                if !split.is_empty() {
+                    let data = write_extract(
+                        data_dir,
+                        &format!("counterfactual-split-{series}"),
+                        &csv_text(
+                            &[
+                                "episode",
+                                "series",
+                                "unit",
+                                "date",
+                                "model",
+                                "lower",
+                                "upper",
+                                "level",
+                                "model_label",
+                            ],
+                            split,
+                        ),
+                    )?;
+                    let shows = Shows::CounterfactualSplit {
+                        series: series.clone(),
+                        episodes: episodes.clone(),
+                        level: level.clone(),
+                        draws: draws.clone(),
+                    };
+                    plans.push(
+                        FigurePlan::new(
+                            format!("counterfactual-split-{series}"),
+                            FigureKind::FitGrid,
+                            data,
+                            caption(&shows, from),
+                        )
+                        .double(),
+                    );
+                }
+            }
         }
         // Paths with and without the sanctions, one figure per episode (the mapped series).
         for ep in t.distinct(c_ep) {

@@ -24,6 +24,9 @@ Rules (also in data/SOURCES.md):
       dates them the 15th; here `YYYY-MM`). `oil_price` is the driver the model uses: Brent,
       and WTI for the months before Brent starts (Jan 1986 - Apr 1987); before 1986 there is no
       EIA series and the episode's runs must state an assumption.
+  E8  FR Yugoslavia: `gdppc_growth_maddison` = 100 * (y_t / y_{t-1} - 1) of the Maddison Project's
+      GDP per capita for Serbia (2011 international $), only for the years before WDI's
+      `gdp_growth` begins (1996): the 1992-1995 sanction and hyperinflation years, which WDI lacks.
 """
 
 import datetime as dt
@@ -144,6 +147,18 @@ def build_series(shared, ep_id, ep, ctx, log):
         for r in ctx["maddison"]:
             if r["iso3"] == iso and (entity is None or r["maddison_entity"] == entity):
                 s.values[r["year"]] = r["gdp_per_capita"].strip()
+        series.append(s)
+
+    # E8 FR Yugoslavia: GDP per capita growth from Maddison (entity Serbia) for the years before
+    # WDI's GDP growth begins (1996), so that a fit can use both without counting a year twice.
+    if iso == "SRB":
+        mad = {int(r["year"]): num(r["gdp_per_capita"]) for r in ctx["maddison"]
+               if r["iso3"] == iso and r["maddison_entity"] == "Serbia"}
+        first_wdi = min(int(y) for y in wdi.get("gdp_growth_pct", {}))
+        s = Series("gdppc_growth_maddison", "percent", "annual", "maddison2023:derived")
+        for y in sorted(mad):
+            if y < first_wdi and mad.get(y - 1) and mad[y] is not None:
+                s.values[str(y)] = fmt_sig(100 * (mad[y] / mad[y - 1] - 1), 6)
         series.append(s)
 
     # IMF Historical Public Debt Database (general government).

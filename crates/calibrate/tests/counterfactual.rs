@@ -33,8 +33,16 @@ inflows = ["growth"]
 units = "dimensionless"
 
 [flows.growth]
-equation = "trend - loss * energy_sanction"
+equation = "trend - (loss + switch * drag) * energy_sanction"
 units = "1/year"
+
+# A second, "residual" loss and the switch the effect split sets to 0 (drag 0 by default).
+[constants.drag]
+value = 0.0
+units = "1/year"
+
+[constants.switch]
+value = 1.0
 
 [constants.trend]
 value = 0.03
@@ -217,7 +225,12 @@ fn counterfactual_level_effect_matches_the_closed_form() {
     assert_eq!(c.benchmarks.len(), 1);
     assert!(c.benchmarks[0].model.is_some());
     let csv = c.csv();
-    assert!(csv.starts_with("episode,series,unit,date,fitted_median,counterfactual_median,effect_median,effect_low,effect_high,level\n"));
+    assert!(csv.starts_with("episode,series,unit,date,fitted_median,counterfactual_median,effect_median,effect_low,effect_high,level,fitted_low,fitted_high,explicit_effect_median,explicit_effect_low,explicit_effect_high,drag_effect_median,drag_effect_low,drag_effect_high\n"));
+    // No split asked for: its columns are empty.
+    assert!(c
+        .rows
+        .iter()
+        .all(|r| r.explicit.is_none() && r.drags.is_none()));
     // With many Laplace draws, the band widens around the median.
     let c = counterfactual(
         &exp,
@@ -236,6 +249,155 @@ fn counterfactual_level_effect_matches_the_closed_form() {
         .find(|r| r.series == "gdp_growth:level" && r.date == "2014")
         .unwrap();
     assert!(row.effect_low < row.effect_median && row.effect_median < row.effect_high);
+}
+
+/// The effect split, the rebased level effect and the fitted-path benchmark against the closed
+/// form: the data are generated at a total loss `LOSS`; the run fixes a residual drag of 0.1
+/// (switched off by `explicit_set`), so the fitted explicit loss is about `LOSS - 0.1`.
+#[test]
+fn effect_split_and_rebased_benchmarks_match_the_closed_form() {
+    const DRAG: f64 = 0.1;
+    let dir = tempfile::tempdir().unwrap();
+    let path = setup(dir.path(), false);
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace(
+            "timeline = { energy = \"energy_sanction\" }",
+            &format!("timeline = {{ energy = \"energy_sanction\" }}\nset = {{ drag = {DRAG} }}"),
+        )
+        .replace(
+            "until = \"2018\"",
+            "until = \"2018\"\nexplicit_set = { switch = 0.0 }",
+        )
+        + r#"
+[[counterfactual.benchmark]]
+episode = "iran_2011"
+series = "gdp_growth:level"
+date = "2014"
+effect = -5.0
+base = "2011"
+source = "rebased"
+
+[[counterfactual.benchmark]]
+episode = "iran_2011"
+series = "gdp_growth:level"
+date = "2014"
+effect = -5.0
+base = "2010"
+source = "rebased to the period before the path"
+
+[[counterfactual.benchmark]]
+episode = "iran_2011"
+series = "gdp_growth"
+date = "2014"
+effect = -2.0
+compare = "fitted"
+source = "observed growth"
+
+[[counterfactual.benchmark]]
+episode = "iran_2011"
+series = "parallel_premium"
+date = "2014"
+effect = 100.0
+compare = "fitted"
+source = "not mapped"
+"#;
+    std::fs::write(&path, text).unwrap();
+    let exp = Experiment::load(&path).unwrap();
+    let report = run(&exp);
+    let loss = report.estimate.x[0];
+    assert!((loss - (LOSS - DRAG)).abs() < 0.05, "{loss}");
+    let c = counterfactual(
+        &exp,
+        &report,
+        &CounterfactualOptions {
+            max_draws: 1,
+            level: 0.9,
+            seed: 1,
+            synth_file: None,
+        },
+    )
+    .unwrap();
+    assert_eq!(c.explicit_set, [("switch".to_string(), 0.0)]);
+    let t =
+        pressure_data::timeline::Timeline::read_path(repo().join("data/episodes/iran_2011.toml"))
+            .unwrap();
+    // Δ ln A at a loss rate r: linear in r, so the closed form at LOSS scaled.
+    let delta =
+        |y: i32, r: f64| (ln_annual_mean(&t, y, true) - ln_annual_mean(&t, y, false)) * r / LOSS;
+    let tol = |want: f64| 0.02 + 1e-2 * want.abs();
+    for y in 2011..=2018 {
+        let row = c
+            .rows
+            .iter()
+            .find(|r| r.series == "gdp_growth:level" && r.date == y.to_string())
+            .unwrap();
+        let total = 100.0 * delta(y, loss + DRAG).exp_m1();
+        let explicit = 100.0 * delta(y, loss).exp_m1();
+        let (x, d) = (row.explicit.unwrap(), row.drags.unwrap());
+        assert!(
+            (row.effect_median - total).abs() < tol(total),
+            "{y}: {} vs {total}",
+            row.effect_median
+        );
+        assert!(
+            (x.0 - explicit).abs() < tol(explicit),
+            "{y}: {} vs {explicit}",
+            x.0
+        );
+        assert!(
+            ((x.0 + d.0) - row.effect_median).abs() < 1e-9,
+            "{y}: the parts add up"
+        );
+        // The growth rows: explicit + drags = effect, and the drag costs DRAG x sanction.
+        let g = c
+            .rows
+            .iter()
+            .find(|r| r.series == "gdp_growth" && r.date == y.to_string())
+            .unwrap();
+        let (gx, gd) = (g.explicit.unwrap(), g.drags.unwrap());
+        assert!(((gx.0 + gd.0) - g.effect_median).abs() < 1e-9);
+        if y >= 2013 {
+            assert!(gd.0 < 0.0, "{y}: the drag lowers growth: {}", gd.0);
+        }
+    }
+    // Rebased to 2011 and to 2010 (the period before the path's first date).
+    for (b, base) in [(&c.benchmarks[1], 2011), (&c.benchmarks[2], 2010)] {
+        assert_eq!(b.note, "");
+        let want = 100.0 * (delta(2014, loss + DRAG) - delta(base, loss + DRAG)).exp_m1();
+        let (m, _, _) = b.model.unwrap();
+        assert!((m - want).abs() < tol(want), "base {base}: {m} vs {want}");
+        let want_x = 100.0 * (delta(2014, loss) - delta(base, loss)).exp_m1();
+        let (mx, _, _) = b.explicit.unwrap();
+        assert!(
+            (mx - want_x).abs() < tol(want_x),
+            "base {base}: {mx} vs {want_x}"
+        );
+    }
+    // The 2011 base removes the effect accumulated by 2011: smaller than the cumulative one.
+    let cumulative = c.benchmarks[0].model.unwrap().0;
+    assert!(c.benchmarks[1].model.unwrap().0 > cumulative);
+    // The fitted-path comparison reads the fitted growth.
+    let g2014 = c
+        .rows
+        .iter()
+        .find(|r| r.series == "gdp_growth" && r.date == "2014")
+        .unwrap();
+    assert_eq!(c.benchmarks[3].model.unwrap().0, g2014.fitted_median);
+    assert!(c.benchmarks[3].explicit.is_none());
+    // A series the experiment does not map: no value, and the reason.
+    assert!(c.benchmarks[4].model.is_none());
+    assert!(
+        c.benchmarks[4].note.contains("not mapped"),
+        "{}",
+        c.benchmarks[4].note
+    );
+    let csv = c.benchmarks_csv();
+    assert!(csv
+        .lines()
+        .nth(2)
+        .unwrap()
+        .starts_with("iran_2011,gdp_growth:level,2014,effect,2011,"));
 }
 
 #[test]
@@ -460,6 +622,23 @@ fn synth_benchmarks_read_whole_years_and_name_a_bad_cell() {
         got,
         vec![("2012".into(), Some(-2.5)), ("2013".into(), Some(-4.0))]
     );
+    // The model's effect is measured from the year before the treatment year; without placebo
+    // columns there is no placebo range.
+    assert!(b.iter().all(|s| s.base.as_deref() == Some("2011")));
+    assert!(b
+        .iter()
+        .all(|s| s.placebo_low.is_none() && s.placebo_high.is_none()));
+    std::fs::write(
+        &file,
+        "model,time,treatment_time,gap_pct,placebo_gap_pct_min,placebo_gap_pct_max\niran,2012,2012,-2.5,-9.5,12.0\niran,2013,2012,-4.0,,\n",
+    )
+    .unwrap();
+    let b = synth_benchmarks(&file, "gdp_growth", &episodes).unwrap();
+    assert_eq!(
+        (b[0].placebo_low, b[0].placebo_high),
+        (Some(-9.5), Some(12.0))
+    );
+    assert_eq!((b[1].placebo_low, b[1].placebo_high), (None, None));
     std::fs::write(
         &file,
         "model,time,treatment_time,gap_pct\niran,2012,2012,-2.5\niran,2013.5,2012,-4.0\n",

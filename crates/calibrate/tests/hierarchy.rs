@@ -6,6 +6,8 @@
 //! means of `mu` and `tau` follow from a two-dimensional quadrature. The experiment's
 //! non-centred hierarchy, its prior pseudo-observations and the MCMC must reproduce them.
 
+mod common;
+
 use pressure_calibrate::experiment::{Experiment, RunOptions};
 use std::f64::consts::PI;
 
@@ -14,28 +16,12 @@ const SIGMA: [f64; 8] = [15.0, 10.0, 16.0, 11.0, 9.0, 11.0, 10.0, 18.0];
 const MU_SD: f64 = 10.0;
 const TAU_SCALE: f64 = 10.0;
 
-const MODEL: &str = r#"
-[settings]
-start = 0.0
-stop = 2.0
-dt = 0.25
-save_every = 0.25
-method = "euler"
-time_units = "year"
-
-[constants.theta]
-value = 0.0
-
-[aux.effect]
-equation = "theta"
-"#;
-
 fn experiment(dir: &std::path::Path, mcmc: &str) -> std::path::PathBuf {
     experiment_with(dir, mcmc, "")
 }
 
 fn experiment_with(dir: &std::path::Path, mcmc: &str, extra: &str) -> std::path::PathBuf {
-    std::fs::write(dir.join("m.toml"), MODEL).unwrap();
+    common::write_theta_model(dir);
     let mut text =
         String::from("[experiment]\nname = \"eight_schools\"\nmodel = \"m.toml\"\nseed = 3\n");
     for (j, y) in Y.iter().enumerate() {

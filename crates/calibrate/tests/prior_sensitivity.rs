@@ -3,32 +3,18 @@
 //! the flat-prior posterior is the likelihood; and the eight-schools hierarchy, where only the
 //! mean's prior is changed.
 
+mod common;
+
 use pressure_calibrate::experiment::prior_sensitivity::{prior_sensitivity, Scenario};
 use pressure_calibrate::experiment::Experiment;
 use statrs::distribution::{ContinuousCDF, Normal};
-
-const MODEL: &str = r#"
-[settings]
-start = 0.0
-stop = 2.0
-dt = 0.25
-save_every = 0.25
-method = "euler"
-time_units = "year"
-
-[constants.theta]
-value = 0.0
-
-[aux.effect]
-equation = "theta"
-"#;
 
 const Y: f64 = 3.0;
 const SIGMA: f64 = 2.0;
 const PRIOR_MEAN: f64 = 0.0;
 
 fn experiment(dir: &std::path::Path, hierarchical: bool, prior_sd: f64) -> Experiment {
-    std::fs::write(dir.join("m.toml"), MODEL).unwrap();
+    common::write_theta_model(dir);
     let mut text = String::from("[experiment]\nname = \"one\"\nmodel = \"m.toml\"\n");
     let episodes = if hierarchical { 3 } else { 1 };
     for e in 0..episodes {

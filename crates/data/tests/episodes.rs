@@ -104,6 +104,32 @@ fn episode_observables_present() {
     }
     let fry = load("fry_1992");
     assert!(fry.data.series("gdppc_maddison_serbia").is_ok());
+    // Rule E8: the Maddison growth of Serbia's GDP per capita, percent change of the level
+    // series, only before WDI's GDP growth begins (so no year is in both).
+    let level = fry.data.series("gdppc_maddison_serbia").unwrap();
+    let growth = fry.data.series("gdppc_growth_maddison").unwrap();
+    let wdi_first = fry.data.series("gdp_growth").unwrap().dates()[0];
+    let at = |s: &pressure_data::episode::EpisodeSeries, y: &str| {
+        let i = s.dates().iter().position(|d| d.to_string() == y)?;
+        Some(s.values()[i])
+    };
+    let mut checked = 0;
+    for (d, g) in growth.dates().iter().zip(growth.values()) {
+        assert!(d.start.year < wdi_first.start.year, "{d} overlaps WDI");
+        let (y, prev) = (d.to_string(), (d.start.year - 1).to_string());
+        // The first year's base (1984) is outside the table's span (1985-2003).
+        if let (Some(a), Some(b)) = (at(level, &y), at(level, &prev)) {
+            let want = 100.0 * (a / b - 1.0);
+            assert!((g - want).abs() < 1e-3, "{y}: {g} vs {want}");
+            checked += 1;
+        }
+    }
+    assert_eq!(
+        checked,
+        growth.dates().len() - 1,
+        "every year but the first"
+    );
+    assert!(growth.dates().iter().any(|d| d.to_string() == "1993"));
     assert!(fry
         .data
         .series("leader_exit_regular")

@@ -78,18 +78,34 @@ impl CsvTable {
     }
 }
 
+/// The rows of a CSV text (header included, rows of any length), each a vector of its cells
+/// unquoted: how any CSV reader reads back what [`CsvTable`] wrote. For checks that a table's
+/// names, units and sources survive quoting.
+///
+/// ```
+/// use pressure_output::{read_records, CsvTable};
+///
+/// let mut t = CsvTable::with_header(["name", "note"]);
+/// t.row(["gdp", "real, 2015 \"prices\"\n"]);
+/// let rows = read_records(&t.into_string()).unwrap();
+/// assert_eq!(rows[1], ["gdp", "real, 2015 \"prices\"\n"]);
+/// ```
+pub fn read_records(text: &str) -> Result<Vec<Vec<String>>, csv::Error> {
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn read_back(text: &str) -> Vec<Vec<String>> {
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .flexible(true)
-            .from_reader(text.as_bytes())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect()
+        read_records(text).unwrap()
     }
 
     #[test]

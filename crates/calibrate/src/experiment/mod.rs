@@ -242,6 +242,17 @@ impl Experiment {
         let ir = timeline::load_model(&model_path, &timeline_targets, &partial, path)?;
         let model = CompiledModel::compile(&ir).map_err(|e| input_error(e.to_string()))?;
         inputs.push(model_path.clone());
+        if let Some(cf) = &spec.counterfactual {
+            let mut p = model.default_params();
+            for (name, v) in &cf.explicit_set {
+                model.set_param(&mut p, name, *v).map_err(|e| {
+                    input_error(format!(
+                        "{}: [counterfactual] explicit_set `{name}`: {e}",
+                        path.display()
+                    ))
+                })?;
+            }
+        }
         // Every file the model read (its modules): the checkpoint fingerprint hashes the
         // inputs, so a changed module must refuse to resume a run of the old model.
         for f in ir.sources.files() {

@@ -118,6 +118,7 @@ pub fn calibration_files(
                 "failed_draws": c.failed,
                 "draws_from": c.source.describe(),
                 "level": c.level,
+                "explicit_set": c.explicit_set.iter().map(|(k, v)| serde_json::json!({"parameter": k, "value": v})).collect::<Vec<_>>(),
                 "switched_off": exp.episodes.iter().map(|e| serde_json::json!({"episode": e.id, "inputs": e.timeline_targets})).collect::<Vec<_>>(),
             });
             optional.push(("counterfactual.csv", Some(c.csv())));

@@ -10,6 +10,10 @@
 //! **Counterfactual.** The no-sanctions run of an episode is the same run (same parameters,
 //! scenarios, exogenous data such as the oil price) with every input its sanction timeline
 //! drives set to 0 from the start.
+//!
+//! **Effect split.** With `[counterfactual] explicit_set` (model parameters, e.g. the switch of
+//! the residual growth drags set to 0), a third run per episode keeps the timeline on with
+//! those parameters set after the fitted values: the "explicit channels" run.
 
 use super::mapping::MappingSetup;
 use super::report::CalibrationReport;
@@ -116,6 +120,9 @@ pub struct MappingPaths {
     /// (`[prev_0, this_0, prev_1, this_1, ...]`), with and without the sanctions.
     pub ln_level_factual: Vec<f64>,
     pub ln_level_counterfactual: Vec<f64>,
+    /// The same with the timeline on and `explicit_set` applied (empty without a split).
+    pub explicit: Vec<f64>,
+    pub ln_level_explicit: Vec<f64>,
     /// The measure at the holdout's dates (with the sanctions).
     pub holdout: Vec<f64>,
 }
@@ -148,6 +155,9 @@ pub(crate) struct PathRunner<'a> {
     factual: Vec<Simulator<'a>>,
     counterfactual: Vec<Simulator<'a>>,
     run_params: Vec<SimParams>,
+    /// `[counterfactual] explicit_set`: the parameters of the explicit-channels run.
+    explicit_set: Vec<(String, f64)>,
+    explicit_params: SimParams,
     /// Per episode, the recorded column of each mapping.
     columns: Vec<Vec<usize>>,
     work: Vec<f64>,
@@ -177,10 +187,34 @@ impl<'a> PathRunner<'a> {
             }
             outputs.push(columns);
         }
+        let explicit_set: Vec<(String, f64)> = exp
+            .spec
+            .counterfactual
+            .as_ref()
+            .map(|c| {
+                c.explicit_set
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect()
+            })
+            .unwrap_or_default();
+        let mut explicit_params = exp.model.default_params();
+        for (name, v) in &explicit_set {
+            exp.model
+                .set_param(&mut explicit_params, name, *v)
+                .map_err(|err| {
+                    EvalError(format!(
+                        "{}: [counterfactual] explicit_set `{name}`: {err}",
+                        exp.path.display()
+                    ))
+                })?;
+        }
         Ok(PathRunner {
             exp,
             factual,
             counterfactual,
+            explicit_set,
+            explicit_params,
             run_params: exp.episodes.iter().map(|e| e.params.clone()).collect(),
             columns: outputs,
             work: Vec::new(),
@@ -202,14 +236,26 @@ impl<'a> PathRunner<'a> {
                 }
             }
             let mut ep = vec![MappingPaths::default(); e.mappings.len()];
-            for cf in [false, true] {
-                let sim = if cf {
-                    &mut self.counterfactual[ei]
-                } else {
-                    &mut self.factual[ei]
+            let split = !self.explicit_set.is_empty();
+            if split {
+                self.explicit_params.clone_from(run);
+                for (name, v) in &self.explicit_set {
+                    exp.model
+                        .set_param(&mut self.explicit_params, name, *v)
+                        .map_err(|err| EvalError(format!("explicit_set `{name}`: {err}")))?;
+                }
+            }
+            for kind in [Run::Factual, Run::Counterfactual, Run::Explicit] {
+                if kind == Run::Explicit && !split {
+                    continue;
+                }
+                let (sim, params) = match kind {
+                    Run::Factual => (&mut self.factual[ei], &*run),
+                    Run::Counterfactual => (&mut self.counterfactual[ei], &*run),
+                    Run::Explicit => (&mut self.factual[ei], &self.explicit_params),
                 };
                 let results = sim
-                    .run(run)
+                    .run(params)
                     .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
                 let times = results.time();
                 for (c, m) in e.mappings.iter().enumerate() {
@@ -230,21 +276,20 @@ impl<'a> PathRunner<'a> {
                         )
                         .map_err(|err| at("path", err))?;
                     let target = &mut ep[c];
-                    if cf {
-                        target.counterfactual = self.values.clone();
-                    } else {
-                        target.factual = self.values.clone();
-                    }
+                    let (path, ln_path) = match kind {
+                        Run::Factual => (&mut target.factual, &mut target.ln_level_factual),
+                        Run::Counterfactual => (
+                            &mut target.counterfactual,
+                            &mut target.ln_level_counterfactual,
+                        ),
+                        Run::Explicit => (&mut target.explicit, &mut target.ln_level_explicit),
+                    };
+                    path.clone_from(&self.values);
                     if m.observation.measure.is_change() {
-                        let ln = ln_levels(m, times, values, &mut self.work)
+                        *ln_path = ln_levels(m, times, values, &mut self.work)
                             .map_err(|err| at("level", err))?;
-                        if cf {
-                            target.ln_level_counterfactual = ln;
-                        } else {
-                            target.ln_level_factual = ln;
-                        }
                     }
-                    if !cf && !m.holdout_periods.is_empty() {
+                    if kind == Run::Factual && !m.holdout_periods.is_empty() {
                         m.observation
                             .model_values(
                                 times,
@@ -262,6 +307,17 @@ impl<'a> PathRunner<'a> {
         }
         Ok(out)
     }
+}
+
+/// The runs of one draw and episode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Run {
+    /// The sanctions as coded, the fitted parameters.
+    Factual,
+    /// The sanction timeline switched off.
+    Counterfactual,
+    /// The timeline on, `explicit_set` applied (the explicit channels alone).
+    Explicit,
 }
 
 /// ln of the aggregated level of a change mapping at its path periods.

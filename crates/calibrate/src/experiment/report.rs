@@ -461,12 +461,7 @@ mod tests {
     const NASTY: &str = "Iran, \"official\"\nrate";
 
     fn read(text: &str) -> Vec<Vec<String>> {
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect()
+        pressure_output::read_records(text).unwrap()
     }
 
     /// A report of two parameters, the first with a comma in its name (as an episode id in a

@@ -39,12 +39,20 @@ pub struct ExperimentFile {
 ///                        # else draws from the Jacobian covariance: a Laplace approximation)
 /// level = 0.90           # central interval of the effects
 /// until = "2019"         # extend the paths beyond the window (inside the run)
+/// # The effect split: a third run per draw and episode with the timeline on and these model
+/// # parameters set (e.g. the residual growth drags switched off): "explicit channels" =
+/// # that run minus the no-sanctions run, "residual drags" = the rest (fitted minus that run).
+/// explicit_set = { "fiscal.residual_drag_switch" = 0.0 }
 ///
 /// [[counterfactual.benchmark]]   # a published or panel estimate shown beside the model's
 /// episode = "iran_2011"
 /// series = "gdp_growth:level"     # a mapped series, or `<series>:level` (cumulative level effect)
 /// date = "2014"
 /// effect = -17.0                  # and/or low, high
+/// base = "2011"                   # optional: a `:level` effect measured from this period's
+///                                 # level (the model's effect there subtracted)
+/// compare = "effect"              # or "fitted": the estimate is of the series itself (an
+///                                 # observed growth rate, a premium), compared with the fitted path
 /// source = "Gharehgozli (2017), synthetic control: real GDP more than 17% lower by 2014"
 /// ```
 #[derive(Debug, Clone, Deserialize)]
@@ -56,6 +64,10 @@ pub struct CounterfactualSpec {
     pub level: f64,
     #[serde(default)]
     pub until: Option<String>,
+    /// Model parameters set for the "explicit channels" run of the effect split (none: no
+    /// split is computed).
+    #[serde(default)]
+    pub explicit_set: BTreeMap<String, f64>,
     #[serde(default, rename = "benchmark")]
     pub benchmarks: Vec<BenchmarkSpec>,
     /// Synthetic-control gaps of `pressure estimate` (`synth_episodes.csv`) as benchmarks.
@@ -106,7 +118,40 @@ pub struct BenchmarkSpec {
     pub low: Option<f64>,
     #[serde(default)]
     pub high: Option<f64>,
+    /// For a `:level` series: the period from whose level the model's effect is measured
+    /// (`100 (exp((ln A_t − ln A°_t) − (ln A_b − ln A°_b)) − 1)`), e.g. the year before a
+    /// synthetic control's treatment year. The path's dates or the period before the first.
+    #[serde(default)]
+    pub base: Option<String>,
+    /// What the estimate is compared with: the model's effect (default) or its fitted path.
+    #[serde(default)]
+    pub compare: BenchmarkCompare,
+    /// The range of the placebo gaps (synthetic controls), shown beside the estimate.
+    #[serde(default)]
+    pub placebo_low: Option<f64>,
+    #[serde(default)]
+    pub placebo_high: Option<f64>,
     pub source: String,
+}
+
+/// What a benchmark is compared with.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BenchmarkCompare {
+    /// The effect of the sanctions (fitted minus no-sanctions).
+    #[default]
+    Effect,
+    /// The fitted path itself (a published level of the series: a growth rate, a premium).
+    Fitted,
+}
+
+impl BenchmarkCompare {
+    pub fn name(self) -> &'static str {
+        match self {
+            BenchmarkCompare::Effect => "effect",
+            BenchmarkCompare::Fitted => "fitted",
+        }
+    }
 }
 
 /// `[experiment]`: what is calibrated.

@@ -787,12 +787,7 @@ mod csv_tests {
     const NASTY: &str = "sanctions, \"broad\"\nlag 1";
 
     fn read(text: &str) -> Vec<Vec<String>> {
-        csv::ReaderBuilder::new()
-            .has_headers(false)
-            .from_reader(text.as_bytes())
-            .records()
-            .map(|r| r.unwrap().iter().map(str::to_string).collect())
-            .collect()
+        pressure_output::read_records(text).unwrap()
     }
 
     #[test]
