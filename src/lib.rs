@@ -15,6 +15,7 @@
 //! | [`econometrics`] | `pressure-econometrics` | estimators on panels |
 //! | [`plot`] | `pressure-plot` | publication figures |
 //! | [`figures`] | (this crate) | the standard figure sets of estimate, sensitivity and calibrate results, their captions and index |
+//! | [`study`] | (this crate) | the study `pressure reproduce` runs: steps typed by kind, their results, figures, index and manifest |
 
 pub use pressure_calibrate as calibrate;
 pub use pressure_data as data;
@@ -28,3 +29,4 @@ pub use pressure_stats as stats;
 
 pub mod figures;
 pub mod output;
+pub mod study;

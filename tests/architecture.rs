@@ -109,7 +109,8 @@ fn the_rule_checker_catches_a_wrong_way_dependency() {
 }
 
 /// Source files of the library crates: every `crates/*/src`, and the root package's library
-/// (`src/lib.rs`, `src/output.rs`; not the CLI, which maps the environment to options).
+/// (everything under `src/` but the CLI, `src/cli/` and `src/main.rs`, which maps the
+/// environment to options).
 fn library_sources(root: &Path) -> Vec<std::path::PathBuf> {
     fn walk(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap() {
@@ -121,7 +122,10 @@ fn library_sources(root: &Path) -> Vec<std::path::PathBuf> {
             }
         }
     }
-    let mut files = vec![root.join("src/lib.rs"), root.join("src/output.rs")];
+    let mut files = Vec::new();
+    walk(&root.join("src"), &mut files);
+    files.retain(|f| !f.starts_with(root.join("src/cli")) && !f.ends_with("src/main.rs"));
+    assert!(files.contains(&root.join("src/study/mod.rs")), "{files:?}");
     for entry in std::fs::read_dir(root.join("crates")).unwrap() {
         let src = entry.unwrap().path().join("src");
         if src.is_dir() {

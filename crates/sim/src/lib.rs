@@ -46,6 +46,7 @@
 //! `save_every` from the start time.
 
 mod batch;
+pub mod comparison;
 mod compile;
 mod compiled;
 mod error;

@@ -59,6 +59,7 @@
 pub mod counterfactual;
 pub mod density;
 pub mod exogenous;
+pub mod fit_bands;
 pub mod fitted;
 mod mapping;
 pub mod observation;
