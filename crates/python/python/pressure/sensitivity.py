@@ -48,6 +48,15 @@ __all__ = [
 ]
 
 
+#: Per method: its main table and its JSON report (the files `pressure sensitivity` writes).
+_RESULT_FILES = {
+    "sobol": ("sobol_indices.csv", "sobol_indices.json"),
+    "morris": ("morris.csv", "morris.json"),
+    "montecarlo": ("summary.csv", "montecarlo.json"),
+    "oat": ("tornado.csv", "tornado.json"),
+}
+
+
 @dataclass
 class SensitivityResult:
     """The results of a sensitivity experiment.
@@ -74,8 +83,7 @@ class SensitivityResult:
 
     @property
     def indices(self) -> pd.DataFrame:
-        main = {"sobol": "sobol_indices.csv", "morris": "morris.csv", "montecarlo": "summary.csv", "oat": "tornado.csv"}
-        return self.table(main[self.method])
+        return self.table(_RESULT_FILES[self.method][0])
 
     @property
     def second_order(self) -> Optional[pd.DataFrame]:
@@ -103,8 +111,7 @@ class SensitivityResult:
 
     @property
     def report(self) -> Dict[str, Any]:
-        name = {"sobol": "sobol_indices.json", "morris": "morris.json", "montecarlo": "montecarlo.json", "oat": "tornado.json"}
-        return read_json(self.files[name[self.method]])
+        return read_json(self.files[_RESULT_FILES[self.method][1]])
 
 
 def run(
