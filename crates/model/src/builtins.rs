@@ -61,6 +61,10 @@ pub enum Builtin {
     /// `SAMPLE IF TRUE(condition, input, initial value)`: the input when the condition holds,
     /// else the value last sampled (the initial value until the first sample).
     SampleIfTrue,
+    /// `ACTIVE INITIAL(value, initial value)`: the initial value while the model's initial
+    /// values are computed (stocks' initial values, `INITIAL`, the start of `SMOOTH`/`DELAY`),
+    /// the value during the run (from the first reported step on).
+    ActiveInitial,
     RandomNormal,
     RandomUniform,
     // --- array reductions ---
@@ -140,6 +144,7 @@ const TABLE: &[(&str, Builtin, usize, usize)] = &[
     ("FORECAST", Builtin::Forecast, 3, 3),
     ("INITIAL", Builtin::Initial, 1, 1),
     ("SAMPLEIFTRUE", Builtin::SampleIfTrue, 3, 3),
+    ("ACTIVEINITIAL", Builtin::ActiveInitial, 2, 2),
     ("RANDOMNORMAL", Builtin::RandomNormal, 5, 5),
     ("RANDOMUNIFORM", Builtin::RandomUniform, 3, 3),
     ("SUM", Builtin::Sum, 1, 1),
@@ -163,6 +168,7 @@ pub const MULTI_WORD_NAMES: &[&str] = &[
     "RANDOM NORMAL",
     "RANDOM UNIFORM",
     "SAMPLE IF TRUE",
+    "ACTIVE INITIAL",
     "SAFE DIV",
     "SAFE DIVISION",
 ];
@@ -231,6 +237,7 @@ impl Builtin {
             Builtin::Forecast => "FORECAST",
             Builtin::Initial => "INITIAL",
             Builtin::SampleIfTrue => "SAMPLE IF TRUE",
+            Builtin::ActiveInitial => "ACTIVE INITIAL",
             Builtin::RandomNormal => "RANDOM NORMAL",
             Builtin::RandomUniform => "RANDOM UNIFORM",
             Builtin::Sum => "SUM",
@@ -284,6 +291,7 @@ impl Builtin {
             Builtin::Forecast => "(input, average time, horizon)",
             Builtin::Initial => "(x)",
             Builtin::SampleIfTrue => "(condition, input, initial value)",
+            Builtin::ActiveInitial => "(value, initial value)",
             Builtin::RandomNormal => "(min, max, mean, standard deviation, seed)",
             Builtin::RandomUniform => "(min, max, seed)",
             Builtin::Sum | Builtin::Prod | Builtin::Mean | Builtin::Stddev => "(x[dim!])",

@@ -686,21 +686,21 @@ impl Model {
         match &self.var(id).kind {
             VarKind::Stock(s) => {
                 for e in s.initial.equations() {
-                    e.expr.visit_value_refs(&mut push);
+                    e.expr.visit_initial_value_refs(&mut push);
                 }
             }
             VarKind::Flow(eqs) | VarKind::Aux(eqs) | VarKind::Initial(eqs) => {
                 for e in eqs.equations() {
-                    e.expr.visit_value_refs(&mut push);
+                    e.expr.visit_initial_value_refs(&mut push);
                 }
             }
             VarKind::DelayFixed(d) => {
-                d.delay_time.visit_value_refs(&mut push);
-                d.initial.visit_value_refs(&mut push);
+                d.delay_time.visit_initial_value_refs(&mut push);
+                d.initial.visit_initial_value_refs(&mut push);
             }
             VarKind::Random(r) => {
                 for a in &r.args {
-                    a.visit_value_refs(&mut push);
+                    a.visit_initial_value_refs(&mut push);
                 }
             }
             VarKind::Constant(_) | VarKind::Lookup(_) | VarKind::Exogenous(_) => {}
@@ -754,25 +754,38 @@ impl Expr {
     /// stateful call, the variables of its value expression (hidden state), not its arguments.
     /// Lookup tables are included (they are constant).
     pub fn visit_value_refs(&self, f: &mut impl FnMut(VarId)) {
+        self.value_refs(false, f)
+    }
+
+    /// As [`Expr::visit_value_refs`], for the value at the initial time: an `ACTIVE INITIAL`
+    /// call reads only its initial value then.
+    pub fn visit_initial_value_refs(&self, f: &mut impl FnMut(VarId)) {
+        self.value_refs(true, f)
+    }
+
+    fn value_refs(&self, initial: bool, f: &mut impl FnMut(VarId)) {
         match &self.kind {
             ExprKind::Const(_) | ExprKind::Register(_) => {}
             ExprKind::Var(v, _) => f(*v),
-            ExprKind::Unary(_, a) | ExprKind::Reduce(_, _, a) => a.visit_value_refs(f),
+            ExprKind::Unary(_, a) | ExprKind::Reduce(_, _, a) => a.value_refs(initial, f),
             ExprKind::Binary(_, a, b) => {
-                a.visit_value_refs(f);
-                b.visit_value_refs(f);
+                a.value_refs(initial, f);
+                b.value_refs(initial, f);
             }
             ExprKind::If(c, a, b) => {
-                c.visit_value_refs(f);
-                a.visit_value_refs(f);
-                b.visit_value_refs(f);
+                c.value_refs(initial, f);
+                a.value_refs(initial, f);
+                b.value_refs(initial, f);
             }
-            ExprKind::Call(_, args) => args.iter().for_each(|a| a.visit_value_refs(f)),
+            ExprKind::Call(Builtin::ActiveInitial, args) if initial => {
+                args[1].value_refs(initial, f)
+            }
+            ExprKind::Call(_, args) => args.iter().for_each(|a| a.value_refs(initial, f)),
             ExprKind::Lookup(t, _, a) => {
                 f(*t);
-                a.visit_value_refs(f);
+                a.value_refs(initial, f);
             }
-            ExprKind::Stateful(s) => s.value.visit_value_refs(f),
+            ExprKind::Stateful(s) => s.value.value_refs(initial, f),
         }
     }
 
@@ -801,13 +814,18 @@ impl Expr {
         }
     }
 
-    /// True if the expression reads the clock (TIME or a test input), directly.
+    /// True if the expression reads the clock (TIME or a test input), directly, or holds an
+    /// `ACTIVE INITIAL` call (its value changes after the initial time).
     pub fn reads_time(&self) -> bool {
         let mut found = false;
         self.walk(&mut |e| {
             if let ExprKind::Register(Builtin::Time)
             | ExprKind::Call(
-                Builtin::Step | Builtin::Pulse | Builtin::PulseTrain | Builtin::Ramp,
+                Builtin::Step
+                | Builtin::Pulse
+                | Builtin::PulseTrain
+                | Builtin::Ramp
+                | Builtin::ActiveInitial,
                 _,
             ) = e.kind
             {

@@ -72,6 +72,8 @@ struct Lowerer<'m> {
     var_slots: Vec<VarSlots>,
     /// Which slots hold run-constant values (parameters, static variables, constants).
     static_slot: Vec<bool>,
+    /// Lowering the initial program: `ACTIVE INITIAL` reads its initial value.
+    initial: bool,
     ops: Vec<Op>,
     temp_next: u32,
     temp_max: u32,
@@ -206,6 +208,7 @@ pub(crate) fn lower(m: &Model) -> Lowered {
         m,
         var_slots,
         static_slot,
+        initial: true,
         ops: Vec::new(),
         temp_next: 0,
         temp_max: 0,
@@ -224,6 +227,7 @@ pub(crate) fn lower(m: &Model) -> Lowered {
         l.lower_initial(v);
     }
     let mut init = std::mem::take(&mut l.ops);
+    l.initial = false;
     // Events are collected from the dynamic program only.
     // ---- dynamic program ----
     for &v in &l.m.order.dynamic.clone() {
@@ -734,6 +738,9 @@ impl<'m> Lowerer<'m> {
     }
 
     fn call(&mut self, b: Builtin, args: &[Expr], ctx: &mut Ctx) -> Val {
+        if b == Builtin::ActiveInitial {
+            return self.expr(&args[usize::from(self.initial)], ctx);
+        }
         let vals: Vec<Val> = args.iter().map(|a| self.expr(a, ctx)).collect();
         let unary: Option<fn(u32, u32) -> Op> = match b {
             Builtin::Abs => Some(|d, a| Op::Abs { d, a }),

@@ -400,6 +400,45 @@ equation = "SAMPLE IF TRUE(TIME > 100, input, 7)"
 }
 
 #[test]
+fn active_initial_is_its_initial_value_only_while_initial_values_are_computed() {
+    // v is 45 for the stock's and INITIAL's start, TIME during the run (0, 1, 2, 3 reported);
+    // s starts at 45 and gains 1 a step. In the loop a = ACTIVE INITIAL(sm + 1, 2),
+    // sm = SMOOTH(a, 1): sm starts at a's initial value 2, so a reports sm + 1 = 3 at 0,
+    // and sm gains (a - sm) / 1 = 1 a step: sm = 2 + t, a = 3 + t. Without the initial
+    // value the loop's initial values would depend on each other.
+    let c = compile(
+        r#"
+[settings]
+stop = 3
+dt = 1
+[aux.v]
+equation = "ACTIVE INITIAL(TIME, 45)"
+[aux.iv]
+equation = "INITIAL(v)"
+[stocks.s]
+initial = "v"
+inflows = ["f"]
+[flows.f]
+equation = "1"
+[aux.a]
+equation = "ACTIVE INITIAL(sm + 1, 2)"
+[aux.sm]
+equation = "SMOOTH(a, 1)"
+[aux.c]
+equation = "ACTIVE INITIAL(3, 7)"
+"#,
+    );
+    let r = run(&c, Method::Euler, 1.0);
+    assert_eq!(r.column("v").unwrap(), [0.0, 1.0, 2.0, 3.0]);
+    assert_eq!(r.column("iv").unwrap(), [45.0; 4]);
+    assert_eq!(r.column("s").unwrap(), [45.0, 46.0, 47.0, 48.0]);
+    assert_eq!(r.column("sm").unwrap(), [2.0, 3.0, 4.0, 5.0]);
+    assert_eq!(r.column("a").unwrap(), [3.0, 4.0, 5.0, 6.0]);
+    // Constant arguments: still the value during the run, not the initial value.
+    assert_eq!(r.column("c").unwrap(), [3.0; 4]);
+}
+
+#[test]
 fn delay_fixed_shifts_its_input_by_whole_steps() {
     let c = compile(
         r#"

@@ -625,7 +625,9 @@ impl Checker<'_> {
             },
             Power => self.power(&args[0], t[0].clone(), &args[1], t[1].clone(), site),
             Modulo => self.unify(site, span, "both arguments of MODULO", arg(0), arg(1)),
-            Min | Max => self.unify_all(site, span, &format!("the arguments of {name}"), args, t),
+            Min | Max | ActiveInitial => {
+                self.unify_all(site, span, &format!("the arguments of {name}"), args, t)
+            }
             Xidz | Zidz | SafeDiv => {
                 let q = match (&t[0], &t[1]) {
                     (Ty::Known(x), Ty::Known(y)) => Ty::Known(x.div(y)),
