@@ -59,21 +59,8 @@ fn coefficient_plots_hold_the_reports_estimates_exactly() {
     let plans = estimate_plans(&r, dir.path(), &dir.path().join("figure-data")).unwrap();
     let mut checked = 0;
     for m in &r.models {
-        let stem: String = m
-            .name
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
-            .collect();
-        let Some(p) = plans
-            .iter()
-            .find(|p| p.stem == format!("coef-{}", stem.trim_matches('_')))
-        else {
+        let stem = m.file_stem();
+        let Some(p) = plans.iter().find(|p| p.stem == format!("coef-{stem}")) else {
             continue;
         };
         assert_eq!(p.kind, FigureKind::Coefficients);

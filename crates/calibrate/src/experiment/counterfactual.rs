@@ -222,17 +222,7 @@ pub fn counterfactual(
     let (qlo, qhi) = (0.5 - opts.level / 2.0, 0.5 + opts.level / 2.0);
     let band =
         |v: &mut Vec<f64>| -> Band { (quantile(v, 0.5), quantile(v, qlo), quantile(v, qhi)) };
-    let explicit_set: Vec<(String, f64)> = exp
-        .spec
-        .counterfactual
-        .as_ref()
-        .map(|c| {
-            c.explicit_set
-                .iter()
-                .map(|(k, v)| (k.clone(), *v))
-                .collect()
-        })
-        .unwrap_or_default();
+    let explicit_set = exp.spec.explicit_set();
     let split = !explicit_set.is_empty();
     let mut rows = Vec::new();
     for (ei, e) in exp.episodes.iter().enumerate() {

@@ -187,17 +187,7 @@ impl<'a> PathRunner<'a> {
             }
             outputs.push(columns);
         }
-        let explicit_set: Vec<(String, f64)> = exp
-            .spec
-            .counterfactual
-            .as_ref()
-            .map(|c| {
-                c.explicit_set
-                    .iter()
-                    .map(|(k, v)| (k.clone(), *v))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let explicit_set = exp.spec.explicit_set();
         let mut explicit_params = exp.model.default_params();
         for (name, v) in &explicit_set {
             exp.model

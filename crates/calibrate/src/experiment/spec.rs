@@ -145,6 +145,23 @@ pub enum BenchmarkCompare {
     Fitted,
 }
 
+impl ExperimentFile {
+    /// The parameters of the effect split's "explicit channels" run, in name order (empty: no
+    /// `[counterfactual] explicit_set`, no split). The one reading both the counterfactual
+    /// table and the path runner use.
+    pub fn explicit_set(&self) -> Vec<(String, f64)> {
+        self.counterfactual
+            .as_ref()
+            .map(|c| {
+                c.explicit_set
+                    .iter()
+                    .map(|(k, v)| (k.clone(), *v))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 impl BenchmarkCompare {
     pub fn name(self) -> &'static str {
         match self {
