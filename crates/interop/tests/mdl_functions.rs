@@ -296,3 +296,137 @@ y = VECTOR SELECT(s[d!], s[d!], 0, 11, 0) ~~|
         "{e}"
     );
 }
+
+/// `|a - b| <= tol` for each of the three reported times.
+fn near(v: &HashMap<String, Vec<f64>>, name: &str, want: f64, tol: f64) {
+    let got = &v[name];
+    assert!(
+        got.iter().all(|g| (g - want).abs() <= tol),
+        "{name}: {got:?}, want {want}"
+    );
+}
+
+#[test]
+fn allocate_by_priority_two_requesters_by_hand() {
+    // Rectangular profiles of width w around each priority: requester i gets
+    // q_i * clamp((p_i + w/2 - x) / w, 0, 1) at the shift x where the amounts add up to the
+    // supply. Requests 6 and 4, width 2.
+    // - priorities 3 and 1, supply 5: the first alone is served until x = 2 (6 units), so
+    //   6 (4 - x) / 2 = 5 at x = 7/3: 5 and 0; supply 8: 6 + 4 (2 - x) / 2 = 8 at x = 1: 6, 2;
+    // - priorities 3 and 2.5, supply 5: both partly served, 3 (4 - x) + 2 (3.5 - x) = 5 at
+    //   x = 2.8: 3.6 and 1.4;
+    // - supply 12 covers both requests: 6 and 4.
+    let v = run("r: R1, R2 ~~|
+q[r] = 6, 4 ~~|
+far[r] = 3, 1 ~~|
+near[r] = 3, 2.5 ~~|
+a5[r] = ALLOCATE BY PRIORITY(q[r], far[r], ELMCOUNT(r), 2, 5) ~~|
+a8[r] = ALLOCATE BY PRIORITY(q[r], far[r], ELMCOUNT(r), 2, 8) ~~|
+b5[r] = ALLOCATE BY PRIORITY(q[r], near[r], ELMCOUNT(r), 2, 5) ~~|
+c12[r] = ALLOCATE BY PRIORITY(q[r], near[r], ELMCOUNT(r), 2, 12) ~~|
+");
+    for (name, want) in [
+        ("a5[R1]", 5.0),
+        ("a5[R2]", 0.0),
+        ("a8[R1]", 6.0),
+        ("a8[R2]", 2.0),
+        ("b5[R1]", 3.6),
+        ("b5[R2]", 1.4),
+        ("c12[R1]", 6.0),
+        ("c12[R2]", 4.0),
+    ] {
+        near(&v, name, want, 1e-9);
+    }
+}
+
+#[test]
+fn allocate_available_profiles_by_hand() {
+    // pp[r, pprofile] = type, priority, width, extra.
+    // - rectangular, priorities 3 and 2.5, widths 2: as ALLOCATE BY PRIORITY, 3.6 and 1.4;
+    // - triangular against rectangular, both at priority 0 and width 2, requests 2 and 2,
+    //   supply 1: at a shift x in (0, 1) the triangle gives 2 * 2 (1 - t)^2 with
+    //   t = (x + 1) / 2, i.e. (1 - x)^2, the rectangle 2 (1 - x) / 2 = 1 - x; with u = 1 - x,
+    //   u^2 + u = 1: u = (sqrt 5 - 1) / 2, so 0.381966... and 0.618034...;
+    // - exponential, both at priority 0, widths 1 and 2, requests 1 and 1, supply 0.375: above
+    //   0 each gets e^(-x / w) / 2; at x = 2 ln 2 that is 1/8 and 1/4, which add up to 0.375;
+    // - normal, priorities -1 and 1, standard deviation 1, requests 1 and 1, supply 1: by
+    //   symmetry x = 0, and each gets erfc(±1 / sqrt 2) / 2, 0.158655... and 0.841344...
+    //   (exactly); the importer's erfc is Abramowitz and Stegun's 7.1.25, whose error of at
+    //   most 2.5e-5 in erf allows 1.3e-5 here.
+    let v = run("r: R1, R2 ~~|
+pprofile: ptype, ppriority, pwidth, pextra ~~|
+q[r] = 6, 4 ~~|
+rect[r, pprofile] = 1, 3, 2, 0; 1, 2.5, 2, 0; ~~|
+ones[r] = 1, 1 ~~|
+twos[r] = 2, 2 ~~|
+tri[r, pprofile] = 2, 0, 2, 0; 1, 0, 2, 0; ~~|
+expo[r, pprofile] = 4, 0, 1, 0; 4, 0, 2, 0; ~~|
+normal[r, pprofile] = 3, -1, 1, 0; 3, 1, 1, 0; ~~|
+a rect[r] = ALLOCATE AVAILABLE(q[r], rect[r, ptype], 5) ~~|
+a tri[r] = ALLOCATE AVAILABLE(twos[r], tri[r, ptype], 1) ~~|
+a expo[r] = ALLOCATE AVAILABLE(ones[r], expo[r, ptype], 0.375) ~~|
+a normal[r] = ALLOCATE AVAILABLE(ones[r], normal[r, ptype], 1) ~~|
+");
+    let u = (5f64.sqrt() - 1.0) / 2.0;
+    for (name, want, tol) in [
+        ("a_rect[R1]", 3.6, 1e-9),
+        ("a_rect[R2]", 1.4, 1e-9),
+        ("a_tri[R1]", 1.0 - u, 1e-9),
+        ("a_tri[R2]", u, 1e-9),
+        ("a_expo[R1]", 0.125, 1e-9),
+        ("a_expo[R2]", 0.25, 1e-9),
+        ("a_normal[R1]", 0.15865525393145707, 1.3e-5),
+        ("a_normal[R2]", 0.8413447460685429, 1.3e-5),
+    ] {
+        near(&v, name, want, tol);
+    }
+}
+
+#[test]
+fn allocate_errors_name_the_argument() {
+    let e = error(
+        "r: R1, R2 ~~|
+q[r] = 6, 4 ~~|
+a[r] = ALLOCATE BY PRIORITY(q[r] + 1, q[r], 2, 1, 5) ~~|
+",
+    );
+    assert!(
+        e.contains("request must be a subscripted variable") && e.contains("m.mdl:4:29:"),
+        "{e}"
+    );
+    let e = error(
+        "r: R1, R2 ~~|
+q[r] = 6, 4 ~~|
+a = ALLOCATE AVAILABLE(q[r], q[r], 5) ~~|
+",
+    );
+    assert!(
+        e.contains("must be a subscript of the left-hand side"),
+        "{e}"
+    );
+}
+
+#[test]
+fn delay_n_drops_stages_shorter_than_the_time_step() {
+    // TIME STEP 1, input -1, initial value 6. Order 3 over a delay of 2.5 would make stages of
+    // 0.83 (shorter than the step): the order drops to 2 (2 * 1 <= 2.5), stages of 1.25,
+    // levels starting at 6 * 1.25 = 7.5. Euler: the outflows are 6 at time 0, the first
+    // level goes to 7.5 + (-1 - 6) = 0.5 and the second stays 7.5 (output 6 at time 1);
+    // then the first outflow is 0.5 / 1.25 = 0.4 and the second level 7.5 + 0.4 - 6 = 1.9,
+    // output 1.9 / 1.25 = 1.52 at time 2. With 3 stages the output would still be 6 then.
+    // A subscripted delay time reduces by its smallest element (2.5 here).
+    let v = run("r: R1, R2 ~~|
+input = -1 ~~|
+delay = 2.5 ~~|
+d[r] = 2.5, 4 ~~|
+reduced = DELAY N(input, 2.5, 6, 3) ~~|
+by constant = DELAY N(input, delay, 6, 3) ~~|
+by array[r] = DELAY N(input, d[r], 6, 3) ~~|
+kept = DELAY N(input, 2.5, 6, 2) ~~|
+");
+    for name in ["reduced", "by_constant", "by_array[R1]", "kept"] {
+        let got = &v[name];
+        assert_eq!(got[..2], [6.0, 6.0], "{name}");
+        assert!((got[2] - 1.52).abs() < 1e-12, "{name}: {got:?}");
+    }
+}

@@ -36,6 +36,10 @@ pub struct Scope<'a> {
     pub mapped: &'a HashSet<String>,
     /// For one element tuple: the element a mapped range in a subscript stands for, by key.
     pub sub_values: Option<&'a HashMap<String, String>>,
+    /// The run's time step, when known (what `DELAY N` reduces its order against).
+    pub time_step: Option<f64>,
+    /// The smallest value of each subscripted variable whose entries are all numbers, by key.
+    pub array_min: &'a HashMap<String, f64>,
 }
 
 /// The clock and run-setting names Vensim writes as variables, and the register they are.
@@ -434,22 +438,54 @@ fn rewrite(
             }
             format!("DELAY_FIXED({}, INITIAL({}), {})", a(0), a(1), a(2))
         }
-        _ => {
-            // smooth_n, delay_n: (input, delay, initial, order).
+        "smooth_n" => {
+            // (input, delay, initial, order).
             want(4)?;
             let Some(order) = scope.constants.get(&key(raw[3])) else {
                 return Ok(None);
             };
-            let f = if k == "smooth_n" {
-                "SMOOTH_N"
-            } else {
-                "DELAY_N"
+            format!("SMOOTH_N({}, {}, {}, {order})", a(0), a(1), a(2))
+        }
+        _ => {
+            // delay_n: (input, delay, initial, order). The order is read once, at the
+            // initial time; like Vensim (and PySD), a chain whose stages would be shorter
+            // than the time step loses stages: the order drops by one while order * TIME
+            // STEP exceeds the delay time at the initial time (the smallest element's, for
+            // a subscripted delay time). Without a known delay time or time step the order
+            // is kept as written.
+            want(4)?;
+            let Some(mut order) =
+                number(raw[3]).or_else(|| scope.constants.get(&key(raw[3])).copied())
+            else {
+                return Ok(None);
             };
-            format!("{f}({}, {}, {}, {order})", a(0), a(1), a(2))
+            if let (Some(dt), Some(delay)) = (scope.time_step, delay_at_start(raw[1], scope)) {
+                while order > 1.0 && order * dt > delay {
+                    order -= 1.0;
+                }
+            }
+            format!("DELAY_N({}, {}, {}, {order})", a(0), a(1), a(2))
         }
     };
     // ELMCOUNT's argument names a range; it is not a range's value.
     Ok(Some((out, close, dims && k != "elmcount")))
+}
+
+/// The value at the initial time of a delay time written as a number, a scalar constant or
+/// a subscripted variable of numbers (its smallest value).
+fn delay_at_start(raw: &str, scope: &Scope<'_>) -> Option<f64> {
+    if let Some(v) = number(raw) {
+        return Some(v);
+    }
+    let n = name_len(raw);
+    let (name, rest) = raw.split_at(n);
+    if rest.trim().is_empty() {
+        return scope.constants.get(&key(name)).copied();
+    }
+    if rest.trim_start().starts_with('[') && rest.trim_end().ends_with(']') {
+        return scope.array_min.get(&key(name)).copied();
+    }
+    None
 }
 
 /// `VECTOR SELECT(selection, expression, missing, action, error action)` written with
@@ -709,6 +745,8 @@ mod tests {
             macro_calls: &HashMap::new(),
             mapped: &HashSet::new(),
             sub_values: None,
+            time_step: None,
+            array_min: &constants,
         };
         let t = translate(
             "(Teacup Temperature - room temperature) / 10 + IF THEN ELSE(Time > 1e+006, 1, 0)",

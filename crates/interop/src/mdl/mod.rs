@@ -11,7 +11,8 @@
 //! `:EXCEPT:`, ranges and elements used as values (`IF THEN ELSE(dim1 = dim2, ...)`), units and `[min,max]` ranges (kept as units, range and doc), comments (doc) and
 //! the control section (INITIAL TIME, FINAL TIME, TIME STEP, SAVEPER). The sketch is ignored.
 //! `GET TIME VALUE(0, offset, 0)` is `TIME + offset`; the order of SMOOTH N / DELAY N is
-//! its value at the initial time (see [`initial`]), and so are control settings written as
+//! its value at the initial time (see [`initial`]; DELAY N drops stages while order times
+//! TIME STEP exceeds its delay time then, as Vensim's output shows), and so are control settings written as
 //! expressions (`FINAL TIME = IF THEN ELSE(...)`); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
 //! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
@@ -21,11 +22,14 @@
 //! when the file is (see [`external`]): constants become numbers, lookups tables, and a data
 //! variable a table of time called at `Time`. Not read: `:RAW:` data, and data variables
 //! with no equation (their values come from a data file named when Vensim runs the model).
+//! `ALLOCATE BY PRIORITY` and `ALLOCATE AVAILABLE` become the entry and hidden auxiliaries
+//! that find the common priority shift by bisection (see [`allocate`]).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
 //! flows); any other rate becomes a flow named `<stock>_net_flow`.
 
+mod allocate;
 mod entries;
 pub(crate) mod expr;
 mod external;
@@ -337,6 +341,8 @@ impl<'a> Reader<'a> {
                 macro_calls: self.macro_calls,
                 mapped: &mapped,
                 sub_values: None,
+                time_step: None,
+                array_min: &HashMap::new(),
             },
         );
         for ((k, at), v) in std::mem::take(&mut self.pending_settings)
@@ -363,6 +369,11 @@ impl<'a> Reader<'a> {
             }
         }
         self.arrays = self.number_arrays(&order, &groups, &names);
+        let array_min: HashMap<String, f64> = self
+            .arrays
+            .iter()
+            .filter_map(|(k, v)| v.values().copied().reduce(f64::min).map(|m| (k.clone(), m)))
+            .collect();
         let scope = Scope {
             names: &names,
             lookups: &lookups,
@@ -374,6 +385,8 @@ impl<'a> Reader<'a> {
             macro_calls: self.macro_calls,
             mapped: &mapped,
             sub_values: None,
+            time_step: settings.dt.as_ref().map(|d| d.value),
+            array_min: &array_min,
         };
         let mut variables = Vec::new();
         for k in &order {
@@ -412,18 +425,23 @@ impl<'a> Reader<'a> {
     fn external_plan(mut self) -> Result<Vec<(usize, Vec<(Replacement, String)>)>, ModelError> {
         let (entries, _) = entries::split(self.text);
         let mut calls = Vec::new();
+        let mut allocations = Vec::new();
         let mut defs = Vec::new();
         for e in entries {
             if let Some(d) = self.parse_lhs(e) {
                 if let Some(c) = external::call(&self.text[d.rhs.clone()]) {
                     calls.push((defs.len(), c));
+                } else if d.form == Form::Equation {
+                    if let Some(c) = allocate::call(&self.text[d.rhs.clone()]) {
+                        allocations.push((defs.len(), c));
+                    }
                 }
                 defs.push(d);
             }
         }
         // Errors other than the calls' are the second reading's to report.
         self.errors.clear();
-        if calls.is_empty() {
+        if calls.is_empty() && allocations.is_empty() {
             return Ok(Vec::new());
         }
         self.dimensions(&defs);
@@ -567,6 +585,46 @@ impl<'a> Reader<'a> {
                 Ok(list) => out.push((d.entry.equation.start, list)),
                 Err(msg) => self.err(d.rhs.clone(), format!("'{}': {msg}", d.name.trim())),
             }
+        }
+        // ALLOCATE BY PRIORITY / AVAILABLE: the entry and its bisection's hidden auxiliaries
+        // (see [`allocate`]).
+        let mut failed = Vec::new();
+        for (i, c) in allocations {
+            let d = &defs[i];
+            let rhs = &self.text[d.rhs.clone()];
+            if !d.except.is_empty() {
+                failed.push((
+                    d.rhs.clone(),
+                    "ALLOCATE in an entry with :EXCEPT: is not supported".to_string(),
+                ));
+                continue;
+            }
+            let lhs: Vec<String> = d.subs.iter().map(|(s, _)| s.clone()).collect();
+            let ranges = ProfileRanges(&self);
+            match allocate::expand(&d.name, &lhs, rhs, &c, &ranges) {
+                Ok(list) => out.push((
+                    d.entry.equation.start,
+                    list.into_iter()
+                        .map(|w| {
+                            let r = Replacement {
+                                name: w.name,
+                                subs: w.subs,
+                                form: Form::Equation,
+                                step: false,
+                                rhs: 0..0,
+                            };
+                            (r, w.rhs)
+                        })
+                        .collect(),
+                )),
+                Err((at, msg)) => failed.push((
+                    d.rhs.start + at.start..d.rhs.start + at.end.max(at.start + 1),
+                    msg,
+                )),
+            }
+        }
+        for (at, msg) in failed {
+            self.err(at, msg);
         }
         if !self.errors.is_empty() {
             return Err(ModelError::new(self.errors));
@@ -1867,6 +1925,23 @@ struct FlowPlan {
 
 /// The inverse of the n-by-n matrix `a` (row-major), by Gauss-Jordan elimination with
 /// partial pivoting; None when a pivot is zero or the result is not finite (singular).
+/// The ranges [`allocate::expand`] reads a priority profile's elements from.
+struct ProfileRanges<'r, 'a>(&'r Reader<'a>);
+
+impl allocate::Ranges for ProfileRanges<'_, '_> {
+    fn elements_from(&self, element: &str) -> Option<Vec<String>> {
+        let r = self.0;
+        let id = r
+            .names
+            .get(element)
+            .map(str::to_string)
+            .unwrap_or_else(|| names::identifier(element));
+        let list = r.dim_elements.get(r.element_dim.get(&id)?)?;
+        let at = list.iter().position(|e| *e == id)?;
+        Some(list[at..].to_vec())
+    }
+}
+
 fn invert(n: usize, a: &[f64]) -> Option<Vec<f64>> {
     let mut m = a.to_vec();
     let mut inv: Vec<f64> = (0..n * n)
