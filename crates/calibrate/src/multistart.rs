@@ -3,16 +3,15 @@
 //! Each start is an independent task (its own clone of the calibration), so the outcome of
 //! every start, and therefore the best one, does not depend on the number of threads. A start
 //! that fails (the model cannot be evaluated there, the optimiser errs) is recorded with its
-//! reason and the others carry on. With a checkpoint, each finished start is saved; a resumed
-//! run skips the finished ones and reaches the same result as an uninterrupted run.
+//! reason and the others carry on. With a checkpoint, finished starts are saved
+//! ([`checkpointed_map`]); a resumed run skips them and reaches the same result as an
+//! uninterrupted run.
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{checkpointed_map, Checkpoint};
 use crate::error::CalibrateError;
 use crate::estimate::{estimate, Estimate, EstimateOptions};
 use crate::objective::{Calibration, Predictor};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::Mutex;
 
 /// What happened from one start.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -73,52 +72,22 @@ pub fn multistart<P: Predictor + Clone + Send + Sync>(
             )));
         }
     }
-    let saved: Vec<StartOutcome> = match checkpoint {
-        Some(c) => c.load()?.unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let mut slots: Vec<Option<StartOutcome>> = vec![None; starts.len()];
-    for o in saved {
-        if o.index < starts.len() && o.start == starts[o.index] {
-            let i = o.index;
-            slots[i] = Some(o);
-        }
-    }
-    let done = Mutex::new(slots);
-    let pending: Vec<usize> = {
-        let d = done.lock().unwrap();
-        (0..starts.len()).filter(|i| d[*i].is_none()).collect()
-    };
-    let save_error: Mutex<Option<CalibrateError>> = Mutex::new(None);
-    pending.par_iter().for_each_init(
+    let outcomes = checkpointed_map(
+        starts.len(),
+        checkpoint,
+        // A saved outcome counts only for the same start values.
+        |o: &StartOutcome| (starts.get(o.index) == Some(&o.start)).then_some(o.index),
         || cal.clone(),
-        |local, &i| {
+        |local, i| {
             let z0 = local.params().to_internal_vec(&starts[i]);
-            let result = estimate(local, &z0, opts).map_err(|e| e.to_string());
-            let outcome = StartOutcome {
+            Ok(StartOutcome {
                 index: i,
                 start: starts[i].clone(),
-                result,
-            };
-            let mut d = done.lock().unwrap();
-            d[i] = Some(outcome);
-            let finished = d.iter().filter(|o| o.is_some()).count();
-            if let Some(c) = checkpoint {
-                let list: Vec<&StartOutcome> = d.iter().flatten().collect();
-                if let Err(e) = c.save(&list) {
-                    *save_error.lock().unwrap() = Some(e);
-                }
-            }
-            drop(d);
-            if let Some(p) = progress {
-                p(finished);
-            }
+                result: estimate(local, &z0, opts).map_err(|e| e.to_string()),
+            })
         },
-    );
-    if let Some(e) = save_error.into_inner().unwrap() {
-        return Err(e);
-    }
-    let outcomes: Vec<StartOutcome> = done.into_inner().unwrap().into_iter().flatten().collect();
+        progress,
+    )?;
     let pick = |need_converged: bool| {
         outcomes
             .iter()

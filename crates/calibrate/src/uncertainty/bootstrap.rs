@@ -6,14 +6,12 @@
 //! thread count, and a resumed run (finished replicates are checkpointed) equals an
 //! uninterrupted one. A replicate whose refit fails is recorded and left out of the intervals.
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{checkpointed_map, Checkpoint};
 use crate::error::CalibrateError;
 use crate::estimate::{estimate, Estimate, EstimateOptions};
 use crate::objective::{Calibration, Predictor};
 use pressure_stats::{quantile_sorted, rng_for};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-use std::sync::Mutex;
 
 /// Random-stream number of the parametric bootstrap.
 pub const STREAM: u64 = 0xca_0002;
@@ -83,26 +81,12 @@ pub fn parametric_bootstrap<P: Predictor + Clone + Send + Sync>(
         .predict(&est.x)
         .map_err(|e| CalibrateError::eval("model at the estimate", e))?
         .to_vec();
-    let saved: Vec<Replicate> = match checkpoint {
-        Some(c) => c.load()?.unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let mut slots: Vec<Option<Replicate>> = vec![None; opts.replicates];
-    for r in saved {
-        if r.index < opts.replicates {
-            let i = r.index;
-            slots[i] = Some(r);
-        }
-    }
-    let done = Mutex::new(slots);
-    let pending: Vec<usize> = {
-        let d = done.lock().unwrap();
-        (0..opts.replicates).filter(|i| d[*i].is_none()).collect()
-    };
-    let save_error: Mutex<Option<CalibrateError>> = Mutex::new(None);
-    pending.par_iter().for_each_init(
+    let replicates = checkpointed_map(
+        opts.replicates,
+        checkpoint,
+        |r: &Replicate| Some(r.index),
         || (cal.clone(), vec![0.0; pred.len()]),
-        |(local, ysim), &b| {
+        |(local, ysim), b| {
             let mut rng = rng_for(opts.seed, STREAM, b as u64);
             local.simulate(&pred, &est.sigma, &mut rng, ysim);
             local.set_observed(ysim);
@@ -112,27 +96,10 @@ pub fn parametric_bootstrap<P: Predictor + Clone + Send + Sync>(
                     converged: e.converged,
                 })
                 .map_err(|e| e.to_string());
-            let mut d = done.lock().unwrap();
-            d[b] = Some(Replicate { index: b, result });
-            let finished = d.iter().filter(|r| r.is_some()).count();
-            if let Some(c) = checkpoint {
-                if finished % 10 == 0 || finished == opts.replicates {
-                    let list: Vec<&Replicate> = d.iter().flatten().collect();
-                    if let Err(e) = c.save(&list) {
-                        *save_error.lock().unwrap() = Some(e);
-                    }
-                }
-            }
-            drop(d);
-            if let Some(p) = progress {
-                p(finished);
-            }
+            Ok(Replicate { index: b, result })
         },
-    );
-    if let Some(e) = save_error.into_inner().unwrap() {
-        return Err(e);
-    }
-    let replicates: Vec<Replicate> = done.into_inner().unwrap().into_iter().flatten().collect();
+        progress,
+    )?;
     let n = est.x.len();
     let ok: Vec<&BootDraw> = replicates
         .iter()

@@ -15,12 +15,11 @@
 //! identified). A point with `D < −10⁻⁶` means the estimate was not the global optimum; it is
 //! reported.
 
-use crate::checkpoint::Checkpoint;
+use crate::checkpoint::{checkpointed_map, Checkpoint};
 use crate::error::CalibrateError;
 use crate::estimate::{estimate, Estimate, EstimateOptions};
 use crate::objective::{Calibration, Predictor};
 use crate::uncertainty::covariance::ResidualDof;
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ChiSquared, ContinuousCDF};
 
@@ -119,53 +118,23 @@ pub fn profile_likelihood<P: Predictor + Clone + Send + Sync>(
     opts: &ProfileOptions,
     checkpoint: Option<&Checkpoint>,
 ) -> Result<Vec<Profile>, CalibrateError> {
-    let n = cal.n_params();
-    let saved: Vec<Profile> = match checkpoint {
-        Some(c) => c.load()?.unwrap_or_default(),
-        None => Vec::new(),
-    };
-    let done = std::sync::Mutex::new(saved);
-    let names = cal
-        .params()
-        .names()
-        .iter()
-        .map(|s| s.to_string())
-        .collect::<Vec<_>>();
-    let pending: Vec<usize> = {
-        let d = done.lock().unwrap();
-        (0..n)
-            .filter(|k| !d.iter().any(|p| p.parameter == names[*k]))
-            .collect()
-    };
-    let results: Vec<Result<(), CalibrateError>> = pending
-        .par_iter()
-        .map(|&k| {
-            let p = profile_one(
+    let names = cal.params().names();
+    checkpointed_map(
+        cal.n_params(),
+        checkpoint,
+        |p: &Profile| names.iter().position(|n| *n == p.parameter),
+        || (),
+        |_, k| {
+            profile_one(
                 cal,
                 est,
                 k,
                 se_internal.get(k).copied().unwrap_or(f64::NAN),
                 opts,
-            )?;
-            let mut d = done.lock().unwrap();
-            d.push(p);
-            if let Some(c) = checkpoint {
-                c.save(&*d)?;
-            }
-            Ok(())
-        })
-        .collect();
-    for r in results {
-        r?;
-    }
-    let mut all = done.into_inner().unwrap();
-    all.sort_by_key(|p| {
-        names
-            .iter()
-            .position(|n| *n == p.parameter)
-            .unwrap_or(usize::MAX)
-    });
-    Ok(all)
+            )
+        },
+        None,
+    )
 }
 
 /// Profile deviance at internal value `v` of parameter `k`, warm-started at `warm` (external
@@ -456,6 +425,54 @@ mod tests {
             est.x[1] - half
         );
         assert!((p.upper.unwrap() - (est.x[1] + half)).abs() < 1e-6);
+    }
+
+    #[test]
+    fn resumed_profiles_equal_uninterrupted_ones_bit_for_bit() {
+        // Three parameters; a "killed" run that had saved only the last profile (index 2), as
+        // the checkpoint holds whatever finished when the process stopped.
+        let t: Vec<f64> = (0..15).map(f64::from).collect();
+        let y: Vec<f64> = t
+            .iter()
+            .map(|t| 1.0 + 0.5 * t - 0.02 * t * t + 0.3 * (t * 1.7).sin())
+            .collect();
+        let params = ParamSet::new(vec![
+            ParamSpec::free("a", 0.0),
+            ParamSpec::free("b", 0.0),
+            ParamSpec::free("c", 0.0),
+        ])
+        .unwrap();
+        let series = vec![Series {
+            name: "y".into(),
+            observed: y,
+            error: ErrorModel::Normal { sigma: None },
+        }];
+        let model = FnPredictor(move |p: &[f64], out: &mut [f64]| {
+            for (o, t) in out.iter_mut().zip(&t) {
+                *o = p[0] + p[1] * t + p[2] * t * t;
+            }
+            Ok(())
+        });
+        let mut cal = Calibration::new(params, series, model).unwrap();
+        let z0 = cal.params().start_internal();
+        let est = estimate(&mut cal, &z0, &EstimateOptions::default()).unwrap();
+        let cov = calibration_covariance(&mut cal, &est, 0.95).unwrap();
+        let opts = ProfileOptions::default();
+        let se = &cov.internal.se;
+        let full = profile_likelihood(&cal, &est, se, &opts, None).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let cp = Checkpoint::new(dir.path().join("profiles.json"), "fp");
+        cp.save(&[&full[2]]).unwrap();
+        let resumed = profile_likelihood(&cal, &est, se, &opts, Some(&cp)).unwrap();
+        let names: Vec<&str> = resumed.iter().map(|p| p.parameter.as_str()).collect();
+        assert_eq!(names, ["a", "b", "c"]);
+        // The checkpoint's format stores every f64 as its bit pattern: equal JSON is equal bits.
+        assert_eq!(
+            serde_json::to_string(&resumed).unwrap(),
+            serde_json::to_string(&full).unwrap()
+        );
+        // The resumed run saved all three.
+        assert_eq!(cp.load::<Vec<Profile>>().unwrap().unwrap(), full);
     }
 
     #[test]
