@@ -602,3 +602,37 @@ equation = "RANDOM UNIFORM(2, 3, 7)"
     let d = c.run(&c.default_params(), &s).unwrap();
     assert_ne!(d.column("n").unwrap(), n);
 }
+
+#[test]
+fn delay_n_stages_keep_the_delay_time_they_started_with() {
+    // DELAY N(x, T, 6, 2), x = -1, dt 1, T = 4 until time 2, then 6. Levels L1, L2 start at
+    // 6 * T / 2 = 12; the delay time of one step before, h, starts at 4. Stage 1 drains with
+    // the current T / 2, stage 2 with h / 2, and the value is L2 / (h / 2) (Vensim: DELAY N
+    // depends only on the delay times of previous steps).
+    // t = 0: value 12 / 2 = 6; outflows 6 and 6: L1 = 12 - 1 - 6 = 5, L2 = 12, h = 4.
+    // t = 1: value 6; outflows 5 / 2 = 2.5 and 6: L1 = 1.5, L2 = 8.5, h = 4.
+    // t = 2: value 8.5 / 2 = 4.25 (with the current T, 6, it would be 8.5 / 3); T = 6:
+    //        outflows 1.5 / 3 = 0.5 and 8.5 / 2 = 4.25: L1 = 0, L2 = 4.75, h = 6.
+    // t = 3: value 4.75 / 3.
+    // A constant delay time gives DELAY3's chain: DELAY N(x, 4, 6, 3) = DELAY3I(x, 4, 6).
+    let c = compile(
+        r#"
+[settings]
+stop = 3
+dt = 1
+[aux.x]
+equation = "-1"
+[aux.t]
+equation = "4 + STEP(2, 2)"
+[aux.d]
+equation = "DELAY N(x, t, 6, 2)"
+[aux.n3]
+equation = "DELAY N(x, 4, 6, 3)"
+[aux.d3]
+equation = "DELAY3I(x, 4, 6)"
+"#,
+    );
+    let r = run(&c, Method::Euler, 1.0);
+    assert_eq!(r.column("d").unwrap(), [6.0, 6.0, 4.25, 4.75 / 3.0]);
+    assert_eq!(r.column("n3").unwrap(), r.column("d3").unwrap());
+}

@@ -632,24 +632,78 @@ impl Builder {
                     _ => a(2),
                 };
                 let stage_time = if n == 1 {
-                    time
+                    time.clone()
                 } else {
-                    bin(BinaryOp::Div, time, num(n as f64, span))
+                    bin(BinaryOp::Div, time.clone(), num(n as f64, span))
                 };
                 let init_level = lw.hoist(
                     self,
                     bin(BinaryOp::Mul, init, stage_time.clone()),
                     "initial level",
                 );
+                // DELAY N: the material in stage i entered it with the delay time of i - 1
+                // steps before (Vensim: "the output of the DELAY N function depends only on
+                // the values delay time had in previous Time Steps"), so stage i drains
+                // with that delay time over n, and the value is the last stage over the
+                // delay time of the step before. The earlier delay times are hidden stocks
+                // that take the previous one in one step, `h' = (prev - h) / TIME STEP`
+                // (a shift by one step under Euler, up to rounding; other methods
+                // approximate it); all start at the delay time. With a constant delay time
+                // they stay equal to it and the chain is DELAY3's.
+                let mut times = Vec::new();
+                if b == Builtin::DelayN {
+                    let dt = mk(ExprKind::Register(Builtin::TimeStep), span);
+                    let mut prev = time.clone();
+                    for k in 1..=n.saturating_sub(1).max(1) {
+                        let s = lw.slot(
+                            self,
+                            &format!("time{k}"),
+                            &format!("delay time {k} steps before"),
+                        );
+                        let h = lw.var(s);
+                        let rate = bin(
+                            BinaryOp::Div,
+                            bin(BinaryOp::Sub, prev, h.clone()),
+                            dt.clone(),
+                        );
+                        let f = lw.new_var(
+                            self,
+                            &format!("time_change{k}"),
+                            &format!("change of the delay time {k} steps before"),
+                            VarKind::Flow(lw.eq(rate)),
+                        );
+                        self.slots[s.index()].kind = Some(VarKind::Stock(Stock {
+                            initial: lw.eq(time.clone()),
+                            inflows: vec![f],
+                            outflows: vec![],
+                            non_negative: false,
+                        }));
+                        times.push(h.clone());
+                        prev = h;
+                    }
+                }
+                let per_stage = |t: Expr| {
+                    if n == 1 {
+                        t
+                    } else {
+                        bin(BinaryOp::Div, t, num(n as f64, span))
+                    }
+                };
                 let mut inflow = lw.new_var(self, "inflow", "inflow", VarKind::Flow(lw.eq(input)));
                 let mut last = inflow;
+                let mut last_stage = None;
                 for i in 1..=n {
                     let s = lw.slot(
                         self,
                         &format!("stage{i}"),
                         &format!("material in stage {i} of {n}"),
                     );
-                    let out = bin(BinaryOp::Div, lw.var(s), stage_time.clone());
+                    let this_time = match times.get(i.wrapping_sub(2)) {
+                        Some(h) if i >= 2 => per_stage(h.clone()),
+                        _ => stage_time.clone(),
+                    };
+                    let out = bin(BinaryOp::Div, lw.var(s), this_time);
+                    last_stage = Some(s);
                     let f = lw.new_var(
                         self,
                         &format!("outflow{i}"),
@@ -665,7 +719,10 @@ impl Builder {
                     inflow = f;
                     last = f;
                 }
-                lw.var(last)
+                match (times.first(), last_stage) {
+                    (Some(h), Some(s)) => bin(BinaryOp::Div, lw.var(s), per_stage(h.clone())),
+                    _ => lw.var(last),
+                }
             }
             Builtin::Trend | Builtin::Forecast => {
                 let input = lw.hoist(self, a(0), "input");
