@@ -57,6 +57,7 @@ mod jit;
 #[path = "jit_stub.rs"]
 mod jit;
 mod lane_exec;
+pub mod math;
 mod params;
 mod program;
 mod random;
