@@ -18,7 +18,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// `.mdl` files passing when this was last measured; the test fails below it.
-const MDL_BASELINE: usize = 131;
+const MDL_BASELINE: usize = 132;
 /// XMILE files passing when this was last measured; the test fails below it.
 const XMILE_BASELINE: usize = 77;
 const RTOL: f64 = 1e-3;

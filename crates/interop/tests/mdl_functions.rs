@@ -430,3 +430,45 @@ kept = DELAY N(input, 2.5, 6, 2) ~~|
         assert!((got[2] - 1.52).abs() < 1e-12, "{name}: {got:?}");
     }
 }
+
+#[test]
+fn vector_rank_sort_order_and_reorder_by_hand() {
+    // x = 30, 10, 40, 10 over c1..c4 (c2 and c4 tie). Ascending ranks: c2 1, c4 2 (equal
+    // values in element order), c1 3, c3 4; descending: c3 1, c1 2, c2 3, c4 4. The sort
+    // order (0-based indices in ascending order) is c2, c4, c1, c3 = 1, 3, 0, 2, and
+    // reordering x by it sorts it: 10, 10, 30, 40. Along the last subscript of a matrix:
+    // each row ranked on its own. A left-hand side over a range mapped to the vector's
+    // (`s -> d`) ranks by position.
+    let v = run("d: (c1-c4) ~~|
+s: (p1-p4) -> d ~~|
+r: R1, R2 ~~|
+x[d] = 30, 10, 40, 10 ~~|
+m[r, d] = 1, 2, 3, 4; 4, 3, 2, 1; ~~|
+up[d] = VECTOR RANK(x[d], 1) ~~|
+down[d] = VECTOR RANK(x[d], 0) ~~|
+up by position[s] = VECTOR RANK(x[d], 1) ~~|
+order[s] = VECTOR SORT ORDER(x[d], 1) ~~|
+sorted[s] = VECTOR REORDER(x[d], order[s]) ~~|
+rows[r, d] = VECTOR RANK(m[r, d], 1) ~~|
+");
+    let col = |prefix: &str, elems: &[&str]| -> Vec<f64> {
+        elems
+            .iter()
+            .map(|e| v[&format!("{prefix}[{e}]")][0])
+            .collect()
+    };
+    let (d, s) = (["c1", "c2", "c3", "c4"], ["p1", "p2", "p3", "p4"]);
+    assert_eq!(col("up", &d), [3.0, 1.0, 4.0, 2.0]);
+    assert_eq!(col("down", &d), [2.0, 3.0, 1.0, 4.0]);
+    assert_eq!(col("up_by_position", &s), [3.0, 1.0, 4.0, 2.0]);
+    assert_eq!(col("order", &s), [1.0, 3.0, 0.0, 2.0]);
+    assert_eq!(col("sorted", &s), [10.0, 10.0, 30.0, 40.0]);
+    assert_eq!(
+        col("rows", &["R1,c1", "R1,c2", "R1,c3", "R1,c4"]),
+        [1.0, 2.0, 3.0, 4.0]
+    );
+    assert_eq!(
+        col("rows", &["R2,c1", "R2,c2", "R2,c3", "R2,c4"]),
+        [4.0, 3.0, 2.0, 1.0]
+    );
+}

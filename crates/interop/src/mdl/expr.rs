@@ -216,10 +216,16 @@ pub fn translate(text: &str, scope: &Scope<'_>) -> Result<Translated, (usize, St
             let after = &rest[n..];
             let next = after[space_len(after)..].chars().next();
             let emitted: String = if in_subs > 0 {
-                if scope.mapped.contains(&k) {
+                // `range!` is a reduction over the range itself, never a mapped element.
+                let reduced = after.starts_with('!');
+                if scope.mapped.contains(&k) && !reduced {
                     dim_value = true;
                 }
-                match scope.sub_values.and_then(|m| m.get(&k)) {
+                match scope
+                    .sub_values
+                    .filter(|_| !reduced)
+                    .and_then(|m| m.get(&k))
+                {
                     Some(element) => element.clone(),
                     None => scope
                         .names

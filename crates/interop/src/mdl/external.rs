@@ -755,6 +755,9 @@ pub(crate) enum Fill {
     Linear,
     HoldBackward,
     LookForward,
+    /// `:RAW:`: values only at the data's own times (`:NA:` between them); an empty cell is
+    /// filled like HOLD BACKWARD's.
+    Raw,
 }
 
 /// The values of a series with the missing ones filled from the known ones: before the first
@@ -775,7 +778,7 @@ pub(crate) fn fill_missing(x: &[f64], y: &[Option<f64>], fill: Fill) -> Vec<f64>
                 (Some(&b), Some(&a)) => {
                     let (yb, ya) = (y[b].unwrap_or(f64::NAN), y[a].unwrap_or(f64::NAN));
                     match fill {
-                        Fill::HoldBackward => yb,
+                        Fill::HoldBackward | Fill::Raw => yb,
                         Fill::LookForward => ya,
                         Fill::Linear => yb + (ya - yb) * (x[i] - x[b]) / (x[a] - x[b]),
                     }

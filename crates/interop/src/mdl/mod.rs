@@ -18,12 +18,15 @@
 //! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
 //! (an equation naming a mapped range is translated element by element). Data read from
 //! spreadsheets and text files (`GET XLS/DIRECT DATA`, `CONSTANTS`, `LOOKUPS`, `SUBSCRIPT`;
-//! `:=` data variables with `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK FORWARD:`) is read
-//! when the file is (see [`external`]): constants become numbers, lookups tables, and a data
-//! variable a table of time called at `Time`. Not read: `:RAW:` data, and data variables
-//! with no equation (their values come from a data file named when Vensim runs the model).
-//! `ALLOCATE BY PRIORITY` and `ALLOCATE AVAILABLE` become the entry and hidden auxiliaries
-//! that find the common priority shift by bisection (see [`allocate`]).
+//! `:=` data variables with `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK FORWARD:`, `:RAW:`)
+//! is read when the file is (see [`external`]): constants become numbers, lookups tables,
+//! and a data variable a table of time called at `Time` (`:RAW:`: the value at the data's
+//! own times, `:NA:` at others, through a second table marking those times). Not read: data
+//! variables with no equation (their values come from a data file named when Vensim runs
+//! the model). `ALLOCATE BY PRIORITY` and `ALLOCATE AVAILABLE` become the entry and hidden
+//! auxiliaries that find the common priority shift by bisection (see [`allocate`]);
+//! `VECTOR RANK`, `VECTOR SORT ORDER` and `VECTOR REORDER` reductions along the vector's
+//! last subscript (see [`vector`]).
 //!
 //! A stock's rate becomes its inflows and outflows when it is a sum of variables that feed
 //! only this stock's integral (`INTEG(births - deaths, ...)` makes `births` and `deaths`
@@ -36,6 +39,7 @@ mod external;
 mod initial;
 mod macros;
 pub(crate) mod names;
+mod vector;
 
 use entries::Entry;
 use expr::{call_args, number, register, split_top, translate, Scope};
@@ -137,8 +141,8 @@ struct Def {
     /// The right-hand side (after `=`, or the table inside `name(...)`).
     rhs: Range<usize>,
     /// A data variable (`:=`, or a keyword `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK
-    /// FORWARD:`): how its values are interpolated. `Err(at)` for `:RAW:` (not read).
-    data: Option<Result<external::Fill, Range<usize>>>,
+    /// FORWARD:`, `:RAW:`): how its values are interpolated.
+    data: Option<external::Fill>,
     /// A lookup that is a data variable's table held as a staircase (see [`Replacement`]).
     step: bool,
 }
@@ -256,12 +260,6 @@ impl<'a> Reader<'a> {
                     }
                     None => defs.push(d),
                 }
-            }
-        }
-        for d in &defs {
-            if let Some(Err(at)) = &d.data {
-                let at = at.clone();
-                self.err(at, "':RAW:' data (values only at the data's own times) is not supported; use :INTERPOLATE:, :HOLD BACKWARD: or :LOOK FORWARD:");
             }
         }
         let dimensions = self.dimensions(&defs);
@@ -426,6 +424,7 @@ impl<'a> Reader<'a> {
         let (entries, _) = entries::split(self.text);
         let mut calls = Vec::new();
         let mut allocations = Vec::new();
+        let mut vectors = Vec::new();
         let mut defs = Vec::new();
         for e in entries {
             if let Some(d) = self.parse_lhs(e) {
@@ -434,6 +433,8 @@ impl<'a> Reader<'a> {
                 } else if d.form == Form::Equation {
                     if let Some(c) = allocate::call(&self.text[d.rhs.clone()]) {
                         allocations.push((defs.len(), c));
+                    } else if let Some(c) = vector::call(&self.text[d.rhs.clone()]) {
+                        vectors.push((defs.len(), c));
                     }
                 }
                 defs.push(d);
@@ -441,7 +442,7 @@ impl<'a> Reader<'a> {
         }
         // Errors other than the calls' are the second reading's to report.
         self.errors.clear();
-        if calls.is_empty() && allocations.is_empty() {
+        if calls.is_empty() && allocations.is_empty() && vectors.is_empty() {
             return Ok(Vec::new());
         }
         self.dimensions(&defs);
@@ -523,19 +524,7 @@ impl<'a> Reader<'a> {
                                 .collect()
                         }),
                     (external::Get::Data, _) => {
-                        let fill = match &d.data {
-                            Some(Err(_)) => {
-                                self.err(
-                                    d.name_at.clone(),
-                                    "':RAW:' data (values only at the data's own times) is \
-                                     not supported; use :INTERPOLATE:, :HOLD BACKWARD: or \
-                                     :LOOK FORWARD:",
-                                );
-                                continue;
-                            }
-                            Some(Ok(f)) => *f,
-                            None => external::Fill::Linear,
-                        };
+                        let fill = d.data.unwrap_or(external::Fill::Linear);
                         files
                             .series(&c.args, tuples.len(), fill)
                             .map(|(mut x, ys)| {
@@ -563,10 +552,42 @@ impl<'a> Reader<'a> {
                                         d.subs.iter().map(|(s, _)| s.as_str()).collect();
                                     format!("[{}]", s.join(", "))
                                 };
+                                let value = format!("{table}{subs}(Time)");
+                                // :RAW: the value at the data's own times, :NA: between
+                                // them: a second table is 1 at each data time and 0 from
+                                // a little way off (1e-6 of the time, at least 1e-6, or a
+                                // quarter of the gap), interpolated.
+                                let raw = (fill == external::Fill::Raw).then(|| {
+                                    let mut n = 1;
+                                    let base = table.trim_matches('"');
+                                    loop {
+                                        let t = match n {
+                                            1 => format!("\"{base} times\""),
+                                            _ => format!("\"{base} times {n}\""),
+                                        };
+                                        if taken.insert(key(&t)) {
+                                            break t;
+                                        }
+                                        n += 1;
+                                    }
+                                });
                                 let mut list = vec![(
                                     plain(d, Form::Equation, false, None),
-                                    format!("{table}{subs}(Time)"),
+                                    match &raw {
+                                        Some(times) => format!(
+                                            "IF THEN ELSE({times}{subs}(Time) > 0.5, {value}, :NA:)"
+                                        ),
+                                        None => value,
+                                    },
                                 )];
+                                if let Some(times) = &raw {
+                                    let marks = raw_marks(&x);
+                                    for t in &tuples {
+                                        let mut r = plain(d, Form::Lookup, false, per_tuple(t));
+                                        r.name = times.clone();
+                                        list.push((r, marks.clone()));
+                                    }
+                                }
                                 if fill == external::Fill::LookForward {
                                     x = look_forward_steps(&x);
                                 }
@@ -602,6 +623,42 @@ impl<'a> Reader<'a> {
             let lhs: Vec<String> = d.subs.iter().map(|(s, _)| s.clone()).collect();
             let ranges = ProfileRanges(&self);
             match allocate::expand(&d.name, &lhs, rhs, &c, &ranges) {
+                Ok(list) => out.push((
+                    d.entry.equation.start,
+                    list.into_iter()
+                        .map(|w| {
+                            let r = Replacement {
+                                name: w.name,
+                                subs: w.subs,
+                                form: Form::Equation,
+                                step: false,
+                                rhs: 0..0,
+                            };
+                            (r, w.rhs)
+                        })
+                        .collect(),
+                )),
+                Err((at, msg)) => failed.push((
+                    d.rhs.start + at.start..d.rhs.start + at.end.max(at.start + 1),
+                    msg,
+                )),
+            }
+        }
+        // VECTOR RANK / SORT ORDER / REORDER: the entry and its hidden auxiliaries (see
+        // [`vector`]).
+        for (i, c) in vectors {
+            let d = &defs[i];
+            let rhs = &self.text[d.rhs.clone()];
+            if !d.except.is_empty() {
+                failed.push((
+                    d.rhs.clone(),
+                    "VECTOR RANK/SORT ORDER/REORDER in an entry with :EXCEPT: is not supported"
+                        .to_string(),
+                ));
+                continue;
+            }
+            let lhs: Vec<String> = d.subs.iter().map(|(s, _)| s.clone()).collect();
+            match vector::expand(&d.name, &lhs, rhs, &c) {
                 Ok(list) => out.push((
                     d.entry.equation.start,
                     list.into_iter()
@@ -768,18 +825,17 @@ impl<'a> Reader<'a> {
             (":INTERPOLATE:", Some(external::Fill::Linear)),
             (":HOLD BACKWARD:", Some(external::Fill::HoldBackward)),
             (":LOOK FORWARD:", Some(external::Fill::LookForward)),
-            (":RAW:", None),
+            (":RAW:", Some(external::Fill::Raw)),
         ] {
             if upper.starts_with(kw) {
-                let at = start + i..start + i + kw.len();
-                data = Some(fill.ok_or(at));
+                data = fill;
                 i = skip(i + kw.len());
                 break;
             }
         }
         let rest = &body[i..];
         if rest.starts_with(":=") && data.is_none() {
-            data = Some(Ok(external::Fill::Linear));
+            data = Some(external::Fill::Linear);
         }
         let (form, skip_op) = if rest.starts_with(":=") || rest.starts_with("==") {
             (Form::Equation, 2)
@@ -1972,6 +2028,24 @@ fn invert(n: usize, a: &[f64]) -> Option<Vec<f64>> {
         }
     }
     inv.iter().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// The points of a `:RAW:` data variable's table of its data times (see
+/// [`Reader::external_plan`]): `(t - e, 0), (t, 1), (t + e, 0)` for each time `t`, with `e`
+/// 1e-6 of the time (at least 1e-6) or a quarter of the gap to a neighbour if that is less.
+fn raw_marks(x: &[f64]) -> String {
+    let mut out = Vec::new();
+    for (i, &t) in x.iter().enumerate() {
+        let mut e = 1e-6 * t.abs().max(1.0);
+        if i > 0 {
+            e = e.min((t - x[i - 1]) / 4.0);
+        }
+        if i + 1 < x.len() {
+            e = e.min((x[i + 1] - t) / 4.0);
+        }
+        out.push(format!("({:?},0),({t:?},1),({:?},0)", t - e, t + e));
+    }
+    out.join(",")
 }
 
 /// The x values of a staircase (held backward) that gives a LOOK FORWARD series' values:
