@@ -91,7 +91,7 @@ fn main() {
                         Experiment::load(Path::new(exp_path)).unwrap_or_else(|e| panic!("{e}"));
                     exp.steady_starts = policy;
                     let mut cal = exp.calibration().unwrap_or_else(|e| panic!("{e}"));
-                    let mut pred = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{}", e.0));
+                    let mut pred = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{e}"));
                     picked
                         .iter()
                         .map(|(_, x)| {

@@ -173,7 +173,7 @@ pub fn fd_jacobian<P: LeastSquaresProblem + ?Sized>(
                 Err(first) => {
                     let hb = -step(xj, rel_step);
                     eval_at(work, hb, 0).map_err(|_| {
-                        EvalError(format!(
+                        EvalError::new(format!(
                             "finite-difference Jacobian: parameter {j} cannot be perturbed either way at {xj} ({first})"
                         ))
                     })?;

@@ -109,7 +109,7 @@ pub fn multistart<P: Predictor + Clone + Send + Sync>(
             .collect();
         return Err(CalibrateError::eval(
             "multi-start",
-            crate::problem::EvalError(format!("every start failed ({})", reasons.join("; "))),
+            crate::problem::EvalError::new(format!("every start failed ({})", reasons.join("; "))),
         ));
     };
     let best_nll = outcomes[best].result.as_ref().unwrap().neg_log_lik;

@@ -389,14 +389,14 @@ impl<P: Predictor> Calibration<P> {
             for k in self.offsets[s]..self.offsets[s + 1] {
                 let v = self.pred[k];
                 if !v.is_finite() {
-                    return Err(EvalError(format!(
+                    return Err(EvalError::new(format!(
                         "model value for series `{}`, observation {} is not finite ({v})",
                         ser.name,
                         k - self.offsets[s]
                     )));
                 }
                 if matches!(ser.error, ErrorModel::LogNormal { .. }) && v <= 0.0 {
-                    return Err(EvalError(format!(
+                    return Err(EvalError::new(format!(
                         "model value for series `{}`, observation {} is {v}: log-normal errors need positive values",
                         ser.name,
                         k - self.offsets[s]

@@ -2,36 +2,118 @@
 //! objective, as functions of a parameter vector, plus the error type an evaluation may return.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// Why a residual or objective evaluation failed (e.g. the ODE solver underflowed, or the model
 /// produced a non-finite value). Optimisers treat a failed trial point as a very bad point and
 /// back off; a failure at the start point ends the run with an error.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EvalError(pub String);
+///
+/// An error caused by another one keeps it as its [`source`](std::error::Error::source)
+/// (typed, not as text): a simulation that failed keeps the simulator's `SimError`, which names
+/// the variable and the time, and a caller finds it with [`EvalError::find`] (or
+/// [`CalibrateError::find`](crate::error::CalibrateError::find) once the evaluation ended a
+/// routine). Its text is the context followed by the cause's text.
+///
+/// ```
+/// use pressure_calibrate::problem::EvalError;
+///
+/// #[derive(Debug)]
+/// struct Blowup {
+///     time: f64,
+/// }
+/// impl std::fmt::Display for Blowup {
+///     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+///         write!(f, "blow-up at t = {}", self.time)
+///     }
+/// }
+/// impl std::error::Error for Blowup {}
+///
+/// let e = EvalError::caused_by("episode `a`", Blowup { time: 3.5 });
+/// assert_eq!(e.to_string(), "episode `a`: blow-up at t = 3.5");
+/// assert_eq!(e.find::<Blowup>().unwrap().time, 3.5);
+/// assert!(EvalError::new("outside the bounds").find::<Blowup>().is_none());
+/// ```
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    /// What failed (alone, or the context of `cause`).
+    message: String,
+    /// The error that caused it; shared so that the error stays `Clone`.
+    cause: Option<Arc<dyn std::error::Error + Send + Sync + 'static>>,
+}
 
 impl EvalError {
+    /// A failure described by its message alone.
     pub fn new(msg: impl Into<String>) -> Self {
-        EvalError(msg.into())
+        EvalError {
+            message: msg.into(),
+            cause: None,
+        }
     }
+
+    /// A failure caused by `cause`, in `context` (e.g. which episode was simulated).
+    pub fn caused_by(
+        context: impl Into<String>,
+        cause: impl std::error::Error + Send + Sync + 'static,
+    ) -> Self {
+        EvalError {
+            message: context.into(),
+            cause: Some(Arc::new(cause)),
+        }
+    }
+
+    /// A failure whose cause says it all (its text is the cause's text).
+    pub fn from_cause(cause: impl std::error::Error + Send + Sync + 'static) -> Self {
+        EvalError::caused_by(String::new(), cause)
+    }
+
+    /// The first error of type `E` in the chain of causes (this error's cause, its source, and
+    /// so on).
+    pub fn find<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        find_in_chain(self.cause.as_deref()?)
+    }
+}
+
+/// The first error of type `E` in `err` and its chain of sources.
+pub(crate) fn find_in_chain<'a, E: std::error::Error + 'static>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a E> {
+    let mut next = Some(err);
+    while let Some(e) = next {
+        if let Some(found) = e.downcast_ref::<E>() {
+            return Some(found);
+        }
+        next = e.source();
+    }
+    None
 }
 
 impl fmt::Display for EvalError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        match &self.cause {
+            Some(cause) if self.message.is_empty() => write!(f, "{cause}"),
+            Some(cause) => write!(f, "{}: {cause}", self.message),
+            None => f.write_str(&self.message),
+        }
     }
 }
 
-impl std::error::Error for EvalError {}
+impl std::error::Error for EvalError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.cause
+            .as_deref()
+            .map(|c| c as &(dyn std::error::Error + 'static))
+    }
+}
 
 impl From<String> for EvalError {
     fn from(s: String) -> Self {
-        EvalError(s)
+        EvalError::new(s)
     }
 }
 
 impl From<&str> for EvalError {
     fn from(s: &str) -> Self {
-        EvalError(s.to_string())
+        EvalError::new(s)
     }
 }
 
@@ -183,7 +265,10 @@ pub(crate) fn checked_residuals<P: LeastSquaresProblem + ?Sized>(
 ) -> Result<(), EvalError> {
     p.residuals(x, r)?;
     if let Some(i) = r.iter().position(|v| !v.is_finite()) {
-        return Err(EvalError(format!("residual {i} is not finite ({})", r[i])));
+        return Err(EvalError::new(format!(
+            "residual {i} is not finite ({})",
+            r[i]
+        )));
     }
     Ok(())
 }

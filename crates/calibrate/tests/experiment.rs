@@ -922,3 +922,29 @@ bootstrap = 0
     assert!((x[0] - capacity).abs() < 0.01 * capacity, "{x:?}");
     assert!((x[1] - harvest).abs() < 0.01 * harvest, "{x:?}");
 }
+
+#[test]
+fn a_failed_simulation_names_its_variable_and_time_to_the_caller() {
+    // carrying_capacity = 0: net_growth = r P (1 − P/K) is −∞ at the first time point, so the
+    // simulator stops with SimError::NonFinite, which the predictor keeps as the typed cause.
+    let exp = Experiment::load(&example()).unwrap();
+    let mut cal = exp.calibration().unwrap();
+    let e = cal.neg_log_lik(&[0.45, 0.0, 40.0]).unwrap_err();
+    match e.find::<pressure_sim::SimError>() {
+        Some(pressure_sim::SimError::NonFinite {
+            variable,
+            time,
+            value,
+        }) => {
+            assert_eq!(variable, "net_growth");
+            assert_eq!(*time, 0.0);
+            assert_eq!(*value, f64::NEG_INFINITY);
+        }
+        other => panic!("no SimError::NonFinite behind `{e}`: {other:?}"),
+    }
+    assert!(
+        e.to_string()
+            .starts_with("episode `synthetic`: net_growth became -inf at time 0"),
+        "{e}"
+    );
+}

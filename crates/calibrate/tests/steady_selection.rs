@@ -91,9 +91,7 @@ fn another_start_finds_another_steady_state_where_the_cascade_falls_back() {
     let mut differ = 0;
     for (x, c) in xs.iter().zip(&cascade) {
         for ((id, a), (_, b)) in c.iter().zip(p.steady_states(x)) {
-            let a = a
-                .as_ref()
-                .unwrap_or_else(|e| panic!("cascade, {id}: {}", e.0));
+            let a = a.as_ref().unwrap_or_else(|e| panic!("cascade, {id}: {e}"));
             if let Ok(b) = b {
                 if a.values.iter().zip(&b.values).any(|(u, v)| {
                     (u.value - v.value).abs() > 1e-6 * u.value.abs().max(v.value.abs()).max(1.0)

@@ -773,7 +773,7 @@ impl Experiment {
         };
         // Build the simulators once: settings and exogenous series the engine rejects are
         // input errors here, never a failure later.
-        SimPredictor::new(&exp).map_err(|e| input_error(e.0))?;
+        SimPredictor::new(&exp).map_err(|e| input_error(e.to_string()))?;
         Ok(exp)
     }
 

@@ -144,7 +144,7 @@ pub(crate) fn without_sanctions(
             origin: "counterfactual: sanction timeline switched off".into(),
         };
         exo.set(model, name, zero)
-            .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+            .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
     }
     Ok(exo)
 }
@@ -178,10 +178,10 @@ impl<'a> PathRunner<'a> {
                 let mut sim = exp
                     .model
                     .simulator(&e.settings)
-                    .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+                    .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
                 sim.set_steady_starts(exp.steady_starts);
                 sim.set_exogenous(&exo)
-                    .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+                    .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
                 sim.record_indices(&outs);
                 list.push(sim);
             }
@@ -193,7 +193,7 @@ impl<'a> PathRunner<'a> {
             exp.model
                 .set_param(&mut explicit_params, name, *v)
                 .map_err(|err| {
-                    EvalError(format!(
+                    EvalError::new(format!(
                         "{}: [counterfactual] explicit_set `{name}`: {err}",
                         exp.path.display()
                     ))
@@ -232,7 +232,9 @@ impl<'a> PathRunner<'a> {
                 for (name, v) in &self.explicit_set {
                     exp.model
                         .set_param(&mut self.explicit_params, name, *v)
-                        .map_err(|err| EvalError(format!("explicit_set `{name}`: {err}")))?;
+                        .map_err(|err| {
+                            EvalError::caused_by(format!("explicit_set `{name}`"), err)
+                        })?;
                 }
             }
             for kind in [Run::Factual, Run::Counterfactual, Run::Explicit] {
@@ -246,12 +248,12 @@ impl<'a> PathRunner<'a> {
                 };
                 let results = sim
                     .run(params)
-                    .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+                    .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
                 let times = results.time();
                 for (c, m) in e.mappings.iter().enumerate() {
                     let values = results.column_at(self.columns[ei][c]);
                     let at = |what: &str, err: String| {
-                        EvalError(format!(
+                        EvalError::new(format!(
                             "episode `{}`, series `{}` ({what}): {err}",
                             e.id, m.series
                         ))
@@ -354,7 +356,7 @@ pub(crate) fn paths_at(
     if ok.is_empty() {
         return Err(CalibrateError::InvalidInput(format!(
             "every posterior draw failed to run: {}",
-            first_error.map(|e| e.0).unwrap_or_default()
+            first_error.map(|e| e.to_string()).unwrap_or_default()
         )));
     }
     Ok((ok, failed))

@@ -42,10 +42,10 @@ fn make_simulator<'a>(exp: &'a Experiment, e: &EpisodeSetup) -> Result<Simulator
     let mut sim = exp
         .model
         .simulator(&e.settings)
-        .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+        .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
     sim.set_steady_starts(exp.steady_starts);
     sim.set_exogenous(&e.exogenous)
-        .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+        .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
     sim.record_indices(&record_plan(e).0);
     Ok(sim)
 }
@@ -83,7 +83,7 @@ impl SimPredictor<'_> {
             self.set_run_params(ei, x);
             let st = self.sims[ei]
                 .steady_state(&self.run_params[ei])
-                .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)));
+                .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err));
             out.push((e.id.clone(), st));
         }
         out
@@ -130,18 +130,18 @@ impl Predictor for SimPredictor<'_> {
             self.set_run_params(ei, x);
             let results = self.sims[ei]
                 .run(&self.run_params[ei])
-                .map_err(|err| EvalError(format!("episode `{}`: {err}", e.id)))?;
+                .map_err(|err| EvalError::caused_by(format!("episode `{}`", e.id), err))?;
             let times = results.time();
             for (c, m) in e.mappings.iter().enumerate() {
                 let values = results.column_at(self.columns[ei][c]);
                 m.observation
                     .model_values(times, values, &m.periods, &mut self.work, &mut self.values)
                     .map_err(|err| {
-                        EvalError(format!("episode `{}`, series `{}`: {err}", e.id, m.series))
+                        EvalError::new(format!("episode `{}`, series `{}`: {err}", e.id, m.series))
                     })?;
                 for (j, v) in self.values.iter().enumerate() {
                     out[k] = m.transform.apply(*v, &m.unit).ok_or_else(|| {
-                        EvalError(format!(
+                        EvalError::new(format!(
                             "episode `{}`: model value {v} for `{}` at {} is outside the domain of transform = \"{}\"",
                             e.id,
                             m.series,

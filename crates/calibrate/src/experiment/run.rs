@@ -94,7 +94,8 @@ impl Experiment {
 
     /// The calibration problem (parameters, series, simulation predictor).
     pub fn calibration(&self) -> Result<Calibration<SimPredictor<'_>>, CalibrateError> {
-        let predictor = SimPredictor::new(self).map_err(|e| CalibrateError::InvalidInput(e.0))?;
+        let predictor =
+            SimPredictor::new(self).map_err(|e| CalibrateError::InvalidInput(e.to_string()))?;
         let mut cal = Calibration::new(self.param_set()?, self.series(), predictor)?;
         cal.share_sigma(self.sigma_groups())?;
         Ok(cal)

@@ -215,7 +215,7 @@ fn evaluate_jacobian<P: LeastSquaresProblem + ?Sized>(
     }
     if let Some(k) = ws.fjac.as_slice().iter().position(|v| !v.is_finite()) {
         let m = ws.fjac.rows();
-        return Err(EvalError(format!(
+        return Err(EvalError::new(format!(
             "Jacobian entry (residual {}, parameter {}) is not finite",
             k % m,
             k / m

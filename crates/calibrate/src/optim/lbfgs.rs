@@ -69,7 +69,7 @@ pub fn fd_gradient<O: Objective + ?Sized>(
             (true, false) => (fp - fx) / h,
             (false, true) => (fx - fm) / h,
             (false, false) => {
-                return Err(EvalError(format!(
+                return Err(EvalError::new(format!(
                     "gradient: parameter {j} cannot be perturbed either way at {}",
                     x[j]
                 )))
@@ -109,7 +109,7 @@ pub fn lbfgs<O: Objective + ?Sized>(
     if !fx.is_finite() {
         return Err(CalibrateError::eval(
             "L-BFGS start point",
-            EvalError(format!("objective is {fx}")),
+            EvalError::new(format!("objective is {fx}")),
         ));
     }
     let mut g = vec![0.0; n];

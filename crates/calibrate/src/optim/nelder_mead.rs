@@ -75,7 +75,7 @@ pub fn nelder_mead<O: Objective + ?Sized>(
         };
         return Err(CalibrateError::eval(
             "Nelder–Mead start point",
-            crate::problem::EvalError(why),
+            crate::problem::EvalError::new(why),
         ));
     }
     let mut simplex: Vec<Vec<f64>> = vec![x0.to_vec()];

@@ -109,7 +109,10 @@ pub fn parametric_bootstrap<P: Predictor + Clone + Send + Sync>(
     if ok.len() < 2 {
         return Err(CalibrateError::eval(
             "parametric bootstrap",
-            crate::problem::EvalError(format!("{failures} of {} refits failed", replicates.len())),
+            crate::problem::EvalError::new(format!(
+                "{failures} of {} refits failed",
+                replicates.len()
+            )),
         ));
     }
     let alpha = (1.0 - opts.level) / 2.0;
