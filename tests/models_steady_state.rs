@@ -36,6 +36,10 @@ const TOLERANCE: f64 = 1e-6;
 const DRAWS: usize = 200;
 const SEED: u64 = 20_261_206;
 
+/// Parameters of the inflation-targeting regime (`models/inflation.toml`), whose switch
+/// `money.targeting_start` is a scenario lever at 1000 (never) in the baseline.
+const OFF_REGIME_PARAMETERS: [&str; 2] = ["money.inflation_target", "money.inflation_reaction"];
+
 /// The stocks that move in the baseline (probabilities under the baseline exit hazard).
 const ACCUMULATORS: [&str; 4] = [
     "coalition.leader_survival",
@@ -224,6 +228,10 @@ fn random_parameter_sets_start_at_rest_in_the_baseline() {
                 .as_deref()
                 .is_some_and(|s| s.contains("scenario lever") || s.contains("analysis lever"))
         })
+        // Parameters of a regime whose switch is a lever off in the baseline: they cannot move
+        // the baseline (`inflation_targeting_is_inert_until_its_start` checks it), so drawing
+        // them would only reshuffle the design.
+        .filter(|(_, p)| !OFF_REGIME_PARAMETERS.contains(&p.name.as_str()))
         .filter_map(|(i, p)| {
             p.range
                 .filter(|(lo, hi)| hi > lo)
@@ -366,4 +374,68 @@ fn the_moving_accumulators_feed_nothing_else() {
             );
         }
     }
+}
+
+/// The inflation-targeting regime (`models/inflation.toml`) changes nothing while it is off:
+/// with a strong reaction and a target far from the baseline's inflation, a run whose
+/// `money.targeting_start` lies beyond the horizon is bit for bit the default run, and a run
+/// that switches it on at year 5 is bit for bit the default run before year 5 (so the steady
+/// state every run starts from is the model's without the regime) and differs after it.
+#[test]
+fn inflation_targeting_is_inert_until_its_start() {
+    let model = coupled();
+    let files = files(None, "baseline");
+    let mut base = model.default_params();
+    {
+        let (mut exo, mut settings) = (model.default_exogenous(), model.default_settings());
+        for f in &files {
+            pressure::sim::Scenario::load(&models_dir().join(f))
+                .and_then(|s| s.apply(model, &mut base, &mut exo, &mut settings))
+                .unwrap();
+        }
+    }
+    // A baseline with inflation away from the target, so an active rule would bite.
+    base.set(model.param_index("money.base_money_growth").unwrap(), 0.09);
+    let reference = run_for(model, &base, &files).unwrap();
+    let mut off = base.clone();
+    off.set(model.param_index("money.inflation_reaction").unwrap(), 2.5);
+    off.set(model.param_index("money.inflation_target").unwrap(), 0.02);
+    let same = run_for(model, &off, &files).unwrap();
+    let mut on = off.clone();
+    on.set(model.param_index("money.targeting_start").unwrap(), 5.0);
+    let switched = run_for(model, &on, &files).unwrap();
+    let t = reference.time();
+    let inflation = |r: &Results| r.column("money.inflation").unwrap().to_vec();
+    let (r0, r2) = (inflation(&reference), inflation(&switched));
+    assert!(r0.iter().all(|v| (v - r0[0]).abs() < 1e-9 && *v > 0.05));
+    let changed = [
+        "money.targeting_start",
+        "money.inflation_reaction",
+        "money.inflation_target",
+    ];
+    for c in 0..reference.names().len() {
+        if changed.contains(&reference.names()[c].as_str()) {
+            continue;
+        }
+        assert_eq!(
+            reference.column_at(c),
+            same.column_at(c),
+            "{}",
+            reference.names()[c]
+        );
+        for (k, &tk) in t.iter().enumerate() {
+            if tk < 5.0 {
+                assert_eq!(
+                    reference.column_at(c)[k],
+                    switched.column_at(c)[k],
+                    "{} at t = {}",
+                    reference.names()[c],
+                    tk
+                );
+            }
+        }
+    }
+    // After the switch inflation falls towards the target.
+    let last = t.len() - 1;
+    assert!(r2[last] < r0[last] - 0.01, "{} vs {}", r2[last], r0[last]);
 }
