@@ -18,7 +18,7 @@ Usage (from the repository root; the environment from the pinned requirements):
     cargo build --release --bin pressure
     /tmp/peers-venv/bin/python benches/peers/conformance_peers.py \
         [--pressure target/release/pressure] [--out conformance_peers.csv] [--only mdl|xmile]
-        [--export]
+        [--export] [--tools Pressure,PySD,simlin]
 With --export a fourth column runs simlin on the XMILE that `pressure convert --to xmile`
 writes from each file: whether another XMILE tool reads Pressure's export.
 Prints the table of counts (Markdown) and writes one row per file and tool to --out.
@@ -227,11 +227,19 @@ def main():
     ap.add_argument("--only", choices=["mdl", "xmile"])
     ap.add_argument("--export", action="store_true",
                     help="also run simlin on Pressure's XMILE export of each file")
+    ap.add_argument("--tools", default="Pressure,PySD,simlin",
+                    help="comma-separated subset of Pressure,PySD,simlin to run (the rows of "
+                         "separate runs can be joined: the comparison is the same)")
     args = ap.parse_args()
     suite = suite_dir()
     exts = {"mdl": [".mdl"], "xmile": [".xmile", ".stmx"]}
     kinds = [args.only] if args.only else ["mdl", "xmile"]
+    wanted = {t.strip() for t in args.tools.split(",") if t.strip()}
     tools = [("Pressure", run_pressure(args.pressure)), ("PySD", run_pysd), ("simlin", run_simlin)]
+    unknown = wanted - {n for n, _ in tools}
+    if unknown:
+        sys.exit(f"unknown tools: {', '.join(sorted(unknown))}")
+    tools = [(n, f) for n, f in tools if n in wanted]
     if args.export:
         tools.append(("simlin on Pressure's XMILE", run_simlin_on_export(args.pressure)))
     counts = {}

@@ -4,28 +4,15 @@
 //! rows over three dimensions, stocks defined element by element, a range used twice by one
 //! variable.
 
+mod mdl_text;
 use std::collections::HashMap;
 
-const CONTROL: &str = "
-INITIAL TIME = 0 ~~|
-FINAL TIME = 2 ~~|
-TIME STEP = 1 ~~|
-SAVEPER = TIME STEP ~~|
-";
-
-/// Runs `.mdl` text; the final value of every column by name.
+/// Runs `.mdl` text (times 0 to 2); the final value of every column by name.
 fn run(body: &str) -> HashMap<String, f64> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.mdl");
-    std::fs::write(&path, format!("{{UTF-8}}\n{body}{CONTROL}")).unwrap();
-    let model = pressure_interop::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let c = pressure_sim::CompiledModel::compile(&model).unwrap();
-    let r = c.run(&c.default_params(), &c.default_settings()).unwrap();
-    let last = r.time().len() - 1;
-    r.names()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.to_string(), r.column_at(i)[last]))
+    let (_dir, path) = mdl_text::write(body, 2, &[]);
+    mdl_text::run_at(&path)
+        .into_iter()
+        .map(|(n, v)| (n, v[v.len() - 1]))
         .collect()
 }
 

@@ -4,36 +4,14 @@
 //! relative to the model; each checked by running a model against values worked out by hand
 //! from those cells, and the errors checked to name the model's line and the data's cell.
 
+mod mdl_text;
+use mdl_text::run_at;
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-const CONTROL: &str = "
-INITIAL TIME = 0 ~~|
-FINAL TIME = 6 ~~|
-TIME STEP = 1 ~~|
-SAVEPER = TIME STEP ~~|
-";
-
-/// A folder with the workbook and the model `m.mdl` (the body then the control section).
+/// A folder with the workbook and the model `m.mdl` (the body, then times 0 to 6).
 fn write(body: &str) -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/external.xlsx");
-    std::fs::copy(fixture, dir.path().join("external.xlsx")).unwrap();
-    let path = dir.path().join("m.mdl");
-    std::fs::write(&path, format!("{{UTF-8}}\n{body}{CONTROL}")).unwrap();
-    (dir, path)
-}
-
-/// Every column by name (values at times 0..=6).
-fn run_at(path: &Path) -> HashMap<String, Vec<f64>> {
-    let model = pressure_interop::load(path).unwrap_or_else(|e| panic!("{e}"));
-    let c = pressure_sim::CompiledModel::compile(&model).unwrap();
-    let r = c.run(&c.default_params(), &c.default_settings()).unwrap();
-    r.names()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.to_string(), r.column_at(i).to_vec()))
-        .collect()
+    mdl_text::write(body, 6, &["external.xlsx"])
 }
 
 fn run(body: &str) -> HashMap<String, Vec<f64>> {
@@ -43,7 +21,7 @@ fn run(body: &str) -> HashMap<String, Vec<f64>> {
 
 fn error(body: &str) -> String {
     let (_dir, path) = write(body);
-    pressure_interop::load(&path).unwrap_err().to_string()
+    mdl_text::error_at(&path)
 }
 
 const RANGES: &str = "

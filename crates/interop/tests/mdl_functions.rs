@@ -2,38 +2,18 @@
 //! small model against values worked out by hand: macros (one instance per call, a stock in a
 //! macro keeping its own state per call, macros calling macros).
 
+mod mdl_text;
 use std::collections::HashMap;
-
-const CONTROL: &str = "
-INITIAL TIME = 0 ~~|
-FINAL TIME = 2 ~~|
-TIME STEP = 1 ~~|
-SAVEPER = TIME STEP ~~|
-";
-
-fn write(body: &str) -> (tempfile::TempDir, std::path::PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("m.mdl");
-    std::fs::write(&path, format!("{{UTF-8}}\n{body}{CONTROL}")).unwrap();
-    (dir, path)
-}
 
 /// Runs `.mdl` text; every column by name (values at times 0, 1, 2).
 fn run(body: &str) -> HashMap<String, Vec<f64>> {
-    let (_dir, path) = write(body);
-    let model = pressure_interop::load(&path).unwrap_or_else(|e| panic!("{e}"));
-    let c = pressure_sim::CompiledModel::compile(&model).unwrap();
-    let r = c.run(&c.default_params(), &c.default_settings()).unwrap();
-    r.names()
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.to_string(), r.column_at(i).to_vec()))
-        .collect()
+    let (_dir, path) = mdl_text::write(body, 2, &[]);
+    mdl_text::run_at(&path)
 }
 
 fn error(body: &str) -> String {
-    let (_dir, path) = write(body);
-    pressure_interop::load(&path).unwrap_err().to_string()
+    let (_dir, path) = mdl_text::write(body, 2, &[]);
+    mdl_text::error_at(&path)
 }
 
 #[test]
@@ -131,7 +111,8 @@ plain = "a + b" + 1 ~~|
     // A sketch marker written with two backslashes still ends the equations.
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("sketch.mdl");
-    let text = format!("{{UTF-8}}\nx = 1 ~~|\n{CONTROL}\\\\---/// Sketch | ~ stuff");
+    let text = "{UTF-8}\nx = 1 ~~|\nINITIAL TIME = 0 ~~|\nFINAL TIME = 2 ~~|\nTIME STEP = 1 ~~|\n\
+                \\\\---/// Sketch | ~ stuff";
     std::fs::write(&path, text).unwrap();
     assert!(pressure_interop::load(&path).is_ok());
 }

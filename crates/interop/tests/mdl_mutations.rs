@@ -8,7 +8,7 @@
 //! (100,000).
 
 mod common;
-use common::{mutate, Rng};
+use common::{never_panics, suite_files};
 use std::path::{Path, PathBuf};
 
 /// The bytes a mutation writes: characters that matter to `.mdl` entries and equations.
@@ -37,57 +37,18 @@ fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
         here.join("tests/data/built_in.mdl"),
         BUILT_IN.as_bytes().to_vec(),
     )];
-    let dir = here.join("../../../shared/conformance/sdxorg-test-models/tests");
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(d) else {
-            return;
-        };
-        let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        v.sort();
-        for p in v {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if p
-                .extension()
-                .and_then(|e| e.to_str())
-                .is_some_and(|e| e.eq_ignore_ascii_case("mdl"))
-            {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    for f in files {
+    for f in suite_files(&["mdl"]) {
         let text = std::fs::read(&f).unwrap();
         out.push((f, text));
     }
     out
 }
 
+/// Each mutation is read at its file's own path, so the data files it names are found.
 fn run(count: usize) {
-    let corpus = corpus();
-    let mut rng = Rng(0x5EED_0D15);
-    let mut panics = Vec::new();
-    for k in 0..count {
-        let (path, text) = &corpus[k % corpus.len()];
-        let m = mutate(text, &mut rng, BYTES);
-        let s = String::from_utf8_lossy(&m).into_owned();
-        let r = std::panic::catch_unwind(|| {
-            if let Ok(model) = pressure_interop::mdl::load_str(path, &s) {
-                let _ = pressure_sim::CompiledModel::compile(&model);
-            }
-        });
-        if r.is_err() {
-            panics.push(format!("mutation {k} of {}", path.display()));
-        }
-    }
-    assert!(
-        panics.is_empty(),
-        "{} panics: {:?}",
-        panics.len(),
-        &panics[..panics.len().min(10)]
-    );
+    never_panics(&corpus(), 0x5EED_0D15, BYTES, count, |path, text| {
+        pressure_interop::mdl::load_str(path, text)
+    });
 }
 
 #[test]

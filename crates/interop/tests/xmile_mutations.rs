@@ -5,7 +5,7 @@
 //! small enough for CI (a few seconds); set more with
 //! `cargo test -p pressure-interop --release --test xmile_mutations -- --ignored` (100,000).
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 const BUILT_IN: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 <xmile version="1.0" xmlns="http://docs.oasis-open.org/xmile/ns/XMILE/v1.0">
@@ -24,66 +24,27 @@ const BUILT_IN: &str = r#"<?xml version="1.0" encoding="utf-8"?>
 "#;
 
 mod common;
-use common::{mutate, Rng};
+use common::{never_panics, suite_files};
 
 /// The bytes a mutation writes: characters that matter to XML and to equations.
 const BYTES: &[u8] = b"<>/\"'&=()[],*^-+!.:;{} \n0123456789eE\xc3\xa9\xff";
 
-fn corpus() -> Vec<(String, Vec<u8>)> {
-    let mut out = vec![("built-in".to_string(), BUILT_IN.as_bytes().to_vec())];
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/conformance/sdxorg-test-models/tests");
-    fn walk(d: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(rd) = std::fs::read_dir(d) else {
-            return;
-        };
-        let mut v: Vec<PathBuf> = rd.filter_map(|e| e.ok().map(|e| e.path())).collect();
-        v.sort();
-        for p in v {
-            if p.is_dir() {
-                walk(&p, out);
-            } else if matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("xmile" | "stmx")
-            ) {
-                out.push(p);
-            }
-        }
-    }
-    let mut files = Vec::new();
-    walk(&dir, &mut files);
-    for f in files {
-        out.push((f.display().to_string(), std::fs::read(&f).unwrap()));
+fn corpus() -> Vec<(PathBuf, Vec<u8>)> {
+    let mut out = vec![(PathBuf::from("built-in"), BUILT_IN.as_bytes().to_vec())];
+    for f in suite_files(&["xmile", "stmx"]) {
+        let text = std::fs::read(&f).unwrap();
+        out.push((f, text));
     }
     out
 }
 
+/// Every mutation is read as one file in a temporary folder.
 fn run(count: usize) {
-    let corpus = corpus();
-    let mut rng = Rng(0x5EED_0015);
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("mutant.xmile");
-    let mut panics = Vec::new();
-    for k in 0..count {
-        let (name, text) = &corpus[k % corpus.len()];
-        let m = mutate(text, &mut rng, BYTES);
-        let s = String::from_utf8_lossy(&m).into_owned();
-        let r = std::panic::catch_unwind(|| {
-            if let Ok(model) = pressure_interop::xmile::load_str(&path, &s) {
-                // Compiling is part of what a command does with the model.
-                let _ = pressure_sim::CompiledModel::compile(&model);
-            }
-        });
-        if r.is_err() {
-            panics.push(format!("mutation {k} of {name}"));
-        }
-    }
-    assert!(
-        panics.is_empty(),
-        "{} panics: {:?}",
-        panics.len(),
-        &panics[..panics.len().min(10)]
-    );
+    let at = dir.path().join("mutant.xmile");
+    never_panics(&corpus(), 0x5EED_0015, BYTES, count, |_, text| {
+        pressure_interop::xmile::load_str(&at, text)
+    });
 }
 
 #[test]
