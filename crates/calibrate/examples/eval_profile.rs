@@ -2,13 +2,48 @@
 //! equations), for profiling: `perf record` this, or read the printed means.
 //!
 //! Usage: `cargo run --release -p pressure-calibrate --example eval_profile -- EXPERIMENT.toml
-//!         [--evals 50] [--spread 0.05] [--line J --step H] [--at x1,x2,..] [--fingerprint SEED]`
+//!         [--evals 50] [--spread 0.05] [--line J --step H] [--at x1,x2,..] [--fingerprint SEED]
+//!         [--starts cascade|continuation|...]`
 //! Evaluates the negative log-likelihood at the start values, then at `--evals` points drawn
 //! uniformly within ±`spread` × (upper − lower) of the start (a fixed sequence, so runs are
-//! comparable), and prints the mean CPU time per evaluation of both, one thread.
+//! comparable), and prints the mean CPU time per evaluation of both, one thread; then the
+//! same points' steady-state solves alone (every episode's, no run), so that the difference is
+//! the five transient runs and the observation equations, and which backend (interpreter or
+//! native code) each episode's run used. `--starts` chooses the steady-state selection
+//! (`pressure_sim::SteadyStarts`; default: the experiment file's).
 
-use pressure_calibrate::experiment::Experiment;
-use std::time::Instant;
+use pressure_calibrate::experiment::{Experiment, SimPredictor};
+use std::time::Instant as Wall;
+
+/// Wall and CPU time of this thread since `now()` (CPU from `/proc/thread-self/stat`, utime +
+/// stime in clock ticks of 1/100 s: the machine is shared, so wall time alone misleads).
+struct Instant(Wall, f64);
+
+fn thread_cpu() -> f64 {
+    std::fs::read_to_string("/proc/thread-self/stat")
+        .ok()
+        .and_then(|s| {
+            let rest = s.rsplit_once(')')?.1;
+            let f: Vec<&str> = rest.split_whitespace().collect();
+            Some((f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?) / 100.0)
+        })
+        .unwrap_or(f64::NAN)
+}
+
+impl Instant {
+    fn now() -> Self {
+        Instant(Wall::now(), thread_cpu())
+    }
+    /// CPU seconds (the measure printed); the wall time goes to stderr.
+    fn elapsed(&self) -> std::time::Duration {
+        let cpu = thread_cpu() - self.1;
+        eprintln!(
+            "  (wall {:.3} s, CPU {cpu:.2} s)",
+            self.0.elapsed().as_secs_f64()
+        );
+        std::time::Duration::from_secs_f64(cpu.max(0.0))
+    }
+}
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -23,7 +58,12 @@ fn main() {
     let evals: usize = get("--evals").map_or(50, |v| v.parse().expect("a count"));
     let spread: f64 = get("--spread").map_or(0.05, |v| v.parse().expect("a number"));
     let t = Instant::now();
-    let exp = Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+    let mut exp = Experiment::load(std::path::Path::new(path)).unwrap_or_else(|e| panic!("{e}"));
+    if let Some(name) = get("--starts") {
+        exp.steady_starts = pressure_sim::SteadyStarts::from_name(&name)
+            .unwrap_or_else(|| panic!("--starts: unknown policy `{name}`"));
+    }
+    println!("steady-state starts: {}", exp.steady_starts.name());
     println!("load: {:.3} s", t.elapsed().as_secs_f64());
     if let Some(seed) = get("--fingerprint") {
         println!(
@@ -87,6 +127,30 @@ fn main() {
     println!(
         "at {evals} points around the start: {:.2} ms per evaluation ({failed} failed)",
         1e3 * t.elapsed().as_secs_f64() / evals as f64
+    );
+    // The same points' steady-state solves alone (the start values first, so the default
+    // state is cached as in the evaluations above).
+    let mut pred = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{}", e.0));
+    let _ = pred.steady_states(&start);
+    let t = Instant::now();
+    let mut steady_failed = 0;
+    for x in &points {
+        steady_failed += pred
+            .steady_states(x)
+            .iter()
+            .filter(|(_, s)| s.is_err())
+            .count();
+    }
+    println!(
+        "  of which the steady-state solves: {:.2} ms per evaluation ({steady_failed} episode solves failed)",
+        1e3 * t.elapsed().as_secs_f64() / evals as f64
+    );
+    let mut runs = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{}", e.0));
+    let mut out = vec![0.0; cal.n_obs()];
+    let _ = pressure_calibrate::objective::Predictor::predict(&mut runs, &start, &mut out);
+    println!(
+        "native code per episode's run (else the interpreter): {:?}",
+        runs.uses_native_code()
     );
     // Smoothness: the objective along one coordinate in small steps (a smooth objective moves
     // by a smooth, nearly linear amount; jumps come from the model runs, e.g. the steady-state

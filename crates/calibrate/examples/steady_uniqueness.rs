@@ -5,7 +5,15 @@
 //! "Steady-state uniqueness").
 //!
 //! Usage: `cargo run --release -p pressure-calibrate --example steady_uniqueness --
-//!         EXPERIMENT.toml DRAWS.csv [--draws 200] [--out uniqueness.csv]`
+//!         EXPERIMENT.toml DRAWS.csv [--draws 200] [--out uniqueness.csv]
+//!         [--policies cascade,continuation] [--segments K --points M]`
+//! `--policies` restricts the starts (default: every `SteadyStarts` policy, continuation
+//! included). `--segments K` also evaluates the objective along the straight lines between K
+//! pairs of consecutive picked draws, at M + 1 evenly spaced points each (default 20), with
+//! every policy, and writes `<out>_segments.csv` (`segment,row_a,row_b,t,policy,nll`) and, per
+//! policy, the number of steps between neighbouring points where −log L moves by more than
+//! 1 (a jump: the objective is smooth on the scale of a twentieth of a draw-to-draw distance
+//! everywhere else) and the number of points where the objective fails.
 //! DRAWS.csv is a `draws.csv` of `pressure calibrate` (columns `chain,draw,<parameter>...`);
 //! the study takes `--draws` rows evenly spaced through the file. Writes one row per draw and
 //! start: `row,policy,nll` (`nll` empty when that start found no steady state), and to
@@ -17,14 +25,6 @@
 use pressure_calibrate::experiment::{Experiment, SimPredictor};
 use pressure_sim::SteadyStarts;
 use std::path::Path;
-
-const POLICIES: [(&str, SteadyStarts); 5] = [
-    ("cascade", SteadyStarts::Cascade),
-    ("default_state", SteadyStarts::DefaultState),
-    ("default_state_newton", SteadyStarts::DefaultStateNewton),
-    ("initial_values", SteadyStarts::InitialValues),
-    ("march", SteadyStarts::March),
-];
 
 /// The values a solve determines (held, anchor and excluded values are set, not solved).
 fn solved(st: &pressure_sim::SteadyState) -> impl Iterator<Item = &pressure_sim::SteadyValue> {
@@ -49,6 +49,20 @@ fn main() {
     };
     let n_draws: usize = get("--draws").map_or(200, |v| v.parse().expect("a count"));
     let out = get("--out").unwrap_or_else(|| "uniqueness.csv".into());
+    let policies: Vec<(&str, SteadyStarts)> = match get("--policies") {
+        None => SteadyStarts::ALL.to_vec(),
+        Some(list) => list
+            .split(',')
+            .map(|n| {
+                let p = SteadyStarts::from_name(n.trim())
+                    .unwrap_or_else(|| panic!("--policies: unknown policy `{n}`"));
+                (p.name(), p)
+            })
+            .collect(),
+    };
+    let policies = &policies[..];
+    let segments: usize = get("--segments").map_or(0, |v| v.parse().expect("a count"));
+    let points: usize = get("--points").map_or(20, |v| v.parse().expect("a count"));
     let text = std::fs::read_to_string(&draws_path).unwrap_or_else(|e| panic!("{draws_path}: {e}"));
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().expect("a header").split(',').collect();
@@ -81,7 +95,7 @@ fn main() {
     drop(probe);
     type Solved = Vec<(String, Option<Vec<f64>>, Vec<String>)>;
     let results: Vec<Vec<(Option<f64>, Solved)>> = std::thread::scope(|scope| {
-        let handles: Vec<_> = POLICIES
+        let handles: Vec<_> = policies
             .iter()
             .map(|&(_, policy)| {
                 let picked = &picked;
@@ -120,7 +134,7 @@ fn main() {
     let mut eps =
         String::from("row,episode,solved_by,distinct_states,largest_relative_difference,stock\n");
     for (k, (r, _)) in picked.iter().enumerate() {
-        for (p, (name, _)) in POLICIES.iter().enumerate() {
+        for (p, (name, _)) in policies.iter().enumerate() {
             let v = results[p][k]
                 .0
                 .map_or(String::new(), |v| format!("{v:.10}"));
@@ -130,7 +144,7 @@ fn main() {
         // above 1e-6 of max(|a|, |b|, 1) in some stock), and the largest difference.
         let n_ep = results[0][k].1.len();
         for e in 0..n_ep {
-            let found: Vec<(usize, &Vec<f64>)> = (0..POLICIES.len())
+            let found: Vec<(usize, &Vec<f64>)> = (0..policies.len())
                 .filter_map(|p| results[p][k].1[e].1.as_ref().map(|z| (p, z)))
                 .collect();
             let names = &results[0][k].1[e].2;
@@ -160,7 +174,7 @@ fn main() {
                     reps.push(z);
                 }
             }
-            let solved_by: Vec<&str> = found.iter().map(|(p, _)| POLICIES[*p].0).collect();
+            let solved_by: Vec<&str> = found.iter().map(|(p, _)| policies[*p].0).collect();
             eps.push_str(&format!(
                 "{r},{},{},{},{worst:.3e},{}\n",
                 results[0][k].1[e].0,
@@ -171,11 +185,109 @@ fn main() {
         }
     }
     std::fs::write(&out, csv).unwrap_or_else(|e| panic!("{out}: {e}"));
+    if segments > 0 {
+        segment_study(&exp_path, &picked, policies, segments, points, &out);
+    }
     let eps_out = out.replace(".csv", "_episodes.csv");
     std::fs::write(&eps_out, eps).unwrap_or_else(|e| panic!("{eps_out}: {e}"));
     println!(
         "{} draws x {} starts -> {out}, {eps_out}",
         picked.len(),
-        POLICIES.len()
+        policies.len()
     );
+}
+
+/// The objective along the straight lines between consecutive picked draws, per policy (one
+/// thread each): `<out>_segments.csv` and a count of jumps (|Δ(−log L)| > 1 between
+/// neighbouring points) and failures per policy.
+fn segment_study(
+    exp_path: &str,
+    picked: &[(usize, Vec<f64>)],
+    policies: &[(&str, SteadyStarts)],
+    segments: usize,
+    points: usize,
+    out: &str,
+) {
+    let pairs: Vec<(usize, usize)> = (0..segments.min(picked.len().saturating_sub(1)))
+        .map(|k| (k, k + 1))
+        .collect();
+    let results: Vec<(Vec<Vec<Option<f64>>>, f64)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = policies
+            .iter()
+            .map(|&(_, policy)| {
+                let pairs = &pairs;
+                scope.spawn(move || {
+                    let mut exp =
+                        Experiment::load(Path::new(exp_path)).unwrap_or_else(|e| panic!("{e}"));
+                    exp.steady_starts = policy;
+                    let mut cal = exp.calibration().unwrap_or_else(|e| panic!("{e}"));
+                    let t = std::time::Instant::now();
+                    let v = pairs
+                        .iter()
+                        .map(|&(a, b)| {
+                            (0..=points)
+                                .map(|i| {
+                                    let t = i as f64 / points as f64;
+                                    let x: Vec<f64> = picked[a]
+                                        .1
+                                        .iter()
+                                        .zip(&picked[b].1)
+                                        .map(|(u, v)| u + t * (v - u))
+                                        .collect();
+                                    cal.neg_log_lik(&x).ok()
+                                })
+                                .collect()
+                        })
+                        .collect();
+                    (v, t.elapsed().as_secs_f64())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut csv = String::from("segment,row_a,row_b,t,policy,nll\n");
+    for (s, &(a, b)) in pairs.iter().enumerate() {
+        for (p, (name, _)) in policies.iter().enumerate() {
+            for (i, v) in results[p].0[s].iter().enumerate() {
+                let v = v.map_or(String::new(), |v| format!("{v:.10}"));
+                csv.push_str(&format!(
+                    "{s},{},{},{:.4},{name},{v}\n",
+                    picked[a].0,
+                    picked[b].0,
+                    i as f64 / points as f64
+                ));
+            }
+        }
+    }
+    let seg_out = out.replace(".csv", "_segments.csv");
+    std::fs::write(&seg_out, csv).unwrap_or_else(|e| panic!("{seg_out}: {e}"));
+    println!(
+        "{} segments x {} points -> {seg_out}",
+        pairs.len(),
+        points + 1
+    );
+    for (p, (name, _)) in policies.iter().enumerate() {
+        let (mut jumps, mut failed, mut segs_with_jump) = (0, 0, 0);
+        let mut largest = 0.0f64;
+        for seg in &results[p].0 {
+            failed += seg.iter().filter(|v| v.is_none()).count();
+            let mut any = false;
+            for w in seg.windows(2) {
+                if let (Some(u), Some(v)) = (w[0], w[1]) {
+                    let d = (v - u).abs();
+                    largest = largest.max(d);
+                    if d > 1.0 {
+                        jumps += 1;
+                        any = true;
+                    }
+                }
+            }
+            segs_with_jump += usize::from(any);
+        }
+        println!(
+            "{name}: {jumps} jumps > 1 (in {segs_with_jump} of {} segments), largest step {largest:.3}, {failed} failed points, {:.1} s wall on its thread",
+            results[p].0.len(),
+            results[p].1
+        );
+    }
 }

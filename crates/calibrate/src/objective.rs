@@ -536,9 +536,24 @@ impl<P: Predictor> Calibration<P> {
     /// error models).
     pub fn neg_log_lik_from_raw(&self, raw: &[f64]) -> f64 {
         let scales = self.scales(raw);
-        let mut nll = 0.0;
+        (0..self.series.len()).fold(0.0, |nll, s| self.add_series_nll(nll, s, raw, &scales))
+    }
+
+    /// Each series' term of [`Calibration::neg_log_lik_from_raw`] (σ profiled over all the
+    /// residuals, so a σ shared by several series is the shared estimate): the terms sum to
+    /// the total up to rounding. Pointwise log-likelihoods for leave-one-out comparisons.
+    pub fn neg_log_lik_by_series(&self, raw: &[f64]) -> Vec<f64> {
+        let scales = self.scales(raw);
+        (0..self.series.len())
+            .map(|s| self.add_series_nll(0.0, s, raw, &scales))
+            .collect()
+    }
+
+    /// `nll` plus series `s`'s negative log-likelihood term.
+    fn add_series_nll(&self, mut nll: f64, s: usize, raw: &[f64], scales: &Scales) -> f64 {
         let half_ln_2pi = 0.5 * (2.0 * PI).ln();
-        for (s, ser) in self.series.iter().enumerate() {
+        let ser = &self.series[s];
+        {
             let r = &raw[self.range(s)];
             let sig = scales.sigma[s].max(f64::MIN_POSITIVE);
             let n = r.len() as f64;
@@ -698,6 +713,48 @@ mod tests {
             assert!((s - on).abs() < 1e-8, "{s} moved too far from {on}");
         }
         assert_eq!(strictly_inside(0.5, 0.0, 1.0), 0.5);
+    }
+
+    /// The per-series terms are each series' closed-form profile term and sum to the total.
+    #[test]
+    fn per_series_terms_sum_to_the_total() {
+        let mut c = line(vec![
+            Series {
+                name: "a".into(),
+                observed: vec![1.1, 1.9, 3.2],
+                error: ErrorModel::Normal { sigma: None },
+            },
+            Series {
+                name: "b".into(),
+                observed: vec![0.7, 2.4],
+                error: ErrorModel::Normal { sigma: Some(0.5) },
+            },
+        ]);
+        let x = [1.0, 1.0];
+        let mut raw = vec![0.0; c.n_obs()];
+        c.raw_residuals_at(&x, &mut raw).unwrap();
+        let terms = c.neg_log_lik_by_series(&raw);
+        let total = c.neg_log_lik(&x).unwrap();
+        assert!((terms[0] + terms[1] - total).abs() < 1e-12);
+        // Series a: σ profiled, n/2 (ln(2π SSR/n) + 1).
+        let ssr_a: f64 = [1.1 - 1.0, 1.9 - 2.0, 3.2 - 3.0]
+            .iter()
+            .map(|r| r * r)
+            .sum();
+        let expect_a = 1.5 * ((2.0 * PI * ssr_a / 3.0).ln() + 1.0);
+        assert!(
+            (terms[0] - expect_a).abs() < 1e-12,
+            "{} {expect_a}",
+            terms[0]
+        );
+        // Series b: σ given.
+        let ssr_b: f64 = [0.7f64 - 1.0, 2.4 - 2.0].iter().map(|r| r * r).sum();
+        let expect_b = 2.0 * (0.5 * (2.0 * PI).ln() + 0.5f64.ln()) + ssr_b / (2.0 * 0.25);
+        assert!(
+            (terms[1] - expect_b).abs() < 1e-12,
+            "{} {expect_b}",
+            terms[1]
+        );
     }
 
     #[test]

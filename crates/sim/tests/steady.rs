@@ -915,3 +915,77 @@ fn sanctions_model_report() {
         );
     }
 }
+
+/// The cusp `dx/dt = c + x − x³`: three steady states for |c| < 2/(3√3) ≈ 0.385 (the outer two
+/// stable), one beyond. The defaults (c = −0.3, x starting at −1.5) sit on the lower branch.
+const CUSP: &str = r#"
+[settings]
+stop = 10
+dt = 0.05
+method = "rk4"
+[stocks.x]
+initial = "x_initial"
+inflows = ["drift"]
+[flows.drift]
+equation = "c + x - x * x * x"
+[constants.c]
+value = -0.3
+[constants.x_initial]
+value = -1.5
+"#;
+
+/// The real root of `x³ − x − c = 0` nearest to `x` (Newton).
+fn cusp_root(c: f64, mut x: f64) -> f64 {
+    for _ in 0..100 {
+        x -= (x * x * x - x - c) / (3.0 * x * x - 1.0);
+    }
+    x
+}
+
+#[test]
+fn continuation_follows_the_default_branch() {
+    use pressure_sim::SteadyStarts;
+    let c = compile(CUSP);
+    let settings = c.default_settings();
+    let solve = |policy: SteadyStarts, cv: f64, x0: f64| {
+        let mut p = c.default_params();
+        c.set_param(&mut p, "c", cv).unwrap();
+        c.set_param(&mut p, "x_initial", x0).unwrap();
+        let mut sim = c.simulator(&settings).unwrap();
+        sim.set_steady_starts(policy);
+        sim.steady_state(&p).map(|s| s.value("x").unwrap())
+    };
+    // c = 0.3, the initial value on the upper side: the initial-values start finds the upper
+    // branch, continuation from the default (lower) state stays on the lower branch.
+    let lower = cusp_root(0.3, -1.0);
+    let upper = cusp_root(0.3, 1.5);
+    assert!(lower < -0.7 && upper > 1.0, "{lower} {upper}");
+    let cont = solve(SteadyStarts::Continuation, 0.3, 1.5).unwrap();
+    assert!((cont - lower).abs() < 1e-8, "{cont} vs {lower}");
+    let init = solve(SteadyStarts::InitialValues, 0.3, 1.5).unwrap();
+    assert!((init - upper).abs() < 1e-8, "{init} vs {upper}");
+    // The same answer whatever was solved before on the same simulator (no warm start from
+    // the previous solve) and bit for bit on a fresh one.
+    let mut p = c.default_params();
+    c.set_param(&mut p, "c", 0.3).unwrap();
+    c.set_param(&mut p, "x_initial", 1.5).unwrap();
+    let mut sim = c.simulator(&settings).unwrap();
+    sim.set_steady_starts(SteadyStarts::Continuation);
+    let mut q = c.default_params();
+    c.set_param(&mut q, "c", 0.1).unwrap();
+    let _ = sim.steady_state(&q).unwrap();
+    assert_eq!(sim.steady_state(&p).unwrap().value("x").unwrap(), cont);
+    // Beyond the lower branch's fold (c = 0.5) only the upper state exists: the cascade finds
+    // it; continuation cannot pass the fold and fails (no fall-back to another start).
+    let only = cusp_root(0.5, 1.5);
+    let casc = solve(SteadyStarts::Cascade, 0.5, -1.5).unwrap();
+    assert!((casc - only).abs() < 1e-8, "{casc} vs {only}");
+    assert!(matches!(
+        solve(SteadyStarts::Continuation, 0.5, -1.5),
+        Err(SimError::NoSteadyState { .. })
+    ));
+    // A unique steady state: continuation agrees with the cascade.
+    let u = cusp_root(-1.0, -1.5);
+    let cont = solve(SteadyStarts::Continuation, -1.0, -1.5).unwrap();
+    assert!((cont - u).abs() < 1e-8, "{cont} vs {u}");
+}

@@ -61,6 +61,7 @@ pub mod density;
 pub mod exogenous;
 pub mod fit_bands;
 pub mod fitted;
+pub mod loo;
 mod mapping;
 pub mod observation;
 pub mod outputs;
@@ -108,9 +109,11 @@ pub struct Experiment {
     pub(crate) normal_priors: Vec<NormalPrior>,
     /// Every prior, for reports and manifests.
     pub priors: Vec<PriorInfo>,
-    /// Which starts the episodes' steady-state solves try: the default cascade (the selection
-    /// rule of every fit, posterior and counterfactual; README "Steady-state uniqueness"), or
-    /// one start alone to map the other steady states. Set it before building predictors.
+    /// Which starts the episodes' steady-state solves try (the selection rule of every fit,
+    /// posterior and counterfactual; README "Steady-state uniqueness"): the file's
+    /// `[steady] starts` (default: the cascade; `"continuation"` follows the default state's
+    /// branch), or one start alone to map the other steady states. Set it before building
+    /// predictors.
     pub steady_starts: pressure_sim::SteadyStarts,
 }
 
@@ -759,6 +762,7 @@ impl Experiment {
             }
         }
 
+        let steady_starts = spec.steady.starts;
         let exp = Experiment {
             path: path.to_path_buf(),
             spec,
@@ -769,7 +773,7 @@ impl Experiment {
             hierarchy,
             normal_priors,
             priors,
-            steady_starts: pressure_sim::SteadyStarts::Cascade,
+            steady_starts,
         };
         // Build the simulators once: settings and exogenous series the engine rejects are
         // input errors here, never a failure later.

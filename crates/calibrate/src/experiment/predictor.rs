@@ -89,6 +89,12 @@ impl SimPredictor<'_> {
         out
     }
 
+    /// Per episode (the experiment's order): whether its last run used native code rather
+    /// than the interpreter (`pressure_sim::Simulator::uses_native_code`), for profiling.
+    pub fn uses_native_code(&self) -> Vec<bool> {
+        self.sims.iter().map(|s| s.uses_native_code()).collect()
+    }
+
     /// Writes the fitted values `x` into episode `ei`'s parameter set.
     fn set_run_params(&mut self, ei: usize, x: &[f64]) {
         let run = &mut self.run_params[ei];

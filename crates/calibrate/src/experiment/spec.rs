@@ -29,6 +29,41 @@ pub struct ExperimentFile {
     pub uncertainty: UncertaintySpec,
     #[serde(default)]
     pub counterfactual: Option<CounterfactualSpec>,
+    #[serde(default)]
+    pub steady: SteadySpec,
+}
+
+/// `[steady]`: how every episode's steady state is selected when the model has several
+/// (`pressure_sim::SteadyStarts`; `experiments/calibrate/README.md`, "Steady-state
+/// uniqueness").
+///
+/// ```toml
+/// [steady]
+/// starts = "continuation"   # or "cascade" (the default), "default_state",
+///                           # "default_state_newton", "initial_values", "march"
+/// ```
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SteadySpec {
+    #[serde(deserialize_with = "steady_starts")]
+    pub starts: pressure_sim::SteadyStarts,
+}
+
+fn steady_starts<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<pressure_sim::SteadyStarts, D::Error> {
+    use serde::de::Error;
+    let name = String::deserialize(d)?;
+    pressure_sim::SteadyStarts::from_name(&name).ok_or_else(|| {
+        let names: Vec<&str> = pressure_sim::SteadyStarts::ALL
+            .iter()
+            .map(|(n, _)| *n)
+            .collect();
+        D::Error::custom(format!(
+            "unknown steady-state starts `{name}`: one of {}",
+            names.join(", ")
+        ))
+    })
 }
 
 /// `[counterfactual]`: the no-sanctions paths of every episode under the posterior.

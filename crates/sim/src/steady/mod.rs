@@ -362,7 +362,52 @@ pub enum SteadyStarts {
     InitialValues,
     /// Only the state the model's own dynamics reach from its initial values.
     March,
+    /// Continuation from the default parameters' steady state: the parameters walk the
+    /// straight path from the defaults to the target in steps (a quarter of the way at first),
+    /// each step solved from the previous step's state with pseudo-transient steps and, when
+    /// they fail, by Newton's method (Levenberg–Marquardt damping when a Newton step does not
+    /// reduce the residual); a step that fails both is halved (down to
+    /// [`CONTINUATION_MIN_STEP`] of the way), a step that succeeds lets the next one grow back
+    /// to a quarter. The state found is the one the default state leads to when the parameters
+    /// move slowly along the path: the same branch while the branch exists (where the cascade
+    /// may switch between branches at neighbouring parameter sets, depending on which of its
+    /// starts converges first). Still a function of the parameter set alone. When a step
+    /// cannot be solved even at the smallest size — past a fold of the branch, as in the cusp
+    /// test of `tests/steady.rs` — the solve fails: no fall-back to another start.
+    Continuation,
 }
+
+impl SteadyStarts {
+    /// Every policy, with the name an experiment file uses for it.
+    pub const ALL: [(&'static str, SteadyStarts); 6] = [
+        ("cascade", SteadyStarts::Cascade),
+        ("default_state", SteadyStarts::DefaultState),
+        ("default_state_newton", SteadyStarts::DefaultStateNewton),
+        ("initial_values", SteadyStarts::InitialValues),
+        ("march", SteadyStarts::March),
+        ("continuation", SteadyStarts::Continuation),
+    ];
+
+    /// The policy's name (`cascade`, `default_state`, `default_state_newton`,
+    /// `initial_values`, `march`, `continuation`).
+    pub fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, p)| *p == self)
+            .map(|(n, _)| *n)
+            .expect("every policy is listed")
+    }
+
+    /// The policy of a name (see [`SteadyStarts::name`]).
+    pub fn from_name(name: &str) -> Option<SteadyStarts> {
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, p)| *p)
+    }
+}
+
+/// The first (and largest) step of [`SteadyStarts::Continuation`], as a fraction of the path.
+pub const CONTINUATION_STEP: f64 = 0.25;
+/// The smallest step of [`SteadyStarts::Continuation`] before it gives up.
+pub const CONTINUATION_MIN_STEP: f64 = 1.0 / 1024.0;
 
 /// How one start iterates.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,7 +559,9 @@ impl Solver {
         if warm.is_none()
             && matches!(
                 self.policy,
-                SteadyStarts::DefaultState | SteadyStarts::DefaultStateNewton
+                SteadyStarts::DefaultState
+                    | SteadyStarts::DefaultStateNewton
+                    | SteadyStarts::Continuation
             )
         {
             // At the default parameters (or when they have no steady state) there is no
@@ -524,7 +571,70 @@ impl Solver {
             self.policy = policy;
             return solved;
         }
+        if let (SteadyStarts::Continuation, Some(w)) = (self.policy, warm.as_deref()) {
+            return self.continuation(core, params, &defaults, s, w);
+        }
         self.solve_from_starts(core, params, s, warm.as_deref())
+    }
+
+    /// [`SteadyStarts::Continuation`]: from `warm`, the steady state of `defaults`, along the
+    /// straight path to `params`.
+    fn continuation(
+        &mut self,
+        core: &mut Core,
+        params: &ParamSet,
+        defaults: &ParamSet,
+        s: &RunSettings,
+        warm: &[f64],
+    ) -> Result<(), SimError> {
+        let mut at = warm.to_vec();
+        let mut path = params.clone();
+        let (mut done, mut h) = (0.0f64, CONTINUATION_STEP);
+        loop {
+            let next = if done + h >= 1.0 { 1.0 } else { done + h };
+            for i in 0..path.len() {
+                let (a, b) = (defaults[i], params[i]);
+                // Exactly the target at the end, exactly the default where the two agree.
+                path.set(
+                    i,
+                    if next == 1.0 || a == b {
+                        b
+                    } else {
+                        a + next * (b - a)
+                    },
+                );
+            }
+            self.setup(core, &path, s)?;
+            let mut on_branch = false;
+            for mode in [Mode::PseudoTransient, Mode::LevenbergMarquardt] {
+                self.start.copy_from_slice(&at);
+                self.starts += 1;
+                self.best = f64::INFINITY;
+                if self.iterate(core, s, mode) {
+                    on_branch = true;
+                    break;
+                }
+            }
+            if on_branch {
+                if next == 1.0 {
+                    let z = std::mem::take(&mut self.z);
+                    let mut raw = std::mem::take(&mut self.raw);
+                    evaluate(&self.plan, &self.targets, core, s, &z, &mut raw);
+                    self.evaluations += 1;
+                    self.z = z;
+                    self.raw = raw;
+                    return Ok(());
+                }
+                at.copy_from_slice(&self.z);
+                done = next;
+                h = (2.0 * h).min(CONTINUATION_STEP);
+            } else {
+                h /= 2.0;
+                if h < CONTINUATION_MIN_STEP {
+                    return Err(self.failure(core, s));
+                }
+            }
+        }
     }
 
     fn solve_from_starts(
@@ -551,6 +661,8 @@ impl Solver {
             SteadyStarts::DefaultStateNewton => &[(Start::Warm, Mode::LevenbergMarquardt)],
             SteadyStarts::InitialValues => &CASCADE[1..3],
             SteadyStarts::March => &CASCADE[3..5],
+            // Only without a default state to continue from (see `solve`): the cascade.
+            SteadyStarts::Continuation => CASCADE,
         };
         let mut marched = false;
         for &(start, mode) in plan_starts {
