@@ -710,8 +710,23 @@ impl Solver {
     /// its own path, which ends near the steady state when the baseline is stable. Growth-group
     /// stocks are shifted back so that each anchor has its initial value (ratios kept).
     /// Returns false when the march meets a non-finite value. Allocates its buffers (it runs
-    /// only when the cheaper starts fail).
+    /// only when the cheaper starts fail). The values the solve does not determine (excluded,
+    /// held and anchor stocks) are put back at their fixed values afterwards: the march moves
+    /// every stock, and a solve only ever writes its columns, so an excluded accumulator (a
+    /// survival probability) would otherwise keep its marched value in the steady state.
     fn march(&mut self, core: &mut Core, params: &ParamSet, s: &RunSettings) -> bool {
+        let ok = self.march_from_initial(core, params, s);
+        let sb = core.m.p.state_base as usize;
+        for (i, role) in self.plan.roles.iter().enumerate() {
+            if *role != Role::Solved {
+                core.slots[sb + i] = self.fixed[i];
+            }
+        }
+        ok
+    }
+
+    /// The march of [`Solver::march`], leaving every stock where the march ended.
+    fn march_from_initial(&mut self, core: &mut Core, params: &ParamSet, s: &RunSettings) -> bool {
         if core.init_slots(params, s).is_err() {
             return false;
         }
