@@ -280,3 +280,106 @@ fn panel_priors_and_bad_references() {
         }
     }
 }
+
+/// Leave-one-school-out on the eight schools, written by `pressure calibrate`'s renderer
+/// (`outputs::calibration_files`): the exact leave-one-out predictive density of school e is
+/// `p(y_e | y_-e) = ∫ N(y_e; mu, √(tau² + σ_e²)) p(mu, tau | y_-e)` (its offset integrates out
+/// under its prior), by quadrature; the PSIS estimate from the run's draws must be within
+/// 0.1 log units of it, with Pareto k̂ under its threshold; the files list every school.
+#[test]
+fn leave_one_school_out_matches_quadrature_and_is_written() {
+    use pressure_calibrate::experiment::outputs::calibration_files;
+    let dir = tempfile::tempdir().unwrap();
+    let path = experiment(
+        dir.path(),
+        "mcmc = { chains = 4, iterations = 6000, warmup = 1000 }",
+    );
+    let exp = Experiment::load(&path).unwrap();
+    let r = exp
+        .run(&RunOptions {
+            seed: 5,
+            checkpoint_dir: None,
+            resume: false,
+            progress: None,
+        })
+        .unwrap();
+    let l = exp.episode_loo(&r, 4000).unwrap().unwrap();
+    assert_eq!(l.loglik.draws.len(), 4000);
+    let normal_ln = |y: f64, m: f64, v: f64| -0.5 * (2.0 * PI * v).ln() - 0.5 * (y - m).powi(2) / v;
+    for e in 0..8 {
+        // Quadrature over (mu, tau) of the posterior without school e.
+        let (n, (lo, hi, tau_hi)) = (400, (-40.0, 50.0, 60.0));
+        let mut logs = Vec::with_capacity(n * n);
+        for i in 0..n {
+            let mu = lo + (hi - lo) * (i as f64 + 0.5) / n as f64;
+            for k in 0..n {
+                let tau = tau_hi * (k as f64 + 0.5) / n as f64;
+                let mut lp = -0.5 * (mu / MU_SD).powi(2) - 0.5 * (tau / TAU_SCALE).powi(2);
+                for j in (0..8).filter(|&j| j != e) {
+                    lp += normal_ln(Y[j], mu, tau * tau + SIGMA[j] * SIGMA[j]);
+                }
+                let pred = normal_ln(Y[e], mu, tau * tau + SIGMA[e] * SIGMA[e]);
+                logs.push((lp, pred));
+            }
+        }
+        let max = logs.iter().map(|l| l.0).fold(f64::NEG_INFINITY, f64::max);
+        let (mut num, mut den) = (0.0, 0.0);
+        for (lp, pred) in &logs {
+            let w = (lp - max).exp();
+            den += w;
+            num += w * pred.exp();
+        }
+        let exact = (num / den).ln();
+        let est = l.loo[e].as_ref().unwrap();
+        assert!(
+            (est.elpd_loo - exact).abs() < 0.1,
+            "school {e}: PSIS elpd_loo {} vs quadrature {exact} (k̂ {})",
+            est.elpd_loo,
+            est.k_hat
+        );
+        assert!(est.reliable(), "school {e}: k̂ {}", est.k_hat);
+        assert_eq!(est.observations, 1);
+    }
+    // The renderer writes both files (one row per draw; one per school with k̂, its
+    // threshold and the verdict) and says so in stats.json.
+    let files = calibration_files(&exp, &r, 5, Some(300), None).unwrap();
+    let get = |name: &str| {
+        files
+            .files
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, t)| t.clone())
+            .unwrap_or_else(|| panic!("{name} not rendered"))
+    };
+    let ll = get("loglik_by_episode.csv");
+    assert_eq!(
+        ll.lines().next().unwrap(),
+        "chain,draw,s0,s1,s2,s3,s4,s5,s6,s7"
+    );
+    assert_eq!(ll.lines().count(), 301);
+    let loo = get("loo_episodes.csv");
+    assert_eq!(
+        loo.lines().next().unwrap(),
+        "episode,observations,lpd,elpd_loo,p_loo,k_hat,k_threshold,reliable"
+    );
+    assert_eq!(loo.lines().count(), 9);
+    let stats: serde_json::Value = serde_json::from_str(&get("stats.json")).unwrap();
+    assert_eq!(stats["loo_episodes"]["draws"], 300);
+    assert!(files
+        .notes
+        .iter()
+        .any(|n| n.contains("leave-one-episode-out")));
+    // Without MCMC there are no draws: neither file, both listed as absent.
+    let no_mcmc = Experiment::load(&experiment(dir.path(), "")).unwrap();
+    let r0 = no_mcmc
+        .run(&RunOptions {
+            seed: 5,
+            checkpoint_dir: None,
+            resume: false,
+            progress: None,
+        })
+        .unwrap();
+    let files = calibration_files(&no_mcmc, &r0, 5, Some(20), None).unwrap();
+    assert!(files.absent.contains(&"loo_episodes.csv"));
+    assert!(files.absent.contains(&"loglik_by_episode.csv"));
+}

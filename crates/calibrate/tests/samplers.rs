@@ -6,7 +6,8 @@ use pressure_calibrate::checkpoint::Checkpoint;
 use pressure_calibrate::uncertainty::diagnostics::ess_basic;
 use pressure_calibrate::uncertainty::sampler::targets::CorrelatedGaussian;
 use pressure_calibrate::uncertainty::sampler::{
-    sample, Algorithm, Initial, LogDensity, SamplerOptions, SamplerResult,
+    checkpoint_progress, sample, summarise, Algorithm, Initial, LogDensity, SamplerOptions,
+    SamplerResult,
 };
 use pressure_calibrate::CalibrateError;
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -346,6 +347,45 @@ fn a_resumed_run_equals_an_uninterrupted_one_bit_for_bit() {
         let resumed = sample(&g, &g.known().initial(), &o, Some(&cp), None).unwrap();
         assert!(resumed == full, "{a}: the resumed run differs");
     }
+}
+
+/// The progress read from a killed run's checkpoint is that of the uninterrupted run at the
+/// same iteration: its kept draws are the full run's first ones, so its summaries are theirs.
+#[test]
+fn checkpoint_progress_summarises_the_draws_kept_so_far() {
+    let g = CorrelatedGaussian::new(8, 3);
+    let o = SamplerOptions {
+        iterations: 1000,
+        warmup: Some(200),
+        block: 100,
+        ..opts(Algorithm::DreamZs, 8, 4_000, 11)
+    };
+    let full = sample(&g, &g.known().initial(), &o, None, None).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cp = Checkpoint::new(dir.path().join("sampler.json"), "fp");
+    let names = g.names();
+    assert!(checkpoint_progress(&cp, &names, 0).unwrap().is_none());
+    let killed = SamplerOptions {
+        max_blocks: Some(6),
+        ..o.clone()
+    };
+    must_fail(
+        sample(&g, &g.known().initial(), &killed, Some(&cp), None),
+        "kill",
+    );
+    let p = checkpoint_progress(&cp, &names, 50).unwrap().unwrap();
+    assert_eq!((p.iteration, p.kept, p.skipped), (600, 400, 50));
+    let same: Vec<Vec<Vec<f64>>> = full.draws.iter().map(|c| c[50..400].to_vec()).collect();
+    assert_eq!(p.summary, summarise(&names, &same));
+    assert_eq!(p.acceptance.len(), 4);
+    assert!(p.acceptance.iter().all(|a| *a > 0.0 && *a < 1.0));
+    assert!(p.evaluations >= 4 * 600);
+    // Fewer than 4 draws after the skipped ones: no summaries.
+    let p = checkpoint_progress(&cp, &names, 398).unwrap().unwrap();
+    assert!(p.summary.is_empty());
+    // Another run's checkpoint (another fingerprint) is refused.
+    let other = Checkpoint::new(dir.path().join("sampler.json"), "other");
+    assert!(checkpoint_progress(&other, &names, 0).is_err());
 }
 
 #[test]

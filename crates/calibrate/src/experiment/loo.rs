@@ -13,6 +13,8 @@
 //! approximation that favours the episodes with their own σ. The draws are weighted equally
 //! (relative efficiency 1 in the tail length), as ArviZ does with `reff = 1`.
 
+use super::paths::evenly_spaced;
+use super::report::CalibrationReport;
 use super::Experiment;
 use crate::error::CalibrateError;
 use crate::uncertainty::psis::{psis, Psis};
@@ -102,6 +104,66 @@ impl Experiment {
             .iter()
             .map(|e| e.mappings.iter().map(|m| m.observed.len()).sum())
             .collect()
+    }
+}
+
+/// The per-episode log-likelihoods of a run's posterior draws and its leave-one-episode-out
+/// table, as `pressure calibrate` writes them (`loglik_by_episode.csv`, `loo_episodes.csv`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpisodeLooReport {
+    pub loglik: EpisodeLogLiks,
+    pub loo: Vec<Option<EpisodeLoo>>,
+}
+
+impl EpisodeLooReport {
+    /// `loo_episodes.csv` (see [`loo_csv`]).
+    pub fn csv(&self) -> String {
+        loo_csv(&self.loglik.episodes, &self.loo)
+    }
+
+    /// The episodes whose estimate is missing or unreliable (k̂ above its threshold).
+    pub fn unreliable(&self) -> Vec<&str> {
+        self.loglik
+            .episodes
+            .iter()
+            .zip(&self.loo)
+            .filter(|(_, l)| !l.as_ref().is_some_and(EpisodeLoo::reliable))
+            .map(|(e, _)| e.as_str())
+            .collect()
+    }
+}
+
+impl Experiment {
+    /// Per-episode log-likelihoods at up to `max_draws` MCMC draws of `report` (evenly spaced
+    /// over the pooled chains, as the counterfactuals take them; the model rerun once per
+    /// draw) and PSIS leave-one-episode-out. `None` without MCMC draws or with fewer than two
+    /// episodes (leaving out the only episode leaves the prior).
+    pub fn episode_loo(
+        &self,
+        report: &CalibrationReport,
+        max_draws: usize,
+    ) -> Result<Option<EpisodeLooReport>, CalibrateError> {
+        let Some(m) = &report.mcmc else {
+            return Ok(None);
+        };
+        if self.episodes.len() < 2 {
+            return Ok(None);
+        }
+        let pooled: Vec<(usize, usize, &Vec<f64>)> = m
+            .draws
+            .iter()
+            .enumerate()
+            .flat_map(|(c, d)| d.iter().enumerate().map(move |(k, x)| (c, k, x)))
+            .collect();
+        if pooled.is_empty() {
+            return Ok(None);
+        }
+        let draws: Vec<(usize, usize, Vec<f64>)> = evenly_spaced(pooled.len(), max_draws)
+            .map(|i| (pooled[i].0, pooled[i].1, pooled[i].2.clone()))
+            .collect();
+        let loglik = self.episode_log_liks(&draws)?;
+        let loo = loglik.loo(&self.episode_observations());
+        Ok(Some(EpisodeLooReport { loglik, loo }))
     }
 }
 

@@ -1,7 +1,8 @@
 //! The files of a calibration run, rendered in one place for `pressure calibrate` and
 //! `pressure reproduce`: `params.csv`, `fit.csv`, `stats.json`, `prior_posterior.csv`,
 //! `validation.csv`, and when computed `profiles.csv`, `draws.csv`, `prior_sensitivity.csv`,
-//! `holdout.csv`, `counterfactual.csv`, `benchmarks.csv`.
+//! `holdout.csv`, `counterfactual.csv`, `benchmarks.csv`, and after MCMC of several episodes
+//! `loglik_by_episode.csv` and `loo_episodes.csv` (leave-one-episode-out, [`super::loo`]).
 
 use super::counterfactual::{counterfactual, CounterfactualOptions};
 use super::report::CalibrationReport;
@@ -12,7 +13,7 @@ use pressure_output::WriteError;
 use serde_json::{json, Map, Value};
 
 /// Every file a calibration may write, in the order written.
-pub const ALL_FILES: [&str; 11] = [
+pub const ALL_FILES: [&str; 13] = [
     "params.csv",
     "fit.csv",
     "stats.json",
@@ -24,6 +25,8 @@ pub const ALL_FILES: [&str; 11] = [
     "holdout.csv",
     "counterfactual.csv",
     "benchmarks.csv",
+    "loglik_by_episode.csv",
+    "loo_episodes.csv",
 ];
 
 /// Level of the validation's predictive intervals and of the counterfactual effects unless
@@ -130,6 +133,36 @@ pub fn calibration_files(
         None => {
             optional.push(("counterfactual.csv", None));
             optional.push(("benchmarks.csv", None));
+        }
+    }
+    // Leave-one-episode-out from the same number of draws as the counterfactuals.
+    match exp.episode_loo(report, n_draws)? {
+        Some(l) => {
+            let unreliable = l.unreliable();
+            notes.push(format!(
+                "leave-one-episode-out (PSIS) from {} draws: {}",
+                l.loglik.draws.len(),
+                if unreliable.is_empty() {
+                    "every Pareto k-hat within its threshold".to_string()
+                } else {
+                    format!(
+                        "k-hat above its threshold (estimate unreliable) for {}",
+                        unreliable.join(", ")
+                    )
+                }
+            ));
+            stats["loo_episodes"] = serde_json::json!({
+                "draws": l.loglik.draws.len(),
+                "k_threshold": l.loo.iter().flatten().map(|e| e.k_threshold).next(),
+                "unreliable": unreliable,
+                "note": "PSIS leave-one-episode-out: an episode whose Pareto k-hat exceeds k_threshold (0.7 at most; lower for fewer draws) has an unreliable elpd_loo",
+            });
+            optional.push(("loglik_by_episode.csv", Some(l.loglik.csv())));
+            optional.push(("loo_episodes.csv", Some(l.csv())));
+        }
+        None => {
+            optional.push(("loglik_by_episode.csv", None));
+            optional.push(("loo_episodes.csv", None));
         }
     }
     files.insert(

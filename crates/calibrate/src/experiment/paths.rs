@@ -61,10 +61,9 @@ pub fn posterior_draws(
     if let Some(m) = &report.mcmc {
         let pooled: Vec<&Vec<f64>> = m.draws.iter().flatten().collect();
         if !pooled.is_empty() {
-            let k = max.min(pooled.len());
             return Ok((
-                (0..k)
-                    .map(|i| pooled[i * pooled.len() / k].clone())
+                evenly_spaced(pooled.len(), max)
+                    .map(|i| pooled[i].clone())
                     .collect(),
                 DrawSource::Mcmc,
             ));
@@ -90,6 +89,13 @@ pub fn posterior_draws(
         }
     }
     Ok((vec![report.estimate.x.clone()], DrawSource::Estimate))
+}
+
+/// Indices of `min(max, len)` draws evenly spaced over `len` pooled draws (chain after
+/// chain): `i · len / k`, the first draw included.
+pub(crate) fn evenly_spaced(len: usize, max: usize) -> impl Iterator<Item = usize> {
+    let k = max.max(1).min(len);
+    (0..k).map(move |i| i * len / k)
 }
 
 /// Lower Cholesky factor (row-major) of a covariance that may be singular: a zero pivot

@@ -829,6 +829,81 @@ pub fn sample<D: LogDensity + ?Sized>(
     })
 }
 
+/// How far a checkpointed run of [`sample`] has got: what `mcmc.json` holds after its last
+/// finished block, summarised without running anything (to watch a run of hours, or to report
+/// one that was stopped before its last iteration).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CheckpointProgress {
+    pub algorithm: Algorithm,
+    /// Iterations done by every chain (warm-up included).
+    pub iteration: usize,
+    /// Density evaluations so far, starting points included.
+    pub evaluations: u64,
+    /// Acceptance rate per chain over the iterations done.
+    pub acceptance: Vec<f64>,
+    /// Kept (post-warm-up) draws per chain so far.
+    pub kept: usize,
+    /// Kept draws left out of `summary` per chain (the first `skip`).
+    pub skipped: usize,
+    /// Posterior summaries (R̂, bulk ESS...) of the kept draws after the skipped ones; empty
+    /// with fewer than 4 such draws per chain.
+    pub summary: Vec<PosteriorSummary>,
+    /// Per chain, the mean log density of the summarised draws.
+    pub log_target_mean: Vec<f64>,
+}
+
+/// Reads the checkpoint of a [`sample`] run (`None` when there is none yet) and summarises the
+/// kept draws after the first `skip` of each chain; `names` are the target's value names.
+/// The checkpoint's fingerprint must match (as for a resumed run).
+pub fn checkpoint_progress(
+    checkpoint: &Checkpoint,
+    names: &[String],
+    skip: usize,
+) -> Result<Option<CheckpointProgress>, CalibrateError> {
+    let Some(state) = checkpoint.load::<RunState>()? else {
+        return Ok(None);
+    };
+    let kept = state
+        .chains
+        .iter()
+        .map(|c| c.draws.len())
+        .min()
+        .unwrap_or(0);
+    let skipped = skip.min(kept);
+    let draws: Vec<Vec<Vec<f64>>> = state
+        .chains
+        .iter()
+        .map(|c| c.draws[skipped..kept].to_vec())
+        .collect();
+    let summary = if kept - skipped >= 4 {
+        summarise(names, &draws)
+    } else {
+        Vec::new()
+    };
+    let done = state.iteration.max(1) as f64;
+    Ok(Some(CheckpointProgress {
+        algorithm: state.algorithm,
+        iteration: state.iteration,
+        evaluations: state.chains.iter().map(|c| c.evaluations).sum(),
+        acceptance: state
+            .chains
+            .iter()
+            .map(|c| c.accepted as f64 / done)
+            .collect(),
+        kept,
+        skipped,
+        summary,
+        log_target_mean: state
+            .chains
+            .iter()
+            .map(|c| {
+                let v = &c.draw_logp[skipped..kept];
+                v.iter().sum::<f64>() / v.len().max(1) as f64
+            })
+            .collect(),
+    }))
+}
+
 fn describe_point(x: &[f64]) -> String {
     let parts: Vec<String> = x.iter().map(|v| format!("{v}")).collect();
     format!("[{}]", parts.join(", "))
