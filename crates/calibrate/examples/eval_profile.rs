@@ -165,7 +165,7 @@ fn main() {
     );
     // The same points' steady-state solves alone (the start values first, so the default
     // state is cached as in the evaluations above).
-    let mut pred = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{}", e.0));
+    let mut pred = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{e}"));
     let _ = pred.steady_states(&start);
     let t = Instant::now();
     let mut steady_failed = 0;
@@ -201,7 +201,7 @@ fn main() {
             *st as f64 / n
         );
     }
-    let mut runs = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{}", e.0));
+    let mut runs = SimPredictor::new(&exp).unwrap_or_else(|e| panic!("{e}"));
     let mut out = vec![0.0; cal.n_obs()];
     let _ = pressure_calibrate::objective::Predictor::predict(&mut runs, &start, &mut out);
     println!(

@@ -67,12 +67,12 @@ fn main() {
         .map(|v| format!("{v:.2}"))
         .collect();
     println!("mean log density per chain: {}", lt.join(" / "));
-    println!("| parameter | R̂ | bulk ESS | tail ESS | mean | sd |");
-    println!("|---|---|---|---|---|---|");
+    println!("| parameter | R̂ | bulk ESS | tail ESS | mean | sd | 2.5 % | 97.5 % |");
+    println!("|---|---|---|---|---|---|---|---|");
     for s in &p.summary {
         println!(
-            "| {} | {:.3} | {:.0} | {:.0} | {:.5} | {:.5} |",
-            s.parameter, s.rhat, s.ess_bulk, s.ess_tail, s.mean, s.sd
+            "| {} | {:.3} | {:.0} | {:.0} | {:.5} | {:.5} | {:.5} | {:.5} |",
+            s.parameter, s.rhat, s.ess_bulk, s.ess_tail, s.mean, s.sd, s.q025, s.q975
         );
     }
     let max_rhat = p
