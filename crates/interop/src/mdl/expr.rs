@@ -466,15 +466,33 @@ fn rewrite(
                 return Ok(None);
             };
             if let (Some(dt), Some(delay)) = (scope.time_step, delay_at_start(raw[1], scope)) {
-                while order > 1.0 && order * dt > delay {
-                    order -= 1.0;
-                }
+                order = reduced_order(order, dt, delay);
             }
             format!("DELAY_N({}, {}, {}, {order})", a(0), a(1), a(2))
         }
     };
     // ELMCOUNT's argument names a range; it is not a range's value.
     Ok(Some((out, close, dims && k != "elmcount")))
+}
+
+/// The largest whole number n <= `order` (at least 1) with n * `dt` <= `delay`, when
+/// `order` * `dt` exceeds `delay`; `order` otherwise, and when any of them is not a finite
+/// number (or `dt` not positive). No loop over the order itself: a written order may be huge.
+fn reduced_order(order: f64, dt: f64, delay: f64) -> f64 {
+    if !(order.is_finite() && delay.is_finite() && dt.is_finite() && dt > 0.0)
+        || order * dt <= delay
+    {
+        return order;
+    }
+    let mut n = (delay / dt).floor().clamp(1.0, order.max(1.0));
+    // The division may round either way: settle n against the product itself.
+    while n > 1.0 && n * dt > delay {
+        n -= 1.0;
+    }
+    while n + 1.0 <= order && (n + 1.0) * dt <= delay {
+        n += 1.0;
+    }
+    n
 }
 
 /// The value at the initial time of a delay time written as a number, a scalar constant or
@@ -733,6 +751,17 @@ mod tests {
             names.intern(v);
         }
         HashSet::new()
+    }
+
+    #[test]
+    fn delay_n_order_reduction_is_bounded() {
+        assert_eq!(reduced_order(3.0, 0.5, 1.25), 2.0);
+        assert_eq!(reduced_order(3.0, 0.5, 1.5), 3.0);
+        assert_eq!(reduced_order(3.0, 0.1, 0.3), 2.0); // 3 * 0.1 > 0.3 in floating point
+        assert_eq!(reduced_order(6.0, 1.0, 0.2), 1.0);
+        assert_eq!(reduced_order(1e300, 1.0, 4.0), 4.0);
+        assert!(reduced_order(f64::INFINITY, 1.0, 4.0).is_infinite());
+        assert_eq!(reduced_order(2.0, 0.0, 4.0), 2.0);
     }
 
     #[test]
