@@ -14,6 +14,10 @@
 use crate::econometrics::spec::{Estimator, ModelReport, Report as EstimateReport};
 use crate::output::{write_atomic, CsvTable};
 use crate::plot::{figure_from_csv, CsvOptions, Figure, FigureKind, Format, Width};
+use crate::sensitivity::experiment::{
+    Column as SensColumn, Method as SensMethod, Report as SensReport, ResultSet as SensResults,
+    RunSpec as SensRunSpec,
+};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -1035,79 +1039,36 @@ fn json_number(x: f64) -> String {
 // ---------------------------------------------------------------------------------------------
 // pressure sensitivity
 
-/// One output column of a sensitivity result (from its JSON).
+/// One output of a sensitivity result: a scalar output, or a series (its columns at each time).
 struct OutputInfo {
     name: String,
     units: String,
     series: bool,
 }
 
-fn sensitivity_outputs(json: &Value) -> Vec<OutputInfo> {
+fn sensitivity_outputs(spec: &SensRunSpec) -> Vec<OutputInfo> {
     let mut out: Vec<OutputInfo> = Vec::new();
-    for c in json["columns"].as_array().into_iter().flatten() {
-        let name = c["output"].as_str().unwrap_or("").to_string();
-        let series = !c["time"].is_null();
-        if let Some(o) = out.iter_mut().find(|o| o.name == name) {
+    for c in &spec.columns {
+        let series = c.time.is_some();
+        if let Some(o) = out.iter_mut().find(|o| o.name == c.name) {
             o.series |= series;
             continue;
         }
         out.push(OutputInfo {
-            name,
-            units: c["units"].as_str().unwrap_or("").to_string(),
+            name: c.name.clone(),
+            units: c.units.clone().unwrap_or_default(),
             series,
         });
     }
     out
 }
 
-/// Time units of the model a sensitivity result names (for axis titles).
-fn model_time_units(model: &str) -> String {
-    crate::interop::load(Path::new(model))
-        .ok()
-        .and_then(|m| m.settings.time_units)
-        .unwrap_or_default()
-}
-
-/// Scenario and description lines of a sensitivity experiment file, for provenance.
-fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
-    let experiment_name = json["experiment"].as_str().unwrap_or("").to_string();
-    let mut description = String::new();
-    let mut scenarios: Vec<String> = Vec::new();
-    let experiment_file = manifest["inputs"]
-        .as_array()
-        .and_then(|a| a.first())
-        .and_then(|i| i["path"].as_str())
-        .map(PathBuf::from);
-    if let Some(text) = experiment_file
-        .as_ref()
-        .and_then(|p| std::fs::read_to_string(p).ok())
-    {
-        if let Ok(v) = text.parse::<toml::Table>() {
-            if let Some(d) = v
-                .get("experiment")
-                .and_then(|e| e.get("description"))
-                .and_then(|d| d.as_str())
-            {
-                description = d.to_string();
-            }
-            for s in v
-                .get("experiment")
-                .and_then(|e| e.get("scenarios"))
-                .and_then(|s| s.as_array())
-                .into_iter()
-                .flatten()
-                .filter_map(|s| s.as_str())
-            {
-                scenarios.push(
-                    Path::new(s)
-                        .file_stem()
-                        .map(|f| f.to_string_lossy().to_string())
-                        .unwrap_or_default(),
-                );
-            }
-        }
-    }
-    let model = display_path(Path::new(json["model"].as_str().unwrap_or("")));
+/// The experiment, its description and scenarios, the model and the seed, for the captions.
+fn sensitivity_provenance(spec: &SensRunSpec) -> Provenance {
+    let labels = &spec.labels;
+    let experiment_name = spec.experiment.clone();
+    let description = labels.description.clone().unwrap_or_default();
+    let model = display_path(Path::new(&spec.model));
     Provenance {
         priors: String::new(),
         experiment: if description.is_empty() {
@@ -1118,75 +1079,74 @@ fn sensitivity_provenance(manifest: &Value, json: &Value) -> Provenance {
         source: format!(
             "simulations of the model {}{} (no observed data){}",
             model,
-            if scenarios.is_empty() {
+            if labels.scenarios.is_empty() {
                 String::new()
             } else {
-                format!(" with {}", list(&scenarios))
+                format!(" with {}", list(&labels.scenarios))
             },
             // One-at-a-time swings draw nothing at random.
-            if json["method"]["kind"] == "oat" {
+            if matches!(spec.method, SensMethod::Oat { .. }) {
                 String::new()
             } else {
-                format!(", seed {}", json["seed"])
+                format!(", seed {}", spec.seed)
             }
         ),
     }
 }
 
-/// Plans the standard figures of a `pressure sensitivity` (or `merge`) output folder: per
-/// scalar output a Morris plane, Sobol' bars or a tornado; per series output the indices over
-/// time or the Monte Carlo envelope.
-pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
-    let manifest = read_json(&dir.join("manifest.json"))?;
-    // The sensitivity commands record the method among the manifest's extra facts.
-    let m = &manifest["extra"]["method"];
-    let method = m["kind"]
-        .as_str()
-        .ok_or_else(|| {
-            err(format!(
-                "{}: no method (is this a pressure sensitivity folder?)",
-                dir.join("manifest.json").display()
-            ))
-        })?
-        .to_string();
-    let json_name = match method.as_str() {
-        "sobol" => "sobol_indices.json",
-        "morris" => "morris.json",
-        "montecarlo" => "montecarlo.json",
-        "oat" => "tornado.json",
-        other => return Err(err(format!("unknown sensitivity method `{other}`"))),
-    };
-    let json = read_json(&dir.join(json_name))?;
-    let from = sensitivity_provenance(&manifest, &json);
-    let outputs = sensitivity_outputs(&json);
-    let time_unit = model_time_units(json["model"].as_str().unwrap_or(""));
-    let time_label = label_with_unit("Time", &time_unit);
-    let runs = json["runs"].as_u64();
+/// Shortest round-trip form, as the sensitivity result files write numbers.
+fn num(x: f64) -> String {
+    format!("{x}")
+}
+
+/// Plans the standard figures of a `pressure sensitivity` (or `merge`) result from its typed
+/// report: per scalar output a Morris plane, Sobol' bars or a tornado; per series output the
+/// indices over time or the Monte Carlo envelope. The Sobol' and tornado figures draw the
+/// report's own files in `dir` (`sobol_indices.csv`, `tornado.csv`, as [`SensReport::files`]
+/// names them); the others draw plot-ready extracts written to `data_dir`. Nothing is read back
+/// from `dir`.
+pub fn sensitivity_plans(
+    report: &SensReport,
+    dir: &Path,
+    data_dir: &Path,
+) -> Result<Vec<FigurePlan>> {
+    let spec = &report.spec;
+    let from = sensitivity_provenance(spec);
+    let outputs = sensitivity_outputs(spec);
+    let time_label = label_with_unit("Time", spec.labels.time_units.as_deref().unwrap_or(""));
+    let runs = Some(report.n_runs as u64);
+    let names = spec.factor_names();
+    // The columns of one output, with their index.
+    fn columns_of<'a>(
+        spec: &'a SensRunSpec,
+        name: &'a str,
+    ) -> impl Iterator<Item = (usize, &'a SensColumn)> + 'a {
+        spec.columns
+            .iter()
+            .enumerate()
+            .filter(move |(_, c)| c.name == name)
+    }
+    let time_cell = |c: &SensColumn| c.time.map(num).unwrap_or_default();
     let mut plans = Vec::new();
-    match method.as_str() {
-        "morris" => {
-            let csv_path = dir.join("morris.csv");
-            let t = Csv::read(&csv_path)?;
-            let (c_out, c_time, c_par) = (t.col("output")?, t.col("time")?, t.col("parameter")?);
-            let (c_mu, c_conf, c_sigma) =
-                (t.col("mu_star")?, t.col("mu_star_conf")?, t.col("sigma")?);
+    match (&report.results, &spec.method) {
+        (SensResults::Morris(cols), SensMethod::Morris { trajectories, .. }) => {
             for o in &outputs {
-                let rows = t.rows.iter().filter(|r| r[c_out] == o.name);
                 if o.series {
+                    let mut rows = Vec::new();
+                    for (c, col) in columns_of(spec, &o.name) {
+                        for (j, p) in names.iter().enumerate() {
+                            rows.push(vec![
+                                p.to_string(),
+                                time_cell(col),
+                                num(cols[c].mu_star[j].value),
+                                "Morris μ*".into(),
+                            ]);
+                        }
+                    }
                     let data = write_extract(
                         data_dir,
                         &format!("morris-time-{}", o.name),
-                        &csv_text(
-                            &["parameter", "time", "value", "index"],
-                            rows.map(|r| {
-                                vec![
-                                    r[c_par].clone(),
-                                    r[c_time].clone(),
-                                    r[c_mu].clone(),
-                                    "Morris μ*".into(),
-                                ]
-                            }),
-                        ),
+                        &csv_text(&["parameter", "time", "value", "index"], rows),
                     )?;
                     let shows = Shows::MorrisOverTime {
                         output: o.name.clone(),
@@ -1203,6 +1163,20 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         .y(Some(label_with_unit("μ*", &o.units))),
                     );
                 } else {
+                    let mut rows = Vec::new();
+                    for (c, _) in columns_of(spec, &o.name) {
+                        for (j, p) in names.iter().enumerate() {
+                            let m = &cols[c];
+                            rows.push(vec![
+                                o.name.clone(),
+                                o.units.clone(),
+                                p.to_string(),
+                                num(m.mu_star[j].value),
+                                num(m.mu_star[j].conf),
+                                num(m.sigma[j]),
+                            ]);
+                        }
+                    }
                     let data = write_extract(
                         data_dir,
                         &format!("morris-{}", o.name),
@@ -1215,22 +1189,13 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                                 "mu_star_conf",
                                 "sigma",
                             ],
-                            rows.map(|r| {
-                                vec![
-                                    o.name.clone(),
-                                    o.units.clone(),
-                                    r[c_par].clone(),
-                                    r[c_mu].clone(),
-                                    r[c_conf].clone(),
-                                    r[c_sigma].clone(),
-                                ]
-                            }),
+                            rows,
                         ),
                     )?;
                     let shows = Shows::Morris {
                         output: o.name.clone(),
                         unit: o.units.clone(),
-                        trajectories: m["trajectories"].as_u64(),
+                        trajectories: Some(*trajectories as u64),
                         runs,
                     };
                     plans.push(FigurePlan::new(
@@ -1242,12 +1207,10 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                 }
             }
         }
-        "sobol" => {
+        (SensResults::Sobol(_), SensMethod::Sobol { n, confidence, .. }) => {
             let csv_path = dir.join("sobol_indices.csv");
-            let groups: Option<crate::sensitivity::experiment::FactorGroups> =
-                serde_json::from_value(manifest["extra"]["groups"].clone()).ok();
-            let groups = groups.as_ref();
-            let level = m["confidence"].as_f64();
+            let groups = spec.groups.as_ref();
+            let (n, level) = (Some(*n as u64), Some(*confidence));
             for o in &outputs {
                 let (kind, stem, shows) = if o.series {
                     (
@@ -1256,7 +1219,7 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         Shows::SobolOverTime {
                             output: o.name.clone(),
                             unit: o.units.clone(),
-                            n: m["n"].as_u64(),
+                            n,
                             runs,
                             level,
                         },
@@ -1268,7 +1231,7 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                         Shows::Sobol {
                             output: o.name.clone(),
                             unit: o.units.clone(),
-                            n: m["n"].as_u64(),
+                            n,
                             runs,
                             level,
                             groups: groups.map(|g| (g.names.len(), g.of_parameter.len())),
@@ -1288,44 +1251,46 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                 plans.push(plan);
             }
         }
-        "montecarlo" => {
-            let t = Csv::read(&dir.join("summary.csv"))?;
-            let (c_out, c_time) = (t.col("output")?, t.col("time")?);
-            let probs: Vec<(f64, usize)> = t
-                .headers
-                .iter()
-                .enumerate()
-                .filter_map(|(i, h)| h.strip_prefix('q')?.parse::<f64>().ok().map(|p| (p, i)))
-                .collect();
+        (SensResults::MonteCarlo(cols), SensMethod::MonteCarlo { quantiles, .. }) => {
+            let probs: Vec<(f64, usize)> =
+                quantiles.iter().enumerate().map(|(i, p)| (*p, i)).collect();
             let lowest = probs.iter().copied().min_by(|a, b| a.0.total_cmp(&b.0));
             let highest = probs.iter().copied().max_by(|a, b| a.0.total_cmp(&b.0));
             let median = probs
                 .iter()
                 .copied()
                 .find(|(p, _)| (*p - 0.5).abs() < 1e-12);
-            let (c_centre, centre) = match median {
-                Some((_, c)) => (c, "median"),
-                None => (t.col("mean")?, "mean"),
+            let centre = if median.is_some() { "median" } else { "mean" };
+            let (band, level) = match (lowest, highest) {
+                (Some((pl, _)), Some((ph, _))) if ph > pl => (
+                    format!(
+                        "{}–{}th percentile",
+                        (pl * 100.0).round(),
+                        (ph * 100.0).round()
+                    ),
+                    format!("{}%", ((ph - pl) * 100.0).round()),
+                ),
+                _ => ("minimum–maximum".to_string(), "range".to_string()),
             };
             for o in outputs.iter().filter(|o| o.series) {
-                let (band, lo, hi) = match (lowest, highest) {
-                    (Some((pl, l)), Some((ph, h))) if ph > pl => (
-                        format!(
-                            "{}–{}th percentile",
-                            (pl * 100.0).round(),
-                            (ph * 100.0).round()
-                        ),
-                        l,
-                        h,
-                    ),
-                    _ => ("minimum–maximum".to_string(), t.col("min")?, t.col("max")?),
-                };
-                let level = match (lowest, highest) {
-                    (Some((pl, _)), Some((ph, _))) if ph > pl => {
-                        format!("{}%", ((ph - pl) * 100.0).round())
-                    }
-                    _ => "range".into(),
-                };
+                let rows = columns_of(spec, &o.name).map(|(c, col)| {
+                    let d = &cols[c];
+                    let (lo, hi) = match (lowest, highest) {
+                        (Some((pl, l)), Some((ph, h))) if ph > pl => {
+                            (d.quantiles[l], d.quantiles[h])
+                        }
+                        _ => (d.min, d.max),
+                    };
+                    vec![
+                        o.name.clone(),
+                        o.units.clone(),
+                        time_cell(col),
+                        num(median.map_or(d.mean, |(_, i)| d.quantiles[i])),
+                        num(lo),
+                        num(hi),
+                        level.clone(),
+                    ]
+                });
                 let data = write_extract(
                     data_dir,
                     &format!("envelope-{}", o.name),
@@ -1339,24 +1304,14 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                             "upper",
                             "level",
                         ],
-                        t.rows.iter().filter(|r| r[c_out] == o.name).map(|r| {
-                            vec![
-                                o.name.clone(),
-                                o.units.clone(),
-                                r[c_time].clone(),
-                                r[c_centre].clone(),
-                                r[lo].clone(),
-                                r[hi].clone(),
-                                level.clone(),
-                            ]
-                        }),
+                        rows,
                     ),
                 )?;
                 let shows = Shows::Envelope {
                     output: o.name.clone(),
                     unit: o.units.clone(),
                     runs,
-                    band,
+                    band: band.clone(),
                     centre: centre.into(),
                 };
                 plans.push(
@@ -1370,16 +1325,13 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                 );
             }
         }
-        "oat" => {
+        (SensResults::Oat(r), SensMethod::Oat { .. }) => {
             let csv_path = dir.join("tornado.csv");
-            let t = Csv::read(&csv_path)?;
-            let c_out = t.col("output")?;
-            for name in t.distinct(c_out) {
-                let unit = outputs
-                    .iter()
-                    .find(|o| name.starts_with(&o.name))
-                    .map(|o| o.units.clone())
-                    .unwrap_or_default();
+            // One figure per column that has swings, in the order of `tornado.csv`.
+            for (c, _) in r.swings.iter().enumerate().filter(|(_, s)| !s.is_empty()) {
+                let col = &spec.columns[c];
+                let name = col.label();
+                let unit = col.units.clone().unwrap_or_default();
                 let shows = Shows::Tornado {
                     output: name.clone(),
                     unit: unit.clone(),
@@ -1398,7 +1350,23 @@ pub fn sensitivity_plans(dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>>
                 );
             }
         }
-        _ => {}
+        (results, method) => {
+            return Err(err(format!(
+                "a sensitivity report whose results ({}) do not match its method ({})",
+                match results {
+                    SensResults::Sobol(_) => "sobol",
+                    SensResults::Morris(_) => "morris",
+                    SensResults::MonteCarlo(_) => "montecarlo",
+                    SensResults::Oat(_) => "oat",
+                },
+                match method {
+                    SensMethod::Sobol { .. } => "sobol",
+                    SensMethod::Morris { .. } => "morris",
+                    SensMethod::MonteCarlo { .. } => "montecarlo",
+                    SensMethod::Oat { .. } => "oat",
+                }
+            )))
+        }
     }
     Ok(plans)
 }
@@ -2221,11 +2189,12 @@ pub fn index_markdown(
     s
 }
 
-/// Which command's standard set: an estimation's set is planned from its typed report.
+/// Which command's standard set: an estimation's and a sensitivity analysis's sets are planned
+/// from their typed reports.
 #[derive(Debug, Clone, Copy)]
 pub enum SetKind<'a> {
     Estimate(&'a EstimateReport),
-    Sensitivity,
+    Sensitivity(&'a SensReport),
     Calibrate,
 }
 
@@ -2234,14 +2203,14 @@ impl SetKind<'_> {
     pub fn plans(self, dir: &Path, data_dir: &Path) -> Result<Vec<FigurePlan>> {
         match self {
             SetKind::Estimate(report) => estimate_plans(report, dir, data_dir),
-            SetKind::Sensitivity => sensitivity_plans(dir, data_dir),
+            SetKind::Sensitivity(report) => sensitivity_plans(report, dir, data_dir),
             SetKind::Calibrate => calibrate_plans(dir, data_dir),
         }
     }
     fn command(self) -> &'static str {
         match self {
             SetKind::Estimate(_) => "pressure estimate",
-            SetKind::Sensitivity => "pressure sensitivity",
+            SetKind::Sensitivity(_) => "pressure sensitivity",
             SetKind::Calibrate => "pressure calibrate",
         }
     }

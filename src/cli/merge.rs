@@ -41,8 +41,8 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     }
     let report = pressure::sensitivity::experiment::merge(partials).map_err(from_experiment)?;
     let mut manifest = Manifest::for_current_process();
-    // The experiment and model files first, as in an unsharded run's manifest (the figures read
-    // the experiment's description and scenarios from the first input), then the partials.
+    // The experiment and model files first, as in an unsharded run's manifest, then the
+    // partials.
     for source in shard_sources(&args.dirs[0], &report.spec) {
         manifest.add_input(&source);
     }
@@ -61,7 +61,10 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         .insert("shards".into(), args.dirs.len().into());
     let mut files = write_report_files(&args.out, &report, &manifest)?;
     // The same standard figures as an unsharded `pressure sensitivity` run draws.
-    pressure::figures::write_command_figures(pressure::figures::SetKind::Sensitivity, &args.out)?;
+    pressure::figures::write_command_figures(
+        pressure::figures::SetKind::Sensitivity(&report),
+        &args.out,
+    )?;
     files.push("figures/index.md".into());
     eprintln!(
         "merged {} shards ({} runs); results in {}",

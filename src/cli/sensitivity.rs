@@ -123,6 +123,8 @@ pub(crate) struct RunSummary {
     pub elapsed_seconds: f64,
     /// Names of the files written into the output directory.
     pub files: Vec<String>,
+    /// The result of a whole run (none for a shard), for its figures.
+    pub report: Option<Report>,
 }
 
 /// Loads, prepares and runs an experiment file and writes its result files (or the shard's
@@ -186,8 +188,11 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
         Outcome::Partial(p) => p.header.failures.count,
     };
     manifest.extra.insert("failed_runs".into(), failed.into());
-    let files = match outcome {
-        Outcome::Complete(report) => write_report_files(run.out, &report, &manifest)?,
+    let (files, report) = match outcome {
+        Outcome::Complete(report) => (
+            write_report_files(run.out, &report, &manifest)?,
+            Some(report),
+        ),
         Outcome::Partial(partial) => {
             partial
                 .write_to(run.out)
@@ -195,9 +200,8 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
             manifest
                 .write_to_dir(run.out)
                 .map_err(|e| io_error(run.out, e))?;
-            ["partial.bin", "partial.json", "manifest.json"]
-                .map(String::from)
-                .to_vec()
+            let names = ["partial.bin", "partial.json", "manifest.json"];
+            (names.map(String::from).to_vec(), None)
         }
     };
     Ok(RunSummary {
@@ -207,6 +211,7 @@ pub(crate) fn run_experiment(run: &ExperimentRun<'_>) -> Result<RunSummary, CliE
         threads,
         elapsed_seconds: elapsed,
         files,
+        report,
     })
 }
 
@@ -241,10 +246,10 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
         b.finish_and_clear();
     }
     let summary = summary?;
-    if args.shard.is_none() {
-        // A shard's partial result has no indices to draw; `pressure merge` combines them.
+    // A shard's partial result has no indices to draw; `pressure merge` combines them.
+    if let Some(report) = &summary.report {
         pressure::figures::write_command_figures(
-            pressure::figures::SetKind::Sensitivity,
+            pressure::figures::SetKind::Sensitivity(report),
             &args.out,
         )?;
     }
@@ -267,7 +272,7 @@ pub fn run(args: &SensitivityArgs) -> Result<(), CliError> {
     );
     if args.format == super::describe::TextOrJson::Json {
         let mut files = summary.files;
-        if args.shard.is_none() {
+        if summary.report.is_some() {
             files.push("figures/index.md".into());
         }
         print_json_summary(serde_json::json!({

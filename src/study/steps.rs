@@ -12,7 +12,9 @@ use crate::calibrate::experiment::{
 use crate::econometrics::spec::{run_spec_file, Overrides, Report as EstimateReport};
 use crate::figures::{self, FigurePlan, SetKind};
 use crate::output::{write_atomic, Manifest};
-use crate::sensitivity::experiment::{Outcome, Prepared, RunOptions as SensRunOptions};
+use crate::sensitivity::experiment::{
+    Outcome, Prepared, Report as SensReport, RunOptions as SensRunOptions,
+};
 use crate::sim::comparison::ScenarioComparison;
 use crate::sim::Scenario;
 use std::path::Path;
@@ -34,6 +36,8 @@ pub(super) struct Ran {
     pub estimates: Vec<(String, f64)>,
     /// An estimate step's report, for planning its figures.
     pub estimate: Option<EstimateReport>,
+    /// A sensitivity step's report, for planning its figures.
+    pub sensitivity: Option<SensReport>,
 }
 
 fn io(dir: &Path) -> impl FnOnce(std::io::Error) -> StepError + '_ {
@@ -85,7 +89,12 @@ pub(super) fn plans(step: &Step, ran: &Ran, dir: &Path) -> Result<Vec<FigurePlan
     let data_dir = dir.join("figure-data");
     let plans = match &step.loaded {
         Loaded::Calibrate { .. } => SetKind::Calibrate.plans(dir, &data_dir),
-        Loaded::Sensitivity { .. } => SetKind::Sensitivity.plans(dir, &data_dir),
+        Loaded::Sensitivity { .. } => match &ran.sensitivity {
+            Some(report) => SetKind::Sensitivity(report).plans(dir, &data_dir),
+            None => Err(figures::FigureError(
+                "the sensitivity step left no report".into(),
+            )),
+        },
         Loaded::Estimate { .. } => match &ran.estimate {
             Some(report) => SetKind::Estimate(report).plans(dir, &data_dir),
             None => Err(figures::FigureError(
@@ -148,6 +157,7 @@ fn run_calibration(
         note: calibration_note(&report, &rendered.notes),
         estimates: report.estimates(),
         estimate: None,
+        sensitivity: None,
     })
 }
 
@@ -210,6 +220,7 @@ fn run_sensitivity(
         ),
         estimates: vec![],
         estimate: None,
+        sensitivity: Some(report),
     })
 }
 
@@ -234,6 +245,7 @@ fn run_estimate(step: &Step, spec: &Path, dir: &Path, ctx: &Context<'_>) -> Resu
         note: format!("{} models", report.models.len()),
         estimates: vec![],
         estimate: Some(report),
+        sensitivity: None,
     })
 }
 
@@ -284,6 +296,7 @@ fn run_scenarios(s: &ScenarioStep, dir: &Path, ctx: &Context<'_>) -> Result<Ran,
         note: format!("{total} scenario runs"),
         estimates: vec![],
         estimate: None,
+        sensitivity: None,
     })
 }
 

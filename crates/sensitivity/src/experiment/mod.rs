@@ -28,8 +28,8 @@ pub mod statistic;
 
 pub use evaluator::ModelEvaluator;
 pub use prepare::{
-    Column, FactorGroups, Method, Prepared, RunSpec, Sampler, ScalarStatistic, QUICK_BOOTSTRAP,
-    QUICK_MONTECARLO_N, QUICK_MORRIS_TRAJECTORIES, QUICK_SOBOL_N,
+    Column, FactorGroups, Labels, Method, Prepared, RunSpec, Sampler, ScalarStatistic,
+    QUICK_BOOTSTRAP, QUICK_MONTECARLO_N, QUICK_MORRIS_TRAJECTORIES, QUICK_SOBOL_N,
 };
 pub use report::{Report, ResultSet};
 pub use run::{merge, Outcome, RunOptions};

@@ -13,7 +13,7 @@ use crate::space::{Parameter, ParameterSpace};
 use pressure_sim::{CompiledModel, ExogenousSet, ParamSet, RunSettings, Scenario, SimError};
 use serde::{Deserialize, Serialize};
 use serde_spanned::Spanned;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Sampler of a Monte Carlo experiment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -181,6 +181,23 @@ pub struct RunSpec {
     /// Sobol' indices of groups of parameters (`[[groups]]`) instead of each parameter.
     #[serde(default)]
     pub groups: Option<FactorGroups>,
+    /// What the figures' captions and axis titles say of the experiment (empty in partial
+    /// results written before it was recorded).
+    #[serde(default)]
+    pub labels: Labels,
+}
+
+/// What the figures' captions and axis titles say of an experiment, resolved when it is
+/// prepared and kept in its [`RunSpec`], so that a merged result is described like an
+/// unsharded one without reading the experiment or the model again.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Labels {
+    /// `[experiment] description`.
+    pub description: Option<String>,
+    /// The file stems of the scenarios applied, in order.
+    pub scenarios: Vec<String>,
+    /// The model's time unit (`[settings] time_units`).
+    pub time_units: Option<String>,
 }
 
 /// Parameters grouped into the factors of a Sobol' analysis.
@@ -530,6 +547,18 @@ impl Experiment {
             save_sample: f.method.save_sample.unwrap_or(false),
             on_failure: self.resolve_on_failure()?,
             groups,
+            labels: Labels {
+                description: f.experiment.description.clone(),
+                scenarios: (f.experiment.scenarios.iter())
+                    .map(|s| {
+                        Path::new(s.get_ref())
+                            .file_stem()
+                            .map(|f| f.to_string_lossy().to_string())
+                            .unwrap_or_default()
+                    })
+                    .collect(),
+                time_units: model.settings.time_units.clone(),
+            },
         };
         // Check the simulator configuration once, so workers cannot fail to start.
         let mut sim = compiled.simulator(&settings)?;

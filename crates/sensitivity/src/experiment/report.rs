@@ -405,6 +405,7 @@ mod tests {
                 save_sample: false,
                 on_failure: OnFailure::DropGroup,
                 groups: None,
+                labels: Default::default(),
             },
             results: ResultSet::Oat(OatResult {
                 base_outputs: vec![2.0],
