@@ -64,6 +64,28 @@ impl Manifest {
         });
     }
 
+    /// For a command that writes one file `out` (`pressure run --out FILE`, `graph`, `loops`):
+    /// records `out` as the `output` fact and writes the manifest next to it as
+    /// `FILE.manifest.json`, atomically; returns that path (in the error too).
+    pub fn write_beside(
+        mut self,
+        out: &Path,
+    ) -> Result<std::path::PathBuf, (std::path::PathBuf, std::io::Error)> {
+        self.extra
+            .insert("output".into(), out.display().to_string().into());
+        let name = format!(
+            "{}.manifest.json",
+            out.file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        );
+        let path = out.with_file_name(name);
+        let json = serde_json::to_vec_pretty(&self)
+            .map_err(|e| (path.clone(), std::io::Error::other(e)))?;
+        write_atomic(&path, &json).map_err(|e| (path.clone(), e))?;
+        Ok(path)
+    }
+
     /// Writes `manifest.json` into `dir`, atomically.
     pub fn write_to_dir(&self, dir: &Path) -> std::io::Result<()> {
         let json = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;

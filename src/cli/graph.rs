@@ -84,16 +84,7 @@ fn write_manifest(out: &Path, args: &GraphArgs, time: Option<f64>) -> Result<(),
     let mut m = Manifest::for_current_process();
     m.add_input(&args.model);
     m.extra.insert("polarity_time".into(), time.into());
-    m.extra
-        .insert("output".into(), out.display().to_string().into());
-    let json = serde_json::to_vec_pretty(&m).unwrap_or_default();
-    let name = format!(
-        "{}.manifest.json",
-        out.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
-    let path = out.with_file_name(name);
-    write_atomic(&path, &json)
-        .map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+    m.write_beside(out)
+        .map(|_| ())
+        .map_err(|(path, e)| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
 }

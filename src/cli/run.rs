@@ -2,7 +2,7 @@
 
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::Manifest;
 use pressure::sim::report::{changed_parameters, RunReport};
 use pressure::sim::{CompiledModel, ExogenousSet, Method, ParamSet, RunSettings, Scenario};
 use std::io::{IsTerminal, Write};
@@ -252,16 +252,7 @@ fn write_manifest(
     m.parameters = changed_parameters(compiled, params);
     m.seed = Some(report.settings.seed);
     m.extra.extend(report.manifest_facts());
-    m.extra
-        .insert("output".into(), out.display().to_string().into());
-    let json = serde_json::to_vec_pretty(&m).unwrap_or_default();
-    let name = format!(
-        "{}.manifest.json",
-        out.file_name()
-            .map(|f| f.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    );
-    let path = out.with_file_name(name);
-    write_atomic(&path, &json)
-        .map_err(|e| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+    m.write_beside(out)
+        .map(|_| ())
+        .map_err(|(path, e)| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
 }

@@ -43,6 +43,7 @@
 pub mod build;
 pub mod builtins;
 mod data;
+pub mod describe;
 pub mod diagnostic;
 mod display;
 pub mod eqn;

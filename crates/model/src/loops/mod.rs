@@ -40,6 +40,7 @@
 mod graph;
 mod johnson;
 mod named;
+mod report;
 mod sils;
 
 pub use graph::{CausalGraph, GainSource, Link, LinkKind, Sign};
