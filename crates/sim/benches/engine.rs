@@ -5,6 +5,16 @@
 //! DOP853 (against ode_solvers' Dop853 on a stack vector) and arrays; the sanctions model's
 //! steady state (balanced growth) against one run. Prints time per run and per instruction
 //! evaluation.
+//!
+//! `side_by_side` (issue 16): the interpreter, native code and the batch backend on the same
+//! eight parameter sets (ranged parameters spread over their ranges) for the coupled sanctions
+//! model as the Sobol' experiment runs it, SIR and the generated 500-variable model, printing
+//! runs per CPU-second of the bench thread. Alone (about a minute):
+//!
+//! ```text
+//! cargo bench -p pressure-sim --bench engine -- side_by_side
+//! ```
+//! (any other filter, or none, runs the rest; with no filter everything runs).
 
 use criterion::{criterion_group, criterion_main, Criterion};
 use pressure_sim::{Backend, BatchSimulator, CompiledModel, Method, ParamSet, RunSettings};
@@ -66,8 +76,32 @@ impl ode_solvers::System<f64, ode_solvers::SVector<f64, 10>> for Chain10Ode {
 }
 
 // The generated models live in a module shared with `examples/engine_profile.rs`.
+#[path = "common/clock.rs"]
+mod clock;
 #[path = "common/models.rs"]
 mod models;
+
+/// Seconds of this thread's CPU per call: the best of five batches of about `budget / 5`
+/// seconds each (as [`per_call`]).
+fn per_call_cpu(mut f: impl FnMut(), budget: f64) -> f64 {
+    let mut best = f64::INFINITY;
+    for _ in 0..5 {
+        let t0 = clock::Clock::now();
+        let mut n = 0u64;
+        while t0.elapsed().as_secs_f64() < budget / 5.0 || n < 3 {
+            f();
+            n += 1;
+        }
+        best = best.min(t0.elapsed().as_secs_f64() / n as f64);
+    }
+    best
+}
+
+/// The criterion filter given on the command line, if any (the first argument that is not an
+/// option).
+fn filter() -> Option<String> {
+    std::env::args().skip(1).find(|a| !a.starts_with('-'))
+}
 use models::{chain10_initial, chain10_rhs, chain10_rk4_by_hand, generated_model, groups_model};
 
 /// Benchmarks one model run with the interpreter and with native code, prints both per-run
@@ -120,7 +154,8 @@ fn both_backends(
 
 /// Eight different parameter sets (ranged parameters spread over their ranges, the others at
 /// their defaults) run one by one with each scalar backend and together through the batch
-/// backend: prints the time per run of each, and returns them (interpreter, native, batch).
+/// backend: prints the CPU time per run of each (this thread's), and returns them
+/// (interpreter, native, batch).
 fn batch_backend(
     c: &mut Criterion,
     name: &str,
@@ -158,7 +193,7 @@ fn batch_backend(
         c.bench_function(&format!("{name}/8_runs_{}", backend.name()), |b| {
             b.iter(&mut eight)
         });
-        times[k] = per_call(&mut eight, 1.0) / lanes as f64;
+        times[k] = per_call_cpu(&mut eight, 1.0) / lanes as f64;
     }
     let mut batch = BatchSimulator::new(compiled, settings).unwrap();
     if let Some(r) = record {
@@ -169,15 +204,17 @@ fn batch_backend(
         black_box(batch.lane(lanes - 1).unwrap().rows());
     };
     c.bench_function(&format!("{name}/8_runs_batch"), |b| b.iter(&mut eight));
-    times[2] = per_call(&mut eight, 1.0) / lanes as f64;
+    times[2] = per_call_cpu(&mut eight, 1.0) / lanes as f64;
     println!(
-        "{name}: per run: interpreter {:.1} us, native {:.1} us, batch of {lanes} {:.1} us; runs per second of one thread: {:.0} / {:.0} / {:.0}",
+        "{name}: CPU per run: interpreter {:.1} us, native {:.1} us, batch of {lanes} {:.1} us; runs per CPU-second: {:.0} / {:.0} / {:.0}; batch / native {:.2}, batch / interpreter {:.2}",
         times[0] * 1e6,
         times[1] * 1e6,
         times[2] * 1e6,
         1.0 / times[0],
         1.0 / times[1],
-        1.0 / times[2]
+        1.0 / times[2],
+        times[1] / times[2],
+        times[0] / times[2]
     );
     (times[0], times[1], times[2])
 }
@@ -285,6 +322,9 @@ fn load_file(rel: &str) -> pressure_model::Model {
 }
 
 fn benches(c: &mut Criterion) {
+    if filter().is_some_and(|f| f.starts_with("side_by_side")) {
+        return;
+    }
     // Teacup: 1 stock, 240 Euler steps.
     let teacup = compile_file("models/examples/teacup.toml");
     both_backends(
@@ -395,35 +435,7 @@ fn benches(c: &mut Criterion) {
     let (_, run_native) = both_backends(c, "sanctions_rk4_30y_dt1_48", &sanctions, &s, None);
     compile_times(c, "sanctions", &sanctions_model);
     steady_states(c, &sanctions, &s, run_native);
-
-    // The batch backend against one run at a time: the sanctions model as the Sobol'
-    // experiment runs it (to t = 10, four variables recorded), started at its steady state
-    // (solved lane by lane) and at its initial values (integration only); chain10 and the
-    // generated 500-variable model.
-    let sobol = [
-        "coalition.cohesion",
-        "coalition.exit_hazard",
-        "money.inflation",
-        "currency.premium",
-    ];
-    let s10 = sanctions.default_settings().with_span(0.0, 10.0);
-    batch_backend(
-        c,
-        "sanctions_rk4_10y_steady_start",
-        &sanctions,
-        &s10,
-        Some(&sobol),
-    );
-    let s10 = s10.with_initialise(pressure_sim::Initialise::Initial);
-    batch_backend(c, "sanctions_rk4_10y", &sanctions, &s10, Some(&sobol));
     batch_backend(c, "chain10_rk4_1600_steps", &chain, &s_chain, Some(&states));
-    batch_backend(
-        c,
-        "generated_500_variables_euler_800_steps",
-        &big,
-        &big.default_settings(),
-        None,
-    );
 
     // Arrays: 5 groups x 50 equations, arrayed vs written out (issue 3: within 10%).
     let arrayed = compile_text(&groups_model(false));
@@ -459,9 +471,58 @@ fn benches(c: &mut Criterion) {
     );
 }
 
+/// The three backends side by side on the same eight parameter sets: the sanctions model as
+/// the Sobol' experiment runs it (to t = 10, its four variables recorded), started at its steady
+/// state (solved lane by lane with the scalar solver) and at its initial values (integration
+/// only); SIR (3200 Euler steps, every output); the generated 500-variable model.
+fn side_by_side(c: &mut Criterion) {
+    if filter().is_some_and(|f| !f.starts_with("side_by_side")) {
+        return;
+    }
+    let sanctions = compile_file("models/sanctions.toml");
+    let sobol = [
+        "coalition.cohesion",
+        "coalition.exit_hazard",
+        "money.inflation",
+        "currency.premium",
+    ];
+    let s10 = sanctions.default_settings().with_span(0.0, 10.0);
+    batch_backend(
+        c,
+        "side_by_side/sanctions_rk4_10y_steady_start",
+        &sanctions,
+        &s10,
+        Some(&sobol),
+    );
+    let s10 = s10.with_initialise(pressure_sim::Initialise::Initial);
+    batch_backend(
+        c,
+        "side_by_side/sanctions_rk4_10y",
+        &sanctions,
+        &s10,
+        Some(&sobol),
+    );
+    let sir = compile_file("models/examples/sir.toml");
+    batch_backend(
+        c,
+        "side_by_side/sir_euler_3200_steps",
+        &sir,
+        &sir.default_settings(),
+        None,
+    );
+    let big = compile_text(&generated_model());
+    batch_backend(
+        c,
+        "side_by_side/generated_500_variables_euler_800_steps",
+        &big,
+        &big.default_settings(),
+        None,
+    );
+}
+
 criterion_group! {
     name = engine;
     config = Criterion::default().sample_size(30).measurement_time(std::time::Duration::from_secs(3)).warm_up_time(std::time::Duration::from_secs(1));
-    targets = benches
+    targets = benches, side_by_side
 }
 criterion_main!(engine);

@@ -15,32 +15,36 @@
 //! the scalar backends). Times are the thread's CPU time (`/proc/thread-self/schedstat` on
 //! Linux, wall time elsewhere). Wall time on one thread: run it on an idle
 //! machine, or under `valgrind --tool=callgrind` for load-independent instruction counts.
+//!
+//! MODEL may be any file `pressure_interop` reads (TOML, Vensim `.mdl`, XMILE), or
+//! `generated500`, the generated 500-variable model of `benches/engine.rs` (800 Euler steps,
+//! its 50 constants drawn within 10 % of their values). Parameters without a range keep their
+//! values, so a model without ranges runs its own parameter set RUNS times. The last line,
+//! `runs_per_cpu_second<TAB>interpreter<TAB>native<TAB>batch` (`-` where the batch backend
+//! does not run the model), is read by `benches/peers/throughput_compare.py`.
 
-use pressure_sim::{Backend, BatchSimulator, CompiledModel, ParamSet};
+#[path = "../benches/common/clock.rs"]
+mod clock;
+#[path = "../benches/common/models.rs"]
+mod models;
+
+use clock::Clock;
+use pressure_sim::{Backend, BatchSimulator, CompiledModel, ParamSet, RunSettings};
 use std::path::PathBuf;
-use std::time::Instant;
-
-/// CPU time of this thread where Linux reports it, else wall time.
-struct Clock(Option<u64>, Instant);
-
-impl Clock {
-    fn cpu_ns() -> Option<u64> {
-        let text = std::fs::read_to_string("/proc/thread-self/schedstat").ok()?;
-        text.split_whitespace().next()?.parse().ok()
-    }
-    fn now() -> Clock {
-        Clock(Clock::cpu_ns(), Instant::now())
-    }
-    fn elapsed(&self) -> std::time::Duration {
-        match (self.0, Clock::cpu_ns()) {
-            (Some(a), Some(b)) => std::time::Duration::from_nanos(b - a),
-            _ => self.1.elapsed(),
-        }
-    }
-}
 
 fn main() {
-    let args: Vec<String> = std::env::args().collect();
+    // `keep=T1,T2,...`: afterwards, time native code and the batch backend keeping only the
+    // saved rows these times read (`save_rows`) against keeping every row.
+    let keep_times: Option<Vec<f64>> = std::env::args().find_map(|a| {
+        a.strip_prefix("keep=").map(|list| {
+            list.split(',')
+                .map(|x| x.parse().expect("keep=T1,T2,...: times"))
+                .collect()
+        })
+    });
+    let args: Vec<String> = std::env::args()
+        .filter(|a| !a.starts_with("keep="))
+        .collect();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let path = args
         .get(1)
@@ -71,7 +75,17 @@ fn main() {
         None => Vec::new(),
     };
     let outputs: Vec<&str> = outputs.iter().map(String::as_str).collect();
-    let model = pressure_model::load(&path).unwrap_or_else(|e| panic!("{e}"));
+    let model = if path.as_os_str() == "generated500" {
+        let dir = std::env::temp_dir().join(format!("pressure-throughput-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let p = dir.join("generated500.toml");
+        std::fs::write(&p, models::generated_model()).expect("write model");
+        let m = pressure_model::load(&p).unwrap_or_else(|e| panic!("{e}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        m
+    } else {
+        pressure_interop::load(&path).unwrap_or_else(|e| panic!("{e}"))
+    };
     let c = CompiledModel::compile(&model).expect("compiles");
     let base = c.default_settings();
     let mut settings = match span {
@@ -109,6 +123,7 @@ fn main() {
         settings.initialise
     );
     let mut reference = Vec::new();
+    let mut rates = Vec::new();
     for backend in [Backend::Interpreter, Backend::Jit] {
         let s = settings.clone().with_backend(backend);
         let mut sim = c.simulator(&s).expect("settings");
@@ -131,12 +146,18 @@ fn main() {
             }
         }
         let secs = t0.elapsed().as_secs_f64();
+        rates.push(format!("{:.1}", runs as f64 / secs));
         println!(
             "{:>6}: {:8.1} runs/s ({:.3} ms per run, {failed} failed)",
             backend.name(),
             runs as f64 / secs,
             secs * 1e3 / runs as f64
         );
+    }
+    if let Err(why) = BatchSimulator::supports(&c, &settings) {
+        println!("{:>6}: not run: {why}", "batch");
+        println!("runs_per_cpu_second\t{}\t{}\t-", rates[0], rates[1]);
+        return;
     }
     let mut batch = BatchSimulator::new(&c, &settings).expect("batch backend supports the model");
     if !outputs.is_empty() {
@@ -165,4 +186,122 @@ fn main() {
         runs as f64 / secs,
         secs * 1e3 / runs as f64
     );
+    println!(
+        "runs_per_cpu_second\t{}\t{}\t{:.1}",
+        rates[0],
+        rates[1],
+        runs as f64 / secs
+    );
+    if let Some(times) = keep_times {
+        keep_rows(&c, &settings, &outputs, &sets, &times);
+    }
+}
+
+/// Native code and the batch backend keeping every saved row against keeping only the rows
+/// that the values at `times` read (a saved time's own row, else the two around it), two
+/// rounds one after the other; checks that the kept values equal the full runs' bit for bit.
+fn keep_rows(
+    c: &CompiledModel,
+    settings: &RunSettings,
+    outputs: &[&str],
+    sets: &[ParamSet],
+    times: &[f64],
+) {
+    let grid: Vec<f64> = settings.save_times().collect();
+    let mut rows = Vec::new();
+    for &t in times {
+        match grid.iter().position(|&x| x == t) {
+            Some(k) => rows.push(k),
+            None => {
+                let k = grid
+                    .partition_point(|&x| x <= t)
+                    .saturating_sub(1)
+                    .min(grid.len().saturating_sub(2));
+                rows.extend([k, k + 1]);
+            }
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    let cols = if outputs.is_empty() {
+        c.outputs().len()
+    } else {
+        outputs.len()
+    };
+    println!(
+        "keeping saved rows {rows:?} of {} (times {times:?}): results per run {} bytes instead of {}",
+        grid.len(),
+        rows.len() * cols * 8,
+        grid.len() * cols * 8
+    );
+    let s = settings.clone().with_backend(Backend::Jit);
+    let mut full = c.simulator(&s).expect("settings");
+    let mut kept = c.simulator(&s).expect("settings");
+    let mut bfull = BatchSimulator::new(c, settings).expect("batch");
+    let mut bkept = BatchSimulator::new(c, settings).expect("batch");
+    if !outputs.is_empty() {
+        for sim in [&mut full, &mut kept] {
+            sim.record(outputs).expect("outputs");
+        }
+        for sim in [&mut bfull, &mut bkept] {
+            sim.record(outputs).expect("outputs");
+        }
+    }
+    kept.save_rows(Some(&rows)).expect("rows");
+    bkept.save_rows(Some(&rows)).expect("rows");
+    let mut reference = Vec::new();
+    for p in sets {
+        reference.push(full.run(p).ok().cloned());
+    }
+    let mut differ = 0usize;
+    let mut check = |r: &pressure_sim::Results, i: usize| {
+        if let Some(a) = &reference[i] {
+            for col in 0..a.names().len() {
+                for (j, &row) in rows.iter().enumerate() {
+                    differ += usize::from(
+                        a.column_at(col)[row].to_bits() != r.column_at(col)[j].to_bits(),
+                    );
+                }
+            }
+        }
+    };
+    for round in 1..=2 {
+        for (label, sim) in [("every row", &mut full), ("kept rows", &mut kept)] {
+            let t0 = Clock::now();
+            for p in sets {
+                let _ = std::hint::black_box(sim.run(p).map(|r| r.rows()));
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            println!(
+                "round {round}: native, {label}: {:8.1} runs/s",
+                sets.len() as f64 / secs
+            );
+        }
+        for (label, batch) in [("every row", &mut bfull), ("kept rows", &mut bkept)] {
+            let t0 = Clock::now();
+            for chunk in sets.chunks(BatchSimulator::LANES) {
+                batch.run(chunk).expect("batch");
+                std::hint::black_box(batch.lane(0).map(|r| r.rows()).ok());
+            }
+            let secs = t0.elapsed().as_secs_f64();
+            println!(
+                "round {round}: batch,  {label}: {:8.1} runs/s",
+                sets.len() as f64 / secs
+            );
+        }
+    }
+    for (i, p) in sets.iter().enumerate() {
+        if let Ok(r) = kept.run(p) {
+            check(r, i);
+        }
+    }
+    for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
+        bkept.run(chunk).expect("batch");
+        for l in 0..chunk.len() {
+            if let Ok(r) = bkept.lane(l) {
+                check(r, k * BatchSimulator::LANES + l);
+            }
+        }
+    }
+    println!("kept values differing from the full runs: {differ}");
 }

@@ -135,6 +135,14 @@ impl<'a> BatchSimulator<'a> {
         self.reset_results();
     }
 
+    /// Keeps only these rows of the save grid in every lane's results (as
+    /// [`Simulator::save_rows`]).
+    pub fn save_rows(&mut self, rows: Option<&[usize]>) -> Result<(), SimError> {
+        self.scalar.save_rows(rows)?;
+        self.reset_results();
+        Ok(())
+    }
+
     /// Replaces the exogenous series (shared by every lane) for the following runs.
     pub fn set_exogenous(&mut self, exo: &ExogenousSet) -> Result<(), SimError> {
         self.scalar.set_exogenous(exo)
@@ -339,6 +347,9 @@ impl<'a> BatchSimulator<'a> {
     }
 
     fn record_row(&mut self, row: usize, live: &[bool; LANES]) {
+        let Some(row) = self.scalar.core.stored_row(row) else {
+            return;
+        };
         for &(c, slot) in &self.scalar.core.record {
             let v = self.slots[slot as usize];
             for l in 0..LANES {

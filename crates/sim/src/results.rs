@@ -67,8 +67,4 @@ impl Results {
         let r = self.time.len();
         self.data[c * r + row] = v;
     }
-
-    pub(crate) fn time_mut(&mut self) -> &mut [f64] {
-        &mut self.time
-    }
 }

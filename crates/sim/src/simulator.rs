@@ -56,6 +56,9 @@ pub struct Simulator<'a> {
     steady_starts: SteadyStarts,
 }
 
+/// A save row not kept (see [`Simulator::save_rows`]).
+const SKIP_ROW: usize = usize::MAX;
+
 /// The model-facing half of a simulator (slots, inputs, recording).
 pub(crate) struct Core<'a> {
     pub(crate) m: &'a CompiledModel,
@@ -68,6 +71,10 @@ pub(crate) struct Core<'a> {
     pending: Vec<f64>,
     /// (column in results, slot).
     record: Vec<(usize, u32)>,
+    /// The rows of the save grid kept in `results` (ascending); empty: every row.
+    keep: Vec<usize>,
+    /// Per row of the save grid: its row in `results`, or [`SKIP_ROW`] (empty when `keep` is).
+    row_of: Vec<usize>,
     results: Results,
     /// For adaptive runs: half the width of... the midpoint of the current segment.
     segment_mid: f64,
@@ -90,6 +97,8 @@ impl<'a> Simulator<'a> {
             ring_meta: vec![(0, 0, 0); m.p.delays.len()],
             pending: vec![0.0; m.p.delays.len()],
             record: Vec::new(),
+            keep: Vec::new(),
+            row_of: Vec::new(),
             results: Results::new(Vec::new(), Vec::new(), Vec::new()),
             segment_mid: 0.0,
             native: native_code(m, settings),
@@ -134,25 +143,49 @@ impl<'a> Simulator<'a> {
         self.core.set_record(indices, &self.settings);
     }
 
+    /// Keeps only these rows of the save grid (positions in [`RunSettings::save_times`],
+    /// ascending, no repeats) in the results, or every row (`None`, the default): for a
+    /// consumer that needs a few times (a value at a time, the final value), the results hold
+    /// those rows only, with their times; every kept value is the full run's bit for bit. A
+    /// change of settings ([`Simulator::set_settings`]) keeps every row again.
+    ///
+    /// ```
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("growth.toml");
+    /// # std::fs::write(&path, "[settings]\nstop = 5\ndt = 0.25\n[stocks.p]\ninitial = \"1\"\ninflows = [\"births\"]\n[flows.births]\nequation = \"0.1 * p\"\n").unwrap();
+    /// let compiled = pressure_sim::CompiledModel::compile(&pressure_model::load(&path).unwrap()).unwrap();
+    /// let settings = compiled.default_settings();
+    /// let full = compiled.run(&compiled.default_params(), &settings).unwrap();
+    /// let mut sim = compiled.simulator(&settings).unwrap();
+    /// let last = settings.rows() - 1;
+    /// sim.save_rows(Some(&[last])).unwrap();       // the final value only
+    /// let r = sim.run(&compiled.default_params()).unwrap();
+    /// assert_eq!(r.time(), [5.0]);
+    /// assert_eq!(r.last("p"), full.last("p"));
+    /// ```
+    ///
+    /// Errors ([`SimError::InvalidSettings`]) for a row outside the grid or rows out of order.
+    pub fn save_rows(&mut self, rows: Option<&[usize]>) -> Result<(), SimError> {
+        let keep = rows.unwrap_or(&[]);
+        let n = self.settings.rows();
+        if keep.windows(2).any(|w| w[0] >= w[1]) || keep.last().is_some_and(|&r| r >= n) {
+            return Err(SimError::InvalidSettings {
+                field: "save_rows",
+                message: format!("rows {keep:?} are not ascending rows of the {n} saved rows"),
+                help: "give positions in RunSettings::save_times, ascending".into(),
+            });
+        }
+        self.core.keep = keep.to_vec();
+        let idx = self.core.recorded_indices();
+        self.core.set_record(&idx, &self.settings);
+        Ok(())
+    }
+
     /// Changes the run settings (reallocating only if the grid or the method needs it).
     pub fn set_settings(&mut self, settings: &RunSettings) -> Result<(), SimError> {
         settings.validate()?;
         check_method(self.core.m, settings)?;
-        let cols: Vec<usize> = self.core.record.iter().map(|(_, s)| *s as usize).collect();
-        let _ = cols;
-        let idx: Vec<usize> = self
-            .core
-            .record
-            .iter()
-            .map(|(_, slot)| {
-                self.core
-                    .m
-                    .outputs
-                    .iter()
-                    .position(|o| o.slot == *slot)
-                    .unwrap_or(0)
-            })
-            .collect();
+        let idx = self.core.recorded_indices();
         if settings.steady != self.settings.steady {
             self.steady = None;
         }
@@ -163,6 +196,7 @@ impl<'a> Simulator<'a> {
         }
         self.settings = settings.clone();
         self.core.native = native_code(self.core.m, settings);
+        self.core.keep.clear();
         self.core.set_record(&idx, settings);
         if settings.method.is_adaptive() {
             self.adaptive = Buffers::new(self.core.m.p.n_state as usize);
@@ -528,6 +562,30 @@ fn check_method(m: &CompiledModel, s: &RunSettings) -> Result<(), SimError> {
 }
 
 impl<'a> Core<'a> {
+    /// The positions in `CompiledModel::outputs` of the recorded columns.
+    fn recorded_indices(&self) -> Vec<usize> {
+        self.record
+            .iter()
+            .map(|(_, slot)| {
+                self.m
+                    .outputs
+                    .iter()
+                    .position(|o| o.slot == *slot)
+                    .unwrap_or(0)
+            })
+            .collect()
+    }
+
+    /// The row of `results` that keeps row `row` of the save grid, if it is kept.
+    #[inline]
+    pub(crate) fn stored_row(&self, row: usize) -> Option<usize> {
+        if self.row_of.is_empty() {
+            return Some(row);
+        }
+        let r = self.row_of[row];
+        (r != SKIP_ROW).then_some(r)
+    }
+
     fn set_record(&mut self, indices: &[usize], s: &RunSettings) {
         let m = self.m;
         self.record = indices
@@ -540,11 +598,18 @@ impl<'a> Core<'a> {
             .iter()
             .map(|&i| m.outputs[i].units.clone())
             .collect();
-        let mut r = Results::new(vec![0.0; s.rows()], names, units);
-        for (j, t) in s.save_times().enumerate() {
-            r.time_mut()[j] = t;
-        }
-        self.results = r;
+        let times: Vec<f64> = if self.keep.is_empty() {
+            self.row_of.clear();
+            s.save_times().collect()
+        } else {
+            let all: Vec<f64> = s.save_times().collect();
+            self.row_of = vec![SKIP_ROW; all.len()];
+            for (k, &row) in self.keep.iter().enumerate() {
+                self.row_of[row] = k;
+            }
+            self.keep.iter().map(|&row| all[row]).collect()
+        };
+        self.results = Results::new(times, names, units);
     }
 
     /// Sets registers and parameters, runs the initial program and sets up the DELAY FIXED
@@ -639,6 +704,9 @@ impl<'a> Core<'a> {
     }
 
     fn record_row(&mut self, row: usize) {
+        let Some(row) = self.stored_row(row) else {
+            return;
+        };
         for &(c, slot) in &self.record {
             self.results.set(c, row, self.slots[slot as usize]);
         }

@@ -823,3 +823,90 @@ proptest! {
         }
     }
 }
+
+/// A run that keeps only some saved rows (`save_rows`: what a consumer of a few values asks
+/// for) holds exactly those rows of the full run, bit for bit, with their times: with the
+/// interpreter, native code and every lane of the batch backend, fixed-step and adaptive
+/// methods; and `save_rows(None)` and a change of settings bring every row back.
+#[test]
+fn kept_rows_equal_the_full_runs_rows_bit_for_bit() {
+    let load = |rel: &str| {
+        CompiledModel::compile(&pressure_model::load(&repo().join(rel)).unwrap()).unwrap()
+    };
+    let (chain, sir) = (
+        load("models/examples/chain10.toml"),
+        load("models/examples/sir.toml"),
+    );
+    for (name, c) in [("chain10", &chain), ("sir", &sir)] {
+        for s in methods(c) {
+            let what = format!("{name}, {:?}", s.method);
+            let n = s.rows();
+            let keep = [1, n / 3, n / 2 + 1, n - 1];
+            let sets = parameter_sets(c, &c.default_params(), 11);
+            for backend in [Backend::Interpreter, Backend::Jit] {
+                let s = s.clone().with_backend(backend);
+                let mut full = c.simulator(&s).unwrap();
+                let mut kept = c.simulator(&s).unwrap();
+                kept.save_rows(Some(&keep)).unwrap();
+                for p in &sets {
+                    let (a, b) = (full.run(p).unwrap().clone(), kept.run(p).unwrap());
+                    assert_eq!(b.rows(), keep.len(), "{what}");
+                    for (j, &row) in keep.iter().enumerate() {
+                        assert_eq!(b.time()[j], a.time()[row], "{what}");
+                        for col in 0..a.names().len() {
+                            assert_eq!(
+                                b.column_at(col)[j].to_bits(),
+                                a.column_at(col)[row].to_bits(),
+                                "{what}, {backend:?}, {} at row {row}",
+                                a.names()[col]
+                            );
+                        }
+                    }
+                }
+                kept.save_rows(None).unwrap();
+                assert_same_bits(
+                    full.run(&sets[1]).unwrap(),
+                    &kept.run(&sets[1]).unwrap().clone(),
+                    &what,
+                );
+            }
+            if BatchSimulator::supports(c, &s).is_err() {
+                continue;
+            }
+            let mut scalar = c
+                .simulator(&s.clone().with_backend(Backend::Interpreter))
+                .unwrap();
+            let mut batch = BatchSimulator::new(c, &s).unwrap();
+            batch.save_rows(Some(&keep)).unwrap();
+            for chunk in sets.chunks(BatchSimulator::LANES) {
+                batch.run(chunk).unwrap();
+                for (l, p) in chunk.iter().enumerate() {
+                    let a = scalar.run(p).unwrap();
+                    let b = batch.lane(l).unwrap();
+                    assert_eq!(b.rows(), keep.len(), "{what}");
+                    for (j, &row) in keep.iter().enumerate() {
+                        assert_eq!(b.time()[j], a.time()[row], "{what}");
+                        for col in 0..a.names().len() {
+                            assert_eq!(
+                                b.column_at(col)[j].to_bits(),
+                                a.column_at(col)[row].to_bits(),
+                                "{what}, batch lane {l}, {} at row {row}",
+                                a.names()[col]
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Rows out of order or beyond the grid are an error.
+    let mut sim = sir.simulator(&sir.default_settings()).unwrap();
+    let n = sir.default_settings().rows();
+    assert!(sim.save_rows(Some(&[3, 2])).is_err());
+    assert!(sim.save_rows(Some(&[n])).is_err());
+    // A change of settings keeps every row again.
+    sim.save_rows(Some(&[0])).unwrap();
+    sim.set_settings(&sir.default_settings().with_method(Method::Rk4))
+        .unwrap();
+    assert_eq!(sim.run(&sir.default_params()).unwrap().rows(), n);
+}

@@ -12,6 +12,8 @@ pub struct ModelEvaluator<'a> {
     prepared: &'a Prepared,
     /// Whether runs go through the batch backend.
     lanes: bool,
+    /// The saved rows the outputs read (ascending); the simulators keep only these.
+    rows: Vec<usize>,
 }
 
 /// Per-worker state: the simulator and a parameter set to fill; the batch simulator and its
@@ -29,7 +31,11 @@ impl<'a> ModelEvaluator<'a> {
     pub fn new(prepared: &'a Prepared) -> Self {
         // A design has many runs: decide for a large batch.
         let lanes = pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 1000);
-        ModelEvaluator { prepared, lanes }
+        ModelEvaluator {
+            prepared,
+            lanes,
+            rows: needed_rows(prepared),
+        }
     }
 
     /// The outputs of one run from its recorded variables.
@@ -79,6 +85,35 @@ impl<'a> ModelEvaluator<'a> {
     }
 }
 
+/// The saved rows the outputs read: each statistic's (`statistic::rows_for_*`), in order
+/// without repeats. The statistics of a run that keeps only these rows equal those of the
+/// whole run bit for bit (test `statistics_on_their_rows_equal_the_whole_series_bit_for_bit`).
+fn needed_rows(p: &Prepared) -> Vec<usize> {
+    let time: Vec<f64> = p.settings.save_times().collect();
+    let mut rows = Vec::new();
+    for s in &p.scalars {
+        match &s.statistic {
+            ScalarStatistic::ValueAt { time: t } => {
+                statistic::rows_for_value_at(&time, *t, &mut rows)
+            }
+            ScalarStatistic::Mean { from, to }
+            | ScalarStatistic::Peak { from, to }
+            | ScalarStatistic::Min { from, to }
+            | ScalarStatistic::FirstCrossing { from, to, .. } => {
+                statistic::rows_for_window(&time, *from, *to, &mut rows)
+            }
+        }
+    }
+    for s in &p.series {
+        for &t in &s.times {
+            statistic::rows_for_value_at(&time, t, &mut rows);
+        }
+    }
+    rows.sort_unstable();
+    rows.dedup();
+    rows
+}
+
 impl<'a> Evaluator for ModelEvaluator<'a> {
     type Workspace = ModelWorkspace<'a>;
 
@@ -99,12 +134,17 @@ impl<'a> Evaluator for ModelEvaluator<'a> {
             .expect("settings checked when the experiment was prepared");
         let names: Vec<&str> = p.recorded.iter().map(|s| s.as_str()).collect();
         sim.record(&names).expect("outputs checked when prepared");
+        // Only the saved rows the outputs read.
+        sim.save_rows(Some(&self.rows))
+            .expect("rows of the settings' save grid");
         sim.set_exogenous(&p.exogenous)
             .expect("exogenous series checked when prepared");
         let batch = self.lanes.then(|| {
             let mut b = BatchSimulator::new(&p.compiled, &p.settings)
                 .expect("the batch backend was chosen for these settings");
             b.record(&names).expect("outputs checked when prepared");
+            b.save_rows(Some(&self.rows))
+                .expect("rows of the settings' save grid");
             b.set_exogenous(&p.exogenous)
                 .expect("exogenous series checked when prepared");
             (b, vec![p.base_params.clone(); BatchSimulator::LANES])

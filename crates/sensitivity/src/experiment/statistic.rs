@@ -10,6 +10,33 @@
 //!   (`value <= threshold`) or either; the time is interpolated within the save interval. If
 //!   the series is already there at `from`, the answer is `from`. `None` if never.
 
+/// Adds to `rows` the saved rows (positions in `time`) that [`value_at`]`(time, v, t)` reads:
+/// `t`'s own row when it is a saved time, else the two around it. [`value_at`] on the series
+/// restricted to rows that include these gives the same bits (the same points, the same
+/// arithmetic).
+pub fn rows_for_value_at(time: &[f64], t: f64, rows: &mut Vec<usize>) {
+    if time.len() == 1 {
+        rows.push(0);
+        return;
+    }
+    match time.iter().position(|&x| x == t) {
+        Some(k) => rows.push(k),
+        None => {
+            let k = segment(time, t);
+            rows.extend([k, k + 1]);
+        }
+    }
+}
+
+/// Adds to `rows` the saved rows that the window statistics ([`mean`], [`peak`], [`min`],
+/// [`first_crossing`]) over `[from, to]` read: those of the values at both ends and every
+/// row strictly inside.
+pub fn rows_for_window(time: &[f64], from: f64, to: f64, rows: &mut Vec<usize>) {
+    rows_for_value_at(time, from, rows);
+    rows_for_value_at(time, to, rows);
+    rows.extend((0..time.len()).filter(|&k| time[k] > from && time[k] < to));
+}
+
 /// Which way a crossing must go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -121,6 +148,66 @@ pub fn first_crossing(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every statistic computed on the rows it needs (`rows_for_*`, plus rows another statistic
+    /// needs) equals the statistic of the whole series bit for bit: irregular values, query
+    /// times on and off the grid, at and beyond its ends, windows of every kind.
+    #[test]
+    fn statistics_on_their_rows_equal_the_whole_series_bit_for_bit() {
+        let time: Vec<f64> = (0..41).map(|k| 0.25 * k as f64).collect();
+        let v: Vec<f64> = (0..41)
+            .map(|k| (k as f64 * 0.7).sin() * 3.0 + 0.01 * (k * k) as f64)
+            .collect();
+        let points = [0.0, 0.1, 0.25, 2.6, 7.0, 7.1, 9.9, 10.0, 10.5, -0.5];
+        let windows = [
+            (0.0, 10.0),
+            (2.0, 7.0),
+            (2.1, 6.95),
+            (7.0, 7.0),
+            (7.3, 7.4),
+            (9.0, 10.0),
+        ];
+        let subset = |rows: &mut Vec<usize>| {
+            rows.sort_unstable();
+            rows.dedup();
+            let t: Vec<f64> = rows.iter().map(|&k| time[k]).collect();
+            let x: Vec<f64> = rows.iter().map(|&k| v[k]).collect();
+            (t, x)
+        };
+        for &p in &points {
+            // Alone and together with another statistic's rows.
+            for extra in [None, Some(5usize), Some(40)] {
+                let mut rows: Vec<usize> = extra.into_iter().collect();
+                rows_for_value_at(&time, p, &mut rows);
+                let (t, x) = subset(&mut rows);
+                assert_eq!(
+                    value_at(&t, &x, p).to_bits(),
+                    value_at(&time, &v, p).to_bits(),
+                    "value at {p} with {rows:?}"
+                );
+            }
+        }
+        for &(a, b) in &windows {
+            for extra in [None, Some(0usize), Some(33)] {
+                let mut rows: Vec<usize> = extra.into_iter().collect();
+                rows_for_window(&time, a, b, &mut rows);
+                let (t, x) = subset(&mut rows);
+                let same = |f: &dyn Fn(&[f64], &[f64]) -> f64| {
+                    assert_eq!(
+                        f(&t, &x).to_bits(),
+                        f(&time, &v).to_bits(),
+                        "[{a}, {b}] with {rows:?}"
+                    )
+                };
+                same(&|t, x| mean(t, x, a, b));
+                same(&|t, x| peak(t, x, a, b));
+                same(&|t, x| min(t, x, a, b));
+                for d in [Direction::Up, Direction::Down, Direction::Either] {
+                    same(&|t, x| first_crossing(t, x, 1.5, d, a, b).unwrap_or(-1.0));
+                }
+            }
+        }
+    }
 
     #[test]
     fn statistics_on_a_ramp() {

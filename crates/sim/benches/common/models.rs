@@ -68,7 +68,14 @@ pub fn chain10_rk4_by_hand(out: &mut Vec<[f64; 10]>) {
 pub fn generated_model() -> String {
     let mut s = String::from("[settings]\nstop = 100\ndt = 0.125\nmethod = \"euler\"\n");
     for c in 0..50 {
-        s += &format!("[constants.c{c}]\nvalue = {}\n", 0.1 + 0.01 * c as f64);
+        // A range of +-10% around each value, so parameter sets can be drawn (the benchmarks
+        // of several parameter sets); runs at the defaults are unchanged.
+        let v = 0.1 + 0.01 * c as f64;
+        s += &format!(
+            "[constants.c{c}]\nvalue = {v}\nrange = [{}, {}]\n",
+            0.9 * v,
+            1.1 * v
+        );
     }
     for i in 0..100 {
         s += &format!(
