@@ -220,10 +220,9 @@ pub fn fit(
         }
         let mut sim = compiled
             .simulator(&settings)
-            .map_err(|e| EvalError::new(e.to_string()))?;
-        sim.record(&names)
-            .map_err(|e| EvalError::new(e.to_string()))?;
-        let r = sim.run(&set).map_err(|e| EvalError::new(e.to_string()))?;
+            .map_err(EvalError::from_cause)?;
+        sim.record(&names).map_err(EvalError::from_cause)?;
+        let r = sim.run(&set).map_err(EvalError::from_cause)?;
         let mut k = 0;
         for (c, rs) in rows.iter().enumerate() {
             let col = r.column_at(c);
