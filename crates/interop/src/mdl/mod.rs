@@ -189,6 +189,38 @@ struct Reader<'a> {
     arrays: HashMap<String, HashMap<Vec<String>, f64>>,
 }
 
+/// Where an entry expanded by [`allocate::expand`] or [`vector::expand`] goes: its written
+/// entries replace the entry at `at` in `out`; an error (a byte range within the right-hand
+/// side at `rhs`, and a message) goes to `failed`, located in the file.
+fn push_expansion(
+    result: Result<Vec<allocate::Written>, (std::ops::Range<usize>, String)>,
+    at: usize,
+    rhs: &std::ops::Range<usize>,
+    out: &mut Vec<(usize, Vec<(Replacement, String)>)>,
+    failed: &mut Vec<(std::ops::Range<usize>, String)>,
+) {
+    match result {
+        Ok(list) => out.push((
+            at,
+            list.into_iter()
+                .map(|w| {
+                    let r = Replacement {
+                        name: w.name,
+                        subs: w.subs,
+                        form: Form::Equation,
+                        step: false,
+                        rhs: 0..0,
+                    };
+                    (r, w.rhs)
+                })
+                .collect(),
+        )),
+        Err((e, msg)) => {
+            failed.push((rhs.start + e.start..rhs.start + e.end.max(e.start + 1), msg))
+        }
+    }
+}
+
 impl<'a> Reader<'a> {
     fn new(
         path: &'a Path,
@@ -622,27 +654,13 @@ impl<'a> Reader<'a> {
             }
             let lhs: Vec<String> = d.subs.iter().map(|(s, _)| s.clone()).collect();
             let ranges = ProfileRanges(&self);
-            match allocate::expand(&d.name, &lhs, rhs, &c, &ranges) {
-                Ok(list) => out.push((
-                    d.entry.equation.start,
-                    list.into_iter()
-                        .map(|w| {
-                            let r = Replacement {
-                                name: w.name,
-                                subs: w.subs,
-                                form: Form::Equation,
-                                step: false,
-                                rhs: 0..0,
-                            };
-                            (r, w.rhs)
-                        })
-                        .collect(),
-                )),
-                Err((at, msg)) => failed.push((
-                    d.rhs.start + at.start..d.rhs.start + at.end.max(at.start + 1),
-                    msg,
-                )),
-            }
+            push_expansion(
+                allocate::expand(&d.name, &lhs, rhs, &c, &ranges),
+                d.entry.equation.start,
+                &d.rhs,
+                &mut out,
+                &mut failed,
+            );
         }
         // VECTOR RANK / SORT ORDER / REORDER: the entry and its hidden auxiliaries (see
         // [`vector`]).
@@ -658,27 +676,13 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let lhs: Vec<String> = d.subs.iter().map(|(s, _)| s.clone()).collect();
-            match vector::expand(&d.name, &lhs, rhs, &c) {
-                Ok(list) => out.push((
-                    d.entry.equation.start,
-                    list.into_iter()
-                        .map(|w| {
-                            let r = Replacement {
-                                name: w.name,
-                                subs: w.subs,
-                                form: Form::Equation,
-                                step: false,
-                                rhs: 0..0,
-                            };
-                            (r, w.rhs)
-                        })
-                        .collect(),
-                )),
-                Err((at, msg)) => failed.push((
-                    d.rhs.start + at.start..d.rhs.start + at.end.max(at.start + 1),
-                    msg,
-                )),
-            }
+            push_expansion(
+                vector::expand(&d.name, &lhs, rhs, &c),
+                d.entry.equation.start,
+                &d.rhs,
+                &mut out,
+                &mut failed,
+            );
         }
         for (at, msg) in failed {
             self.err(at, msg);

@@ -84,13 +84,7 @@ fn reference(text: &str) -> Option<(String, Vec<String>)> {
     Some((text[..n].trim().to_string(), subs))
 }
 
-/// One entry the call becomes: its name, subscripts (None: the entry's own) and right-hand
-/// side.
-pub struct Written {
-    pub name: String,
-    pub subs: Option<Vec<String>>,
-    pub rhs: String,
-}
+pub use super::allocate::Written;
 
 /// The entries that compute `name[lhs] = <call>`, the entry's own last; an error is (byte
 /// range in `rhs`, message).
