@@ -182,3 +182,84 @@ fn errors_name_the_entry_and_the_data_file_sheet_and_cell() {
     located(&e, 2);
     assert!(e.contains("cannot read the workbook 'bad.xlsx'"), "{e}");
 }
+
+/// A model whose data variables have no equation and whose settings block (after the
+/// sketch) names the data set the run loads, as Vensim writes it (`13:inputs.vdf`).
+fn run_data_model(settings: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.mdl");
+    std::fs::write(
+        &path,
+        format!(
+            "{{UTF-8}}
+r: r1, r2 ~~|
+level :INTERPOLATE: ~~|
+step[r] :HOLD BACKWARD: ~~|
+total = INTEG(level, 0) ~~|
+INITIAL TIME = 0 ~~|
+FINAL TIME = 4 ~~|
+TIME STEP = 1 ~~|
+SAVEPER = TIME STEP ~~|
+\\\\\\---/// Sketch information - do not modify anything except names
+V300  Do not put anything below this section - it will be ignored
+*View 1
+///---\\\\\\
+:L<%^E!@
+1:run.vdf
+{settings}
+"
+        ),
+    )
+    .unwrap();
+    (dir, path)
+}
+
+#[test]
+fn data_variables_with_no_equation_read_the_run_data_set_beside_the_model() {
+    let (dir, path) = run_data_model("13:inputs.vdf");
+    // Vensim's tab export of the data set: names across, times down column A, a value
+    // left empty where the data has none (FINAL TIME is printed once).
+    std::fs::write(
+        dir.path().join("inputs.tab"),
+        "Time\tFINAL TIME\tlevel\tstep[r1]\tstep[r2]\n0\t4\t10\t1\t5\n2\t\t20\t\t7\n4\t\t20\t3\t9\n",
+    )
+    .unwrap();
+    let v = run_at(&path);
+    // level interpolates (0, 10), (2, 20), (4, 20); step holds backward, r1's empty cell at
+    // time 2 held from time 0.
+    assert_eq!(v["level"], [10.0, 15.0, 20.0, 20.0, 20.0]);
+    assert_eq!(v["step[r1]"], [1.0, 1.0, 1.0, 1.0, 3.0]);
+    assert_eq!(v["step[r2]"], [5.0, 5.0, 7.0, 7.0, 9.0]);
+    // Euler sums of 10, 15, 20, 20.
+    assert_eq!(v["total"], [0.0, 10.0, 25.0, 45.0, 65.0]);
+    // A .csv export is read the same way when there is no .tab.
+    std::fs::remove_file(dir.path().join("inputs.tab")).unwrap();
+    std::fs::write(
+        dir.path().join("inputs.csv"),
+        "Time,level,\"step[r1]\",\"step[r2]\"\n0,10,1,5\n2,20,,7\n4,20,3,9\n",
+    )
+    .unwrap();
+    assert_eq!(run_at(&path)["step[r1]"], [1.0, 1.0, 1.0, 1.0, 3.0]);
+}
+
+#[test]
+fn a_missing_run_data_set_or_column_is_an_error_at_the_variable() {
+    // Line 1 is {UTF-8}; `level` is on line 3.
+    let (dir, path) = run_data_model("13:inputs.vdf");
+    let e = mdl_text::error_at(&path);
+    located(&e, 3);
+    assert!(
+        e.contains("'level' has no equation")
+            && e.contains("'inputs.vdf'")
+            && e.contains("'inputs.tab'"),
+        "{e}"
+    );
+    std::fs::write(dir.path().join("inputs.tab"), "Time\tlevel\n0\t1\n").unwrap();
+    let e = mdl_text::error_at(&path);
+    located(&e, 4);
+    assert!(e.contains("has no column 'step[r1]'"), "{e}");
+    let (_dir, path) = run_data_model("");
+    let e = mdl_text::error_at(&path);
+    located(&e, 3);
+    assert!(e.contains("name no data set"), "{e}");
+}

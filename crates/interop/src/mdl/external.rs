@@ -461,6 +461,15 @@ impl Files {
         Ok(g)
     }
 
+    /// The first row of a sheet or text file as names (empty where a cell is empty): a
+    /// data set's column names.
+    pub fn header(&mut self, file: &str, tab: &str) -> Result<Vec<String>, String> {
+        let grid = self.grid(file, tab)?;
+        Ok((0..grid.width())
+            .map(|c| grid.label(0, c).unwrap_or_default())
+            .collect())
+    }
+
     /// The block a cell-range name gives on `tab` (a name defined for that sheet, or for
     /// the workbook on it).
     pub fn named(&mut self, file: &str, tab: &str, name: &str) -> Result<Block, String> {

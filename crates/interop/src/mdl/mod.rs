@@ -21,9 +21,12 @@
 //! `:=` data variables with `:INTERPOLATE:`, `:HOLD BACKWARD:`, `:LOOK FORWARD:`, `:RAW:`)
 //! is read when the file is (see [`external`]): constants become numbers, lookups tables,
 //! and a data variable a table of time called at `Time` (`:RAW:`: the value at the data's
-//! own times, `:NA:` at others, through a second table marking those times). Not read: data
-//! variables with no equation (their values come from a data file named when Vensim runs
-//! the model). `ALLOCATE BY PRIORITY` and `ALLOCATE AVAILABLE` become the entry and hidden
+//! own times, `:NA:` at others, through a second table marking those times). A data
+//! variable with no equation (`x :INTERPOLATE: ~~|`) takes its column of the data set Vensim
+//! loads for the run, which the settings block after the sketch names (`13:data.vdf`): that
+//! `.vdf` is Vensim's binary format, so Pressure reads its tab-separated export beside the
+//! model (`data.tab`, else `data.csv`; names across the first row, times down column A), and
+//! says so in the error when neither is there (see [`run_data_sets`]). `ALLOCATE BY PRIORITY` and `ALLOCATE AVAILABLE` become the entry and hidden
 //! auxiliaries that find the common priority shift by bisection (see [`allocate`]);
 //! `VECTOR RANK`, `VECTOR SORT ORDER` and `VECTOR REORDER` reductions along the vector's
 //! last subscript (see [`vector`]).
@@ -154,6 +157,9 @@ enum Form {
     Subscripts,
     /// `b <-> a`: `b` has the elements of `a`.
     Equivalence,
+    /// No equation (`name :INTERPOLATE: ~ ~ |`): a data variable whose values come from the
+    /// data set the run loads (see [`run_data_sets`]).
+    Data,
 }
 
 struct Reader<'a> {
@@ -290,6 +296,11 @@ impl<'a> Reader<'a> {
                             });
                         }
                     }
+                    // The plan reads every data variable with no equation or fails.
+                    None if d.form == Form::Data => self.err(
+                        d.name_at.clone(),
+                        format!("'{}' has no equation", d.name.trim()),
+                    ),
                     None => defs.push(d),
                 }
             }
@@ -457,10 +468,13 @@ impl<'a> Reader<'a> {
         let mut calls = Vec::new();
         let mut allocations = Vec::new();
         let mut vectors = Vec::new();
+        let mut run_data = Vec::new();
         let mut defs = Vec::new();
         for e in entries {
             if let Some(d) = self.parse_lhs(e) {
-                if let Some(c) = external::call(&self.text[d.rhs.clone()]) {
+                if d.form == Form::Data {
+                    run_data.push(defs.len());
+                } else if let Some(c) = external::call(&self.text[d.rhs.clone()]) {
                     calls.push((defs.len(), c));
                 } else if d.form == Form::Equation {
                     if let Some(c) = allocate::call(&self.text[d.rhs.clone()]) {
@@ -474,7 +488,7 @@ impl<'a> Reader<'a> {
         }
         // Errors other than the calls' are the second reading's to report.
         self.errors.clear();
-        if calls.is_empty() && allocations.is_empty() && vectors.is_empty() {
+        if calls.is_empty() && allocations.is_empty() && vectors.is_empty() && run_data.is_empty() {
             return Ok(Vec::new());
         }
         self.dimensions(&defs);
@@ -494,27 +508,12 @@ impl<'a> Reader<'a> {
                     continue;
                 }
             };
-            let plain = |d: &Def, form: Form, step: bool, subs: Option<Vec<String>>| Replacement {
-                name: d.name.clone(),
-                subs,
-                form,
-                step,
-                rhs: 0..0,
-            };
             let counts: Vec<usize> = d
                 .subs
                 .iter()
                 .map(|(s, _)| self.elements_of(&self.names, s).len())
                 .collect();
             let tuples = self.tuples(&self.names, d);
-            let per_tuple = |t: &Vec<String>| (!d.subs.is_empty()).then(|| t.clone());
-            let points = |x: &[f64], y: &[f64]| {
-                x.iter()
-                    .zip(y)
-                    .map(|(x, y)| format!("({x:?},{y:?})"))
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
             let result: Result<Vec<(Replacement, String)>, String> = if !d.except.is_empty() {
                 Err("GET XLS/DIRECT in an entry with :EXCEPT: is not supported".into())
             } else {
@@ -551,92 +550,56 @@ impl<'a> Reader<'a> {
                                 .iter()
                                 .zip(&ys)
                                 .map(|(t, y)| {
-                                    (plain(d, Form::Lookup, false, per_tuple(t)), points(&x, y))
+                                    (
+                                        plain(d, Form::Lookup, false, per_tuple(d, t)),
+                                        points(&x, y),
+                                    )
                                 })
                                 .collect()
                         }),
                     (external::Get::Data, _) => {
                         let fill = d.data.unwrap_or(external::Fill::Linear);
-                        files
-                            .series(&c.args, tuples.len(), fill)
-                            .map(|(mut x, ys)| {
-                                let table = tables
-                                    .entry(key(&d.name))
-                                    .or_insert_with(|| {
-                                        let base = d.name.trim().trim_matches('"').to_string();
-                                        let mut n = 1;
-                                        loop {
-                                            let t = match n {
-                                                1 => format!("\"{base} data\""),
-                                                _ => format!("\"{base} data {n}\""),
-                                            };
-                                            if taken.insert(key(&t)) {
-                                                break t;
-                                            }
-                                            n += 1;
-                                        }
-                                    })
-                                    .clone();
-                                let subs = if d.subs.is_empty() {
-                                    String::new()
-                                } else {
-                                    let s: Vec<&str> =
-                                        d.subs.iter().map(|(s, _)| s.as_str()).collect();
-                                    format!("[{}]", s.join(", "))
-                                };
-                                let value = format!("{table}{subs}(Time)");
-                                // :RAW: the value at the data's own times, :NA: between
-                                // them: a second table is 1 at each data time and 0 from
-                                // a little way off (1e-6 of the time, at least 1e-6, or a
-                                // quarter of the gap), interpolated.
-                                let raw = (fill == external::Fill::Raw).then(|| {
-                                    let mut n = 1;
-                                    let base = table.trim_matches('"');
-                                    loop {
-                                        let t = match n {
-                                            1 => format!("\"{base} times\""),
-                                            _ => format!("\"{base} times {n}\""),
-                                        };
-                                        if taken.insert(key(&t)) {
-                                            break t;
-                                        }
-                                        n += 1;
-                                    }
-                                });
-                                let mut list = vec![(
-                                    plain(d, Form::Equation, false, None),
-                                    match &raw {
-                                        Some(times) => format!(
-                                            "IF THEN ELSE({times}{subs}(Time) > 0.5, {value}, :NA:)"
-                                        ),
-                                        None => value,
-                                    },
-                                )];
-                                if let Some(times) = &raw {
-                                    let marks = raw_marks(&x);
-                                    for t in &tuples {
-                                        let mut r = plain(d, Form::Lookup, false, per_tuple(t));
-                                        r.name = times.clone();
-                                        list.push((r, marks.clone()));
-                                    }
-                                }
-                                if fill == external::Fill::LookForward {
-                                    x = look_forward_steps(&x);
-                                }
-                                let step = fill != external::Fill::Linear;
-                                for (t, y) in tuples.iter().zip(&ys) {
-                                    let mut r = plain(d, Form::Lookup, step, per_tuple(t));
-                                    r.name = table.clone();
-                                    list.push((r, points(&x, y)));
-                                }
-                                list
-                            })
+                        files.series(&c.args, tuples.len(), fill).map(|(x, ys)| {
+                            data_entries(d, fill, x, &ys, &tuples, &mut tables, &mut taken)
+                        })
                     }
                 }
             };
             match result {
                 Ok(list) => out.push((d.entry.equation.start, list)),
                 Err(msg) => self.err(d.rhs.clone(), format!("'{}': {msg}", d.name.trim())),
+            }
+        }
+        // Data variables with no equation: their columns of the run's data set.
+        if !run_data.is_empty() {
+            let sets = run_data_sets(self.text, dir);
+            for i in run_data {
+                let d = &defs[i];
+                let fill = d.data.unwrap_or(external::Fill::Linear);
+                let tuples = self.tuples(&self.names, d);
+                let series = if !d.except.is_empty() {
+                    Err(
+                        "a data variable with no equation in an entry with :EXCEPT: is not \
+                         supported"
+                            .to_string(),
+                    )
+                } else {
+                    run_data_series(&mut files, &sets, &d.name, &tuples, fill)
+                };
+                match series {
+                    Ok((x, ys)) => out.push((
+                        d.entry.equation.start,
+                        data_entries(d, fill, x, &ys, &tuples, &mut tables, &mut taken),
+                    )),
+                    Err(msg) => self.err(
+                        d.name_at.clone(),
+                        format!(
+                            "'{}' has no equation: a data variable whose values come from \
+                             the data set Vensim loads for the run; {msg}",
+                            d.name.trim()
+                        ),
+                    ),
+                }
             }
         }
         // ALLOCATE BY PRIORITY / AVAILABLE: the entry and its bisection's hidden auxiliaries
@@ -852,16 +815,11 @@ impl<'a> Reader<'a> {
         } else if rest.starts_with(':') {
             (Form::Subscripts, 1)
         } else if rest.is_empty() {
-            self.err(
-                name_at,
-                format!(
-                    "'{}' has no equation: a data variable whose values come from a data file \
-                     named when the model is run (.vdf, .tab), which is not supported; \
-                     GET XLS/DIRECT DATA is",
-                    name.trim()
-                ),
-            );
-            return None;
+            // Read from the run's data set (see `external_plan`).
+            if data.is_none() {
+                data = Some(external::Fill::Linear);
+            }
+            (Form::Data, 0)
         } else {
             self.err(
                 start + i..start + i + 1,
@@ -2032,6 +1990,248 @@ fn invert(n: usize, a: &[f64]) -> Option<Vec<f64>> {
         }
     }
     inv.iter().all(|v| v.is_finite()).then_some(inv)
+}
+
+/// The data sets a Vensim model loads when it is run: the names on the `13:` lines of the
+/// settings block that ends the file (after the sketch, from the `///---\\\` line; the suite's
+/// `data_from_other_model` has `13:data.vdf`), each with the file Pressure reads for it
+/// beside the model: a `.vdf` (Vensim's binary format, not read) as its tab-separated export
+/// of the same stem (`data.tab`, else `data.csv`), any other name as itself. A set whose file
+/// is absent has None.
+fn run_data_sets(text: &str, dir: &Path) -> Vec<(String, Option<String>)> {
+    let tail = &text[entries::sketch_start(text)..];
+    let Some(settings) = tail.rfind("///---\\\\\\") else {
+        return Vec::new();
+    };
+    let mut sets = Vec::new();
+    for line in tail[settings..].lines() {
+        let Some(names) = line.trim().strip_prefix("13:") else {
+            continue;
+        };
+        for name in names.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let path = Path::new(name);
+            let is_vdf = path
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| e.eq_ignore_ascii_case("vdf") || e.eq_ignore_ascii_case("vdfx"));
+            let candidates: Vec<String> = if is_vdf || path.extension().is_none() {
+                let stem = path.with_extension("");
+                ["tab", "csv"]
+                    .iter()
+                    .map(|e| stem.with_extension(e).to_string_lossy().into_owned())
+                    .collect()
+            } else {
+                vec![name.to_string()]
+            };
+            let found = candidates.into_iter().find(|c| dir.join(c).is_file());
+            sets.push((name.to_string(), found));
+        }
+    }
+    sets
+}
+
+/// The key of a data set's column name or of a variable's element: the name's key, and
+/// each subscript's (`var 2dim[A, D]` and `var_2dim[a,d]` are one column).
+fn column_key(name: &str) -> String {
+    match name.trim().split_once('[') {
+        Some((base, rest)) => {
+            let elems: Vec<String> = rest
+                .trim_end()
+                .trim_end_matches(']')
+                .split(',')
+                .map(key)
+                .collect();
+            format!("{}[{}]", key(base), elems.join(","))
+        }
+        None => key(name),
+    }
+}
+
+/// The series of a data variable with no equation, one per element of `tuples`, from the
+/// first of the run's data `sets` (see [`run_data_sets`]) that has its columns: Vensim's
+/// tab export, names across the first row (`var[A,D]`), times down column A. An error
+/// says which sets were looked for and where.
+fn run_data_series(
+    files: &mut external::Files,
+    sets: &[(String, Option<String>)],
+    name: &str,
+    tuples: &[Vec<String>],
+    fill: external::Fill,
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), String> {
+    if sets.is_empty() {
+        return Err(
+            "the model's settings name no data set (no '13:' line after the sketch), \
+                    so there is nothing to read: give it an equation or GET XLS/DIRECT DATA"
+                .into(),
+        );
+    }
+    let wanted: Vec<String> = tuples
+        .iter()
+        .map(|t| {
+            if t.is_empty() {
+                column_key(name)
+            } else {
+                column_key(&format!("{}[{}]", name.trim(), t.join(",")))
+            }
+        })
+        .collect();
+    let mut looked = Vec::new();
+    for (set, file) in sets {
+        let Some(file) = file else {
+            let stem = Path::new(set).with_extension("");
+            looked.push(
+                if Path::new(set)
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("tab") || e.eq_ignore_ascii_case("csv"))
+                {
+                    format!("the model names the data set '{set}', which is not beside the model")
+                } else {
+                    format!(
+                        "the model names the data set '{set}', which Pressure reads as its \
+                     tab-separated export '{0}.tab' (or '{0}.csv') beside the model (Vensim's \
+                     .vdf is a binary format: export it with Vensim, time running down), and \
+                     neither is there",
+                        stem.display()
+                    )
+                },
+            );
+            continue;
+        };
+        let tab = if file.to_ascii_lowercase().ends_with(".csv") {
+            ","
+        } else {
+            "\t"
+        };
+        let columns = files.header(file, tab)?;
+        let mut x = None;
+        let mut ys = Vec::new();
+        for w in &wanted {
+            let Some(col) = columns.iter().position(|c| column_key(c) == *w) else {
+                break;
+            };
+            let args = [
+                file.clone(),
+                tab.to_string(),
+                "A".to_string(),
+                external::cell_name(1, col),
+            ];
+            let (xs, mut y) = files.series(&args, 1, fill)?;
+            if x.as_ref().is_some_and(|x| *x != xs) {
+                return Err(format!("the columns of '{file}' have different times"));
+            }
+            x = Some(xs);
+            ys.push(y.remove(0));
+        }
+        if ys.len() == wanted.len() {
+            if let Some(x) = x {
+                return Ok((x, ys));
+            }
+        }
+        let missing = wanted.get(ys.len()).map_or("", String::as_str);
+        looked.push(format!("its data set '{file}' has no column '{missing}'"));
+    }
+    Err(looked.join("; "))
+}
+
+/// A replacement entry for `d`'s entry (its text is placed later): `subs` None for the
+/// entry's own subscripts, or one element tuple.
+fn plain(d: &Def, form: Form, step: bool, subs: Option<Vec<String>>) -> Replacement {
+    Replacement {
+        name: d.name.clone(),
+        subs,
+        form,
+        step,
+        rhs: 0..0,
+    }
+}
+
+/// An element tuple of `d` as a replacement's subscripts (None for a scalar entry).
+fn per_tuple(d: &Def, t: &[String]) -> Option<Vec<String>> {
+    (!d.subs.is_empty()).then(|| t.to_vec())
+}
+
+/// A lookup table's points, `(x,y),(x,y),...`.
+fn points(x: &[f64], y: &[f64]) -> String {
+    x.iter()
+        .zip(y)
+        .map(|(x, y)| format!("({x:?},{y:?})"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// The entries that replace a data variable's entry once its series are read (from GET
+/// XLS/DIRECT DATA or from the run's data set): the variable as a call of its table at the
+/// time, `"<name> data"[subscripts](Time)`, and that table, one per element (`x` the times,
+/// `ys` one series per element of `tuples`). `:RAW:` gives the value at the data's own times
+/// and `:NA:` between them, through a second table marking those times; LOOK FORWARD is
+/// written as a staircase whose steps are moved just after the previous point. `tables` and
+/// `taken` keep the tables' names unique.
+fn data_entries(
+    d: &Def,
+    fill: external::Fill,
+    mut x: Vec<f64>,
+    ys: &[Vec<f64>],
+    tuples: &[Vec<String>],
+    tables: &mut HashMap<String, String>,
+    taken: &mut HashSet<String>,
+) -> Vec<(Replacement, String)> {
+    let mut unique = |base: &str, word: &str| {
+        let mut n = 1;
+        loop {
+            let t = match n {
+                1 => format!("\"{base} {word}\""),
+                _ => format!("\"{base} {word} {n}\""),
+            };
+            if taken.insert(key(&t)) {
+                break t;
+            }
+            n += 1;
+        }
+    };
+    let table = match tables.get(&key(&d.name)) {
+        Some(t) => t.clone(),
+        None => {
+            let t = unique(d.name.trim().trim_matches('"'), "data");
+            tables.insert(key(&d.name), t.clone());
+            t
+        }
+    };
+    let subs = if d.subs.is_empty() {
+        String::new()
+    } else {
+        let s: Vec<&str> = d.subs.iter().map(|(s, _)| s.as_str()).collect();
+        format!("[{}]", s.join(", "))
+    };
+    let value = format!("{table}{subs}(Time)");
+    // :RAW: the value at the data's own times, :NA: between them: a second table is 1 at
+    // each data time and 0 from a little way off (1e-6 of the time, at least 1e-6, or a
+    // quarter of the gap), interpolated.
+    let raw = (fill == external::Fill::Raw).then(|| unique(table.trim_matches('"'), "times"));
+    let mut list = vec![(
+        plain(d, Form::Equation, false, None),
+        match &raw {
+            Some(times) => format!("IF THEN ELSE({times}{subs}(Time) > 0.5, {value}, :NA:)"),
+            None => value,
+        },
+    )];
+    if let Some(times) = &raw {
+        let marks = raw_marks(&x);
+        for t in tuples {
+            let mut r = plain(d, Form::Lookup, false, per_tuple(d, t));
+            r.name = times.clone();
+            list.push((r, marks.clone()));
+        }
+    }
+    if fill == external::Fill::LookForward {
+        x = look_forward_steps(&x);
+    }
+    let step = fill != external::Fill::Linear;
+    for (t, y) in tuples.iter().zip(ys) {
+        let mut r = plain(d, Form::Lookup, step, per_tuple(d, t));
+        r.name = table.clone();
+        list.push((r, points(&x, y)));
+    }
+    list
 }
 
 /// The points of a `:RAW:` data variable's table of its data times (see
