@@ -159,6 +159,36 @@ def frame_columns(df):
     return times, cols
 
 
+def run_data_files(path):
+    """The data sets a Vensim model loads when it is run, as the Rust importer finds them
+    (`run_data_sets` in crates/interop/src/mdl/mod.rs): the names on the `13:` lines of the
+    settings block after the sketch, a `.vdf` read as its tab-separated export of the same
+    stem beside the model (`.tab`, else `.csv`). Only files that exist."""
+    if path.suffix.lower() != ".mdl":
+        return []
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    marker = text.rfind("///---\\\\\\")
+    if marker < 0:
+        return []
+    out = []
+    for line in text[marker:].splitlines():
+        line = line.strip()
+        if not line.startswith("13:"):
+            continue
+        for name in (n.strip() for n in line[3:].split(",")):
+            if not name:
+                continue
+            p = Path(name)
+            if p.suffix.lower() in (".vdf", ".vdfx", ""):
+                candidates = [p.with_suffix(".tab"), p.with_suffix(".csv")]
+            else:
+                candidates = [p]
+            found = next((c for c in candidates if (path.parent / c).is_file()), None)
+            if found is not None:
+                out.append(found)
+    return out
+
+
 def run_pysd(path):
     import pysd
 
@@ -166,13 +196,19 @@ def run_pysd(path):
         folder = Path(tmp) / "m"
         shutil.copytree(path.parent, folder)
         p = folder / path.name
+        # Data variables with no equation read the run's data set, as PySD's own test suite
+        # passes it (`data_files`); none for other files.
+        data = [str(folder / d) for d in run_data_files(path)] or None
         with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
             warnings.simplefilter("ignore")
             if path.suffix.lower() == ".mdl":
-                model = pysd.read_vensim(str(p))
+                model = pysd.read_vensim(str(p), data_files=data)
             else:
-                model = pysd.read_xmile(str(p))
-            df = model.run(progress=False)
+                model = pysd.read_xmile(str(p), data_files=data)
+            # Every variable as columns of numbers, subscripted ones one column per element
+            # (`x[a,b]`): without flattening they come back as arrays, which frame_columns
+            # cannot read, and only the scalar columns were compared.
+            df = model.run(progress=False, flatten_output=True)
     return frame_columns(df)
 
 
