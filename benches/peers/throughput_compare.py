@@ -1,5 +1,6 @@
 """Runs per CPU-second, side by side (issue 16): Pressure's scalar interpreter, its native code
-(Cranelift) and its batch backend (eight parameter sets in lock step), and simlin (pysimlin
+(Cranelift) and its batch backend (eight parameter sets in lock step: the lane interpreter and
+the native lane code), and simlin (pysimlin
 0.8.5), in one table.
 
 * Pressure's models: the coupled sanctions model as `experiments/sensitivity/sanctions_sobol.toml`
@@ -57,7 +58,8 @@ def alarm(seconds):
 
 
 def ours(binary, model, runs, span="-", outputs=""):
-    """(interpreter, native, batch or None) runs per CPU-second, or an error message."""
+    """(interpreter, native, batch or None, batch native or None) runs per CPU-second, or an
+    error message."""
     c = subprocess.run(
         [binary, str(model), str(runs), span, outputs],
         capture_output=True, text=True, timeout=900,
@@ -73,7 +75,8 @@ def ours(binary, model, runs, span="-", outputs=""):
             return f"batch lanes differ from the interpreter: {line.strip()}"
         if line.startswith("runs_per_cpu_second"):
             f = line.split("\t")[1:]
-            return float(f[0]), float(f[1]), (None if f[2] == "-" else float(f[2]))
+            opt = lambda x: None if x.strip() == "-" else float(x)  # noqa: E731
+            return float(f[0]), float(f[1]), opt(f[2]), opt(f[3])
     return "no result line from " + binary
 
 
@@ -138,7 +141,7 @@ def main():
         got, runs = ours_timed(args.binary, model, args.seconds, **kw)
         print(f"{name}: {runs} parameter sets: {got}", flush=True)
         if isinstance(got, str):
-            rows.append((name, None, None, None, None, got))
+            rows.append((name, None, None, None, None, None, got))
         else:
             rows.append((name, *got, None, ""))
 
@@ -160,16 +163,16 @@ def main():
             got, runs = ours_timed(args.binary, path, args.seconds)
             print(f"{rel}: simlin {s:.0f} runs/CPU-s; Pressure ({runs} runs): {got}", flush=True)
             if isinstance(got, str):
-                rows.append((rel, None, None, None, s, got))
+                rows.append((rel, None, None, None, None, s, got))
             else:
                 rows.append((rel, *got, s, ""))
 
     print(f"load average at the end: {load()}")
     print()
-    print("| model | interpreter | native | batch | simlin | batch / native | native / simlin | batch / simlin | note |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, i, n, b, s, note in rows:
-        print(f"| {name} | {fmt(i)} | {fmt(n)} | {fmt(b)} | {fmt(s)} | {ratio(b, n)} | {ratio(n, s)} | {ratio(b, s)} | {note} |")
+    print("| model | interpreter | native | batch | batch native | simlin | batch / native | batch native / native | native / simlin | note |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, i, n, b, bn, s, note in rows:
+        print(f"| {name} | {fmt(i)} | {fmt(n)} | {fmt(b)} | {fmt(bn)} | {fmt(s)} | {ratio(b, n)} | {ratio(bn, n)} | {ratio(n, s)} | {note} |")
 
 
 if __name__ == "__main__":

@@ -469,7 +469,7 @@ range = [0, 40]
         let mut prepared = Experiment::load(&path).unwrap().prepare().unwrap();
         prepared.settings.backend = backend;
         assert_eq!(
-            pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 48),
+            pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 48, 8),
             backend == pressure_sim::Backend::Batch
         );
         let other = run_whole(&prepared, 11).unwrap();

@@ -6,7 +6,8 @@
 //! steady state (balanced growth) against one run. Prints time per run and per instruction
 //! evaluation.
 //!
-//! `side_by_side` (issue 16): the interpreter, native code and the batch backend on the same
+//! `side_by_side` (issue 16): the interpreter, native code and the batch backend (its lane
+//! interpreter and its native lane code) on the same
 //! eight parameter sets (ranged parameters spread over their ranges) for the coupled sanctions
 //! model as the Sobol' experiment runs it, SIR and the generated 500-variable model, printing
 //! runs per CPU-second of the bench thread. Alone (about a minute):
@@ -162,7 +163,7 @@ fn batch_backend(
     compiled: &CompiledModel,
     settings: &RunSettings,
     record: Option<&[&str]>,
-) -> (f64, f64, f64) {
+) -> (f64, f64, f64, f64) {
     let lanes = BatchSimulator::LANES;
     let sets: Vec<ParamSet> = (0..lanes)
         .map(|l| {
@@ -176,7 +177,7 @@ fn batch_backend(
             p
         })
         .collect();
-    let mut times = [0.0; 3];
+    let mut times = [f64::NAN; 4];
     for (k, backend) in [Backend::Interpreter, Backend::Jit].into_iter().enumerate() {
         let mut sim = compiled
             .simulator(&settings.clone().with_backend(backend))
@@ -195,28 +196,41 @@ fn batch_backend(
         });
         times[k] = per_call_cpu(&mut eight, 1.0) / lanes as f64;
     }
-    let mut batch = BatchSimulator::new(compiled, settings).unwrap();
+    // The lane interpreter, then native lane code; steady starts with scalar native code.
+    let mut batch =
+        BatchSimulator::new(compiled, &settings.clone().with_backend(Backend::Jit)).unwrap();
     if let Some(r) = record {
         batch.record(r).unwrap();
     }
-    let mut eight = || {
-        batch.run(black_box(&sets)).unwrap();
-        black_box(batch.lane(lanes - 1).unwrap().rows());
-    };
-    c.bench_function(&format!("{name}/8_runs_batch"), |b| b.iter(&mut eight));
-    times[2] = per_call_cpu(&mut eight, 1.0) / lanes as f64;
+    for (k, (native, label)) in [(false, "batch"), (true, "batch_native")]
+        .into_iter()
+        .enumerate()
+    {
+        if batch.set_native(native) != native {
+            continue;
+        }
+        let mut eight = || {
+            batch.run(black_box(&sets)).unwrap();
+            black_box(batch.lane(lanes - 1).unwrap().rows());
+        };
+        eight(); // compiles the native lane code outside the timings
+        c.bench_function(&format!("{name}/8_runs_{label}"), |b| b.iter(&mut eight));
+        times[2 + k] = per_call_cpu(&mut eight, 1.0) / lanes as f64;
+    }
     println!(
-        "{name}: CPU per run: interpreter {:.1} us, native {:.1} us, batch of {lanes} {:.1} us; runs per CPU-second: {:.0} / {:.0} / {:.0}; batch / native {:.2}, batch / interpreter {:.2}",
+        "{name}: CPU per run: interpreter {:.1} us, native {:.1} us, batch of {lanes} {:.1} us, batch native {:.1} us; runs per CPU-second: {:.0} / {:.0} / {:.0} / {:.0}; batch / native {:.2}, batch native / native {:.2}",
         times[0] * 1e6,
         times[1] * 1e6,
         times[2] * 1e6,
+        times[3] * 1e6,
         1.0 / times[0],
         1.0 / times[1],
         1.0 / times[2],
+        1.0 / times[3],
         times[1] / times[2],
-        times[0] / times[2]
+        times[1] / times[3]
     );
-    (times[0], times[1], times[2])
+    (times[0], times[1], times[2], times[3])
 }
 
 /// The steady state of the sanctions model (log levels as one balanced-growth group, the

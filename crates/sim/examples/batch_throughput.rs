@@ -1,7 +1,7 @@
 //! Runs per second of one thread for the scalar interpreter, native code and the batch
-//! backend, on the same parameter sets (every ranged parameter drawn uniformly in its range),
-//! one backend after the other in one process; checks that every batch lane equals the scalar
-//! run bit for bit.
+//! backend (its lane interpreter, then its native lane code), on the same parameter sets (every
+//! ranged parameter drawn uniformly in its range), one backend after the other in one process;
+//! checks that every batch lane equals the scalar run bit for bit.
 //!
 //! ```text
 //! cargo run --release -p pressure-sim --example batch_throughput -- [MODEL] [RUNS] [SPAN] [OUTPUTS] [initial]
@@ -20,8 +20,12 @@
 //! `generated500`, the generated 500-variable model of `benches/engine.rs` (800 Euler steps,
 //! its 50 constants drawn within 10 % of their values). Parameters without a range keep their
 //! values, so a model without ranges runs its own parameter set RUNS times. The last line,
-//! `runs_per_cpu_second<TAB>interpreter<TAB>native<TAB>batch` (`-` where the batch backend
-//! does not run the model), is read by `benches/peers/throughput_compare.py`.
+//! `runs_per_cpu_second<TAB>interpreter<TAB>native<TAB>batch<TAB>batch-native` (`-` where the
+//! batch backend does not run the model), is read by `benches/peers/throughput_compare.py`.
+//! `width=N` (2, 4 or 8) sets the lanes per call of the native lane code
+//! ([`pressure_sim::EngineOptions::lane_width`], default 8). `only=lanes-jit` (or `batch`,
+//! `jit`, `interp`) runs that backend alone, without the comparison with the interpreter (for
+//! `perf record`).
 
 #[path = "../benches/common/clock.rs"]
 mod clock;
@@ -42,8 +46,22 @@ fn main() {
                 .collect()
         })
     });
+    if let Some(w) = std::env::args().find_map(|a| a.strip_prefix("width=").map(String::from)) {
+        pressure_sim::EngineOptions {
+            lane_width: w.parse().expect("width=2|4|8"),
+            ..pressure_sim::EngineOptions::current()
+        }
+        .install();
+    }
+    let only: Option<String> =
+        std::env::args().find_map(|a| a.strip_prefix("only=").map(String::from));
+    let wanted = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let args: Vec<String> = std::env::args()
-        .filter(|a| !a.starts_with("keep="))
+        .filter(|a| {
+            !["keep=", "width=", "only="]
+                .iter()
+                .any(|p| a.starts_with(p))
+        })
         .collect();
     let repo = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let path = args
@@ -125,6 +143,10 @@ fn main() {
     let mut reference = Vec::new();
     let mut rates = Vec::new();
     for backend in [Backend::Interpreter, Backend::Jit] {
+        if !wanted(backend.name()) {
+            rates.push("-".into());
+            continue;
+        }
         let s = settings.clone().with_backend(backend);
         let mut sim = c.simulator(&s).expect("settings");
         if !outputs.is_empty() {
@@ -156,42 +178,53 @@ fn main() {
     }
     if let Err(why) = BatchSimulator::supports(&c, &settings) {
         println!("{:>6}: not run: {why}", "batch");
-        println!("runs_per_cpu_second\t{}\t{}\t-", rates[0], rates[1]);
+        println!("runs_per_cpu_second\t{}\t{}\t-\t-", rates[0], rates[1]);
         return;
     }
-    let mut batch = BatchSimulator::new(&c, &settings).expect("batch backend supports the model");
+    // The batch backend's steady starts use scalar native code either way.
+    let batch_settings = settings.clone().with_backend(Backend::Jit);
+    let mut batch =
+        BatchSimulator::new(&c, &batch_settings).expect("batch backend supports the model");
     if !outputs.is_empty() {
         batch.record(&outputs).expect("outputs");
     }
-    let t0 = Clock::now();
-    let mut mismatches = 0;
-    for (chunk, want) in sets
-        .chunks(BatchSimulator::LANES)
-        .zip(reference.chunks(BatchSimulator::LANES))
-    {
-        batch.run(chunk).expect("batch");
-        for (l, w) in want.iter().enumerate() {
-            let same = match (batch.lane(l), w) {
-                (Ok(a), Ok(b)) => a == b,
-                (Err(a), Err(b)) => a.to_string() == *b,
-                _ => false,
-            };
-            mismatches += usize::from(!same);
+    for native in [false, true] {
+        let label = if native { "lanes-jit" } else { "batch" };
+        if !wanted(label) {
+            rates.push("-".into());
+            continue;
         }
+        if batch.set_native(native) != native {
+            println!("{label:>6}: not run: no native code in this build");
+            rates.push("-".into());
+            continue;
+        }
+        batch.run(&sets[..1]).expect("batch"); // compiles native code outside the timing
+        let t0 = Clock::now();
+        let mut mismatches = 0;
+        for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
+            batch.run(chunk).expect("batch");
+            let want = reference
+                .get(k * BatchSimulator::LANES..)
+                .map_or(&[][..], |r| &r[..chunk.len().min(r.len())]);
+            for (l, w) in want.iter().enumerate() {
+                let same = match (batch.lane(l), w) {
+                    (Ok(a), Ok(b)) => a == b,
+                    (Err(a), Err(b)) => a.to_string() == *b,
+                    _ => false,
+                };
+                mismatches += usize::from(!same);
+            }
+        }
+        let secs = t0.elapsed().as_secs_f64();
+        rates.push(format!("{:.1}", runs as f64 / secs));
+        println!(
+            "{label:>6}: {:8.1} runs/s ({:.3} ms per run; {mismatches} lanes differ from the interpreter)",
+            runs as f64 / secs,
+            secs * 1e3 / runs as f64
+        );
     }
-    let secs = t0.elapsed().as_secs_f64();
-    println!(
-        "{:>6}: {:8.1} runs/s ({:.3} ms per run; {mismatches} lanes differ from the interpreter)",
-        "batch",
-        runs as f64 / secs,
-        secs * 1e3 / runs as f64
-    );
-    println!(
-        "runs_per_cpu_second\t{}\t{}\t{:.1}",
-        rates[0],
-        rates[1],
-        runs as f64 / secs
-    );
+    println!("runs_per_cpu_second\t{}", rates.join("\t"));
     if let Some(times) = keep_times {
         keep_rows(&c, &settings, &outputs, &sets, &times);
     }

@@ -1,5 +1,6 @@
 //! Many runs in parallel (rayon). Each worker thread owns one [`Simulator`] (or one
-//! [`BatchSimulator`], eight runs at a time); every run depends only on its own parameter set,
+//! [`BatchSimulator`], eight runs at a time, through the lane interpreter or native lane
+//! code); every run depends only on its own parameter set,
 //! so results are identical for any number of threads, any batch size and every backend
 //! (native code and the lanes compute the interpreter's bits).
 
@@ -63,7 +64,9 @@ where
     if let Err(e) = setup() {
         return params.iter().map(|_| Err(e.clone())).collect();
     }
-    if uses_batch_backend(model, settings, params.len()) {
+    let columns = outputs.map_or(model.outputs().len(), <[&str]>::len) as u64;
+    let stored = columns.saturating_mul(settings.rows() as u64);
+    if uses_batch_backend(model, settings, params.len(), stored) {
         return run_lanes(model, params, settings, outputs, f);
     }
     params
@@ -76,21 +79,44 @@ where
         .collect()
 }
 
-/// Whether a batch of `runs` runs goes through the lane-batched interpreter
-/// ([`BatchSimulator`]), as [`run_batch`] decides it (other callers that run many parameter
-/// sets, e.g. a sensitivity analysis, follow the same rule): when asked for
-/// ([`Backend::Batch`]) or, under [`Backend::Auto`], when the batch does not use native code
-/// and fills at least half a batch of lanes (the lanes beat the scalar interpreter, not yet
-/// native code: see [`Backend`]); and only where [`BatchSimulator`] supports the model and
-/// settings. Under `Auto` the whole batch counts towards the decision to compile native code:
-/// compiled once, up front, when the batch's work pays for it (every thread then finds it
-/// ready).
-pub fn uses_batch_backend(model: &CompiledModel, settings: &RunSettings, runs: usize) -> bool {
+/// Whether a batch of `runs` runs, each storing `stored_values` values (recorded variables
+/// times kept rows), goes through the batch backend ([`BatchSimulator`]), as [`run_batch`]
+/// decides it (other callers that run many parameter sets, e.g. a sensitivity analysis,
+/// follow the same rule): when asked for ([`Backend::Batch`]) or, under [`Backend::Auto`],
+///
+/// * when the batch does not use native code and fills at least half a batch of lanes (the
+///   lane interpreter beats the scalar interpreter), or
+/// * when it uses native code, fills a whole batch, the lanes compile to native code too, and
+///   a run stores at most one value per eight instruction-evaluations (native lane code beat
+///   scalar native code on the sanctions model's Sobol' runs, 4 variables and 2 rows kept, and
+///   on the generated 500-variable model recording one variable; it lost to it by 3× recording
+///   all 450 variables every step, where writing eight lanes' results costs more than the
+///   arithmetic saves: `crates/sensitivity/VALIDATION.md`);
+///
+/// and only where [`BatchSimulator`] supports the model and settings. Under `Auto` the whole
+/// batch counts towards the decision to compile native code: compiled once, up front, when the
+/// batch's work pays for it (every thread then finds it ready).
+pub fn uses_batch_backend(
+    model: &CompiledModel,
+    settings: &RunSettings,
+    runs: usize,
+    stored_values: u64,
+) -> bool {
     let wanted = match settings.backend {
         Backend::Batch => true,
         Backend::Auto => {
-            let total = settings.evaluations_estimate().saturating_mul(runs as u64);
-            model.native_if_worth(total, false).is_none() && runs >= BatchSimulator::LANES / 2
+            let evaluations = settings.evaluations_estimate();
+            let total = evaluations.saturating_mul(runs as u64);
+            match model.native_if_worth(total, false) {
+                None => runs >= BatchSimulator::LANES / 2,
+                Some(_) => {
+                    let work = evaluations.saturating_mul(model.p.dynamic.len() as u64);
+                    runs >= BatchSimulator::LANES
+                        && stored_values.saturating_mul(8) <= work
+                        && BatchSimulator::supports(model, settings).is_ok()
+                        && model.native_lanes().is_ok()
+                }
+            }
         }
         Backend::Interpreter | Backend::Jit => false,
     };

@@ -2,7 +2,7 @@
 
 use crate::compile::{lower, Lowered};
 use crate::error::SimError;
-use crate::jit::{JitProgram, SlotLayout};
+use crate::jit::{JitProgram, Shape, SlotLayout};
 use crate::params::{ParamSet, ParameterInfo};
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
@@ -105,6 +105,9 @@ pub struct CompiledModel {
     pub(crate) pipeline_names: Vec<String>,
     /// The per-evaluation program as native code, compiled on first use (or why not).
     native: OnceLock<Result<JitProgram, String>>,
+    /// The per-evaluation program as native code over the batch backend's lanes, compiled on
+    /// first use (or why not).
+    native_lanes: OnceLock<Result<JitProgram, String>>,
     /// Instruction-evaluations run by the interpreter under [`crate::Backend::Auto`] so far.
     interpreted_work: AtomicU64,
     /// Steady states of the default parameters (warm starts of the steady-state solver).
@@ -318,6 +321,7 @@ impl CompiledModel {
             state_names,
             pipeline_names,
             native: OnceLock::new(),
+            native_lanes: OnceLock::new(),
             interpreted_work: AtomicU64::new(0),
             steady_warm: Default::default(),
         })
@@ -333,12 +337,33 @@ impl CompiledModel {
             .map_err(|e| e.as_str())
     }
 
+    /// The per-evaluation program as native code over the batch backend's lanes
+    /// ([`crate::EngineOptions::lane_width`] lanes per call), compiled now if it was not yet;
+    /// a failure leaves the batch backend on the lane interpreter.
+    pub(crate) fn native_lanes(&self) -> Result<&JitProgram, &str> {
+        self.native_lanes
+            .get_or_init(|| {
+                let width = crate::EngineOptions::current().lane_width;
+                self.compile_native_shape(&self.p.dynamic, Shape::Lanes { width })
+            })
+            .as_ref()
+            .map_err(|e| e.as_str())
+    }
+
     /// Compiles a program over this model's slot array (the per-evaluation program, or a part
     /// of the initial program such as the steady-state solver's slice) to native code. A
     /// failure of any kind, even a panic inside the code generator, is an `Err` with the reason.
     pub(crate) fn compile_native(
         &self,
         program: &crate::program::Program,
+    ) -> Result<JitProgram, String> {
+        self.compile_native_shape(program, Shape::Scalar)
+    }
+
+    fn compile_native_shape(
+        &self,
+        program: &crate::program::Program,
+        shape: Shape,
     ) -> Result<JitProgram, String> {
         let p = &self.p;
         let layout = SlotLayout {
@@ -349,7 +374,7 @@ impl CompiledModel {
             n_series: self.exogenous.len(),
         };
         std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            JitProgram::compile(program, &layout)
+            JitProgram::compile_shape(program, &layout, shape)
         }))
         .unwrap_or_else(|_| Err("the native code generator failed (panicked)".into()))
     }

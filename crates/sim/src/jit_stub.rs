@@ -15,16 +15,28 @@ pub(crate) struct SlotLayout<'a> {
     pub n_series: usize,
 }
 
+/// See `jit/mod.rs`.
+#[allow(dead_code)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    Scalar,
+    Lanes { width: usize },
+}
+
 /// Never constructed here.
 #[derive(Debug)]
 pub(crate) enum JitProgram {}
 
 impl JitProgram {
-    pub fn compile(_: &Program, _: &SlotLayout) -> Result<JitProgram, String> {
+    pub fn compile_shape(_: &Program, _: &SlotLayout, _: Shape) -> Result<JitProgram, String> {
         Err("native code is not available in this build (feature `jit`, x86_64 or aarch64)".into())
     }
 
     pub fn run(&self, _: &mut [f64], _: &[LookupTable], _: &[Series]) {
+        match *self {}
+    }
+
+    pub fn run_lanes(&self, _: &mut [crate::lane_exec::Lanes], _: &[LookupTable], _: &[Series]) {
         match *self {}
     }
 

@@ -1,5 +1,6 @@
 //! The batch simulator: [`LANES`] parameter sets integrated in lock step through the
-//! lane-batched interpreter (`lane_exec.rs`), each lane giving the results of a scalar run of
+//! lane-batched interpreter (`lane_exec.rs`) or the program compiled to native lane code
+//! (`jit/`, `Shape::Lanes`), each lane giving the results of a scalar run of
 //! its parameter set bit for bit. A lane whose value becomes non-finite stops with the
 //! scalar run's error (the variable and the time) while the others go on.
 //!
@@ -9,17 +10,19 @@
 use super::{check_method, stage, Simulator};
 use crate::compiled::CompiledModel;
 use crate::error::SimError;
+use crate::jit::JitProgram;
 use crate::lane_exec::{exec_lanes, LaneEnv, Lanes, LANES};
 use crate::params::ParamSet;
 use crate::program::{HOLD_TIME, TIME, TIME_PLUS};
 use crate::results::Results;
 use crate::scenario::ExogenousSet;
-use crate::settings::{Method, RunSettings};
+use crate::settings::{Backend, Method, RunSettings};
 
 /// Runs up to [`BatchSimulator::LANES`] parameter sets at once, in lock step through the same
-/// compiled program (the lane-batched interpreter): every instruction is applied to all of
-/// them before the next, so the cost of decoding it is shared and its arithmetic runs as
-/// vector instructions. Each lane's results equal a scalar run of its parameter set bit for
+/// compiled program (native lane code, or the lane-batched interpreter: see
+/// [`BatchSimulator::set_native`]): every instruction is applied to all of them before the
+/// next, so its arithmetic runs as vector instructions (and, interpreted, the cost of decoding
+/// it is shared). Each lane's results equal a scalar run of its parameter set bit for
 /// bit (with any [`crate::Backend`]); a lane that fails (a non-finite value) reports the scalar
 /// run's error while the other lanes complete. Buffers are allocated once; a run allocates
 /// nothing (except an error's message).
@@ -65,6 +68,9 @@ pub struct BatchSimulator<'a> {
     errors: Vec<Option<SimError>>,
     /// Lanes in use in the last run.
     used: usize,
+    /// The program compiled to native code over the lanes, when it runs that way (else the
+    /// lane interpreter).
+    native: Option<&'a JitProgram>,
 }
 
 impl<'a> BatchSimulator<'a> {
@@ -113,6 +119,18 @@ impl<'a> BatchSimulator<'a> {
             results: Vec::new(),
             errors: vec![None; LANES],
             used: 0,
+            native: None,
+        };
+        b.native = match settings.backend {
+            Backend::Interpreter => None,
+            Backend::Jit | Backend::Batch => model.native_lanes().ok(),
+            Backend::Auto => {
+                // Native code when compiling the scalar program would pay off for one batch.
+                let work = settings.evaluations_estimate().saturating_mul(LANES as u64);
+                model
+                    .native_if_worth(work, false)
+                    .and_then(|_| model.native_lanes().ok())
+            }
         };
         b.reset_results();
         Ok(b)
@@ -146,6 +164,22 @@ impl<'a> BatchSimulator<'a> {
     /// Replaces the exogenous series (shared by every lane) for the following runs.
     pub fn set_exogenous(&mut self, exo: &ExogenousSet) -> Result<(), SimError> {
         self.scalar.set_exogenous(exo)
+    }
+
+    /// Runs the lanes through native code (compiled now if it was not yet) or, with `false`,
+    /// through the lane interpreter; returns whether native code is in use (false also where it
+    /// is not available). The results are the same bits either way. By default native code
+    /// runs the lanes unless the settings' backend is [`Backend::Interpreter`] (under
+    /// [`Backend::Auto`], when compiling pays off for one batch).
+    pub fn set_native(&mut self, on: bool) -> bool {
+        let m = self.scalar.core.m;
+        self.native = if on { m.native_lanes().ok() } else { None };
+        self.native.is_some()
+    }
+
+    /// Whether native code runs the lanes (see [`BatchSimulator::set_native`]).
+    pub fn uses_native(&self) -> bool {
+        self.native.is_some()
     }
 
     pub fn settings(&self) -> &RunSettings {
@@ -217,16 +251,22 @@ impl<'a> BatchSimulator<'a> {
         let sb = m.p.state_base as usize;
         // The program over every lane (a macro: the environment borrows the series while the
         // slots are written).
+        let native = self.native;
         macro_rules! eval {
             () => {
-                exec_lanes(
-                    &m.p.dynamic,
-                    &mut self.slots,
-                    &LaneEnv {
-                        lookups: &m.p.lookups,
-                        series: &self.scalar.core.exo,
-                    },
-                )
+                match native {
+                    Some(code) => {
+                        code.run_lanes(&mut self.slots, &m.p.lookups, &self.scalar.core.exo)
+                    }
+                    None => exec_lanes(
+                        &m.p.dynamic,
+                        &mut self.slots,
+                        &LaneEnv {
+                            lookups: &m.p.lookups,
+                            series: &self.scalar.core.exo,
+                        },
+                    ),
+                }
             };
         }
         let mut live = self.live();

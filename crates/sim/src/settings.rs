@@ -63,13 +63,14 @@ pub struct RunSettings {
 /// batch of more than a few runs use native code; a handful of short runs of a tiny model
 /// stay interpreted (where compiling would take longer than running).
 ///
-/// For batches of runs ([`crate::run_batch`]) there is also the lane-batched interpreter
+/// For batches of runs ([`crate::run_batch`]) there is also the batch backend
 /// ([`Backend::Batch`], [`crate::BatchSimulator`]): eight parameter sets through each
-/// instruction at once. Measured on the coupled sanctions model (RK4 to t = 10, one thread,
-/// loaded machine) it runs 5.5× faster than the interpreter but 1.4× slower than native code
-/// (its transcendental functions are still the scalar libm calls), so `Auto` uses it for a
-/// batch (of at least four runs) only when the batch does not use native code (not worth
-/// compiling, or not available); ask for it with [`Backend::Batch`].
+/// instruction at once, by a lane interpreter or by native lane code (Cranelift, `f64x2`
+/// vectors; transcendental functions and lookups still one scalar call per lane). `Auto` uses
+/// it for a batch of at least four runs when the batch does not use native code (not worth
+/// compiling, or not available), and with native lane code for a batch of at least eight runs
+/// that uses native code and stores few values per run (the rule and the measurements behind
+/// it: [`crate::uses_batch_backend`]); ask for it with [`Backend::Batch`].
 ///
 /// Without native code (other targets, or the `jit` feature off) every backend other than
 /// `Batch` in a batch is the interpreter. [`EngineOptions::default_backend`] changes the default for the whole process
@@ -93,9 +94,10 @@ pub enum Backend {
     /// interpreter where that is not available).
     Jit,
     /// For many runs ([`crate::run_batch`], [`crate::run_batch_map`]): eight parameter sets at
-    /// a time in lock step through the lane-batched interpreter ([`crate::BatchSimulator`]),
-    /// where it supports the model and settings (fixed-step methods, no RANDOM or DELAY
-    /// FIXED); otherwise, and for single runs, the same as [`Backend::Auto`].
+    /// a time in lock step ([`crate::BatchSimulator`]), through native lane code where it is
+    /// available (else the lane interpreter), where the batch backend supports the model and
+    /// settings (fixed-step methods, no RANDOM or DELAY FIXED); otherwise, and for single
+    /// runs, the same as [`Backend::Auto`].
     Batch,
 }
 
@@ -154,6 +156,10 @@ pub struct EngineOptions {
     /// Writes each compiled function's machine code to this file and its Cranelift IR to
     /// `<file>.clif` (debugging the code generator).
     pub jit_dump: Option<std::path::PathBuf>,
+    /// Lanes per call of the batch backend's native code (2, 4 or 8: one, two or four `f64x2`
+    /// vectors per slot; the eight lanes of a batch take `8 / lane_width` calls). Every width
+    /// computes the same bits; only the speed differs.
+    pub lane_width: usize,
 }
 
 static ENGINE_OPTIONS: std::sync::RwLock<EngineOptions> =
@@ -164,6 +170,7 @@ impl EngineOptions {
         default_backend: Backend::Auto,
         jit_optimise: false,
         jit_dump: None,
+        lane_width: 8,
     };
 
     /// Makes these the options of the whole process (models compiled to native code before

@@ -79,8 +79,9 @@ fn parameter_sets(
     sets
 }
 
-/// Every lane of the batch backend equals the interpreter's run of its parameter set (results
-/// bit for bit, or the same error), where the batch backend supports the model and settings.
+/// Every lane of the batch backend, run by the lane interpreter and by native lane code,
+/// equals the interpreter's run of its parameter set (results bit for bit, or the same error),
+/// where the batch backend supports the model and settings.
 fn compare_batch(c: &CompiledModel, s: &RunSettings, scenario: Option<&Scenario>, what: &str) {
     let mut params = c.default_params();
     let mut exo = c.default_exogenous();
@@ -93,11 +94,25 @@ fn compare_batch(c: &CompiledModel, s: &RunSettings, scenario: Option<&Scenario>
     }
     let sets = parameter_sets(c, &params, 11);
     let mut batch = BatchSimulator::new(c, &s.clone().with_backend(Backend::Batch)).unwrap();
+    assert_eq!(batch.uses_native(), Backend::JIT_AVAILABLE, "{what}");
     batch.set_exogenous(&exo).unwrap();
     let mut scalar = c
         .simulator(&s.clone().with_backend(Backend::Interpreter))
         .unwrap();
     scalar.set_exogenous(&exo).unwrap();
+    for native in [false, true] {
+        assert_eq!(batch.set_native(native), native && Backend::JIT_AVAILABLE);
+        let what = format!("{what}, native lanes {native}");
+        compare_lanes(&mut batch, &mut scalar, &sets, &what);
+    }
+}
+
+fn compare_lanes(
+    batch: &mut BatchSimulator,
+    scalar: &mut pressure_sim::Simulator,
+    sets: &[pressure_sim::ParamSet],
+    what: &str,
+) {
     for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
         batch.run(chunk).unwrap();
         assert_eq!(batch.lanes_used(), chunk.len());
@@ -618,9 +633,13 @@ equation = "LN(fuel)"
             p
         })
         .collect();
-    for m in [Method::Euler, Method::Rk2, Method::Rk4] {
+    for (m, native) in [Method::Euler, Method::Rk2, Method::Rk4]
+        .into_iter()
+        .flat_map(|m| [(m, false), (m, true)])
+    {
         let s = c.default_settings().with_method(m);
         let mut batch = BatchSimulator::new(&c, &s).unwrap();
+        assert_eq!(batch.set_native(native), native && Backend::JIT_AVAILABLE);
         let mut failed = 0;
         for (k, chunk) in sets.chunks(BatchSimulator::LANES).enumerate() {
             batch.run(chunk).unwrap();
@@ -638,7 +657,9 @@ equation = "LN(fuel)"
                         assert!(b.to_string().starts_with(&at), "{m:?} rate {rate}: {b}");
                         failed += 1;
                     }
-                    (a, b) => panic!("{m:?} rate {rate}: interpreter {a:?}, batch {b:?}"),
+                    (a, b) => {
+                        panic!("{m:?} rate {rate} native {native}: interpreter {a:?}, batch {b:?}")
+                    }
                 }
             }
         }
@@ -676,6 +697,69 @@ fn the_batch_backend_refuses_what_it_does_not_support() {
         compile_text("[settings]\nstop = 2\n[aux.a]\nequation = \"RANDOM UNIFORM(0, 1, 3)\"\n");
     let why = BatchSimulator::supports(&random, &random.default_settings()).unwrap_err();
     assert!(why.contains("RANDOM"), "{why}");
+}
+
+/// Under `Auto`, a batch that uses native code and stores few values per run goes through
+/// native lane code (`uses_batch_backend`), one that stores more than one value per eight
+/// instruction-evaluations stays on scalar native code; either way (and for every output at
+/// every step) every run equals the interpreter's bit for bit.
+#[test]
+fn auto_chooses_native_lanes_for_few_stored_values_without_changing_results() {
+    let model = pressure_model::load(&repo().join("models/examples/chain10.toml")).unwrap();
+    let c = CompiledModel::compile(&model).unwrap();
+    let sets = parameter_sets(&c, &c.default_params(), 20);
+    let s = c
+        .default_settings()
+        .with_method(Method::Rk4)
+        .with_dt(1.0 / 16.0)
+        .with_save_every(10.0)
+        .with_span(0.0, 20.0);
+    let auto = s.clone().with_backend(Backend::Auto);
+    let (instructions, evaluations) = (c.program_size().1 as u64, 4 * 320 + 1);
+    // x1 at 3 saved rows.
+    let few = 3;
+    assert!(8 * few <= instructions * evaluations);
+    assert_eq!(
+        pressure_sim::uses_batch_backend(&c, &auto, sets.len(), few),
+        Backend::JIT_AVAILABLE
+    );
+    let many = instructions * evaluations / 8 + 1;
+    assert!(!pressure_sim::uses_batch_backend(
+        &c,
+        &auto,
+        sets.len(),
+        many
+    ));
+    assert!(!pressure_sim::uses_batch_backend(&c, &auto, 7, few));
+    let want = run_batch(
+        &c,
+        &sets,
+        &s.clone().with_backend(Backend::Interpreter),
+        Some(&["x1"]),
+    );
+    let got = run_batch(&c, &sets, &auto, Some(&["x1"]));
+    for (k, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_same_bits(
+            w.as_ref().unwrap(),
+            g.as_ref().unwrap(),
+            &format!("set {k}"),
+        );
+    }
+    let dense = s.clone().with_save_every(1.0 / 16.0);
+    let want = run_batch(
+        &c,
+        &sets,
+        &dense.clone().with_backend(Backend::Interpreter),
+        None,
+    );
+    let got = run_batch(&c, &sets, &dense.with_backend(Backend::Auto), None);
+    for (k, (w, g)) in want.iter().zip(&got).enumerate() {
+        assert_same_bits(
+            w.as_ref().unwrap(),
+            g.as_ref().unwrap(),
+            &format!("dense set {k}"),
+        );
+    }
 }
 
 /// `Auto` leaves a short run of a tiny model to the interpreter and compiles for a long run

@@ -27,14 +27,19 @@ pub struct ModelWorkspace<'a> {
 impl<'a> ModelEvaluator<'a> {
     /// Runs go through `pressure-sim`'s batch backend (eight parameter sets at once) when
     /// [`pressure_sim::uses_batch_backend`] chooses it for the prepared settings (their
-    /// `backend`: `Batch` asks for it; `Auto` uses it when native code does not pay).
+    /// `backend`: `Batch` asks for it; `Auto` uses it when native code does not pay, or when
+    /// native lane code does: few stored values per run, as here).
     pub fn new(prepared: &'a Prepared) -> Self {
-        // A design has many runs: decide for a large batch.
-        let lanes = pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 1000);
+        let rows = needed_rows(prepared);
+        // A design has many runs: decide for a large batch. A run stores the recorded
+        // variables at the kept rows.
+        let stored = (prepared.recorded.len() * rows.len()) as u64;
+        let lanes =
+            pressure_sim::uses_batch_backend(&prepared.compiled, &prepared.settings, 1000, stored);
         ModelEvaluator {
             prepared,
             lanes,
-            rows: needed_rows(prepared),
+            rows,
         }
     }
 

@@ -92,3 +92,53 @@ pub(super) unsafe extern "C" fn series_(
 ) -> f64 {
     series_value(unsafe { &*series.add(i) }, hold, tp)
 }
+
+/// Lane versions of the helpers, called once per instruction by the lane code instead of once
+/// per lane: `out[l] = f(a[l], a[n + l], a[2n + l], ...)` for the `n` lanes of one call (the
+/// arguments lane by lane, one argument after the other). Each lane goes through the scalar
+/// helper above, so it gets the scalar bits.
+macro_rules! lanes {
+    ($name:ident, $f:ident, $($k:literal),+) => {
+        /// # Safety
+        /// `a` holds `n` lanes of every argument and `out` has room for `n` results.
+        pub(super) unsafe extern "C" fn $name(a: *const f64, n: usize, out: *mut f64) {
+            for l in 0..n {
+                // SAFETY: see the function's contract.
+                unsafe { *out.add(l) = $f($(*a.add($k * n + l)),+) };
+            }
+        }
+    };
+}
+
+lanes!(exp_lanes, exp, 0);
+lanes!(ln_lanes, ln, 0);
+lanes!(log10_lanes, log10, 0);
+lanes!(sin_lanes, sin, 0);
+lanes!(cos_lanes, cos, 0);
+lanes!(tan_lanes, tan, 0);
+lanes!(asin_lanes, asin, 0);
+lanes!(acos_lanes, acos, 0);
+lanes!(atan_lanes, atan, 0);
+lanes!(int_lanes, int, 0);
+lanes!(pow_lanes, pow, 0, 1);
+lanes!(modulo_lanes, modulo_, 0, 1);
+lanes!(log_base_lanes, log_base, 0, 1);
+lanes!(pulse_lanes, pulse_, 0, 1, 2, 3);
+lanes!(pulse_train_lanes, pulse_train_, 0, 1, 2, 3, 4, 5);
+lanes!(ramp_lanes, ramp_, 0, 1, 2, 3);
+
+/// # Safety
+/// `tables` points to at least `i + 1` tables; `a` holds `n` lanes and `out` room for `n`.
+pub(super) unsafe extern "C" fn lookup_lanes(
+    tables: *const LookupTable,
+    i: usize,
+    a: *const f64,
+    n: usize,
+    out: *mut f64,
+) {
+    let t = unsafe { &*tables.add(i) };
+    for l in 0..n {
+        // SAFETY: see the function's contract.
+        unsafe { *out.add(l) = lookup(t, *a.add(l)) };
+    }
+}

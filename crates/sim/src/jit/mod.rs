@@ -17,10 +17,13 @@
 
 mod helpers;
 
+use crate::lane_exec::{Lanes, LANES};
 use crate::program::{Op, Program, DT, HOLD_TIME, TIME_PLUS};
+use cranelift_codegen::entity::packed_option::ReservedValue;
 use cranelift_codegen::ir::condcodes::FloatCC;
 use cranelift_codegen::ir::{
-    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, Value,
+    types, AbiParam, FuncRef, InstBuilder, MemFlagsData, Signature, StackSlot, StackSlotData,
+    StackSlotKind, Type, Value,
 };
 use cranelift_codegen::settings::{self, Configurable};
 use cranelift_frontend::{FunctionBuilder, FunctionBuilderContext};
@@ -42,6 +45,17 @@ pub(crate) struct SlotLayout<'a> {
     pub n_series: usize,
 }
 
+/// How many runs the generated function advances at once, and how their slots lie in memory.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// One run over a slot array `[f64]`.
+    Scalar,
+    /// `width` lanes (2, 4 or 8) of the batch backend's slot-major lane array
+    /// (`[[f64; LANES]]`), as `width / 2` `f64x2` vectors per slot; the function is called
+    /// `LANES / width` times, once per group of lanes.
+    Lanes { width: usize },
+}
+
 /// The signature of the generated function.
 type EvalFn = unsafe extern "C" fn(*mut f64, *const LookupTable, *const Series);
 
@@ -54,6 +68,7 @@ pub(crate) struct JitProgram {
     min_slots: usize,
     n_lookups: usize,
     n_series: usize,
+    shape: Shape,
     /// Wall time of the compilation and size of the machine code (for reports).
     compile_time: Duration,
     code_bytes: usize,
@@ -96,9 +111,14 @@ impl JitProgram {
         self.code_bytes
     }
 
-    /// Runs the program over `slots`.
+    /// Runs the program over `slots` (a program compiled for [`Shape::Scalar`]).
     #[inline]
     pub fn run(&self, slots: &mut [f64], lookups: &[LookupTable], series: &[Series]) {
+        assert_eq!(
+            self.shape,
+            Shape::Scalar,
+            "a lane program run as a scalar one"
+        );
         assert!(
             slots.len() >= self.min_slots
                 && lookups.len() >= self.n_lookups
@@ -112,8 +132,41 @@ impl JitProgram {
         unsafe { (self.func)(slots.as_mut_ptr(), lookups.as_ptr(), series.as_ptr()) }
     }
 
-    /// Compiles `program` to native code, or says why it cannot.
+    /// Runs the program over every lane of `slots` (a program compiled for
+    /// [`Shape::Lanes`]): each lane computes what [`JitProgram::run`] computes for its slots,
+    /// bit for bit.
+    #[inline]
+    pub fn run_lanes(&self, slots: &mut [Lanes], lookups: &[LookupTable], series: &[Series]) {
+        let Shape::Lanes { width } = self.shape else {
+            panic!("a scalar program run over lanes");
+        };
+        assert!(
+            slots.len() >= self.min_slots
+                && lookups.len() >= self.n_lookups
+                && series.len() >= self.n_series,
+            "slot array, lookups or series too small for the compiled program"
+        );
+        let base = slots.as_mut_ptr() as *mut f64;
+        for group in 0..LANES / width {
+            // SAFETY: as in `run`, with slots `LANES` f64s apart (the stride the code was
+            // generated for) and lane offsets `group * width + 0..width`, all below `LANES`;
+            // `slots` is exclusively borrowed and the groups run one after the other.
+            unsafe { (self.func)(base.add(group * width), lookups.as_ptr(), series.as_ptr()) }
+        }
+    }
+
+    /// Compiles `program` to native code for one run, or says why it cannot.
+    #[cfg(test)]
     pub fn compile(program: &Program, layout: &SlotLayout) -> Result<JitProgram, String> {
+        JitProgram::compile_shape(program, layout, Shape::Scalar)
+    }
+
+    /// Compiles `program` to native code of the given shape, or says why it cannot.
+    pub fn compile_shape(
+        program: &Program,
+        layout: &SlotLayout,
+        shape: Shape,
+    ) -> Result<JitProgram, String> {
         #[cfg(test)]
         if tests::PANIC_IN_COMPILE.with(|p| p.get()) {
             panic!("code generator panic (test)");
@@ -122,7 +175,16 @@ impl JitProgram {
         let ops = program.ops();
         check_program(ops, layout)?;
         let min_slots = program.max_slot() as usize + 1;
-        if min_slots.saturating_mul(8) > i32::MAX as usize {
+        let (ty, parts, stride) = match shape {
+            Shape::Scalar => (types::F64, 1, 8),
+            Shape::Lanes { width } => {
+                if !matches!(width, 2 | 4 | 8) || LANES % width != 0 {
+                    return Err(format!("lane width {width} is not 2, 4 or 8"));
+                }
+                (types::F64X2, width / 2, 8 * LANES)
+            }
+        };
+        if min_slots.saturating_mul(stride) > i32::MAX as usize {
             return Err("slot array too large for 32-bit offsets".into());
         }
 
@@ -149,7 +211,7 @@ impl JitProgram {
             .finish(settings::Flags::new(flags))
             .map_err(|e| format!("cranelift target: {e}"))?;
         let mut builder = JITBuilder::with_isa(isa, default_libcall_names());
-        for h in HELPERS {
+        for h in HELPERS.iter().chain(&LANE_HELPERS) {
             builder.symbol(h.name, h.ptr);
         }
         let mut module = JITModule::new(builder);
@@ -170,6 +232,23 @@ impl JitProgram {
                 .declare_function(h.name, Linkage::Import, &sig)
                 .map_err(|e| e.to_string())?;
             helper_ids.push(id);
+        }
+        let mut lane_helper_ids = Vec::with_capacity(LANE_HELPERS.len());
+        if shape != Shape::Scalar {
+            for h in LANE_HELPERS {
+                let mut sig = module.make_signature();
+                for p in h.params {
+                    sig.params.push(AbiParam::new(match p {
+                        Arg::F64 => types::F64,
+                        Arg::Ptr => ptr,
+                        Arg::Index => types::I64,
+                    }));
+                }
+                let id = module
+                    .declare_function(h.name, Linkage::Import, &sig)
+                    .map_err(|e| e.to_string())?;
+                lane_helper_ids.push(id);
+            }
         }
         let mut sig: Signature = module.make_signature();
         for _ in 0..3 {
@@ -194,10 +273,18 @@ impl JitProgram {
                 module: &mut module,
                 helper_ids: &helper_ids,
                 helper_refs: vec![None; HELPERS.len()],
+                lane_helper_ids: &lane_helper_ids,
+                lane_helper_refs: vec![None; LANE_HELPERS.len()],
+                scratch: None,
+                ptr,
                 slots: params[0],
                 tables: params[1],
                 series: params[2],
                 layout,
+                ty,
+                parts,
+                stride: stride as i32,
+                window: REUSE_WINDOW / parts,
                 cache: vec![None; min_slots],
                 in_memory: vec![true; min_slots],
                 const_cache: HashMap::new(),
@@ -239,6 +326,7 @@ impl JitProgram {
             min_slots,
             n_lookups: layout.n_lookups,
             n_series: layout.n_series,
+            shape,
             compile_time: t0.elapsed(),
             code_bytes,
         })
@@ -453,73 +541,197 @@ const HELPERS: [Helper; 18] = [
     },
 ];
 
-/// Turns instructions into Cranelift IR, tracking which slot values are in registers.
+/// Most `f64x2` vectors per slot (eight lanes).
+const MAX_PARTS: usize = 4;
+
+/// A slot's value in the generated code: `parts` values (one `f64`, or `f64x2` vectors of
+/// adjacent lanes); the unused entries are `Value::reserved_value()`. Comparison results have
+/// the same shape (an `i8`, or `i64x2` lane masks).
+type V = [Value; MAX_PARTS];
+
+/// Lane helper arguments: the arguments' lanes, the lane count, the results.
+const LANE_ARGS: &[Arg] = &[Arg::Ptr, Arg::Index, Arg::Ptr];
+
+/// The lane versions of `HELPERS[..17]` (same indices; exogenous series are the same for every
+/// lane, so they have none), called once per instruction by the lane code. They return nothing.
+const LANE_HELPERS: [Helper; 17] = {
+    macro_rules! lane {
+        ($name:literal, $f:ident) => {
+            Helper {
+                name: $name,
+                ptr: helpers::$f as *const u8,
+                params: LANE_ARGS,
+            }
+        };
+    }
+    [
+        lane!("pressure_exp_lanes", exp_lanes),
+        lane!("pressure_ln_lanes", ln_lanes),
+        lane!("pressure_log10_lanes", log10_lanes),
+        lane!("pressure_sin_lanes", sin_lanes),
+        lane!("pressure_cos_lanes", cos_lanes),
+        lane!("pressure_tan_lanes", tan_lanes),
+        lane!("pressure_asin_lanes", asin_lanes),
+        lane!("pressure_acos_lanes", acos_lanes),
+        lane!("pressure_atan_lanes", atan_lanes),
+        lane!("pressure_int_lanes", int_lanes),
+        lane!("pressure_pow_lanes", pow_lanes),
+        lane!("pressure_mod_lanes", modulo_lanes),
+        lane!("pressure_logb_lanes", log_base_lanes),
+        lane!("pressure_pulse_lanes", pulse_lanes),
+        lane!("pressure_pulse_train_lanes", pulse_train_lanes),
+        lane!("pressure_ramp_lanes", ramp_lanes),
+        Helper {
+            name: "pressure_lookup_lanes",
+            ptr: helpers::lookup_lanes as *const u8,
+            params: &[Arg::Ptr, Arg::Index, Arg::Ptr, Arg::Index, Arg::Ptr],
+        },
+    ]
+};
+
+/// Most arguments of a helper (PULSE TRAIN's six) plus its result, in lanes: the size of the
+/// lane code's scratch stack slot in `f64`s.
+const SCRATCH_F64S: usize = 7 * LANES;
+
+/// Turns instructions into Cranelift IR, tracking which slot values are in registers. The same
+/// generator emits the scalar function and the lane functions: every instruction is written
+/// once, over `parts` values of type `ty`, and only loads, stores, constants, selects and calls
+/// look at the shape.
 struct Emitter<'a, 'b> {
     b: FunctionBuilder<'b>,
     module: &'a mut JITModule,
     helper_ids: &'a [FuncId],
     helper_refs: Vec<Option<FuncRef>>,
+    lane_helper_ids: &'a [FuncId],
+    lane_helper_refs: Vec<Option<FuncRef>>,
+    /// The lane code's scratch memory for helper arguments and results (created on first use).
+    scratch: Option<StackSlot>,
+    ptr: Type,
     slots: Value,
     tables: Value,
     series: Value,
     layout: &'a SlotLayout<'a>,
-    /// The current value of each slot held in a register, and the position it was produced at.
-    cache: Vec<Option<(Value, usize)>>,
+    /// `f64` (one run) or `f64x2` (two lanes per value).
+    ty: Type,
+    /// Values per slot: 1, or the number of `f64x2` vectors.
+    parts: usize,
+    /// Bytes from one slot to the next in memory.
+    stride: i32,
+    /// Reuse window of loaded values (see [`REUSE_WINDOW`]), shorter for wider shapes, which
+    /// need more registers per slot.
+    window: usize,
+    /// The current value of each slot held in registers, and the position it was produced at.
+    cache: Vec<Option<(V, usize)>>,
     /// Whether memory holds the slot's current value.
     in_memory: Vec<bool>,
     /// Literals already materialised (by bit pattern), and the position they were made at.
-    const_cache: HashMap<u64, (Value, usize)>,
+    const_cache: HashMap<u64, (V, usize)>,
     last_write: Vec<usize>,
     pos: usize,
 }
 
-impl Emitter<'_, '_> {
+impl<'b> Emitter<'_, 'b> {
     fn flags() -> MemFlagsData {
-        // Aligned (a `Vec<f64>`), cannot trap (the length is checked before every call).
+        // Aligned (a `Vec<f64>` or a `Vec<[f64; LANES]>`), cannot trap (the length is checked
+        // before every call).
         MemFlagsData::trusted()
+    }
+
+    fn vector(&self) -> bool {
+        self.ty != types::F64
+    }
+
+    /// `f` applied to each part.
+    fn map1(&mut self, a: V, f: impl Fn(&mut FunctionBuilder<'b>, Value) -> Value) -> V {
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        for p in 0..self.parts {
+            o[p] = f(&mut self.b, a[p]);
+        }
+        o
+    }
+
+    fn map2(
+        &mut self,
+        a: V,
+        b: V,
+        f: impl Fn(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) -> V {
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        for p in 0..self.parts {
+            o[p] = f(&mut self.b, a[p], b[p]);
+        }
+        o
+    }
+
+    /// One scalar value in every lane.
+    fn broadcast(&mut self, x: Value) -> V {
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        let v = if self.vector() {
+            self.b.ins().splat(self.ty, x)
+        } else {
+            x
+        };
+        o[..self.parts].fill(v);
+        o
+    }
+
+    /// Lane 0's value (every lane holds the same time, so time-dependent helpers that are the
+    /// same for every lane read it there).
+    fn lane0(&mut self, v: V) -> Value {
+        if self.vector() {
+            self.b.ins().extractlane(v[0], 0)
+        } else {
+            v[0]
+        }
     }
 
     /// A literal, materialised once and reused from its register within the reuse window (an
     /// `f64` immediate costs two machine instructions, and a model repeats its literals).
-    fn constant(&mut self, v: f64) -> Value {
+    fn constant(&mut self, v: f64) -> V {
         if let Some(&(value, at)) = self.const_cache.get(&v.to_bits()) {
-            if self.pos - at <= REUSE_WINDOW {
+            if self.pos - at <= self.window {
                 return value;
             }
         }
-        let value = self.b.ins().f64const(v);
+        let c = self.b.ins().f64const(v);
+        let value = self.broadcast(c);
         self.const_cache.insert(v.to_bits(), (value, self.pos));
         value
     }
 
-    fn read(&mut self, s: u32) -> Value {
+    fn read(&mut self, s: u32) -> V {
         if s >= self.layout.consts_base {
             let v = self.layout.consts[(s - self.layout.consts_base) as usize];
             return self.constant(v);
         }
         let i = s as usize;
         if let Some((v, at)) = self.cache[i] {
-            if !self.in_memory[i] || self.pos - at <= REUSE_WINDOW {
+            if !self.in_memory[i] || self.pos - at <= self.window {
                 return v;
             }
         }
-        let v = self
-            .b
-            .ins()
-            .load(types::F64, Self::flags(), self.slots, (8 * s) as i32);
+        let mut v = [Value::reserved_value(); MAX_PARTS];
+        for (p, part) in v.iter_mut().enumerate().take(self.parts) {
+            let offset = self.stride * s as i32 + 16 * p as i32;
+            *part = self
+                .b
+                .ins()
+                .load(self.ty, Self::flags(), self.slots, offset);
+        }
         self.cache[i] = Some((v, self.pos));
         v
     }
 
-    fn write(&mut self, d: u32, v: Value) {
+    fn write(&mut self, d: u32, v: V) {
         let i = d as usize;
         self.cache[i] = Some((v, self.pos));
         if self.layout.temps.contains(&d) {
             self.in_memory[i] = false;
         } else if self.last_write[i] == self.pos {
-            self.b
-                .ins()
-                .store(Self::flags(), v, self.slots, (8 * d) as i32);
+            for (p, part) in v.iter().enumerate().take(self.parts) {
+                let offset = self.stride * d as i32 + 16 * p as i32;
+                self.b.ins().store(Self::flags(), *part, self.slots, offset);
+            }
             self.in_memory[i] = true;
         } else {
             self.in_memory[i] = false;
@@ -541,51 +753,157 @@ impl Emitter<'_, '_> {
         self.b.inst_results(call)[0]
     }
 
-    fn call1(&mut self, helper: usize, a: u32) -> Value {
-        let a = self.read(a);
-        self.call(helper, &[a])
+    /// The helper applied to each lane, with the `uniform` arguments (table pointers and
+    /// indices) followed by the lane's values of `args`: the scalar function's very call (in
+    /// the lane code through its lane version), so each lane gets the scalar bits.
+    fn call_lanes(&mut self, helper: usize, uniform: &[Value], args: &[V]) -> V {
+        if self.vector() {
+            return self.call_lane_helper(helper, uniform, args);
+        }
+        let mut a = uniform.to_vec();
+        a.extend(args.iter().map(|v| v[0]));
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        o[0] = self.call(helper, &a);
+        o
     }
 
-    fn call2(&mut self, helper: usize, a: u32, b: u32) -> Value {
+    /// The lane code's call: every lane of every argument stored to the scratch slot, one call
+    /// of the lane helper (which applies the scalar helper lane by lane), the results loaded
+    /// back. One call per instruction instead of one per lane, so the values held in vector
+    /// registers (all caller-saved) are saved around one call, not `width`.
+    fn call_lane_helper(&mut self, helper: usize, uniform: &[Value], args: &[V]) -> V {
+        let width = 2 * self.parts;
+        let scratch = match self.scratch {
+            Some(s) => s,
+            None => {
+                let s = self.b.create_sized_stack_slot(StackSlotData::new(
+                    StackSlotKind::ExplicitSlot,
+                    (8 * SCRATCH_F64S) as u32,
+                    4,
+                ));
+                self.scratch = Some(s);
+                s
+            }
+        };
+        for (k, v) in args.iter().enumerate() {
+            for (p, part) in v.iter().enumerate().take(self.parts) {
+                let at = (8 * (k * width + 2 * p)) as i32;
+                self.b.ins().stack_store(self.ptr, *part, scratch, at);
+            }
+        }
+        let out_at = (8 * args.len() * width) as i32;
+        let a = self.b.ins().stack_addr(self.ptr, scratch, 0);
+        let n = self.b.ins().iconst(types::I64, width as i64);
+        let out = self.b.ins().stack_addr(self.ptr, scratch, out_at);
+        let f = match self.lane_helper_refs[helper] {
+            Some(f) => f,
+            None => {
+                let f = self
+                    .module
+                    .declare_func_in_func(self.lane_helper_ids[helper], self.b.func);
+                self.lane_helper_refs[helper] = Some(f);
+                f
+            }
+        };
+        let mut call_args = uniform.to_vec();
+        call_args.extend([a, n, out]);
+        self.b.ins().call(f, &call_args);
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        for (p, part) in o.iter_mut().enumerate().take(self.parts) {
+            *part = self
+                .b
+                .ins()
+                .stack_load(self.ptr, self.ty, scratch, out_at + 16 * p as i32);
+        }
+        o
+    }
+
+    fn call1(&mut self, helper: usize, a: u32) -> V {
+        let a = self.read(a);
+        self.call_lanes(helper, &[], &[a])
+    }
+
+    fn call2(&mut self, helper: usize, a: u32, b: u32) -> V {
         let (a, b) = (self.read(a), self.read(b));
-        self.call(helper, &[a, b])
+        self.call_lanes(helper, &[], &[a, b])
+    }
+
+    /// Per lane: `x` where `c` holds, else `y` (a select, or a bit-select by the lane mask).
+    fn select(&mut self, c: V, x: V, y: V) -> V {
+        let mut o = [Value::reserved_value(); MAX_PARTS];
+        for p in 0..self.parts {
+            o[p] = if self.vector() {
+                let mask = self.b.ins().bitcast(self.ty, MemFlagsData::new(), c[p]);
+                self.b.ins().bitselect(mask, x[p], y[p])
+            } else {
+                self.b.ins().select(c[p], x[p], y[p])
+            };
+        }
+        o
+    }
+
+    fn fcmp(&mut self, cc: FloatCC, a: V, b: V) -> V {
+        self.map2(a, b, |b, x, y| b.ins().fcmp(cc, x, y))
     }
 
     /// 1.0 where `c` holds, else 0.0.
-    fn b2f(&mut self, c: Value) -> Value {
+    fn b2f(&mut self, c: V) -> V {
         let one = self.constant(1.0);
         let zero = self.constant(0.0);
-        self.b.ins().select(c, one, zero)
+        self.select(c, one, zero)
     }
 
-    fn cmp(&mut self, cc: FloatCC, a: u32, b: u32) -> Value {
+    fn cmp(&mut self, cc: FloatCC, a: u32, b: u32) -> V {
         let (a, b) = (self.read(a), self.read(b));
-        let c = self.b.ins().fcmp(cc, a, b);
+        let c = self.fcmp(cc, a, b);
         self.b2f(c)
     }
 
-    fn nonzero(&mut self, a: Value) -> Value {
+    fn nonzero(&mut self, a: V) -> V {
         let zero = self.constant(0.0);
-        self.b.ins().fcmp(FloatCC::NotEqual, a, zero)
+        self.fcmp(FloatCC::NotEqual, a, zero)
     }
 
     /// `program::fmin` / `program::fmax`: `b` when it is smaller (larger) or `a` is NaN.
-    fn min_max(&mut self, cc: FloatCC, a: u32, b: u32) -> Value {
+    fn min_max(&mut self, cc: FloatCC, a: u32, b: u32) -> V {
         let (a, b) = (self.read(a), self.read(b));
-        let better = self.b.ins().fcmp(cc, b, a);
-        let a_nan = self.b.ins().fcmp(FloatCC::Unordered, a, a);
-        let take_b = self.b.ins().bor(better, a_nan);
-        self.b.ins().select(take_b, b, a)
+        let better = self.fcmp(cc, b, a);
+        let a_nan = self.fcmp(FloatCC::Unordered, a, a);
+        let take_b = self.map2(better, a_nan, |b, x, y| b.ins().bor(x, y));
+        self.select(take_b, b, a)
     }
 
     /// `program::xidz` with the fallback value `x`.
-    fn safe_div(&mut self, a: u32, b: u32, x: Value) -> Value {
+    fn safe_div(&mut self, a: u32, b: u32, x: V) -> V {
         let (a, b) = (self.read(a), self.read(b));
-        let q = self.b.ins().fdiv(a, b);
-        let mag = self.b.ins().fabs(b);
+        let q = self.map2(a, b, |b, x, y| b.ins().fdiv(x, y));
+        let mag = self.map1(b, |b, x| b.ins().fabs(x));
         let small = self.constant(crate::program::SMALL_DENOMINATOR);
-        let tiny = self.b.ins().fcmp(FloatCC::LessThan, mag, small);
-        self.b.ins().select(tiny, x, q)
+        let tiny = self.fcmp(FloatCC::LessThan, mag, small);
+        self.select(tiny, x, q)
+    }
+
+    fn arith(
+        &mut self,
+        a: u32,
+        b: u32,
+        f: impl Fn(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) -> V {
+        let (a, b) = (self.read(a), self.read(b));
+        self.map2(a, b, f)
+    }
+
+    /// `a * b` then `f(product, c)`, never fused.
+    fn mul_then(
+        &mut self,
+        a: u32,
+        b: u32,
+        c: u32,
+        f: impl Fn(&mut FunctionBuilder<'b>, Value, Value) -> Value,
+    ) -> V {
+        let (a, b, c) = (self.read(a), self.read(b), self.read(c));
+        let p = self.map2(a, b, |b, x, y| b.ins().fmul(x, y));
+        self.map2(p, c, f)
     }
 
     fn op(&mut self, op: &Op) {
@@ -593,21 +911,21 @@ impl Emitter<'_, '_> {
             Op::Copy { a, .. } => self.read(a),
             Op::Neg { a, .. } => {
                 let a = self.read(a);
-                self.b.ins().fneg(a)
+                self.map1(a, |b, x| b.ins().fneg(x))
             }
             Op::Not { a, .. } => {
                 let a = self.read(a);
                 let zero = self.constant(0.0);
-                let c = self.b.ins().fcmp(FloatCC::Equal, a, zero);
+                let c = self.fcmp(FloatCC::Equal, a, zero);
                 self.b2f(c)
             }
             Op::Abs { a, .. } => {
                 let a = self.read(a);
-                self.b.ins().fabs(a)
+                self.map1(a, |b, x| b.ins().fabs(x))
             }
             Op::Sqrt { a, .. } => {
                 let a = self.read(a);
-                self.b.ins().sqrt(a)
+                self.map1(a, |b, x| b.ins().sqrt(x))
             }
             Op::Exp { a, .. } => self.call1(h::EXP, a),
             Op::Ln { a, .. } => self.call1(h::LN, a),
@@ -619,22 +937,10 @@ impl Emitter<'_, '_> {
             Op::Acos { a, .. } => self.call1(h::ACOS, a),
             Op::Atan { a, .. } => self.call1(h::ATAN, a),
             Op::Int { a, .. } => self.call1(h::INT, a),
-            Op::Add { a, b, .. } => {
-                let (a, b) = (self.read(a), self.read(b));
-                self.b.ins().fadd(a, b)
-            }
-            Op::Sub { a, b, .. } => {
-                let (a, b) = (self.read(a), self.read(b));
-                self.b.ins().fsub(a, b)
-            }
-            Op::Mul { a, b, .. } => {
-                let (a, b) = (self.read(a), self.read(b));
-                self.b.ins().fmul(a, b)
-            }
-            Op::Div { a, b, .. } => {
-                let (a, b) = (self.read(a), self.read(b));
-                self.b.ins().fdiv(a, b)
-            }
+            Op::Add { a, b, .. } => self.arith(a, b, |b, x, y| b.ins().fadd(x, y)),
+            Op::Sub { a, b, .. } => self.arith(a, b, |b, x, y| b.ins().fsub(x, y)),
+            Op::Mul { a, b, .. } => self.arith(a, b, |b, x, y| b.ins().fmul(x, y)),
+            Op::Div { a, b, .. } => self.arith(a, b, |b, x, y| b.ins().fdiv(x, y)),
             Op::Pow { a, b, .. } => self.call2(h::POW, a, b),
             Op::Mod { a, b, .. } => self.call2(h::MOD, a, b),
             Op::LogB { a, b, .. } => self.call2(h::LOGB, a, b),
@@ -650,9 +956,9 @@ impl Emitter<'_, '_> {
                 let (a, b) = (self.read(a), self.read(b));
                 let (ca, cb) = (self.nonzero(a), self.nonzero(b));
                 let c = if matches!(op, Op::And { .. }) {
-                    self.b.ins().band(ca, cb)
+                    self.map2(ca, cb, |b, x, y| b.ins().band(x, y))
                 } else {
-                    self.b.ins().bor(ca, cb)
+                    self.map2(ca, cb, |b, x, y| b.ins().bor(x, y))
                 };
                 self.b2f(c)
             }
@@ -664,31 +970,19 @@ impl Emitter<'_, '_> {
                 let x = self.read(c);
                 self.safe_div(a, b, x)
             }
-            Op::MulAdd { a, b, c, .. } => {
-                let (a, b, c) = (self.read(a), self.read(b), self.read(c));
-                let p = self.b.ins().fmul(a, b);
-                self.b.ins().fadd(p, c)
-            }
-            Op::MulSub { a, b, c, .. } => {
-                let (a, b, c) = (self.read(a), self.read(b), self.read(c));
-                let p = self.b.ins().fmul(a, b);
-                self.b.ins().fsub(p, c)
-            }
-            Op::NegMulAdd { a, b, c, .. } => {
-                let (a, b, c) = (self.read(a), self.read(b), self.read(c));
-                let p = self.b.ins().fmul(a, b);
-                self.b.ins().fsub(c, p)
-            }
+            Op::MulAdd { a, b, c, .. } => self.mul_then(a, b, c, |b, p, z| b.ins().fadd(p, z)),
+            Op::MulSub { a, b, c, .. } => self.mul_then(a, b, c, |b, p, z| b.ins().fsub(p, z)),
+            Op::NegMulAdd { a, b, c, .. } => self.mul_then(a, b, c, |b, p, z| b.ins().fsub(z, p)),
             Op::Select { c, a, b, .. } => {
                 let (c, a, b) = (self.read(c), self.read(a), self.read(b));
                 let cond = self.nonzero(c);
-                self.b.ins().select(cond, a, b)
+                self.select(cond, a, b)
             }
             Op::Step { height, at, .. } => {
                 let (tp, h, at) = (self.read(TIME_PLUS), self.read(height), self.read(at));
-                let on = self.b.ins().fcmp(FloatCC::GreaterThan, tp, at);
+                let on = self.fcmp(FloatCC::GreaterThan, tp, at);
                 let zero = self.constant(0.0);
-                self.b.ins().select(on, h, zero)
+                self.select(on, h, zero)
             }
             Op::Pulse { start, width, .. } => {
                 let args = [
@@ -697,7 +991,7 @@ impl Emitter<'_, '_> {
                     self.read(start),
                     self.read(width),
                 ];
-                self.call(h::PULSE, &args)
+                self.call_lanes(h::PULSE, &[], &args)
             }
             Op::PulseTrain {
                 start,
@@ -714,7 +1008,7 @@ impl Emitter<'_, '_> {
                     self.read(every),
                     self.read(end),
                 ];
-                self.call(h::PULSE_TRAIN, &args)
+                self.call_lanes(h::PULSE_TRAIN, &[], &args)
             }
             Op::Ramp {
                 slope, start, end, ..
@@ -725,20 +1019,23 @@ impl Emitter<'_, '_> {
                     self.read(start),
                     self.read(end),
                 ];
-                self.call(h::RAMP, &args)
+                self.call_lanes(h::RAMP, &[], &args)
             }
             Op::Lookup { table, x, .. } => {
                 let x = self.read(x);
                 let i = self.b.ins().iconst(types::I64, table as i64);
                 let t = self.tables;
-                self.call(h::LOOKUP, &[t, i, x])
+                self.call_lanes(h::LOOKUP, &[t, i], &[x])
             }
             Op::Exo { series, .. } => {
-                let hold = self.read(HOLD_TIME);
-                let tp = self.read(TIME_PLUS);
+                // Every lane is at the same time and shares the series: one call, as the lane
+                // interpreter does.
+                let (hold, tp) = (self.read(HOLD_TIME), self.read(TIME_PLUS));
+                let (hold, tp) = (self.lane0(hold), self.lane0(tp));
                 let i = self.b.ins().iconst(types::I64, series as i64);
                 let s = self.series;
-                self.call(h::SERIES, &[s, i, hold, tp])
+                let v = self.call(h::SERIES, &[s, i, hold, tp]);
+                self.broadcast(v)
             }
             Op::Random { .. } => unreachable!("refused by check_program"),
         };
@@ -1074,6 +1371,162 @@ pub(crate) mod tests {
         }
     }
 
+    /// The lane code: every instruction, at every width, gives each lane the interpreter's
+    /// bits for that lane's operands (different special values in every lane, so the
+    /// comparisons, selects, MIN/MAX and safe divisions take different sides in one vector).
+    #[test]
+    fn every_instruction_over_lanes_computes_the_interpreters_bits_in_every_lane() {
+        let (tables, exo) = (tables(), series());
+        let mut rng = 0x9e37_79b9_7f4a_7c15u64;
+        let mut pick = || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            SPECIAL[(rng % SPECIAL.len() as u64) as usize]
+        };
+        let mut checked = 0;
+        for width in [2, 4, 8] {
+            for arity in 1..=4 {
+                for op in ops(arity) {
+                    let program = Program::new(vec![op]);
+                    let native =
+                        JitProgram::compile_shape(&program, &layout(), Shape::Lanes { width })
+                            .unwrap_or_else(|e| panic!("{op:?} width {width}: {e}"));
+                    let rounds = if arity <= 2 { 80 } else { 400 };
+                    for _ in 0..rounds {
+                        let scalar: Vec<Vec<f64>> = (0..LANES)
+                            .map(|_| {
+                                let inputs: Vec<f64> = (0..arity).map(|_| pick()).collect();
+                                slots(&inputs)
+                            })
+                            .collect();
+                        let mut lanes: Vec<Lanes> = (0..scalar[0].len())
+                            .map(|k| std::array::from_fn(|l| scalar[l][k]))
+                            .collect();
+                        native.run_lanes(&mut lanes, &tables, &exo);
+                        for (l, mut want) in scalar.into_iter().enumerate() {
+                            let mut env = Env {
+                                lookups: &tables,
+                                series: &exo,
+                                random: None,
+                            };
+                            exec(&program, &mut want, &mut env);
+                            for (k, w) in want.iter().enumerate() {
+                                let g = lanes[k][l];
+                                assert!(
+                                    w.to_bits() == g.to_bits() || (w.is_nan() && g.is_nan()),
+                                    "{op:?} width {width} lane {l} slot {k}: interpreter {w:e}, lanes {g:e}"
+                                );
+                            }
+                        }
+                    }
+                    checked += 1;
+                }
+            }
+        }
+        assert_eq!(checked, 3 * (19 + 20 + 6 + 1));
+    }
+
+    /// The long program of the scalar test over eight lanes with different values, at every
+    /// width: registers, temporaries, immediates and reloads in the vector shape.
+    #[test]
+    fn a_long_program_over_lanes_matches_in_every_lane() {
+        let n_vars = 40u32;
+        let vars = N_REGISTERS..N_REGISTERS + n_vars;
+        let temps = vars.end..vars.end + 4;
+        let consts_base = temps.end;
+        let consts = [0.5, 2.0, -1.25];
+        let mut ops = Vec::new();
+        for k in 0..400u32 {
+            let v = |i: u32| vars.start + (k * 7 + i * 13) % n_vars;
+            let t = temps.start + k % 4;
+            let c = consts_base + k % 3;
+            ops.push(Op::MulAdd {
+                d: t,
+                a: v(1),
+                b: c,
+                c: v(2),
+            });
+            ops.push(match k % 6 {
+                0 => Op::Add {
+                    d: v(0),
+                    a: t,
+                    b: v(3),
+                },
+                1 => Op::Min {
+                    d: v(0),
+                    a: t,
+                    b: c,
+                },
+                2 => Op::Select {
+                    d: v(0),
+                    c: v(4),
+                    a: t,
+                    b: v(5),
+                },
+                3 => Op::Div {
+                    d: v(0),
+                    a: v(6),
+                    b: t,
+                },
+                4 => Op::Exp { d: v(0), a: t },
+                _ => Op::Xidz {
+                    d: v(0),
+                    a: t,
+                    b: v(7),
+                    c,
+                },
+            });
+        }
+        let program = Program::new(ops);
+        let layout = SlotLayout {
+            temps: temps.clone(),
+            consts_base,
+            consts: &consts,
+            n_lookups: 0,
+            n_series: 0,
+        };
+        let init = |l: usize| {
+            let mut s = vec![0.0; (consts_base + 3) as usize];
+            for i in vars.clone() {
+                s[i as usize] = ((i as f64 + 3.0 * l as f64) * 0.37).sin() * 3.0;
+            }
+            s[consts_base as usize..].copy_from_slice(&consts);
+            s
+        };
+        let mut want: Vec<Vec<f64>> = (0..LANES).map(init).collect();
+        let mut env = Env {
+            lookups: &[],
+            series: &[],
+            random: None,
+        };
+        for w in want.iter_mut() {
+            for _ in 0..3 {
+                exec(&program, w, &mut env);
+            }
+        }
+        for width in [2, 4, 8] {
+            let native =
+                JitProgram::compile_shape(&program, &layout, Shape::Lanes { width }).unwrap();
+            let start: Vec<Vec<f64>> = (0..LANES).map(init).collect();
+            let mut got: Vec<Lanes> = (0..start[0].len())
+                .map(|k| std::array::from_fn(|l| start[l][k]))
+                .collect();
+            for _ in 0..3 {
+                native.run_lanes(&mut got, &[], &[]);
+            }
+            for (l, w) in want.iter().enumerate() {
+                for i in vars.clone() {
+                    let (w, g) = (w[i as usize], got[i as usize][l]);
+                    assert!(
+                        w.to_bits() == g.to_bits() || (w.is_nan() && g.is_nan()),
+                        "width {width} lane {l} slot {i}: interpreter {w:e}, lanes {g:e}"
+                    );
+                }
+            }
+        }
+    }
+
     #[test]
     fn programs_it_cannot_compile_are_refused() {
         let random = Program::new(vec![Op::Random { d: 8, source: 0 }]);
@@ -1090,6 +1543,9 @@ pub(crate) mod tests {
             x: 7,
         }]);
         assert!(JitProgram::compile(&bad_table, &layout()).is_err());
+        let copy = Program::new(vec![Op::Copy { d: 8, a: 7 }]);
+        let odd = JitProgram::compile_shape(&copy, &layout(), Shape::Lanes { width: 3 });
+        assert!(odd.is_err());
     }
 
     #[test]
