@@ -453,3 +453,58 @@ rows[r, d] = VECTOR RANK(m[r, d], 1) ~~|
         [4.0, 3.0, 2.0, 1.0]
     );
 }
+
+#[test]
+fn a_run_setting_that_depends_on_time_takes_its_initial_value_with_a_warning() {
+    // Vensim reads FINAL TIME as the run goes (it would stop at time 4 here: Time > 3 at 4);
+    // Pressure's settings are fixed: the value at the initial time, Time = 0 < 3, is 8.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.mdl");
+    std::fs::write(
+        &path,
+        "{UTF-8}
+x = Time ~~|
+stop here = IF THEN ELSE(Time > 3, Time, 8) ~~|
+INITIAL TIME = 0 ~~|
+FINAL TIME = stop here ~~|
+TIME STEP = 2 * 0.5 ~~|
+SAVEPER = TIME STEP ~~|
+",
+    )
+    .unwrap();
+    let model = pressure_interop::load(&path).unwrap();
+    assert_eq!(model.settings.stop, 8.0);
+    assert_eq!(model.settings.dt, 1.0);
+    let warnings: Vec<String> = model.warnings.iter().map(|w| w.to_string()).collect();
+    // One warning, for FINAL TIME (line 5), none for TIME STEP, a constant expression.
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].contains("'FINAL TIME' depends on Time")
+            && warnings[0].contains("its value at the initial time, 8")
+            && warnings[0].contains("m.mdl:5:"),
+        "{warnings:?}"
+    );
+}
+
+#[test]
+fn an_initial_time_that_reads_time_is_an_error() {
+    // TIME has no value before the run starts (the suite's control_vars writes this).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("m.mdl");
+    std::fs::write(
+        &path,
+        "{UTF-8}
+x = Time ~~|
+INITIAL TIME = IF THEN ELSE(Time < 3, 0, 0.2) ~~|
+FINAL TIME = 10 ~~|
+TIME STEP = 1 ~~|
+SAVEPER = TIME STEP ~~|
+",
+    )
+    .unwrap();
+    let e = mdl_text::error_at(&path);
+    assert!(
+        e.contains("'INITIAL TIME' depends on Time") && e.contains("m.mdl:3:"),
+        "{e}"
+    );
+}

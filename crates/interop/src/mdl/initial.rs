@@ -8,7 +8,7 @@
 //! and the IR then reports that the order is not a number.
 
 use pressure_model::eqn::{parse, Ast, AstKind, BinaryOp, UnaryOp};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 /// How deep one equation's references to others may go.
 const MAX_DEPTH: usize = 32;
@@ -39,6 +39,46 @@ impl<'a> Initial<'a> {
     /// The value of variable `id` at the initial time, when it can be computed.
     pub fn value(&mut self, id: &str) -> Option<f64> {
         self.var(id, 0)
+    }
+
+    /// Whether variable `id`'s equation reads the time (`TIME`, `STEP`, `RAMP`, `PULSE`, or
+    /// an equation that does): its value changes as the run goes, where [`Initial::value`]
+    /// gives the one at the initial time.
+    pub fn uses_time(&self, id: &str) -> bool {
+        self.var_uses_time(id, 0, &mut HashSet::new())
+    }
+
+    fn var_uses_time(&self, id: &str, depth: usize, seen: &mut HashSet<String>) -> bool {
+        if depth > MAX_DEPTH || !seen.insert(id.to_string()) {
+            return false;
+        }
+        self.equations
+            .get(id)
+            .and_then(|t| parse(t).ok())
+            .is_some_and(|ast| self.ast_uses_time(&ast, depth, seen))
+    }
+
+    fn ast_uses_time(&self, e: &Ast, depth: usize, seen: &mut HashSet<String>) -> bool {
+        match &e.kind {
+            AstKind::Num(_) => false,
+            AstKind::Ref { name, .. } => match name.to_ascii_uppercase().replace(' ', "_").as_str()
+            {
+                "TIME" => true,
+                "INITIAL_TIME" | "FINAL_TIME" | "TIME_STEP" | "SAVEPER" => false,
+                _ => self.var_uses_time(name, depth + 1, seen),
+            },
+            AstKind::Unary(_, a) => self.ast_uses_time(a, depth, seen),
+            AstKind::Binary(_, a, b) => {
+                self.ast_uses_time(a, depth, seen) || self.ast_uses_time(b, depth, seen)
+            }
+            AstKind::If(c, a, b) => [c, a, b].iter().any(|x| self.ast_uses_time(x, depth, seen)),
+            AstKind::Call { name, args, .. } => {
+                matches!(
+                    pressure_model::builtins::normalise(name).as_str(),
+                    "STEP" | "RAMP" | "PULSE" | "PULSETRAIN"
+                ) || args.iter().any(|a| self.ast_uses_time(a, depth, seen))
+            }
+        }
     }
 
     fn var(&mut self, id: &str, depth: usize) -> Option<f64> {
@@ -158,5 +198,8 @@ mod tests {
         assert_eq!(i.value("stock"), None);
         let mut later = Initial::new(&eqs, 10.0, &settings);
         assert_eq!(later.value("order"), Some(3.0));
+        // Through STEP, TIME, and another equation that reads either; not in a cycle.
+        assert!(i.uses_time("order") && i.uses_time("late") && i.uses_time("pick"));
+        assert!(!i.uses_time("loop_a") && !i.uses_time("stock"));
     }
 }

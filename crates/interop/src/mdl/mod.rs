@@ -13,7 +13,9 @@
 //! `GET TIME VALUE(0, offset, 0)` is `TIME + offset`; the order of SMOOTH N / DELAY N is
 //! its value at the initial time (see [`initial`]; DELAY N drops stages while order times
 //! TIME STEP exceeds its delay time then, as Vensim's output shows), and so are control settings written as
-//! expressions (`FINAL TIME = IF THEN ELSE(...)`); elements no entry defines are 0.
+//! expressions (`FINAL TIME = IF THEN ELSE(...)`, or a variable's name), each knowing the ones
+//! before it (a warning says when one depends on Time, which Vensim reads as the run goes; an
+//! INITIAL TIME that reads Time is an error); elements no entry defines are 0.
 //! Macros (`:MACRO:`) are expanded into ordinary variables, one instance per call (see
 //! [`macros`]). Positional subscript mappings (`a: a1, a2 -> b`) pair elements by position
 //! (an equation naming a mapped range is translated element by element). Data read from
@@ -53,9 +55,11 @@ use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
 
-/// Reads and validates a `.mdl` file.
+/// Reads and validates a `.mdl` file. The model's warnings include the importer's: a run
+/// setting (TIME STEP, SAVEPER, FINAL TIME) that depends on Time, which Vensim reads as the
+/// run goes and Pressure at the initial time only.
 pub fn load(path: &Path) -> Result<Model, ModelError> {
-    pressure_model::build::load_source(read(path)?)
+    load_str(path, &crate::read_text(path)?)
 }
 
 /// Reads a `.mdl` file into a [`SourceModel`] without validating names and equations.
@@ -64,9 +68,12 @@ pub fn read(path: &Path) -> Result<SourceModel, ModelError> {
     read_str(path, &crate::read_text(path)?)
 }
 
-/// Reads and validates `.mdl` text (`path` names it in errors).
+/// Reads and validates `.mdl` text (`path` names it in errors); see [`load`].
 pub fn load_str(path: &Path, text: &str) -> Result<Model, ModelError> {
-    pressure_model::build::load_source(read_str(path, text)?)
+    let (source, warnings) = read_with_warnings(path, text)?;
+    let mut model = pressure_model::build::load_source(source)?;
+    model.warnings.extend(warnings);
+    Ok(model)
 }
 
 /// Reads `.mdl` text into a [`SourceModel`] without validating names and equations.
@@ -75,6 +82,14 @@ pub fn load_str(path: &Path, text: &str) -> Result<Model, ModelError> {
 /// are added to the model (`NAME 1`, `var in NAME 1`); errors inside an instance point at its
 /// added text, after the file's last equation.
 pub fn read_str(path: &Path, text: &str) -> Result<SourceModel, ModelError> {
+    read_with_warnings(path, text).map(|(source, _)| source)
+}
+
+/// [`read_str`], with the importer's warnings.
+fn read_with_warnings(
+    path: &Path,
+    text: &str,
+) -> Result<(SourceModel, Vec<Diagnostic>), ModelError> {
     let expansion = match macros::expand(text) {
         Ok(x) => x,
         Err((at, msg)) => {
@@ -185,6 +200,8 @@ struct Reader<'a> {
     /// Control settings written as expressions (key, right-hand side), evaluated at the
     /// initial time like Vensim does.
     pending_settings: Vec<(String, Range<usize>)>,
+    /// Findings that do not stop the import (a run setting that changes during the run).
+    warnings: Vec<Diagnostic>,
     /// The macros and their calls (see [`macros`]).
     macros: &'a HashSet<String>,
     macro_calls: &'a HashMap<String, String>,
@@ -250,6 +267,7 @@ impl<'a> Reader<'a> {
             copies: Vec::new(),
             dim_map: Vec::new(),
             pending_settings: Vec::new(),
+            warnings: Vec::new(),
             macros: &expansion.macros,
             macro_calls: &expansion.calls,
             replacements,
@@ -263,7 +281,8 @@ impl<'a> Reader<'a> {
             .push(Diagnostic::error(msg).at(&self.sources, span));
     }
 
-    fn read(mut self) -> Result<SourceModel, ModelError> {
+    /// The model and the warnings found reading it.
+    fn read(mut self) -> Result<(SourceModel, Vec<Diagnostic>), ModelError> {
         let (entries, unterminated) = entries::split(self.text);
         if let Some(at) = unterminated {
             self.err(at..at + 1, "this entry is not terminated with '|'");
@@ -367,7 +386,7 @@ impl<'a> Reader<'a> {
             .iter()
             .flat_map(|(a, b)| [key(a), key(b)])
             .collect();
-        let (constants, pending) = self.initial_values(
+        let (constants, pending, changing) = self.initial_values(
             &order,
             &groups,
             &settings,
@@ -386,21 +405,42 @@ impl<'a> Reader<'a> {
                 array_min: &HashMap::new(),
             },
         );
-        for ((k, at), v) in std::mem::take(&mut self.pending_settings)
+        for (((k, at), v), changes) in std::mem::take(&mut self.pending_settings)
             .into_iter()
             .zip(pending)
+            .zip(changing)
         {
             let Some(v) = v else {
                 let name = register(&k).unwrap_or("setting").replace('_', " ");
                 self.err(
                     at,
-                    format!(
-                        "'{name}' must be a number, or an expression of constants and TIME \
-                         that can be computed at the initial time"
-                    ),
+                    if k == "initial_time" && changes {
+                        "'INITIAL TIME' depends on Time, which has no value before the run \
+                         starts: write it as a number or an expression of constants"
+                            .to_string()
+                    } else {
+                        format!(
+                            "'{name}' must be a number, or an expression of constants, TIME and \
+                             the run settings before it that can be computed at the initial time"
+                        )
+                    },
                 );
                 continue;
             };
+            if changes && k != "initial_time" {
+                // Vensim reads TIME STEP, SAVEPER and FINAL TIME as the run goes (the suite's
+                // control_vars and dynamic_final_time); Pressure's run settings are fixed.
+                let name = register(&k).unwrap_or("setting").replace('_', " ");
+                let span = pressure_model::Span::new(self.file, at.start, at.end);
+                self.warnings.push(
+                    Diagnostic::warning(format!(
+                        "'{name}' depends on Time: Vensim reads it as the run goes, so it may \
+                         change during the run; Pressure's run settings are fixed, and it is \
+                         its value at the initial time, {v}"
+                    ))
+                    .at(&self.sources, span),
+                );
+            }
             let located = Some(Located::new(v, at));
             match k.as_str() {
                 "initial_time" => settings.start = located,
@@ -444,7 +484,7 @@ impl<'a> Reader<'a> {
         }
         let mut dimensions = dimensions;
         dimensions.append(&mut self.copies);
-        Ok(SourceModel {
+        let model = SourceModel {
             path: self.path.to_path_buf(),
             text: self.text.to_string(),
             name: None,
@@ -452,7 +492,8 @@ impl<'a> Reader<'a> {
             settings,
             dimensions,
             variables,
-        })
+        };
+        Ok((model, self.warnings))
     }
 
     /// The entries that call GET XLS/DIRECT DATA, CONSTANTS or LOOKUPS, by the start of the
@@ -666,7 +707,7 @@ impl<'a> Reader<'a> {
         groups: &HashMap<String, Vec<Def>>,
         settings: &SourceSettings,
         scope: Scope<'_>,
-    ) -> (HashMap<String, f64>, Vec<Option<f64>>) {
+    ) -> (HashMap<String, f64>, Vec<Option<f64>>, Vec<bool>) {
         let mut equations = HashMap::new();
         let mut ids = Vec::new();
         for k in order {
@@ -712,24 +753,35 @@ impl<'a> Reader<'a> {
                     .unwrap_or(0.0)
             }
         };
+        // In file order of the control section (INITIAL TIME, FINAL TIME, TIME STEP,
+        // SAVEPER), each value known to the ones after it (`SAVEPER = TIME STEP`).
+        let mut pending = Vec::new();
+        let mut changing = Vec::new();
+        for (k, _) in &self.pending_settings {
+            if k == "initial_time" && value(&settings.start).is_none() {
+                let none = HashMap::new();
+                let mut e = initial::Initial::new(&equations, f64::NAN, &none);
+                // TIME has no value before the run starts (a comparison with NaN would pick
+                // a branch): an initial time that reads it is refused.
+                let uses = e.uses_time("$initial_time");
+                pending.push(e.value("$initial_time").filter(|v| v.is_finite() && !uses));
+                changing.push(uses);
+                continue;
+            }
+            let mut e = initial::Initial::new(&equations, start, &regs);
+            let v = e.value(&format!("${k}"));
+            changing.push(e.uses_time(&format!("${k}")));
+            if let (Some(v), Some(r)) = (v, register(k)) {
+                regs.insert(r, v);
+            }
+            pending.push(v);
+        }
         let mut eval = initial::Initial::new(&equations, start, &regs);
-        let pending = self
-            .pending_settings
-            .iter()
-            .map(|(k, _)| {
-                if k == "initial_time" && value(&settings.start).is_none() {
-                    let none = HashMap::new();
-                    let mut e = initial::Initial::new(&equations, f64::NAN, &none);
-                    return e.value("$initial_time").filter(|v| v.is_finite());
-                }
-                eval.value(&format!("${k}"))
-            })
-            .collect();
         let values = ids
             .into_iter()
             .filter_map(|(k, id)| eval.value(&id).map(|v| (k, v)))
             .collect();
-        (values, pending)
+        (values, pending, changing)
     }
 
     /// Splits an entry's equation part into its left-hand side and form.
@@ -1023,11 +1075,13 @@ impl<'a> Reader<'a> {
                 }
                 let other = key(t);
                 if depth < 4 && groups.contains_key(&other) {
-                    return eval(this, groups, &other, depth + 1)
-                        .map(|v| Located::new(v.value, d.rhs.clone()));
+                    if let Some(v) = eval(this, groups, &other, depth + 1) {
+                        return Some(Located::new(v.value, d.rhs.clone()));
+                    }
                 }
-                // An expression: evaluated at the initial time once the equations are read
-                // (see `Reader::initial_values`).
+                // An expression, or the name of a variable whose equation is one: evaluated at
+                // the initial time once the equations are read (see
+                // `Reader::initial_values`).
                 if depth == 0 {
                     this.pending_settings.push((k.to_string(), d.rhs.clone()));
                 }
