@@ -90,7 +90,7 @@ where
 ///   a run stores at most one value per eight instruction-evaluations (native lane code beat
 ///   scalar native code on the sanctions model's Sobol' runs, 4 variables and 2 rows kept, and
 ///   on the generated 500-variable model recording one variable; it lost to it by 3× recording
-///   all 450 variables every step, where writing eight lanes' results costs more than the
+///   all 500 variables every step, where writing eight lanes' results costs more than the
 ///   arithmetic saves: `crates/sensitivity/VALIDATION.md`);
 ///
 /// and only where [`BatchSimulator`] supports the model and settings. Under `Auto` the whole
