@@ -439,3 +439,69 @@ fn inflation_targeting_is_inert_until_its_start() {
     let last = t.len() - 1;
     assert!(r2[last] < r0[last] - 0.01, "{} vs {}", r2[last], r0[last]);
 }
+
+/// The recorded export volume (`fiscal.export_volume_exogenous`, issue 14: Iran's crude exports)
+/// changes nothing while its switch is off: under an energy embargo, a run given an arbitrary
+/// recorded volume (`export_volume_data`) with the switch at 0 is bit for bit the default run, so
+/// the episodes that do not use it are unchanged. With the switch on and a constant record the
+/// embargo no longer shuts exports in (the volume follows the record, home use stays at
+/// capacity); before the embargo both runs are at the same steady state.
+#[test]
+fn recorded_export_volume_is_inert_while_switched_off() {
+    let model = coupled();
+    let files = files(None, "energy_embargo");
+    let mut base = model.default_params();
+    {
+        let (mut exo, mut settings) = (model.default_exogenous(), model.default_settings());
+        for f in &files {
+            pressure::sim::Scenario::load(&models_dir().join(f))
+                .and_then(|s| s.apply(model, &mut base, &mut exo, &mut settings))
+                .unwrap();
+        }
+    }
+    let reference = run_for(model, &base, &files).unwrap();
+    let mut off = base.clone();
+    off.set(model.param_index("export_volume_data").unwrap(), 3.7);
+    let same = run_for(model, &off, &files).unwrap();
+    let changed = ["export_volume_data", "fiscal.export_volume_data"];
+    for c in 0..reference.names().len() {
+        if changed.contains(&reference.names()[c].as_str()) {
+            continue;
+        }
+        assert_eq!(
+            reference.column_at(c),
+            same.column_at(c),
+            "{}",
+            reference.names()[c]
+        );
+    }
+    let mut on = off.clone();
+    on.set(
+        model.param_index("fiscal.export_volume_exogenous").unwrap(),
+        1.0,
+    );
+    let switched = run_for(model, &on, &files).unwrap();
+    let t = reference.time();
+    let vol = |r: &Results| r.column("fiscal.oil_volume").unwrap().to_vec();
+    let (v0, v1) = (vol(&reference), vol(&switched));
+    let last = t.len() - 1;
+    // The embargo cuts the model's volume; the recorded (constant) one keeps exports whole.
+    assert!(v0[last] < 0.95, "embargo volume {}", v0[last]);
+    assert!(
+        (v1[0] - 1.0).abs() < 1e-9 && v1[last] > v0[last] + 0.05,
+        "recorded volume {} -> {} against {}",
+        v1[0],
+        v1[last],
+        v0[last]
+    );
+    for (k, &tk) in t.iter().enumerate() {
+        if tk < 4.9 {
+            assert!(
+                (v0[k] - v1[k]).abs() < 1e-9,
+                "t = {tk}: {} vs {}",
+                v0[k],
+                v1[k]
+            );
+        }
+    }
+}

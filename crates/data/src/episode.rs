@@ -63,6 +63,7 @@ pub const UNITS: &[&str] = &[
     "persons",
     "log_points",
     "usd_per_barrel",
+    "million_barrels_per_day",
 ];
 
 /// True for a unit of [`UNITS`] or `XXX_per_USD` with a three-letter upper-case code.
