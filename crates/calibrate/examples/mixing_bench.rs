@@ -39,11 +39,14 @@ fn cpu(path: &str) -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Evaluations of one kind: count and thread CPU seconds.
+type Tally = (usize, f64);
+
 /// Counts evaluations and their thread CPU time, keeps the failing points.
 struct Counting<'a> {
     inner: PosteriorDensity<'a>,
-    /// (finite: count, CPU s), (failing: count, CPU s), failing points (fitted values).
-    stats: Mutex<((usize, f64), (usize, f64), Vec<Vec<f64>>)>,
+    /// Finite evaluations, failing ones, and the failing points (fitted values).
+    stats: Mutex<(Tally, Tally, Vec<Vec<f64>>)>,
 }
 
 impl LogDensity for Counting<'_> {

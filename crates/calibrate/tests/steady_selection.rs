@@ -302,17 +302,15 @@ fn line_ends(exp: &Experiment) -> [Vec<f64>; 2] {
     rows.map(|r| in_experiment_order(exp, &r))
 }
 
-/// A point given in the order of [`ORDER`] as the experiment's parameter vector.
+/// A point given in the order of [`ORDER`] as the experiment's parameter vector; a parameter
+/// the 18-parameter design did not have (Russia's inflation-targeting reaction, which enters
+/// no steady state: the regime starts after the run does) takes its start value.
 fn in_experiment_order(exp: &Experiment, row: &[f64; 18]) -> Vec<f64> {
+    let start = exp.calibration().unwrap().params().start_external();
     exp.parameter_names()
         .iter()
-        .map(|n| {
-            let k = ORDER
-                .iter()
-                .position(|o| o == n)
-                .unwrap_or_else(|| panic!("{n}"));
-            row[k]
-        })
+        .zip(start)
+        .map(|(n, s)| ORDER.iter().position(|o| o == n).map_or(s, |k| row[k]))
         .collect()
 }
 
