@@ -505,3 +505,63 @@ fn recorded_export_volume_is_inert_while_switched_off() {
         }
     }
 }
+
+/// The main export's price follows the oil price only with the weight
+/// `fiscal.export_price_oil_weight` (issue 14: FR Yugoslavia and South Africa, whose exports were
+/// not oil, set their WDI fuel share). At 0 an oil collapse leaves every variable but the oil
+/// price itself bit for bit where it is without the collapse; at the default 1 it cuts export
+/// earnings in proportion to the price.
+#[test]
+fn export_price_follows_oil_only_with_its_weight() {
+    let model = coupled();
+    let run = |scenario: &str, weight: f64| {
+        let files = files(None, scenario);
+        let mut params = model.default_params();
+        {
+            let (mut exo, mut settings) = (model.default_exogenous(), model.default_settings());
+            for f in &files {
+                pressure::sim::Scenario::load(&models_dir().join(f))
+                    .and_then(|s| s.apply(model, &mut params, &mut exo, &mut settings))
+                    .unwrap();
+            }
+        }
+        params.set(
+            model.param_index("fiscal.export_price_oil_weight").unwrap(),
+            weight,
+        );
+        run_for(model, &params, &files).unwrap()
+    };
+    let (flat, collapse) = (
+        run("energy_embargo", 0.0),
+        run("energy_embargo_oil_collapse", 0.0),
+    );
+    for c in 0..flat.names().len() {
+        let name = flat.names()[c].as_str();
+        // The price and the collapse's own settings differ; nothing else may.
+        if name == "oil_price" || name == "fiscal.oil_price" || name.starts_with("oil_collapse") {
+            continue;
+        }
+        assert_eq!(flat.column_at(c), collapse.column_at(c), "{name}");
+    }
+    // With a weight the index mixes the oil price's ratio with 1, and earnings follow it.
+    let last = |r: &Results, n: &str| *r.column(n).unwrap().last().unwrap();
+    for w in [1.0, 0.07] {
+        let (flat, collapse) = (
+            run("energy_embargo", w),
+            run("energy_embargo_oil_collapse", w),
+        );
+        let price_ratio = last(&collapse, "oil_price") / collapse.column("oil_price").unwrap()[0];
+        assert!(price_ratio < 0.9, "the scenario's collapse: {price_ratio}");
+        let index = last(&collapse, "fiscal.oil_price_index");
+        assert!(
+            (index - (w * price_ratio + 1.0 - w)).abs() < 1e-12,
+            "weight {w}: index {index}, price ratio {price_ratio}"
+        );
+        let earnings =
+            last(&collapse, "fiscal.oil_export_revenue") / last(&flat, "fiscal.oil_export_revenue");
+        assert!(
+            earnings < 1.0 - 0.25 * w * (1.0 - price_ratio),
+            "weight {w}: earnings ratio {earnings}"
+        );
+    }
+}
