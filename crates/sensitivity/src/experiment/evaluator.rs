@@ -1,6 +1,6 @@
 //! Running the model for the engine: parameter vector in, output columns out.
 
-use super::prepare::{Prepared, ScalarStatistic};
+use super::prepared::{Prepared, ScalarStatistic};
 use super::statistic;
 use crate::engine::Evaluator;
 use pressure_sim::{BatchSimulator, ParamSet, Results, Simulator};

@@ -21,13 +21,14 @@
 
 mod evaluator;
 pub mod file;
-mod prepare;
+mod prepared;
 mod report;
+mod resolve;
 mod run;
 pub mod statistic;
 
 pub use evaluator::ModelEvaluator;
-pub use prepare::{
+pub use prepared::{
     Column, FactorGroups, Labels, Method, Prepared, RunSpec, Sampler, ScalarStatistic,
     QUICK_BOOTSTRAP, QUICK_MONTECARLO_N, QUICK_MORRIS_TRAJECTORIES, QUICK_SOBOL_N,
 };

@@ -19,7 +19,7 @@
 //! CSV and `null` in JSON. Columns `conf` are SALib's half-widths (z × bootstrap sd),
 //! `low`/`high` the bootstrap percentile interval.
 
-use super::prepare::RunSpec;
+use super::prepared::RunSpec;
 use crate::analysis::montecarlo::ColumnDistribution;
 use crate::analysis::morris::MorrisIndices;
 use crate::analysis::oat::OatResult;
@@ -72,7 +72,7 @@ struct JsonColumn<'a, T: Serialize> {
 
 #[derive(Serialize)]
 struct JsonReport<'a, T: Serialize> {
-    method: &'a super::prepare::Method,
+    method: &'a super::prepared::Method,
     seed: u64,
     runs: usize,
     /// Runs that failed (their groups were left out of the analysis).
@@ -250,7 +250,7 @@ impl Report {
             }
             ResultSet::MonteCarlo(cols) => {
                 let probs = match &self.spec.method {
-                    super::prepare::Method::MonteCarlo { quantiles, .. } => quantiles.clone(),
+                    super::prepared::Method::MonteCarlo { quantiles, .. } => quantiles.clone(),
                     _ => Vec::new(),
                 };
                 let mut header: Vec<String> =
@@ -362,7 +362,7 @@ mod tests {
     use super::*;
     use crate::analysis::oat::Swing;
     use crate::engine::{FailedRun, Failures, OnFailure};
-    use crate::experiment::prepare::{Column, Method};
+    use crate::experiment::prepared::{Column, Method};
     use crate::{Distribution, Parameter};
     use std::collections::BTreeMap;
 

@@ -1,7 +1,7 @@
 //! Running a prepared experiment (whole, or one shard) and merging shards.
 
 use super::evaluator::ModelEvaluator;
-use super::prepare::{Method, Prepared, RunSpec};
+use super::prepared::{Method, Prepared, RunSpec};
 use super::report::{Report, ResultSet};
 use super::ExperimentError;
 use crate::analysis::montecarlo::MonteCarloAnalysis;
