@@ -14,6 +14,7 @@
 //! | [`sensitivity`] | `pressure-sensitivity` | global sensitivity analysis |
 //! | [`econometrics`] | `pressure-econometrics` | estimators on panels |
 //! | [`plot`] | `pressure-plot` | publication figures |
+//! | [`commands`] | (this crate) | what `pressure sensitivity`, `run` and `steady` do between parsing flags and printing, shared with the study |
 //! | [`figures`] | (this crate) | the standard figure sets of estimate, sensitivity and calibrate results, their captions and index |
 //! | [`study`] | (this crate) | the study `pressure reproduce` runs: steps typed by kind, their results, figures, index and manifest |
 
@@ -27,6 +28,7 @@ pub use pressure_sensitivity as sensitivity;
 pub use pressure_sim as sim;
 pub use pressure_stats as stats;
 
+pub mod commands;
 pub mod figures;
 pub mod output;
 pub mod study;

@@ -1,14 +1,13 @@
 //! `pressure calibrate`: fit a model to episode data as an experiment file describes, with
 //! standard errors, profile-likelihood intervals, bootstrap and MCMC as asked; resumable.
 
+use super::progress::StageBar;
 use super::CliError;
 use pressure::calibrate::experiment::outputs::calibration_files;
 use pressure::calibrate::experiment::{Experiment, RunOptions, RunProgress};
 use pressure::calibrate::CalibrateError;
-use pressure::output::Manifest;
-use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use pressure::commands::calibrate as commands;
+use std::path::PathBuf;
 use std::time::Instant;
 
 /// Calibrate a model against episode data and write params.csv, fit.csv, stats.json,
@@ -41,10 +40,6 @@ fn from_calibrate(e: CalibrateError) -> CliError {
     }
 }
 
-fn io_error(path: &Path, e: std::io::Error) -> CliError {
-    CliError::Failure(miette::miette!("cannot write {}: {e}", path.display()))
-}
-
 pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
     let experiment = Experiment::load(&args.experiment).map_err(from_calibrate)?;
     let seed = args.seed.or(experiment.spec.experiment.seed).unwrap_or(0);
@@ -54,30 +49,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         .build()
         .map_err(|e| CliError::Input(miette::miette!("--threads {threads}: {e}")))?;
 
-    // One bar, relabelled per stage; only on a terminal.
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(1);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {msg:12} {bar:40} {pos}/{len}",
-            )
-            .expect("valid template"),
-        );
-        bar
-    });
-    let stage = Mutex::new("");
-    let progress = |p: RunProgress| {
-        if let Some(b) = &bar {
-            let mut s = stage.lock().unwrap();
-            if *s != p.stage {
-                *s = p.stage;
-                b.set_message(p.stage);
-                b.set_length(p.total as u64);
-                b.set_position(0);
-            }
-            b.set_position(b.position().max(p.done as u64));
-        }
-    };
+    let bar = StageBar::new("{spinner} [{elapsed_precise}] {msg:12} {bar:40} {pos}/{len}");
+    let progress = |p: RunProgress| bar.update(p.stage, p.done, p.total);
     let start = Instant::now();
     let report = pool
         .install(|| {
@@ -89,31 +62,27 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
             })
         })
         .map_err(from_calibrate)?;
-    if let Some(b) = &bar {
-        b.finish_and_clear();
-    }
+    bar.finish();
     let elapsed = start.elapsed().as_secs_f64();
 
     let rendered =
         calibration_files(&experiment, &report, seed, None, None).map_err(from_calibrate)?;
-    rendered
-        .write_to(&args.out)
-        .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
-    let mut manifest = Manifest::for_current_process();
-    for p in &experiment.inputs {
-        manifest.add_input(p);
-    }
-    manifest.parameters = report.estimates();
-    manifest.seed = Some(seed);
-    manifest.extra.extend(report.manifest_facts());
+    let mut manifest = commands::manifest(&experiment, &report, seed);
     let extra = &mut manifest.extra;
     extra.insert("threads".into(), rayon::current_num_threads().into());
     extra.insert("resumed".into(), args.resume.into());
     extra.insert("seconds".into(), elapsed.into());
-    manifest
-        .write_to_dir(&args.out)
-        .map_err(|e| io_error(&args.out, e))?;
-    pressure::figures::write_command_figures(pressure::figures::SetKind::Calibrate, &args.out)?;
+    commands::write_to(&args.out, &rendered, &manifest).map_err(super::sensitivity::from_write)?;
+    let results = pressure::figures::CalibrationResults {
+        experiment: &experiment,
+        report: &report,
+        files: &rendered,
+        fit_bands: None,
+    };
+    pressure::figures::write_command_figures(
+        pressure::figures::SetKind::Calibrate(&results),
+        &args.out,
+    )?;
     eprintln!(
         "calibrated {} parameters of `{}` in {elapsed:.1} s ({} model runs to estimate); wrote {}",
         report.parameters.len(),
@@ -121,31 +90,8 @@ pub fn run(args: &CalibrateArgs) -> Result<(), CliError> {
         report.multistart.model_runs,
         args.out.display()
     );
-    if let Some(m) = &report.mcmc {
-        let c = m.converged(
-            pressure::calibrate::experiment::report::RHAT_MAX,
-            pressure::calibrate::experiment::report::ESS_MIN,
-        );
-        let line = format!(
-            "posterior ({}, {} chains, {} evaluations): {c}",
-            m.algorithm,
-            m.draws.len(),
-            m.evaluations
-        );
-        if c.ok() {
-            eprintln!("{line}");
-        } else {
-            eprintln!("warning: {line}");
-        }
-    }
-    for note in &rendered.notes {
-        eprintln!("{note}");
-    }
-    if !report.estimate.converged {
-        eprintln!(
-            "warning: the optimiser did not converge ({}); see stats.json",
-            report.estimate.message
-        );
+    for (warning, line) in commands::summary_lines(&report, &rendered) {
+        eprintln!("{}{line}", if warning { "warning: " } else { "" });
     }
     Ok(())
 }

@@ -2,9 +2,9 @@
 
 use super::model_errors::{from_model, from_sim, model_report};
 use super::CliError;
+use pressure::commands::check::ModelSummary;
 use pressure::model::ModelError;
 use pressure::sim::CompiledModel;
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 /// Check a model file for errors (exit code 0 when clean, 2 otherwise).
@@ -31,26 +31,20 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
     if !unit_errors.is_empty() {
         return Err(from_model(ModelError::new(unit_errors)));
     }
-    let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    let mut hidden = 0;
-    for v in &model.variables {
-        if v.hidden.is_some() {
-            hidden += 1;
-        } else {
-            *counts.entry(v.kind.name()).or_default() += 1;
-        }
-    }
-    let (init_ops, step_ops, slots, states) = compiled.program_size();
+    let s = ModelSummary::new(&model, &compiled);
     match args.format {
         super::describe::TextOrJson::Text => {
             for w in model.warnings.iter().chain(&unit_warnings) {
                 eprintln!("{:?}", model_report(ModelError::new(vec![w.clone()])));
             }
-            let parts: Vec<String> = counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
+            let parts: Vec<String> = s.counts.iter().map(|(k, n)| format!("{n} {k}")).collect();
             println!(
-                "{}: ok ({}; {hidden} hidden variables from stateful functions; {states} state variables, {step_ops} instructions per evaluation)",
+                "{}: ok ({}; {} hidden variables from stateful functions; {} state variables, {} instructions per evaluation)",
                 args.model.display(),
-                parts.join(", ")
+                parts.join(", "),
+                s.hidden,
+                s.state_variables,
+                s.instructions_per_evaluation
             );
         }
         super::describe::TextOrJson::Json => {
@@ -58,10 +52,10 @@ pub fn run(args: &CheckArgs) -> Result<(), CliError> {
             let v = serde_json::json!({
                 "ok": true,
                 "model": model.name,
-                "variables": counts,
-                "hidden_variables": hidden,
+                "variables": s.counts,
+                "hidden_variables": s.hidden,
                 "modules": model.modules.iter().map(|m| m.name.clone()).collect::<Vec<_>>(),
-                "program": {"initial_instructions": init_ops, "instructions_per_evaluation": step_ops, "slots": slots, "state_variables": states},
+                "program": {"initial_instructions": s.initial_instructions, "instructions_per_evaluation": s.instructions_per_evaluation, "slots": s.slots, "state_variables": s.state_variables},
                 "warnings": warnings,
                 "unit_warnings": unit_warnings.iter().map(|w| w.to_string()).collect::<Vec<_>>(),
             });

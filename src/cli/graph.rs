@@ -4,10 +4,9 @@ use super::model_errors::{from_model, from_sim};
 use super::CliError;
 use pressure::model::export::Graph;
 use pressure::model::loops::{CausalGraph, GainSource};
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::Manifest;
 use pressure::sim::{link_gains, CompiledModel, LinkGains};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum GraphFormat {
@@ -66,25 +65,13 @@ pub fn run(args: &GraphArgs) -> Result<(), CliError> {
         GraphFormat::Dot => graph.to_dot(),
         GraphFormat::Json => graph.to_json(),
     };
-    match &args.out {
-        Some(path) => {
-            write_atomic(path, text.as_bytes()).map_err(|e| {
-                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
-            })?;
-            write_manifest(path, args, gains.as_ref().map(|g| g.time))?;
-        }
-        None => {
-            let _ = std::io::stdout().lock().write_all(text.as_bytes());
-        }
-    }
-    Ok(())
-}
-
-fn write_manifest(out: &Path, args: &GraphArgs, time: Option<f64>) -> Result<(), CliError> {
-    let mut m = Manifest::for_current_process();
-    m.add_input(&args.model);
-    m.extra.insert("polarity_time".into(), time.into());
-    m.write_beside(out)
-        .map(|_| ())
-        .map_err(|(path, e)| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+    super::write_or_print(args.out.as_deref(), text.as_bytes(), || {
+        let mut m = Manifest::for_current_process();
+        m.add_input(&args.model);
+        m.extra.insert(
+            "polarity_time".into(),
+            gains.as_ref().map(|g| g.time).into(),
+        );
+        m
+    })
 }

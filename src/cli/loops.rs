@@ -5,10 +5,9 @@ use super::model_errors::{from_model, from_sim, model_report};
 use super::CliError;
 use pressure::model::loops::{find_loops, CausalGraph, LoopMethod, LoopOptions};
 use pressure::model::ModelError;
-use pressure::output::{write_atomic, Manifest};
+use pressure::output::Manifest;
 use pressure::sim::{link_gains, CompiledModel};
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// List the feedback loops of a model: variables, length, polarity (reinforcing or
 /// balancing, from the signs of the link gains at a time of a run) and declared names.
@@ -68,28 +67,13 @@ pub fn run(args: &LoopsArgs) -> Result<(), CliError> {
         TextOrJson::Text => report.text(&model, gains.time).into_bytes(),
         TextOrJson::Json => report.json(&model, gains.time, args.max_loops),
     };
-    match &args.out {
-        Some(path) => {
-            write_atomic(path, &bytes).map_err(|e| {
-                CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
-            })?;
-            write_manifest(path, args, gains.time)?;
-        }
-        None => {
-            let _ = std::io::stdout().lock().write_all(&bytes);
-        }
-    }
-    Ok(())
-}
-
-fn write_manifest(out: &Path, args: &LoopsArgs, time: f64) -> Result<(), CliError> {
-    let mut m = Manifest::for_current_process();
-    m.add_input(&args.model);
-    m.extra.insert("time".into(), time.into());
-    m.extra.insert("max_loops".into(), args.max_loops.into());
-    m.extra
-        .insert("independent".into(), args.independent.into());
-    m.write_beside(out)
-        .map(|_| ())
-        .map_err(|(path, e)| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+    super::write_or_print(args.out.as_deref(), &bytes, || {
+        let mut m = Manifest::for_current_process();
+        m.add_input(&args.model);
+        m.extra.insert("time".into(), gains.time.into());
+        m.extra.insert("max_loops".into(), args.max_loops.into());
+        m.extra
+            .insert("independent".into(), args.independent.into());
+        m
+    })
 }

@@ -1,11 +1,11 @@
 //! `pressure merge`: combine the partial results of `pressure sensitivity --shard I/N` runs
 //! into the result a single run would have written (bit for bit).
 
-use super::sensitivity::{from_experiment, print_json_summary, write_report_files};
+use super::sensitivity::{from_experiment, from_write, print_json_summary};
 use super::CliError;
-use pressure::output::{sha256_hex, Manifest};
-use pressure::sensitivity::experiment::RunSpec;
-use std::path::{Path, PathBuf};
+use pressure::commands::sensitivity::{shard_sources, write_manifest};
+use pressure::output::Manifest;
+use std::path::PathBuf;
 
 /// Combine the partial results of sharded sensitivity runs into one result.
 #[derive(Debug, clap::Args)]
@@ -59,7 +59,8 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
     manifest
         .extra
         .insert("shards".into(), args.dirs.len().into());
-    let mut files = write_report_files(&args.out, &report, &manifest)?;
+    let names = report.write_to(&args.out).map_err(from_write)?;
+    let mut files = write_manifest(&args.out, names, &manifest).map_err(from_write)?;
     // The same standard figures as an unsharded `pressure sensitivity` run draws.
     pressure::figures::write_command_figures(
         pressure::figures::SetKind::Sensitivity(&report),
@@ -83,29 +84,4 @@ pub fn run(args: &MergeArgs) -> Result<(), CliError> {
         }))?;
     }
     Ok(())
-}
-
-/// The input files (experiment file first, then model, scenarios...) that the shard's
-/// `manifest.json` in `dir` names, if the experiment file there still is the one the shards ran
-/// (same SHA-256); none otherwise, or when the manifest is missing or unreadable (the merge then
-/// lists only the partial results, and the figures go without the experiment's description).
-fn shard_sources(dir: &Path, spec: &RunSpec) -> Vec<PathBuf> {
-    let manifest = std::fs::read(dir.join("manifest.json"))
-        .ok()
-        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
-    let paths: Vec<PathBuf> = manifest
-        .as_ref()
-        .and_then(|m| m["inputs"].as_array())
-        .into_iter()
-        .flatten()
-        .filter_map(|input| input["path"].as_str().map(PathBuf::from))
-        .collect();
-    let unchanged = paths.first().is_some_and(|experiment| {
-        std::fs::read(experiment).is_ok_and(|bytes| sha256_hex(&bytes) == spec.experiment_sha256)
-    });
-    if unchanged {
-        paths
-    } else {
-        Vec::new()
-    }
 }

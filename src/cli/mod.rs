@@ -18,6 +18,7 @@ pub mod loops;
 pub mod merge;
 mod model_errors;
 pub mod plot;
+mod progress;
 pub mod reproduce;
 pub mod run;
 pub mod sensitivity;
@@ -87,6 +88,30 @@ impl From<pressure::figures::FigureError> for CliError {
     fn from(e: pressure::figures::FigureError) -> Self {
         CliError::Failure(miette::miette!("{e}"))
     }
+}
+
+/// A file that could not be written: the command ran but failed (exit 1).
+pub fn write_failed(path: &std::path::Path, e: impl std::fmt::Display) -> CliError {
+    CliError::Failure(miette::miette!("writing {}: {e}", path.display()))
+}
+
+/// Writes `bytes` atomically to `out` with `manifest()` beside it (`FILE.manifest.json`: the
+/// output's path recorded), or to standard output when there is no `out` (no manifest).
+pub fn write_or_print(
+    out: Option<&std::path::Path>,
+    bytes: &[u8],
+    manifest: impl FnOnce() -> pressure::output::Manifest,
+) -> Result<(), CliError> {
+    use std::io::Write;
+    let Some(path) = out else {
+        let _ = std::io::stdout().lock().write_all(bytes);
+        return Ok(());
+    };
+    pressure::output::write_atomic(path, bytes).map_err(|e| write_failed(path, e))?;
+    manifest()
+        .write_beside(path)
+        .map(|_| ())
+        .map_err(|(path, e)| write_failed(&path, e))
 }
 
 impl CliError {

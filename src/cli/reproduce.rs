@@ -3,12 +3,11 @@
 //! step failed or a figure could not be drawn (the rest is still written).
 
 use super::model_errors::{from_model, from_sim};
+use super::progress::StageBar;
 use super::sensitivity::from_experiment;
 use super::CliError;
-use pressure::study::{self, RunOptions, Step, StepError, Study, StudyError};
-use std::io::IsTerminal;
+use pressure::study::{RunOptions, StepError, Study, StudyError};
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 /// Reproduce the study: calibrations, sensitivity analyses, estimates and every figure.
 #[derive(Debug, clap::Args)]
@@ -41,7 +40,9 @@ pub fn run(args: &ReproduceArgs) -> Result<(), CliError> {
         .map_err(|e| CliError::Input(miette::miette!("--threads {threads}: {e}")))?;
     pool.install(|| {
         let study = Study::load(&args.study, args.quick).map_err(from_study)?;
-        let progress = Bar::new();
+        let progress = StageBar::new(
+            "{spinner} [{elapsed_precise}] {prefix:.bold} {msg:14} {bar:30} {pos}/{len}",
+        );
         let run = study.run(
             &args.out,
             &RunOptions {
@@ -95,73 +96,5 @@ fn from_study(e: StudyError) -> CliError {
             }
         }
         StudyError::Write { .. } => CliError::Failure(miette::miette!("{e}")),
-    }
-}
-
-/// Progress: one bar relabelled per step on a terminal; one line per step otherwise.
-struct Bar {
-    bar: Option<indicatif::ProgressBar>,
-    stage: Mutex<String>,
-}
-
-impl Bar {
-    fn new() -> Self {
-        let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = indicatif::ProgressBar::new(1);
-            bar.set_style(
-                indicatif::ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {prefix:.bold} {msg:14} {bar:30} {pos}/{len}",
-                )
-                .expect("valid template"),
-            );
-            bar.enable_steady_tick(std::time::Duration::from_millis(200));
-            bar
-        });
-        Bar {
-            bar,
-            stage: Mutex::new(String::new()),
-        }
-    }
-
-    fn finish(&self) {
-        if let Some(b) = &self.bar {
-            b.finish_and_clear();
-        }
-    }
-}
-
-impl study::Progress for Bar {
-    fn start(&self, i: usize, n: usize, step: &Step) {
-        let label = format!("[{i}/{n}] {}", step.name);
-        match &self.bar {
-            Some(b) => {
-                b.set_prefix(label);
-                b.set_message("");
-                b.set_length(1);
-                b.set_position(0);
-            }
-            None => eprintln!("{label}: {} {}", step.kind, step.title),
-        }
-        *self.stage.lock().expect("progress lock") = String::new();
-    }
-
-    fn update(&self, stage: &str, done: usize, total: usize) {
-        if let Some(b) = &self.bar {
-            let mut s = self.stage.lock().expect("progress lock");
-            if *s != stage {
-                *s = stage.to_string();
-                b.set_message(stage.to_string());
-                b.set_length(total.max(1) as u64);
-                b.set_position(0);
-            }
-            b.set_position(b.position().max(done as u64));
-        }
-    }
-
-    fn line(&self, text: &str) {
-        match &self.bar {
-            Some(b) => b.println(text),
-            None => eprintln!("{text}"),
-        }
     }
 }

@@ -2,10 +2,11 @@
 
 use super::model_errors::{from_model, from_sim};
 use super::CliError;
+use pressure::commands::inputs::{InputsError, ModelInputs};
 use pressure::output::Manifest;
 use pressure::sim::report::{changed_parameters, RunReport};
-use pressure::sim::{CompiledModel, ExogenousSet, Method, ParamSet, RunSettings, Scenario};
-use std::io::{IsTerminal, Write};
+use pressure::sim::Method;
+use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -73,19 +74,9 @@ fn parse_method(s: &str) -> Result<Method, String> {
         .ok_or_else(|| format!("unknown method '{s}'; use euler, rk2, rk4, dopri5 or dop853"))
 }
 
-/// A compiled model with the parameters, exogenous series and settings of one run.
-pub struct Prepared {
-    pub compiled: CompiledModel,
-    pub params: ParamSet,
-    pub exo: ExogenousSet,
-    pub settings: RunSettings,
-    /// The model's time unit (`[settings] time_units`), for the output's header.
-    pub time_units: Option<String>,
-}
-
 /// Loads, compiles and applies scenarios, --set and settings overrides.
-pub fn prepare(args: &RunArgs) -> Result<Prepared, CliError> {
-    let mut p = load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
+pub fn prepare(args: &RunArgs) -> Result<ModelInputs, CliError> {
+    let mut p = load_inputs(&args.model, &args.scenarios, &args.sets)?;
     let settings = &mut p.settings;
     if let Some(m) = args.method {
         settings.method = m;
@@ -107,59 +98,28 @@ pub fn prepare(args: &RunArgs) -> Result<Prepared, CliError> {
     Ok(p)
 }
 
-/// Loads and compiles a model, then applies scenario files in order and `--set NAME=VALUE`
-/// overrides (shared by `run` and `steady`).
-pub fn load_with_inputs(
-    model_path: &Path,
+/// [`ModelInputs::load`] with its errors as the CLI reports them (shared by `run` and
+/// `steady`).
+pub fn load_inputs(
+    model: &Path,
     scenarios: &[PathBuf],
     sets: &[String],
-) -> Result<Prepared, CliError> {
-    let model = pressure::interop::load(model_path).map_err(from_model)?;
-    let compiled = CompiledModel::compile(&model).map_err(from_sim)?;
-    let mut params = compiled.default_params();
-    let mut exo = compiled.default_exogenous();
-    let mut settings = compiled.default_settings();
-    for path in scenarios {
-        let sc = Scenario::load(path).map_err(from_sim)?;
-        sc.apply(&compiled, &mut params, &mut exo, &mut settings)
-            .map_err(from_sim)?;
+) -> Result<ModelInputs, CliError> {
+    ModelInputs::load(model, scenarios, sets).map_err(from_inputs)
+}
+
+pub fn from_inputs(e: InputsError) -> CliError {
+    match e {
+        InputsError::Model(m) => from_model(m),
+        InputsError::Sim(s) => from_sim(s),
+        InputsError::Override { message, help } => {
+            CliError::Input(miette::miette!(help = help, "{message}"))
+        }
     }
-    for s in sets {
-        let Some((name, value)) = s.split_once('=') else {
-            return Err(CliError::Input(miette::miette!(
-                help = "write --set NAME=VALUE, e.g. --set room_temperature=75",
-                "--set {s}: expected NAME=VALUE"
-            )));
-        };
-        let (name, value) = (name.trim(), value.trim());
-        let v: f64 = value
-            .parse()
-            .ok()
-            .filter(|v: &f64| v.is_finite())
-            .ok_or_else(|| {
-                CliError::Input(miette::miette!(
-                    help = "the value must be a finite number such as 0.25 or 3e-2",
-                    "--set {name}={value}: '{value}' is not a number"
-                ))
-            })?;
-        compiled.set_param(&mut params, name, v).map_err(|e| {
-            CliError::Input(miette::miette!(
-                help = "`pressure describe MODEL` lists the parameters",
-                "--set {name}={value}: {e}"
-            ))
-        })?;
-    }
-    Ok(Prepared {
-        compiled,
-        params,
-        exo,
-        settings,
-        time_units: model.settings.time_units.clone(),
-    })
 }
 
 pub fn run(args: &RunArgs) -> Result<(), CliError> {
-    let Prepared {
+    let ModelInputs {
         compiled,
         params,
         exo,
@@ -222,37 +182,15 @@ pub fn run(args: &RunArgs) -> Result<(), CliError> {
         settings,
     };
     let format = args.format.into();
-    match &args.out {
-        Some(path) => {
-            report
-                .write_file(path, format)
-                .map_err(|e| CliError::Failure(miette::miette!("{e}")))?;
-            write_manifest(path, args, &compiled, &params, &report)?;
+    super::write_or_print(args.out.as_deref(), &report.bytes(format), || {
+        let mut m = Manifest::for_current_process();
+        m.add_input(&args.model);
+        for sc in &args.scenarios {
+            m.add_input(sc);
         }
-        None => {
-            let mut out = std::io::stdout().lock();
-            let _ = out.write_all(&report.bytes(format));
-        }
-    }
-    Ok(())
-}
-
-fn write_manifest(
-    out: &Path,
-    args: &RunArgs,
-    compiled: &CompiledModel,
-    params: &ParamSet,
-    report: &RunReport,
-) -> Result<(), CliError> {
-    let mut m = Manifest::for_current_process();
-    m.add_input(&args.model);
-    for sc in &args.scenarios {
-        m.add_input(sc);
-    }
-    m.parameters = changed_parameters(compiled, params);
-    m.seed = Some(report.settings.seed);
-    m.extra.extend(report.manifest_facts());
-    m.write_beside(out)
-        .map(|_| ())
-        .map_err(|(path, e)| CliError::Failure(miette::miette!("writing {}: {e}", path.display())))
+        m.parameters = changed_parameters(&compiled, &params);
+        m.seed = Some(report.settings.seed);
+        m.extra.extend(report.manifest_facts());
+        m
+    })
 }

@@ -2,12 +2,14 @@
 //! balanced-growth state), with closure parameters and growth groups from the command line.
 
 use super::model_errors::from_sim;
-use super::run::{load_with_inputs, Format, Prepared};
+use super::run::{from_inputs, load_inputs, Format};
 use super::CliError;
+use pressure::commands::inputs::ModelInputs;
+use pressure::commands::steady::SteadyOptions;
 use pressure::model::eqn::number;
 use pressure::output::Manifest;
 use pressure::sim::report::{changed_parameters, SteadyReport};
-use pressure::sim::{CompiledModel, GrowthGroup, Hold, ParamSet, RunSettings};
+use pressure::sim::{CompiledModel, ParamSet, RunSettings};
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -58,75 +60,26 @@ pub struct SteadyArgs {
     pub engine: super::EngineArgs,
 }
 
-fn input_error(message: String, help: &str) -> CliError {
-    CliError::Input(miette::miette!(help = help.to_string(), "{message}"))
-}
-
-/// The model's settings with the command line's steady options added.
-fn settings_with_options(args: &SteadyArgs, mut s: RunSettings) -> Result<RunSettings, CliError> {
-    let st = &mut s.steady;
-    st.free
-        .extend(args.free.iter().map(|n| n.trim().to_string()));
-    for h in &args.hold {
-        let (name, value) = match h.split_once('=') {
-            Some((n, v)) => {
-                let x: f64 = v
-                    .trim()
-                    .parse()
-                    .ok()
-                    .filter(|x: &f64| x.is_finite())
-                    .ok_or_else(|| {
-                        input_error(
-                            format!("--hold {h}: '{}' is not a number", v.trim()),
-                            "write --hold NAME=VALUE, or --hold NAME to hold the initial value",
-                        )
-                    })?;
-                (n.trim(), Some(x))
-            }
-            None => (h.trim(), None),
-        };
-        st.hold.push(Hold {
-            name: name.to_string(),
-            value,
-        });
-    }
-    for (groups, log) in [(&args.growth, false), (&args.log_growth, true)] {
-        for g in groups {
-            let stocks: Vec<String> = g
-                .split(',')
-                .map(|n| n.trim().to_string())
-                .filter(|n| !n.is_empty())
-                .collect();
-            if stocks.len() < 2 {
-                return Err(input_error(
-                    format!("--{}growth {g}: a growth group needs at least two stocks", if log { "log-" } else { "" }),
-                    "list the stocks comma-separated, the anchor first: --log-growth money.ln_money,money.ln_price",
-                ));
-            }
-            st.growth.push(GrowthGroup { stocks, log });
-        }
-    }
-    st.exclude
-        .extend(args.exclude.iter().map(|n| n.trim().to_string()));
-    if let Some(t) = args.tolerance {
-        st.tolerance = t;
-    }
-    if let Some(n) = args.max_iterations {
-        st.max_iterations = n;
-    }
-    s.validate().map_err(from_sim)?;
-    Ok(s)
-}
-
 pub fn run(args: &SteadyArgs) -> Result<(), CliError> {
-    let Prepared {
+    let ModelInputs {
         compiled,
         params,
         exo,
-        settings,
+        mut settings,
         ..
-    } = load_with_inputs(&args.model, &args.scenarios, &args.sets)?;
-    let settings = settings_with_options(args, settings)?;
+    } = load_inputs(&args.model, &args.scenarios, &args.sets)?;
+    SteadyOptions {
+        free: &args.free,
+        hold: &args.hold,
+        growth: &args.growth,
+        log_growth: &args.log_growth,
+        exclude: &args.exclude,
+        tolerance: args.tolerance,
+        max_iterations: args.max_iterations,
+    }
+    .apply(&mut settings)
+    .map_err(from_inputs)?;
+    settings.validate().map_err(from_sim)?;
     let mut sim = compiled.simulator(&settings).map_err(from_sim)?;
     sim.set_exogenous(&exo).map_err(from_sim)?;
     let t0 = Instant::now();

@@ -202,40 +202,59 @@ struct RawStudy {
     steps: Vec<RawStep>,
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawStep {
-    name: Spanned<String>,
-    kind: StepKind,
-    title: Option<String>,
-    file: Option<Spanned<PathBuf>>,
-    #[serde(default)]
-    set: RawSettings,
-    #[serde(default)]
-    quick: RawSettings,
-    model: Option<Spanned<PathBuf>>,
-    presets: Option<Spanned<Vec<PathBuf>>>,
-    variables: Option<Spanned<Vec<String>>>,
-    parameters_from: Option<Spanned<String>>,
-}
+/// A field's name, where it is written, and the kinds of step it is meant for.
+type Given = (&'static str, Range<usize>, &'static [StepKind]);
 
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSettings {
-    skip: Option<Spanned<bool>>,
-    file: Option<Spanned<PathBuf>>,
-    n: Option<Spanned<usize>>,
-    bootstrap: Option<Spanned<usize>>,
-    candidates: Option<Spanned<usize>>,
-    multistart: Option<Spanned<usize>>,
-    mcmc_chains: Option<Spanned<usize>>,
-    mcmc_iterations: Option<Spanned<usize>>,
-    profile: Option<Spanned<bool>>,
-    max_iterations: Option<Spanned<usize>>,
-    bands: Option<Spanned<usize>>,
-    counterfactual_draws: Option<Spanned<usize>>,
-    synth_from: Option<Spanned<String>>,
-    scenarios: Option<Spanned<Vec<PathBuf>>>,
+/// Declares a table of the study file whose kind-specific fields are `Option<Spanned<T>>`,
+/// each with the kinds of step it is meant for, and derives from that one list `given()` (the
+/// fields written, for the one check in [`parse`]) and, for a table of settings only, `over()`
+/// (`self` over `base`: a setting given here wins). Fields before the `;` are not
+/// kind-specific.
+macro_rules! kinded_table {
+    (
+        $(#[$meta:meta])*
+        struct $name:ident {
+            $( $(#[$pmeta:meta])* $plain:ident: $pty:ty, )*
+            ;
+            $( $field:ident: $fty:ty => $kinds:expr, )*
+        }
+    ) => {
+        $(#[$meta])*
+        struct $name {
+            $( $(#[$pmeta])* $plain: $pty, )*
+            $( $field: Option<Spanned<$fty>>, )*
+        }
+
+        impl $name {
+            /// Every kind-specific field written.
+            fn given(&self) -> Vec<Given> {
+                let mut out: Vec<Given> = Vec::new();
+                $(
+                    if let Some(f) = &self.$field {
+                        out.push((stringify!($field), f.span(), $kinds));
+                    }
+                )*
+                out
+            }
+        }
+    };
+    (
+        $(#[$meta:meta])*
+        struct $name:ident {
+            $( $field:ident: $fty:ty => $kinds:expr, )*
+        }
+    ) => {
+        kinded_table! {
+            $(#[$meta])*
+            struct $name { ; $( $field: $fty => $kinds, )* }
+        }
+
+        impl $name {
+            fn over(self, base: $name) -> $name {
+                $name { $( $field: self.$field.or(base.$field), )* }
+            }
+        }
+    };
 }
 
 use StepKind::{Calibrate as C, Estimate as E, Scenarios as Sc, Sensitivity as Se};
@@ -248,55 +267,44 @@ const SENSITIVITY: &[StepKind] = &[Se];
 const SCENARIOS: &[StepKind] = &[Sc];
 const RESAMPLED: &[StepKind] = &[Se, C];
 
-impl RawSettings {
-    /// `self` over `base`: a setting given here wins.
-    fn over(self, base: RawSettings) -> RawSettings {
-        RawSettings {
-            skip: self.skip.or(base.skip),
-            file: self.file.or(base.file),
-            n: self.n.or(base.n),
-            bootstrap: self.bootstrap.or(base.bootstrap),
-            candidates: self.candidates.or(base.candidates),
-            multistart: self.multistart.or(base.multistart),
-            mcmc_chains: self.mcmc_chains.or(base.mcmc_chains),
-            mcmc_iterations: self.mcmc_iterations.or(base.mcmc_iterations),
-            profile: self.profile.or(base.profile),
-            max_iterations: self.max_iterations.or(base.max_iterations),
-            bands: self.bands.or(base.bands),
-            counterfactual_draws: self.counterfactual_draws.or(base.counterfactual_draws),
-            synth_from: self.synth_from.or(base.synth_from),
-            scenarios: self.scenarios.or(base.scenarios),
-        }
+kinded_table! {
+    #[derive(Debug, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawStep {
+        name: Spanned<String>,
+        kind: StepKind,
+        title: Option<String>,
+        #[serde(default)]
+        set: RawSettings,
+        #[serde(default)]
+        quick: RawSettings,
+        ;
+        file: PathBuf => WITH_FILE,
+        model: PathBuf => SCENARIOS,
+        presets: Vec<PathBuf> => SCENARIOS,
+        variables: Vec<String> => SCENARIOS,
+        parameters_from: String => SCENARIOS,
     }
+}
 
-    /// Every setting given: (name, where, the kinds it is meant for).
-    fn given(&self) -> Vec<(&'static str, Range<usize>, &'static [StepKind])> {
-        fn at<T>(s: &Option<Spanned<T>>) -> Option<Range<usize>> {
-            s.as_ref().map(Spanned::span)
-        }
-        [
-            ("skip", at(&self.skip), ANY),
-            ("file", at(&self.file), WITH_FILE),
-            ("n", at(&self.n), SENSITIVITY),
-            ("bootstrap", at(&self.bootstrap), RESAMPLED),
-            ("candidates", at(&self.candidates), SENSITIVITY),
-            ("multistart", at(&self.multistart), CALIBRATE),
-            ("mcmc_chains", at(&self.mcmc_chains), CALIBRATE),
-            ("mcmc_iterations", at(&self.mcmc_iterations), CALIBRATE),
-            ("profile", at(&self.profile), CALIBRATE),
-            ("max_iterations", at(&self.max_iterations), CALIBRATE),
-            ("bands", at(&self.bands), CALIBRATE),
-            (
-                "counterfactual_draws",
-                at(&self.counterfactual_draws),
-                CALIBRATE,
-            ),
-            ("synth_from", at(&self.synth_from), CALIBRATE),
-            ("scenarios", at(&self.scenarios), SCENARIOS),
-        ]
-        .into_iter()
-        .filter_map(|(name, span, kinds)| span.map(|s| (name, s, kinds)))
-        .collect()
+kinded_table! {
+    #[derive(Debug, Clone, Default, Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct RawSettings {
+        skip: bool => ANY,
+        file: PathBuf => WITH_FILE,
+        n: usize => SENSITIVITY,
+        bootstrap: usize => RESAMPLED,
+        candidates: usize => SENSITIVITY,
+        multistart: usize => CALIBRATE,
+        mcmc_chains: usize => CALIBRATE,
+        mcmc_iterations: usize => CALIBRATE,
+        profile: bool => CALIBRATE,
+        max_iterations: usize => CALIBRATE,
+        bands: usize => CALIBRATE,
+        counterfactual_draws: usize => CALIBRATE,
+        synth_from: String => CALIBRATE,
+        scenarios: Vec<PathBuf> => SCENARIOS,
     }
 }
 
@@ -358,28 +366,7 @@ pub fn parse(text: &str, path: &Path, quick: bool) -> Result<StudyFile, StudyFil
         let kind = step.kind;
         // Fields meant for another kind, in the step and in both settings tables (a setting
         // in `[step.quick]` is checked even when the full study is run).
-        let mut given: Vec<(&str, Range<usize>, &[StepKind])> = [
-            ("file", step.file.as_ref().map(Spanned::span), WITH_FILE),
-            ("model", step.model.as_ref().map(Spanned::span), SCENARIOS),
-            (
-                "presets",
-                step.presets.as_ref().map(Spanned::span),
-                SCENARIOS,
-            ),
-            (
-                "variables",
-                step.variables.as_ref().map(Spanned::span),
-                SCENARIOS,
-            ),
-            (
-                "parameters_from",
-                step.parameters_from.as_ref().map(Spanned::span),
-                SCENARIOS,
-            ),
-        ]
-        .into_iter()
-        .filter_map(|(n, s, k)| s.map(|s| (n, s, k)))
-        .collect();
+        let mut given = step.given();
         given.extend(step.set.given());
         given.extend(step.quick.given());
         if let Some((field, span, kinds)) = given.iter().find(|(_, _, k)| !k.contains(&kind)) {

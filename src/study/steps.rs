@@ -5,20 +5,17 @@ use super::error::StepError;
 use super::load::{calibrate_error, Loaded, ScenarioStep, Step};
 use super::Progress;
 use crate::calibrate::experiment::fit_bands::{posterior_fit_bands, FIT_BAND_LEVEL};
-use crate::calibrate::experiment::outputs::calibration_files;
+use crate::calibrate::experiment::outputs::{calibration_files, CalibrationFiles};
 use crate::calibrate::experiment::{
     CalibrationReport, Experiment as CalExperiment, RunOptions as CalRunOptions, RunProgress,
 };
 use crate::econometrics::spec::{run_spec_file, Overrides, Report as EstimateReport};
-use crate::figures::{self, FigurePlan, SetKind};
+use crate::figures::{self, CalibrationResults, FigurePlan, SetKind};
 use crate::output::{write_atomic, Manifest};
-use crate::sensitivity::experiment::{
-    Outcome, Prepared, Report as SensReport, RunOptions as SensRunOptions,
-};
+use crate::sensitivity::experiment::{Outcome, Prepared, Report as SensReport};
 use crate::sim::comparison::ScenarioComparison;
 use crate::sim::Scenario;
 use std::path::Path;
-use std::time::Instant;
 
 /// What the steps before this one left for it.
 pub(super) struct Context<'a> {
@@ -38,6 +35,16 @@ pub(super) struct Ran {
     pub estimate: Option<EstimateReport>,
     /// A sensitivity step's report, for planning its figures.
     pub sensitivity: Option<SensReport>,
+    /// A calibration step's results, for planning its figures.
+    pub calibration: Option<Calibrated>,
+}
+
+/// What a calibration step keeps for its figures.
+pub(super) struct Calibrated {
+    report: CalibrationReport,
+    files: CalibrationFiles,
+    /// Level of `fit_bands.csv`, when written.
+    fit_bands: Option<f64>,
 }
 
 fn io(dir: &Path) -> impl FnOnce(std::io::Error) -> StepError + '_ {
@@ -88,7 +95,18 @@ pub(super) fn run_step(step: &Step, dir: &Path, ctx: &Context<'_>) -> Result<Ran
 pub(super) fn plans(step: &Step, ran: &Ran, dir: &Path) -> Result<Vec<FigurePlan>, StepError> {
     let data_dir = dir.join("figure-data");
     let plans = match &step.loaded {
-        Loaded::Calibrate { .. } => SetKind::Calibrate.plans(dir, &data_dir),
+        Loaded::Calibrate { experiment, .. } => match &ran.calibration {
+            Some(c) => SetKind::Calibrate(&CalibrationResults {
+                experiment,
+                report: &c.report,
+                files: &c.files,
+                fit_bands: c.fit_bands,
+            })
+            .plans(dir, &data_dir),
+            None => Err(figures::FigureError(
+                "the calibration step left no report".into(),
+            )),
+        },
         Loaded::Sensitivity { .. } => match &ran.sensitivity {
             Some(report) => SetKind::Sensitivity(report).plans(dir, &data_dir),
             None => Err(figures::FigureError(
@@ -130,18 +148,21 @@ fn run_calibration(
         .map_err(calibrate_error("calibration outputs"))?;
     rendered.write_to(dir).map_err(StepError::Write)?;
     // The study's own extra: posterior bands of the fit for its figures.
+    let mut fit_bands = None;
     if bands > 0 {
         ctx.progress.update("fit bands", 0, 1);
         if let Some(b) = posterior_fit_bands(experiment, &report, bands, FIT_BAND_LEVEL)
             .map_err(calibrate_error("fit bands"))?
         {
             let path = dir.join("fit_bands.csv");
+            fit_bands = Some(b.level);
             write_atomic(&path, &b.csv()).map_err(io(&path))?;
         }
     }
-    let mut manifest = step_manifest(step, Some(seed));
-    manifest.parameters = report.estimates();
-    manifest.extra.extend(report.manifest_facts());
+    let mut manifest = crate::commands::calibrate::manifest(experiment, &report, seed);
+    manifest
+        .extra
+        .insert("step".into(), step.name.clone().into());
     manifest.extra.insert(
         "settings".into(),
         serde_json::json!({
@@ -158,6 +179,11 @@ fn run_calibration(
         estimates: report.estimates(),
         estimate: None,
         sensitivity: None,
+        calibration: Some(Calibrated {
+            report,
+            files: rendered,
+            fit_bands,
+        }),
     })
 }
 
@@ -188,39 +214,31 @@ fn run_sensitivity(
     dir: &Path,
     ctx: &Context<'_>,
 ) -> Result<Ran, StepError> {
-    let seed = ctx.seed.unwrap_or(prepared.default_seed());
-    let planned = prepared.planned_runs(None).map_err(StepError::from)?;
-    let progress = |done: usize| ctx.progress.update("model runs", done, planned);
-    let start = Instant::now();
-    let outcome = prepared
-        .run(&SensRunOptions {
-            seed,
-            shard: None,
-            progress: Some(&progress),
-        })
+    let progress = |done: usize, planned: usize| ctx.progress.update("model runs", done, planned);
+    let run = crate::commands::sensitivity::run(prepared, ctx.seed, None, Some(&progress))
         .map_err(StepError::from)?;
-    let elapsed = start.elapsed().as_secs_f64();
-    let Outcome::Complete(report) = outcome else {
-        unreachable!("a run without a shard is complete")
-    };
-    let mut manifest = step_manifest(step, Some(seed));
-    let mut spec = prepared.spec.clone();
-    spec.seed = seed;
-    manifest.extra.extend(spec.manifest_facts());
-    manifest.extra.insert("runs".into(), planned.into());
+    let mut manifest = run.manifest(prepared);
     manifest
         .extra
-        .insert("elapsed_seconds".into(), elapsed.into());
-    report.write_to(dir).map_err(StepError::Write)?;
-    manifest.write_to_dir(dir).map_err(io(dir))?;
+        .insert("step".into(), step.name.clone().into());
+    manifest
+        .extra
+        .insert("elapsed_seconds".into(), run.elapsed_seconds.into());
+    run.write_to(dir, &manifest).map_err(StepError::Write)?;
+    let Outcome::Complete(report) = run.outcome else {
+        unreachable!("a run without a shard is complete")
+    };
     Ok(Ran {
         note: format!(
-            "{planned} model runs in {elapsed:.1} s ({:.0} runs/s)",
-            planned as f64 / elapsed.max(1e-9)
+            "{} model runs in {:.1} s ({:.0} runs/s)",
+            run.runs,
+            run.elapsed_seconds,
+            run.runs as f64 / run.elapsed_seconds.max(1e-9)
         ),
         estimates: vec![],
         estimate: None,
         sensitivity: Some(report),
+        calibration: None,
     })
 }
 
@@ -246,6 +264,7 @@ fn run_estimate(step: &Step, spec: &Path, dir: &Path, ctx: &Context<'_>) -> Resu
         estimates: vec![],
         estimate: Some(report),
         sensitivity: None,
+        calibration: None,
     })
 }
 
@@ -297,6 +316,7 @@ fn run_scenarios(s: &ScenarioStep, dir: &Path, ctx: &Context<'_>) -> Result<Ran,
         estimates: vec![],
         estimate: None,
         sensitivity: None,
+        calibration: None,
     })
 }
 

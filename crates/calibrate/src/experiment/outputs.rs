@@ -4,9 +4,9 @@
 //! `holdout.csv`, `counterfactual.csv`, `benchmarks.csv`, and after MCMC of several episodes
 //! `loglik_by_episode.csv` and `loo_episodes.csv` (leave-one-episode-out, [`super::loo`]).
 
-use super::counterfactual::{counterfactual, CounterfactualOptions};
+use super::counterfactual::{counterfactual, CounterfactualOptions, CounterfactualReport};
 use super::report::CalibrationReport;
-use super::validation::validate;
+use super::validation::{validate, ValidationReport};
 use super::Experiment;
 use crate::error::CalibrateError;
 use pressure_output::WriteError;
@@ -33,7 +33,8 @@ pub const ALL_FILES: [&str; 13] = [
 /// the experiment's `[counterfactual]` says otherwise.
 pub const DEFAULT_LEVEL: f64 = 0.9;
 
-/// The rendered files.
+/// The rendered files, with the typed results they were rendered from beside the report
+/// (the figures are planned from these, not from the files).
 pub struct CalibrationFiles {
     /// `(file name, contents)`.
     pub files: Vec<(&'static str, String)>,
@@ -41,6 +42,12 @@ pub struct CalibrationFiles {
     pub absent: Vec<&'static str>,
     /// One-line notes for the run summary (draw source, convergence).
     pub notes: Vec<String>,
+    /// The validation against naive benchmarks and the holdout forecasts
+    /// (`validation.csv`, `holdout.csv`).
+    pub validation: ValidationReport,
+    /// The counterfactuals, when the experiment asks for them (`counterfactual.csv`,
+    /// `benchmarks.csv`).
+    pub counterfactual: Option<CounterfactualReport>,
 }
 
 /// Renders every file of a run: the report's own, the validation against naive benchmarks
@@ -98,7 +105,7 @@ pub fn calibration_files(
             "level": level,
         });
     }
-    match cf_spec {
+    let counterfactual = match cf_spec {
         Some(_) => {
             let c = counterfactual(
                 exp,
@@ -129,12 +136,14 @@ pub fn calibration_files(
                 "benchmarks.csv",
                 (!c.benchmarks.is_empty()).then(|| c.benchmarks_csv()),
             ));
+            Some(c)
         }
         None => {
             optional.push(("counterfactual.csv", None));
             optional.push(("benchmarks.csv", None));
+            None
         }
-    }
+    };
     // Leave-one-episode-out from the same number of draws as the counterfactuals.
     match exp.episode_loo(report, n_draws)? {
         Some(l) => {
@@ -183,6 +192,8 @@ pub fn calibration_files(
         files,
         absent,
         notes,
+        validation: v,
+        counterfactual,
     })
 }
 
