@@ -24,6 +24,8 @@
 //! );
 //! ```
 
+#![warn(missing_docs)]
+
 pub mod align;
 pub mod episode;
 pub mod error;

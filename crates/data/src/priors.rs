@@ -52,6 +52,7 @@ pub struct PriorTable {
     pub format: String,
     /// The file name of the spec that produced the table (no directory).
     pub spec: String,
+    /// The exported models, in the order of the spec.
     pub models: Vec<PriorModel>,
     /// Where the table was read from (for error messages); not written.
     #[serde(skip)]
@@ -62,6 +63,8 @@ pub struct PriorTable {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PriorModel {
+    /// The model's name in the spec (`name = "..."`, or `(i)` for the i-th unnamed model,
+    /// counting from 1); what a preset cites.
     pub name: String,
     /// The estimator (`fe`, `ols`, `cox`, `event_study`, ...).
     pub estimator: String,
@@ -75,8 +78,11 @@ pub struct PriorModel {
     /// Panel units (countries) in the sample: distinct values of the spec's panel unit, or
     /// without panel keys the clusters of the first cluster variable; `null` when neither.
     pub n_units: Option<usize>,
+    /// Names of the estimated terms (regressors, event-time dummies, ...).
     pub terms: Vec<String>,
+    /// Point estimates, one per term, in `dependent_units`.
     pub estimates: Vec<f64>,
+    /// Standard errors of `estimates` (same units), from `se_type`.
     pub std_errors: Vec<f64>,
     /// Covariance of the estimates, rows and columns in the order of `terms`.
     pub vcov: Vec<Vec<f64>>,
@@ -92,31 +98,64 @@ pub struct PriorModel {
 /// Errors reading or querying a prior table.
 #[derive(Debug, thiserror::Error)]
 pub enum PriorError {
+    /// The file could not be read (missing, unreadable).
     #[error("{file}: cannot read the prior table: {message}")]
-    Io { file: String, message: String },
-    #[error("{file}: not a prior table: {message}")]
-    Parse { file: String, message: String },
-    #[error("{file}: format `{found}` is not `{PRIORS_FORMAT}` (written by another version of pressure estimate?)")]
-    Format { file: String, found: String },
-    #[error("{file}: model `{model}`: {message}")]
-    Invalid {
+    Io {
+        /// The prior table's path.
         file: String,
-        model: String,
+        /// The operating system's reason.
         message: String,
     },
+    /// The file is not JSON of the prior-table shape.
+    #[error("{file}: not a prior table: {message}")]
+    Parse {
+        /// The prior table's path.
+        file: String,
+        /// The JSON parser's message, with line and column.
+        message: String,
+    },
+    /// The `format` field is not [`PRIORS_FORMAT`].
+    #[error("{file}: format `{found}` is not `{PRIORS_FORMAT}` (written by another version of pressure estimate?)")]
+    Format {
+        /// The prior table's path.
+        file: String,
+        /// The format the file declares.
+        found: String,
+    },
+    /// A model's entries fail [`PriorTable::validate`]: two models with one name, terms,
+    /// estimates, standard errors and covariance of different shapes, a covariance whose
+    /// diagonal is not the squared standard errors, or a number that is not finite.
+    #[error("{file}: model `{model}`: {message}")]
+    Invalid {
+        /// The prior table's path.
+        file: String,
+        /// The model whose entries are inconsistent.
+        model: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A citation names a model the table does not have.
     #[error("{file}: no model `{model}` (models: {available})")]
     UnknownModel {
+        /// The prior table's path.
         file: String,
+        /// The model asked for.
         model: String,
+        /// The models the table has, comma-separated.
         available: String,
     },
+    /// A citation names a term the model did not estimate.
     #[error("{file}: model `{model}` has no estimate of `{term}`{reason} (available terms: {available})")]
     UnknownTerm {
+        /// The prior table's path.
         file: String,
+        /// The model asked for.
         model: String,
+        /// The term asked for.
         term: String,
         /// ": it was dropped as collinear" or empty.
         reason: String,
+        /// The model's terms, comma-separated.
         available: String,
     },
 }

@@ -12,14 +12,21 @@ pub enum PlotError {
     /// file (the header is line 1); `column` names the column when one is at fault.
     #[error("{}", csv_message(path, *line, column.as_deref(), message))]
     Csv {
+        /// The CSV file (or the name given for bytes in memory).
         path: PathBuf,
+        /// The 1-based line at fault (the header is line 1), when one is.
         line: Option<u64>,
+        /// The column at fault, when one is.
         column: Option<String>,
+        /// What is wrong.
         message: String,
     },
     /// The figure kind is not one this crate draws.
     #[error("unknown figure kind `{given}`; the kinds are: {}", crate::FigureKind::NAMES.join(", "))]
-    UnknownKind { given: String },
+    UnknownKind {
+        /// The name given.
+        given: String,
+    },
     /// The output format is not offered (or PDF support was compiled out).
     #[error("{0}")]
     Format(String),

@@ -20,6 +20,7 @@ pub enum Format {
 }
 
 impl Format {
+    /// The names accepted on the command line and as file extensions.
     pub const NAMES: [&'static str; 3] = ["svg", "png", "pdf"];
 
     /// The file extension, without the dot.
@@ -71,9 +72,13 @@ impl FromStr for Format {
 /// units) and the data ranges mapped onto it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PanelGeometry {
+    /// The panel's title, when it has one (grids of panels).
     pub title: Option<String>,
+    /// The panel's plot area (inside the axes), in pixels.
     pub plot_area: Rect,
+    /// The data range shown on the horizontal axis (after padding), left to right.
     pub x_range: (f64, f64),
+    /// The data range shown on the vertical axis (after padding), bottom to top.
     pub y_range: (f64, f64),
     /// Category axes on y put the first category at the top.
     pub y_reversed: bool,

@@ -15,18 +15,31 @@ use std::str::FromStr;
 /// The figure kinds `pressure plot` draws from CSV.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FigureKind {
+    /// `timeseries`: one panel of lines, bands, observed points ([`crate::time_series`]).
     TimeSeries,
+    /// `fit-grid`: one panel per observable, fit and data ([`crate::fit_grid`]).
     FitGrid,
+    /// `scenarios`: runs of one or more variables ([`crate::scenario_comparison`]).
     Scenarios,
+    /// `tornado`: one-at-a-time swings ([`crate::tornado`]).
     Tornado,
+    /// `morris`: the μ*–σ plane ([`crate::morris`]).
     Morris,
+    /// `sobol`: first-order and total indices ([`crate::sobol`]).
     Sobol,
+    /// `indices-time`: indices by output time ([`crate::indices_over_time`]).
     IndicesOverTime,
+    /// `profile`: likelihood profiles ([`crate::profile_likelihood`]).
     Profile,
+    /// `posterior`: marginal histograms of draws ([`crate::posterior_marginals`]).
     Posterior,
+    /// `pairs`: the pairs matrix of draws ([`crate::pairs`]).
     Pairs,
+    /// `event-study`: coefficients by event time ([`crate::event_study`]).
     EventStudy,
+    /// `kaplan-meier`: survival curves by group ([`crate::kaplan_meier`]).
     KaplanMeier,
+    /// `coef`: a coefficient plot ([`crate::coefficient_plot`]).
     Coefficients,
 }
 
@@ -48,6 +61,7 @@ impl FigureKind {
         "coef",
     ];
 
+    /// Every kind, in the order of [`FigureKind::NAMES`].
     pub const ALL: [FigureKind; 13] = [
         FigureKind::TimeSeries,
         FigureKind::FitGrid,
@@ -64,6 +78,7 @@ impl FigureKind {
         FigureKind::Coefficients,
     ];
 
+    /// The kind's name on the command line (`time-series`, `tornado`, ...).
     pub fn name(self) -> &'static str {
         Self::NAMES[Self::ALL.iter().position(|k| *k == self).unwrap_or(0)]
     }
@@ -128,6 +143,7 @@ impl FromStr for FigureKind {
 /// What `pressure plot` may change without touching the data.
 #[derive(Debug, Clone, Default)]
 pub struct CsvOptions {
+    /// Single (3.35 in) or double (6.9 in) journal column.
     pub width: Width,
     /// Replaces the x-axis title (write the unit in it, e.g. `Year` or `Time (month)`).
     pub x_label: Option<String>,
@@ -141,6 +157,17 @@ pub struct CsvOptions {
 }
 
 /// Reads `path` in the layout of `kind` and draws the figure.
+///
+/// ```
+/// use pressure_plot::{figure_from_csv, CsvOptions, FigureKind, Width};
+/// let path = std::env::temp_dir().join(format!("pressure_plot_doc_{}.csv", std::process::id()));
+/// std::fs::write(&path, "term,estimate,lower,upper\nsanctions,-1.2,-2.0,-0.4\n").unwrap();
+/// let opts = CsvOptions { width: Width::Double, x_label: Some("Effect (pp)".into()), ..Default::default() };
+/// let fig = figure_from_csv(FigureKind::Coefficients, &path, &opts).unwrap();
+/// std::fs::remove_file(&path).unwrap();
+/// assert!(fig.svg().contains(">Effect (pp)</text>"));
+/// assert!(fig.width_px() > 2000); // double column: 6.9 in × 300 dpi = 2070 px
+/// ```
 pub fn figure_from_csv(
     kind: FigureKind,
     path: &Path,
@@ -156,6 +183,22 @@ pub fn figure_from_csv(
 
 /// Like [`figure_from_csv`] for CSV text already in memory; `name` stands for the file in
 /// error messages.
+///
+/// ```
+/// use pressure_plot::{figure_from_csv_bytes, CsvOptions, FigureKind};
+/// let csv = b"parameter,low,high,base,output,unit\nmoney growth,12,31,20,inflation,% per year\n";
+/// let fig = figure_from_csv_bytes(
+///     FigureKind::Tornado,
+///     "swings.csv".as_ref(),
+///     csv,
+///     &CsvOptions { note: Some("Source: a made-up run.".into()), ..Default::default() },
+/// ).unwrap();
+/// assert!(fig.svg().contains(">money growth</text>"));
+/// // A missing column is an error that names the file and the layout.
+/// let err = figure_from_csv_bytes(FigureKind::Tornado, "swings.csv".as_ref(), b"parameter\nx\n",
+///                                 &CsvOptions::default()).unwrap_err();
+/// assert!(err.to_string().contains("swings.csv"), "{err}");
+/// ```
 pub fn figure_from_csv_bytes(
     kind: FigureKind,
     name: &Path,

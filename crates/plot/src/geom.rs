@@ -4,19 +4,26 @@
 /// An axis-aligned rectangle in pixels, y down: `left < right`, `top < bottom`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rect {
+    /// Left edge, in pixels.
     pub left: f64,
+    /// Top edge, in pixels (y grows downwards).
     pub top: f64,
+    /// Right edge, in pixels.
     pub right: f64,
+    /// Bottom edge, in pixels.
     pub bottom: f64,
 }
 
 impl Rect {
+    /// `right − left`, in pixels.
     pub fn width(&self) -> f64 {
         self.right - self.left
     }
+    /// `bottom − top`, in pixels.
     pub fn height(&self) -> f64 {
         self.bottom - self.top
     }
+    /// Whether the point `(x, y)` lies inside or on the edge (within 1e-9 px).
     pub fn contains(&self, (x, y): (f64, f64)) -> bool {
         x >= self.left - 1e-9
             && x <= self.right + 1e-9

@@ -89,6 +89,8 @@
 //! | `kaplan-meier` | `time`, `survival` [surv, km_estimate] (survival just after `time`) | `group` [strata], `lower`/`upper` [ci_lower/ci_upper], `censored` [n_censored] (count censored at `time`; > 0 draws a tick), `time_unit` |
 //! | `coef` (`pressure estimate`'s `coefficients.csv`) | `term` [variable, name, parameter], `estimate` [coef], and `lower`+`upper` [ci_lower/ci_upper, ci_low/ci_high, conf_low/conf_high] or `std_error` [se] | `model` (several: one is drawn, `--select`), `unit` |
 
+#![warn(missing_docs)]
+
 mod axes;
 mod data;
 mod engine;

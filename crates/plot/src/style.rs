@@ -111,12 +111,19 @@ pub(crate) const REFERENCE: Rgb = Rgb(0x99, 0x99, 0x99);
 /// Marker shapes, in the order series receive them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Marker {
+    /// A circle.
     Circle,
+    /// A square.
     Square,
+    /// A triangle, point up.
     Triangle,
+    /// A diamond (a square on its corner).
     Diamond,
+    /// A triangle, point down.
     TriangleDown,
+    /// A diagonal cross (×).
     Cross,
+    /// An upright cross (+).
     Plus,
     /// A short vertical stroke (censoring ticks).
     Tick,
@@ -146,9 +153,11 @@ const MARKERS: [Marker; 7] = [
 /// together, so series stay apart in colour, in greyscale and for colour-blind readers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SeriesStyle {
+    /// Line and marker colour, from the Okabe–Ito palette.
     pub color: Rgb,
     /// Dash pattern in pixels (empty = solid).
     pub dash: Vec<f64>,
+    /// Marker shape (observed points, legend swatches).
     pub marker: Marker,
 }
 

@@ -10,6 +10,8 @@
 //! Everything here works on plain `f64` slices so that every crate (simulation, calibration,
 //! sensitivity, econometrics, data) can share it.
 
+#![warn(missing_docs)]
+
 pub mod quantile;
 pub mod rank;
 pub mod rng;

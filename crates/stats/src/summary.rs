@@ -79,6 +79,7 @@ impl Summary {
         self.max = self.max.max(other.max);
     }
 
+    /// Number of values pushed (or merged in).
     pub fn count(&self) -> u64 {
         self.n
     }
@@ -102,9 +103,11 @@ impl Summary {
     pub fn std_dev(&self, ddof: u64) -> f64 {
         self.variance(ddof).sqrt()
     }
+    /// Smallest value seen (`+inf` when empty).
     pub fn min(&self) -> f64 {
         self.min
     }
+    /// Largest value seen (`-inf` when empty).
     pub fn max(&self) -> f64 {
         self.max
     }

@@ -9,6 +9,23 @@ use crate::style::{sizes, Marker, Width, BLACK};
 
 /// One row per term: the estimate as a point and its interval as a horizontal bar, with a
 /// reference line at zero; ordered by estimate (largest on top) when `sort` is set.
+///
+/// ```
+/// use pressure_plot::{coefficient_plot, AxisLabel, Coefficient, CoefficientPlot, Width};
+/// let row = |term: &str, estimate, low, high| Coefficient { term: term.into(), estimate, low, high };
+/// let plot = CoefficientPlot {
+///     x: AxisLabel::new("Effect on GDP growth", "pp per year"),
+///     rows: vec![row("UN sanctions", -2.1, -3.4, -0.8), row("US sanctions", -0.6, -1.5, 0.3)],
+///     sort: true,
+/// };
+/// let fig = coefficient_plot(&plot, Width::Single).unwrap();
+/// let svg = fig.svg();
+/// assert!(svg.contains(">UN sanctions</text>") && svg.contains(">US sanctions</text>"));
+/// assert!(svg.contains(">Effect on GDP growth (pp per year)</text>"));
+/// // An interval that does not contain its estimate is refused, not drawn.
+/// let bad = CoefficientPlot { rows: vec![row("x", 5.0, 0.0, 1.0)], ..plot };
+/// assert!(coefficient_plot(&bad, Width::Single).is_err());
+/// ```
 pub fn coefficient_plot(c: &CoefficientPlot, width: Width) -> Result<Figure, PlotError> {
     non_empty("coefficients", &c.rows)?;
     for r in &c.rows {

@@ -9,6 +9,26 @@ use crate::style::Width;
 
 /// Points with confidence intervals by event time, reference lines at zero effect and at the
 /// omitted period (usually −1). Several estimators are dodged side by side.
+///
+/// ```
+/// use pressure_plot::{event_study, AxisLabel, CoefSeries, EventStudy, PointEstimate, Width};
+/// let at = |t: f64, b: f64| PointEstimate { at: t, estimate: b, low: b - 0.8, high: b + 0.8 };
+/// let e = EventStudy {
+///     x: AxisLabel::new("Years since sanctions", ""),
+///     y: AxisLabel::new("GDP growth", "pp"),
+///     series: vec![CoefSeries {
+///         label: "TWFE".into(),
+///         points: vec![at(-3.0, 0.1), at(-2.0, -0.2), at(0.0, -1.5), at(1.0, -2.4)],
+///     }],
+///     reference_period: Some(-1.0),
+/// };
+/// let fig = event_study(&e, Width::Single).unwrap();
+/// assert_eq!(fig.panels().len(), 1);
+/// // The horizontal axis covers every event time, the reference period included.
+/// let (lo, hi) = fig.panels()[0].x_range;
+/// assert!(lo <= -3.0 && hi >= 1.0);
+/// assert!(fig.svg().contains(">GDP growth (pp)</text>"));
+/// ```
 pub fn event_study(e: &EventStudy, width: Width) -> Result<Figure, PlotError> {
     non_empty("event-study series", &e.series)?;
     let mut book = StyleBook::default();

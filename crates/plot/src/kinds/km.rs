@@ -30,6 +30,31 @@ fn step_points(c: &KmCurve, start: f64, end: f64) -> Vec<(f64, f64)> {
 }
 
 /// Step functions per group, censoring times as ticks on the curve, optional step bands.
+///
+/// ```
+/// use pressure_plot::{kaplan_meier, AxisLabel, KaplanMeier, KmCurve, Width};
+/// let km = KaplanMeier {
+///     time: AxisLabel::new("Years in office", "years"),
+///     groups: vec![
+///         KmCurve {
+///             label: "sanctioned".into(),
+///             steps: vec![(1.0, 0.8), (3.0, 0.5), (6.0, 0.2)],
+///             censored: vec![4.0],
+///             band: vec![],
+///         },
+///         KmCurve {
+///             label: "not sanctioned".into(),
+///             steps: vec![(2.0, 0.9), (5.0, 0.7)],
+///             ..Default::default()
+///         },
+///     ],
+/// };
+/// let fig = kaplan_meier(&km, Width::Single).unwrap();
+/// // Survival is a probability: the vertical axis spans 0 to 1.
+/// let (lo, hi) = fig.panels()[0].y_range;
+/// assert!(lo <= 0.0 && hi >= 1.0);
+/// assert!(fig.svg().contains(">not sanctioned</text>"));
+/// ```
 pub fn kaplan_meier(km: &KaplanMeier, width: Width) -> Result<Figure, PlotError> {
     non_empty("Kaplan–Meier groups", &km.groups)?;
     let mut book = StyleBook::default();

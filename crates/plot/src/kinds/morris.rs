@@ -38,6 +38,22 @@ fn labelled(points: &[crate::data::MorrisPoint]) -> Vec<&crate::data::MorrisPoin
 /// when given, and the reference line σ = μ*: parameters above it act mostly through
 /// non-linearity or interactions, below it mostly linearly (Morris 1991; Campolongo et al.
 /// 2007 for μ*).
+///
+/// ```
+/// use pressure_plot::{morris, AxisLabel, Morris, MorrisPoint, Width};
+/// let point = |p: &str, mu_star, sigma| MorrisPoint {
+///     parameter: p.into(), mu_star, sigma, mu_star_conf: None,
+/// };
+/// let m = Morris {
+///     output: AxisLabel::new("Inflation in year 3", "% per year"),
+///     points: vec![point("money growth", 9.0, 2.0), point("import share", 1.5, 1.2)],
+/// };
+/// let fig = morris(&m, Width::Single).unwrap();
+/// let svg = fig.svg();
+/// assert!(svg.contains(">money growth</text>") && svg.contains(">import share</text>"));
+/// // Both axes start at zero: μ* and σ are never negative.
+/// assert!(fig.panels()[0].x_range.0 <= 0.0 && fig.panels()[0].y_range.0 <= 0.0);
+/// ```
 pub fn morris(m: &Morris, width: Width) -> Result<Figure, PlotError> {
     non_empty("Morris points", &m.points)?;
     for p in &m.points {

@@ -61,6 +61,21 @@ fn density_title(p: &AxisLabel) -> String {
 
 /// One histogram (as a density) per parameter, with the interval shaded and the estimate
 /// as a vertical line.
+///
+/// ```
+/// use pressure_plot::{posterior_marginals, AxisLabel, Marginal, Width};
+/// let draws: Vec<f64> = (0..200).map(|i| 0.3 + 0.1 * ((i as f64) * 0.37).sin()).collect();
+/// let m = Marginal {
+///     parameter: AxisLabel::new("Pass-through", "pp per 10% depreciation"),
+///     draws,
+///     interval: Some((0.22, 0.38)),
+///     estimate: Some(0.3),
+/// };
+/// let fig = posterior_marginals(&[m.clone(), m], Width::Single).unwrap();
+/// assert_eq!(fig.panels().len(), 2);
+/// // The density axis is in 1/(unit of the parameter).
+/// assert!(fig.svg().contains("Density (1/(pp per 10% depreciation))"));
+/// ```
 pub fn posterior_marginals(marginals: &[Marginal], width: Width) -> Result<Figure, PlotError> {
     non_empty("posterior marginals", marginals)?;
     let color = OKABE_ITO[0];
@@ -151,6 +166,22 @@ pub const PAIRS_MAX_POINTS: usize = 2000;
 
 /// A k × k grid: histograms on the diagonal, scatter plots of each pair below it, and the
 /// correlation coefficient above it.
+///
+/// ```
+/// use pressure_plot::{pairs, AxisLabel, Pairs, Width};
+/// let a: Vec<f64> = (0..100).map(|i| (i as f64 * 0.7).sin()).collect();
+/// let b: Vec<f64> = a.iter().map(|x| 2.0 * x + 0.1).collect();
+/// let p = Pairs {
+///     parameters: vec![AxisLabel::new("alpha", ""), AxisLabel::new("beta", "")],
+///     draws: vec![a, b],
+/// };
+/// let fig = pairs(&p, Width::Single).unwrap();
+/// // A 2 × 2 matrix: histograms on the diagonal, a scatter below, a correlation above.
+/// assert_eq!(fig.panels().len(), 4);
+/// // Columns of different lengths are refused.
+/// let bad = Pairs { draws: vec![vec![1.0, 2.0], vec![1.0]], ..p };
+/// assert!(pairs(&bad, Width::Single).is_err());
+/// ```
 pub fn pairs(p: &Pairs, width: Width) -> Result<Figure, PlotError> {
     let k = p.parameters.len();
     if k < 2 {

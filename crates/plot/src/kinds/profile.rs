@@ -12,6 +12,24 @@ use crate::style::{sizes, Marker, Width, BLACK, OKABE_ITO};
 /// One panel per parameter: the deviance 2·(ℓ̂ − ℓ_profile) against the parameter value, a
 /// horizontal line at the χ²₁ threshold, the confidence interval shaded between the
 /// crossings, and the estimate as a point on the zero line.
+///
+/// ```
+/// use pressure_plot::{profile_likelihood, AxisLabel, Profile, Width};
+/// // A quadratic deviance around 0.5 with curvature 1/0.1²: the 95% interval is 0.5 ± 0.196.
+/// let points: Vec<(f64, f64)> = (0..=20)
+///     .map(|i| { let x = 0.2 + 0.03 * i as f64; (x, ((x - 0.5) / 0.1).powi(2)) })
+///     .collect();
+/// let p = Profile {
+///     parameter: AxisLabel::new("Coalition decay", "1/year"),
+///     points,
+///     estimate: Some(0.5),
+///     interval: Some((0.304, 0.696)),
+///     threshold: 3.841,
+/// };
+/// let fig = profile_likelihood(&[p], Width::Single).unwrap();
+/// assert_eq!(fig.panels()[0].title.as_deref(), Some("Coalition decay"));
+/// assert!(fig.svg().contains(">Coalition decay (1/year)</text>"));
+/// ```
 pub fn profile_likelihood(profiles: &[Profile], width: Width) -> Result<Figure, PlotError> {
     non_empty("profiles", profiles)?;
     let color = OKABE_ITO[0];

@@ -15,6 +15,28 @@ pub const MAX_SOBOL_ROWS: usize = 15;
 /// their confidence intervals, parameters ordered by total index (largest on top). With more
 /// than [`MAX_SOBOL_ROWS`] parameters only those with the largest total index are drawn, and
 /// the axis title says so ("of 40": parameters, or groups of parameters).
+///
+/// ```
+/// use pressure_plot::{sobol, Interval, Sobol, SobolRow, Width};
+/// let s = Sobol {
+///     output: "inflation in year 3".into(),
+///     rows: vec![
+///         SobolRow {
+///             parameter: "money growth".into(),
+///             first: Interval::new(0.62, 0.55, 0.69),
+///             total: Interval::new(0.71, 0.64, 0.78),
+///         },
+///         SobolRow {
+///             parameter: "import share".into(),
+///             first: Interval::new(0.08, 0.03, 0.13),
+///             total: Interval::new(0.15, 0.09, 0.21),
+///         },
+///     ],
+/// };
+/// let svg = sobol(&s, Width::Single).unwrap().svg();
+/// assert!(svg.contains(">money growth</text>"));
+/// assert!(svg.contains("Sobol index of inflation in year 3"));
+/// ```
 pub fn sobol(s: &Sobol, width: Width) -> Result<Figure, PlotError> {
     non_empty("Sobol rows", &s.rows)?;
     for r in &s.rows {

@@ -136,18 +136,74 @@ pub fn time_series(panel: &TimeSeriesPanel, width: Width) -> Result<Figure, Plot
 }
 
 /// Small multiples: one panel per observable with the fitted model, its interval and the data.
+///
+/// ```
+/// use pressure_plot::{fit_grid, AxisLabel, Series, TimeSeriesPanel, Width};
+/// let panel = |name: &str| TimeSeriesPanel {
+///     title: Some(name.into()),
+///     x: AxisLabel::new("Year", ""),
+///     y: AxisLabel::new(name, "%"),
+///     lines: vec![Series::new("model", vec![(2011.0, 1.0), (2012.0, 3.0), (2013.0, 2.0)])],
+///     observed: vec![Series::new("observed", vec![(2011.0, 1.2), (2013.0, 2.5)])],
+///     ..Default::default()
+/// };
+/// let names = ["Inflation", "Premium", "Deficit", "Cohesion"];
+/// let fig = fit_grid(&names.map(panel), Width::Single).unwrap();
+/// // Four panels in 2 × 2 at single-column width: two distinct rows and two distinct columns.
+/// let p = fig.panels();
+/// assert_eq!(p.len(), 4);
+/// assert_eq!(p[0].plot_area.top, p[1].plot_area.top);
+/// assert_eq!(p[0].plot_area.left, p[2].plot_area.left);
+/// assert!(p[2].plot_area.top > p[0].plot_area.top);
+/// ```
 pub fn fit_grid(panels: &[TimeSeriesPanel], width: Width) -> Result<Figure, PlotError> {
     build_panels(panels, width, true)
 }
 
 /// Several runs (scenarios) of one variable, or a grid of variables with one line per
 /// scenario; a scenario keeps its colour, dash and marker in every panel.
+///
+/// ```
+/// use pressure_plot::{scenario_comparison, AxisLabel, Series, TimeSeriesPanel, Width};
+/// let panel = TimeSeriesPanel {
+///     x: AxisLabel::new("Year", ""),
+///     y: AxisLabel::new("Parallel-market premium", "%"),
+///     lines: vec![
+///         Series::new("baseline", vec![(0.0, 10.0), (1.0, 12.0), (2.0, 13.0)]),
+///         Series::new("oil embargo", vec![(0.0, 10.0), (1.0, 35.0), (2.0, 60.0)]),
+///     ],
+///     events: vec![(1.0, "embargo".into())],
+///     ..Default::default()
+/// };
+/// let fig = scenario_comparison(&[panel], Width::Double).unwrap();
+/// let svg = fig.svg();
+/// assert!(svg.contains(">oil embargo</text>") && svg.contains(">baseline</text>"));
+/// assert_eq!(fig.panels().len(), 1);
+/// ```
 pub fn scenario_comparison(panels: &[TimeSeriesPanel], width: Width) -> Result<Figure, PlotError> {
     build_panels(panels, width, panels.len() > 1)
 }
 
 /// Sensitivity indices over time: one line per parameter (and optional bands for their
 /// intervals), one panel per index kind or output.
+///
+/// ```
+/// use pressure_plot::{indices_over_time, AxisLabel, Series, TimeSeriesPanel, Width};
+/// let panel = TimeSeriesPanel {
+///     title: Some("Total index".into()),
+///     x: AxisLabel::new("Time", "month"),
+///     y: AxisLabel::new("S_T", ""),
+///     lines: vec![
+///         Series::new("money growth", vec![(0.0, 0.1), (12.0, 0.5), (24.0, 0.7)]),
+///         Series::new("import share", vec![(0.0, 0.05), (12.0, 0.2), (24.0, 0.15)]),
+///     ],
+///     ..Default::default()
+/// };
+/// let fig = indices_over_time(&[panel], Width::Single).unwrap();
+/// // Indices are shares of variance: 0 and 1 stay in view whatever the data.
+/// let (lo, hi) = fig.panels()[0].y_range;
+/// assert!(lo <= 0.0 && hi >= 1.0);
+/// ```
 pub fn indices_over_time(panels: &[TimeSeriesPanel], width: Width) -> Result<Figure, PlotError> {
     let fixed: Vec<TimeSeriesPanel> = panels
         .iter()
