@@ -67,20 +67,27 @@ pub struct SourceModel {
     pub text: String,
     /// The model's name (the file stem when absent).
     pub name: Option<String>,
+    /// The model's description.
     pub doc: Option<String>,
+    /// Run settings.
     pub settings: SourceSettings,
+    /// The dimensions (subscript ranges).
     pub dimensions: Vec<SourceDimension>,
+    /// Every variable, in file order.
     pub variables: Vec<SourceVariable>,
 }
 
 /// A value with the byte range of the text it was read from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Located<T> {
+    /// The value.
     pub value: T,
+    /// Byte range in the source file's text.
     pub at: Range<usize>,
 }
 
 impl<T> Located<T> {
+    /// A value read from the bytes `at`.
     pub fn new(value: T, at: Range<usize>) -> Self {
         Located { value, at }
     }
@@ -89,20 +96,28 @@ impl<T> Located<T> {
 /// Run settings as the file gives them; absent ones take the TOML reader's defaults.
 #[derive(Debug, Clone, Default)]
 pub struct SourceSettings {
+    /// Initial time, in `time_units`.
     pub start: Option<Located<f64>>,
+    /// Final time, in `time_units`.
     pub stop: Option<Located<f64>>,
+    /// Time step, in `time_units`.
     pub dt: Option<Located<f64>>,
+    /// Save interval (a whole multiple of `dt`), in `time_units`.
     pub save_every: Option<Located<f64>>,
     /// `euler`, `rk2`, `rk4`, `dopri5`, `dop853`.
     pub method: Option<Located<String>>,
+    /// The unit of time, as written.
     pub time_units: Option<String>,
 }
 
 /// A named dimension (subscript range) and its elements, or a subrange of another dimension.
 #[derive(Debug, Clone)]
 pub struct SourceDimension {
+    /// The dimension's name.
     pub name: Located<String>,
+    /// Its elements, in order.
     pub elements: Vec<Located<String>>,
+    /// For a subrange: the dimension it is part of.
     pub subrange_of: Option<Located<String>>,
 }
 
@@ -110,7 +125,9 @@ pub struct SourceDimension {
 /// translates.
 #[derive(Debug, Clone)]
 pub struct SourceEquation {
+    /// The equation in Pressure's equation language.
     pub text: String,
+    /// The byte range of the file text it translates.
     pub at: Range<usize>,
     /// Byte `i` of `text` is byte `at.start + i` of the file (a same-length translation).
     pub exact: bool,
@@ -139,6 +156,7 @@ impl SourceEquation {
 /// One equation for every element, or one per element (or subrange) key.
 #[derive(Debug, Clone)]
 pub enum SourceEquations {
+    /// One equation for every element (or a scalar's only equation).
     Uniform(SourceEquation),
     /// (element or subrange name — `"a,b"` for two dimensions — , equation) in file order.
     PerElement(Vec<(Located<String>, SourceEquation)>),
@@ -147,6 +165,7 @@ pub enum SourceEquations {
 /// A constant's value.
 #[derive(Debug, Clone)]
 pub enum SourceValue {
+    /// One number, with its byte range.
     Num(f64, Range<usize>),
     /// Values in dimension order (nested for several dimensions).
     List(Vec<SourceValue>, Range<usize>),
@@ -157,10 +176,15 @@ pub enum SourceValue {
 /// A graphical function.
 #[derive(Debug, Clone)]
 pub struct SourceTable {
+    /// Input points, strictly increasing.
     pub x: Vec<f64>,
+    /// Output at each input point.
     pub y: Vec<f64>,
+    /// How the table is read between points.
     pub interpolation: Interpolation,
+    /// How it is read outside them.
     pub extrapolation: Extrapolation,
+    /// Its byte range in the file.
     pub at: Range<usize>,
 }
 
@@ -169,24 +193,37 @@ pub struct SourceTable {
 pub enum SourceKind {
     /// A level integrating its inflows minus its outflows (each a [`SourceKind::Flow`]).
     Stock {
+        /// Its value at the initial time.
         initial: SourceEquations,
+        /// Flows that fill it.
         inflows: Vec<Located<String>>,
+        /// Flows that drain it.
         outflows: Vec<Located<String>>,
+        /// Clamp the stock at zero.
         non_negative: bool,
     },
+    /// A rate of change of one or more stocks.
     Flow {
+        /// Its equation(s).
         equation: SourceEquations,
     },
+    /// An auxiliary: a value computed from others at each step.
     Aux {
+        /// Its equation(s).
         equation: SourceEquations,
     },
+    /// A parameter, fixed over a run.
     Constant {
+        /// Its value(s).
         value: SourceValue,
         /// Plausible range (documentation and sampling bounds).
         range: Option<(f64, f64)>,
     },
+    /// A graphical function (lookup table).
     Lookup {
+        /// The table of every element (or of a scalar).
         default: Option<SourceTable>,
+        /// Tables for the elements they name (`"a,b"` for two dimensions).
         per_element: Vec<(Located<String>, SourceTable)>,
     },
 }
@@ -196,12 +233,15 @@ pub enum SourceKind {
 pub struct SourceVariable {
     /// Its name in the IR (`[A-Za-z_][A-Za-z0-9_]*`).
     pub name: Located<String>,
+    /// What the variable is.
     pub kind: SourceKind,
     /// Dimension names, in order.
     pub dims: Vec<Located<String>>,
     /// A unit expression the units checker reads (see [`crate::units`]).
     pub units: Option<Located<String>>,
+    /// What it means (shown by `pressure describe`).
     pub doc: Option<String>,
+    /// Its citation, or `assumption`.
     pub source: Option<String>,
 }
 

@@ -10,53 +10,98 @@
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Builtin {
     // --- registers (no arguments) ---
+    /// `TIME`: the current time (inside a Runge–Kutta step, the stage time).
     Time,
+    /// `TIME STEP` (`DT`): the time step.
     TimeStep,
+    /// `INITIAL TIME` (`START TIME`): the start of the run.
     InitialTime,
+    /// `FINAL TIME` (`STOP TIME`): the end of the run.
     FinalTime,
+    /// `SAVEPER`: the save interval.
     SavePer,
+    /// `PI`: π.
     Pi,
     // --- pure functions ---
+    /// `ABS(x)`: absolute value.
     Abs,
+    /// `EXP(x)`: e to the power `x`.
     Exp,
+    /// `LN(x)`: natural logarithm (a non-positive `x` stops the run with an error).
     Ln,
+    /// `LOG(x)` (base 10) or `LOG(x, base)`.
     Log,
+    /// `LOG10(x)`: base-10 logarithm.
     Log10,
+    /// `SQRT(x)`: square root.
     Sqrt,
+    /// `POWER(a, b)`: `a ^ b`.
     Power,
+    /// `SIN(x)`, `x` in radians.
     Sin,
+    /// `COS(x)`, `x` in radians.
     Cos,
+    /// `TAN(x)`, `x` in radians.
     Tan,
+    /// `ARCSIN(x)`, in radians.
     ArcSin,
+    /// `ARCCOS(x)`, in radians.
     ArcCos,
+    /// `ARCTAN(x)`, in radians.
     ArcTan,
+    /// `INTEGER(x)` (`INT`): the integer part, truncated toward zero.
     Integer,
+    /// `MODULO(x, m)` (`MOD`): `x - m * INTEGER(x / m)`, the sign of `x` (as Vensim).
     Modulo,
+    /// `MIN(a, b, ...)`: the smallest value (one argument with `!`: a reduction).
     Min,
+    /// `MAX(a, b, ...)`: the largest value (one argument with `!`: a reduction).
     Max,
+    /// `XIDZ(a, b, x)`: `a / b`, or `x` when `abs(b) < 1e-6`.
     Xidz,
+    /// `ZIDZ(a, b)`: `a / b`, or 0 when `abs(b) < 1e-6`.
     Zidz,
+    /// `SAFEDIV(a, b)` / `SAFEDIV(a, b, x)`: XMILE's names for `ZIDZ` / `XIDZ`.
     SafeDiv,
+    /// `IF THEN ELSE(c, a, b)`: `a` if `c` is nonzero, else `b` (both computed).
     IfThenElse,
     // --- test inputs (depend on time) ---
+    /// `STEP(height, t0)`: 0, then `height` once time passes `t0`.
     Step,
+    /// `PULSE(start, width)`: 1 during `width` (at least one time step) from `start`, else 0.
     Pulse,
+    /// `PULSE TRAIN(start, width, every, end)`: the pulse repeated every `every` until `end`.
     PulseTrain,
+    /// `RAMP(slope, start[, end])`: 0 before `start`, then `slope * (TIME - start)`, constant after `end`.
     Ramp,
     // --- stateful (lowered into hidden variables) ---
+    /// `SMOOTH(x, T)`: first-order exponential smooth of `x` with averaging time `T`.
     Smooth,
+    /// `SMOOTHI(x, T, init)`: `SMOOTH` starting at `init`.
     SmoothI,
+    /// `SMOOTH3(x, T)`: three smooths in series, each `T/3`.
     Smooth3,
+    /// `SMOOTH3I(x, T, init)`: `SMOOTH3` starting at `init`.
     Smooth3I,
+    /// `SMOOTH N(x, T, init, n)`: `n` smooths in series, each `T/n`.
     SmoothN,
+    /// `DELAY1(x, T)`: first-order material delay; the value is the outflow.
     Delay1,
+    /// `DELAY1I(x, T, init)`: `DELAY1` whose outflow starts at `init`.
     Delay1I,
+    /// `DELAY3(x, T)`: third-order material delay (three stages of `T/3`).
     Delay3,
+    /// `DELAY3I(x, T, init)`: `DELAY3` whose outflow starts at `init`.
     Delay3I,
+    /// `DELAY N(x, T, init, n)`: `n`-th order material delay.
     DelayN,
+    /// `DELAY FIXED(x, T, init)`: a pipeline, `x` from `T` earlier (`init` at first).
     DelayFixed,
+    /// `TREND(x, T, g0)`: the fractional growth rate of `x` per time unit, averaged over `T`.
     Trend,
+    /// `FORECAST(x, T, h)`: `x` extrapolated `h` ahead at its trend over `T`.
     Forecast,
+    /// `INITIAL(x)`: the value of `x` at the start time, then constant.
     Initial,
     /// `SAMPLE IF TRUE(condition, input, initial value)`: the input when the condition holds,
     /// else the value last sampled (the initial value until the first sample).
@@ -65,12 +110,18 @@ pub enum Builtin {
     /// values are computed (stocks' initial values, `INITIAL`, the start of `SMOOTH`/`DELAY`),
     /// the value during the run (from the first reported step on).
     ActiveInitial,
+    /// `RANDOM NORMAL(min, max, mean, sd, seed)`: a new truncated-normal draw each step.
     RandomNormal,
+    /// `RANDOM UNIFORM(min, max, seed)`: a new uniform draw on `[min, max)` each step.
     RandomUniform,
     // --- array reductions ---
+    /// `SUM(x[dim!])`: the sum over the dimension.
     Sum,
+    /// `PROD(x[dim!])`: the product over the dimension.
     Prod,
+    /// `MEAN(x[dim!])`: the mean over the dimension.
     Mean,
+    /// `STDDEV(x[dim!])`: the standard deviation over the dimension.
     Stddev,
 }
 
@@ -299,6 +350,8 @@ impl Builtin {
         }
     }
 
+    /// What kind of builtin this is: register, pure function, test input, stateful or
+    /// reduction.
     pub fn role(self) -> Role {
         use Builtin::*;
         match self {

@@ -15,19 +15,29 @@ use std::sync::Arc;
 pub enum Location {
     /// A place in a model, module or scenario file (1-based line and column).
     Model {
+        /// The model file.
         path: PathBuf,
+        /// 1-based line.
         line: usize,
+        /// 1-based column, in characters.
         column: usize,
     },
     /// A cell of a data file: 1-based row (the header is row 1) and 1-based column.
     Data {
+        /// The data file.
         path: PathBuf,
+        /// 1-based row; the header is row 1.
         row: usize,
+        /// 1-based column.
         column: usize,
+        /// The column's header, when known.
         column_name: Option<String>,
     },
     /// A whole file (e.g. one that could not be read).
-    File { path: PathBuf },
+    File {
+        /// The file.
+        path: PathBuf,
+    },
 }
 
 impl fmt::Display for Location {
@@ -56,16 +66,23 @@ impl fmt::Display for Location {
 /// How serious a diagnostic is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// The model cannot be used as written.
     Error,
+    /// The model runs, but something is probably not meant (e.g. inconsistent units, a named
+    /// loop that matches no loop); an error under `pressure check --strict-units` for units.
     Warning,
 }
 
 /// One finding: a message, an optional location and an optional hint at the fix.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
+    /// Error or warning.
     pub severity: Severity,
+    /// What is wrong, in one sentence.
     pub message: String,
+    /// How to fix it (e.g. "did you mean 'room_temperature'?").
     pub help: Option<String>,
+    /// Where it is; `None` for problems of the model as a whole.
     pub location: Option<Location>,
     /// The source text and byte range, when the location is in a text file we hold.
     snippet: Option<Snippet>,
@@ -149,6 +166,7 @@ impl Diagnostic {
         self
     }
 
+    /// True for [`Severity::Error`].
     pub fn is_error(&self) -> bool {
         self.severity == Severity::Error
     }
@@ -195,10 +213,12 @@ impl miette::Diagnostic for Diagnostic {
 /// Every problem found in a model (or scenario, or data file it reads). Never empty.
 #[derive(Debug, Clone)]
 pub struct ModelError {
+    /// The diagnostics, in the order they were found.
     pub diagnostics: Vec<Diagnostic>,
 }
 
 impl ModelError {
+    /// An error from its diagnostics (at least one).
     pub fn new(diagnostics: Vec<Diagnostic>) -> Self {
         debug_assert!(!diagnostics.is_empty());
         ModelError { diagnostics }

@@ -23,13 +23,18 @@ use std::fmt::Write;
 /// What an edge stands for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum EdgeKind {
+    /// A flow filling a stock (polarity +).
     Inflow,
+    /// A flow draining a stock (polarity −).
     Outflow,
+    /// An equation reads the variable.
     Info,
+    /// A stock's initial value reads the variable (no effect after the start).
     Initial,
 }
 
 impl EdgeKind {
+    /// `inflow`, `outflow`, `info` or `initial`, as written in DOT and JSON.
     pub fn name(self) -> &'static str {
         match self {
             EdgeKind::Inflow => "inflow",
@@ -43,11 +48,13 @@ impl EdgeKind {
 /// A node: one variable of a model file.
 #[derive(Debug, Clone)]
 pub struct Node {
+    /// The variable in the loaded model.
     pub var: VarId,
     /// Full (dotted) name.
     pub name: String,
     /// `stock`, `flow`, `aux`, `constant`, `lookup`, `exogenous`.
     pub kind: &'static str,
+    /// The declared units, as written.
     pub units: Option<String>,
     /// Dimension names.
     pub dims: Vec<String>,
@@ -55,14 +62,18 @@ pub struct Node {
     pub module: Option<String>,
     /// `input` or `output` when the variable is on a module's interface.
     pub interface: Option<&'static str>,
+    /// The variable's `doc` text.
     pub doc: Option<String>,
 }
 
 /// An edge: `from` influences `to`.
 #[derive(Debug, Clone)]
 pub struct Edge {
+    /// The influencing variable.
     pub from: VarId,
+    /// The influenced variable.
     pub to: VarId,
+    /// What the influence is.
     pub kind: EdgeKind,
     /// Known polarity (`None` where it has no meaning: lookup tables, initial values).
     pub polarity: Option<Sign>,
@@ -71,8 +82,11 @@ pub struct Edge {
 /// A module instance.
 #[derive(Debug, Clone)]
 pub struct Module {
+    /// Full (dotted) instance name.
     pub name: String,
+    /// The module file it was loaded from.
     pub file: String,
+    /// The enclosing instance (`None` at the top level).
     pub parent: Option<String>,
 }
 
@@ -99,9 +113,13 @@ pub struct Module {
 /// ```
 #[derive(Debug, Clone)]
 pub struct Graph {
+    /// The model's name.
     pub model: String,
+    /// One node per variable of the model file.
     pub nodes: Vec<Node>,
+    /// The influences between them.
     pub edges: Vec<Edge>,
+    /// The module instances, outermost first.
     pub modules: Vec<Module>,
 }
 

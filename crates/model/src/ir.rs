@@ -43,12 +43,14 @@ pub struct DimId(pub u32);
 pub struct ModuleId(pub u32);
 
 impl VarId {
+    /// The position in [`Model::variables`].
     pub fn index(self) -> usize {
         self.0 as usize
     }
 }
 
 impl DimId {
+    /// The position in [`Model::dimensions`].
     pub fn index(self) -> usize {
         self.0 as usize
     }
@@ -59,12 +61,17 @@ impl DimId {
 pub struct Model {
     /// `[model] name`, or the file stem.
     pub name: String,
+    /// `[model] doc`: what the model is for.
     pub doc: Option<String>,
     /// The root model file.
     pub path: PathBuf,
+    /// Run settings from `[settings]`.
     pub settings: Settings,
+    /// The dimensions (subscript ranges), indexed by [`DimId`].
     pub dimensions: Vec<Dimension>,
+    /// Every variable, modules expanded and hidden variables included, indexed by [`VarId`].
     pub variables: Vec<Variable>,
+    /// The module instances, indexed by [`ModuleId`].
     pub modules: Vec<ModuleInstance>,
     /// The root file's `[interface]` (empty when it has none).
     pub interface: Interface,
@@ -72,6 +79,7 @@ pub struct Model {
     pub loops: Vec<NamedLoop>,
     /// Per variable (indexed by [`VarId`]): when its value can change.
     pub phases: Vec<Phase>,
+    /// The order in which variables are evaluated at the initial time and at every step.
     pub order: EvalOrder,
     /// Every file read (for diagnostics that point into them).
     pub sources: SourceMap,
@@ -83,15 +91,22 @@ pub struct Model {
 /// Run settings from `[settings]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
+    /// Initial time, in `time_units`.
     pub start: f64,
+    /// Final time, in `time_units`.
     pub stop: f64,
+    /// Time step of the fixed-step methods, in `time_units`; under the adaptive ones it still
+    /// sets the widths of zero-width pulses and the output grid.
     pub dt: f64,
     /// Save (output) interval, a whole multiple of `dt`. Defaults to `dt`.
     pub save_every: f64,
+    /// The integration method.
     pub method: Method,
+    /// The unit of time (e.g. `month`, `year`), as written.
     pub time_units: Option<String>,
     /// Relative and absolute tolerances of the adaptive methods.
     pub rtol: f64,
+    /// Absolute tolerance, in the units of each stock.
     pub atol: f64,
     /// Where a run's stocks start: their initial values, or a steady state.
     pub initialise: Initialise,
@@ -112,6 +127,7 @@ pub enum Initialise {
 }
 
 impl Initialise {
+    /// `initial` or `steady`, as written in the file.
     pub fn name(self) -> &'static str {
         match self {
             Initialise::Initial => "initial",
@@ -167,6 +183,7 @@ impl Default for SteadySettings {
 /// anchor (held at its initial value); `g` is solved with the other stocks.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GrowthGroup {
+    /// The stocks' full names; the first is the anchor.
     pub stocks: Vec<String>,
     /// `true`: the stocks are logarithms, so their net flows equal `g`; `false`: levels, so
     /// their proportional rates (net flow / value) equal `g`.
@@ -176,6 +193,7 @@ pub struct GrowthGroup {
 /// A variable held at a value at the steady state (pairs with a free parameter).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Hold {
+    /// The variable's full name.
     pub name: String,
     /// `None`: its value with the model's initial values (a stock's initial value).
     pub value: Option<f64>,
@@ -201,14 +219,20 @@ impl Default for Settings {
 /// Integration method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
+    /// Forward Euler, first order (the default).
     Euler,
+    /// Second-order Runge–Kutta (Heun).
     Rk2,
+    /// Classical fourth-order Runge–Kutta.
     Rk4,
+    /// Dormand–Prince 5(4), adaptive step.
     Dopri5,
+    /// Dormand–Prince 8(5,3), adaptive step.
     Dop853,
 }
 
 impl Method {
+    /// Every method: euler, rk2, rk4, dopri5, dop853.
     pub const ALL: [Method; 5] = [
         Method::Euler,
         Method::Rk2,
@@ -217,6 +241,7 @@ impl Method {
         Method::Dop853,
     ];
 
+    /// The name written in `[settings] method`.
     pub fn name(self) -> &'static str {
         match self {
             Method::Euler => "euler",
@@ -243,12 +268,15 @@ impl Method {
 /// A named dimension (subscript range), e.g. `group = ["tec", "sec", ...]`.
 #[derive(Debug, Clone)]
 pub struct Dimension {
+    /// The dimension's name.
     pub name: String,
+    /// Its element names, in order.
     pub elements: Vec<String>,
     /// For a subrange: the dimension it is part of.
     pub parent: Option<DimId>,
     /// For a subrange: the position in the parent of each element.
     pub parent_index: Vec<usize>,
+    /// Where it is declared.
     pub span: Span,
 }
 
@@ -303,12 +331,15 @@ pub fn maps_into(dims: &[Dimension], from: DimId, to: DimId) -> bool {
 pub struct Variable {
     /// Full name, dotted for module members (`fiscal.deficit`). Hidden variables contain a `$`.
     pub name: String,
+    /// Stock, flow, auxiliary, constant, lookup, exogenous series or hidden state.
     pub kind: VarKind,
     /// Dimensions, outermost first. Empty for a scalar.
     pub dims: Vec<DimId>,
     /// The unit expression as written (checked by the units pass, not here).
     pub units: Option<String>,
+    /// Where the unit expression is, for unit diagnostics.
     pub units_span: Option<Span>,
+    /// The `doc` text: what the variable means.
     pub doc: Option<String>,
     /// Citation or `assumption`.
     pub source: Option<String>,
@@ -325,6 +356,7 @@ pub struct Variable {
 pub struct Hidden {
     /// The variable whose equation contains the call.
     pub owner: VarId,
+    /// The stateful builtin (`SMOOTH`, `DELAY3`, ...) that created it.
     pub builtin: Builtin,
     /// What it is within the builtin, e.g. `stage 2 of 3`, `inflow`, `input`.
     pub part: String,
@@ -379,15 +411,21 @@ impl VarKind {
     }
 }
 
+/// A stock (level): integrates its inflows minus its outflows.
 #[derive(Debug, Clone)]
 pub struct Stock {
+    /// Its value at the initial time.
     pub initial: EquationSet,
+    /// Flows that add to it.
     pub inflows: Vec<VarId>,
+    /// Flows that drain it.
     pub outflows: Vec<VarId>,
     /// Clamp the stock at zero (see docs/model-format.md for the exact rule).
     pub non_negative: bool,
 }
 
+/// A constant (parameter): fixed over a run, settable by scenarios, calibration and
+/// sensitivity analysis.
 #[derive(Debug, Clone)]
 pub struct Constant {
     /// One value per element (row-major over the variable's dims); one value for a scalar.
@@ -414,6 +452,7 @@ impl EquationSet {
         }
     }
 
+    /// Every equation: the one uniform equation, or one per element.
     pub fn equations(&self) -> &[Equation] {
         match self {
             EquationSet::Uniform(e) => std::slice::from_ref(e),
@@ -425,8 +464,11 @@ impl EquationSet {
 /// An equation: its text as written, where it is, and the resolved expression.
 #[derive(Debug, Clone)]
 pub struct Equation {
+    /// The equation as written in the file.
     pub text: String,
+    /// Where it is.
     pub span: Span,
+    /// The resolved expression.
     pub expr: Expr,
 }
 
@@ -435,11 +477,15 @@ pub struct Equation {
 pub struct LookupTable {
     /// Strictly increasing.
     pub x: Vec<f64>,
+    /// The output at each `x`.
     pub y: Vec<f64>,
+    /// Between points.
     pub interpolation: Interpolation,
+    /// Outside the first and last point.
     pub extrapolation: Extrapolation,
 }
 
+/// How a table or series is read between its points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Interpolation {
     /// Straight lines between points.
@@ -448,6 +494,7 @@ pub enum Interpolation {
     Step,
 }
 
+/// How a lookup table is read outside its points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Extrapolation {
     /// Outside the table, the value at the nearest end.
@@ -461,20 +508,27 @@ pub enum Extrapolation {
 pub struct Series {
     /// Strictly increasing times.
     pub time: Vec<f64>,
+    /// The value at each time, in the variable's units.
     pub values: Vec<f64>,
+    /// Between points (a series is held at its end values outside them).
     pub interpolation: Interpolation,
     /// Where the data came from (`file.csv:column` or `inline`), for manifests and errors.
     pub origin: String,
 }
 
+/// A `DELAY FIXED` pipeline: the input comes out unchanged `delay_time` later.
 #[derive(Debug, Clone)]
 pub struct DelayFixed {
+    /// What enters the pipeline at every step.
     pub input: Expr,
     /// Evaluated once at the initial time; the pipeline holds `round(delay / dt)` values.
     pub delay_time: Expr,
+    /// What the pipeline holds at the start (comes out until the first input arrives).
     pub initial: Expr,
 }
 
+/// A random value (`RANDOM NORMAL`, `RANDOM UNIFORM`), drawn anew at each step from its own
+/// seeded stream.
 #[derive(Debug, Clone)]
 pub struct RandomSource {
     /// [`Builtin::RandomNormal`] or [`Builtin::RandomUniform`].
@@ -486,19 +540,26 @@ pub struct RandomSource {
 /// A resolved expression with its span in the file.
 #[derive(Debug, Clone)]
 pub struct Expr {
+    /// What the expression is.
     pub kind: ExprKind,
+    /// Where it is in the file.
     pub span: Span,
 }
 
+/// The node types of a resolved expression.
 #[derive(Debug, Clone)]
 pub enum ExprKind {
+    /// A number.
     Const(f64),
     /// A variable, with one index per dimension of the variable (empty for scalars).
     Var(VarId, Vec<Index>),
     /// `TIME`, `TIME STEP`, `INITIAL TIME`, `FINAL TIME`, `SAVEPER`.
     Register(Builtin),
+    /// `-x` or `NOT x`.
     Unary(UnaryOp, Box<Expr>),
+    /// An arithmetic, comparison or logical operation.
     Binary(BinaryOp, Box<Expr>, Box<Expr>),
+    /// `IF THEN ELSE(condition, then, else)`.
     If(Box<Expr>, Box<Expr>, Box<Expr>),
     /// A pure builtin or a test input (STEP, PULSE, PULSE TRAIN, RAMP).
     Call(Builtin, Vec<Expr>),
@@ -511,8 +572,11 @@ pub enum ExprKind {
     Stateful(Box<StatefulCall>),
 }
 
+/// A stateful builtin call (`SMOOTH`, `DELAY1`, `DELAY3`, `TREND`, ...), lowered to hidden
+/// variables.
 #[derive(Debug, Clone)]
 pub struct StatefulCall {
+    /// Which builtin.
     pub builtin: Builtin,
     /// The arguments as written.
     pub args: Vec<Expr>,
@@ -561,10 +625,13 @@ pub struct EvalOrder {
 pub struct ModuleInstance {
     /// Full dotted path of the instance (`fiscal`, or `a.b` when nested).
     pub name: String,
+    /// The module file it was loaded from.
     pub file: PathBuf,
+    /// The enclosing instance (`None` at the top level).
     pub parent: Option<ModuleId>,
     /// The module's input variables, each now an auxiliary wired to the parent.
     pub inputs: Vec<VarId>,
+    /// The module's output variables, read by the parent.
     pub outputs: Vec<VarId>,
     /// The `[modules.NAME]` header in the parent file.
     pub span: Span,
@@ -573,16 +640,22 @@ pub struct ModuleInstance {
 /// The `[interface]` of a model file.
 #[derive(Debug, Clone, Default)]
 pub struct Interface {
+    /// Variables the file expects from its parent.
     pub inputs: Vec<VarId>,
+    /// Variables the file offers its parent.
     pub outputs: Vec<VarId>,
 }
 
 /// A feedback loop named in the model file.
 #[derive(Debug, Clone)]
 pub struct NamedLoop {
+    /// The `NAME` of `[loops.NAME]`.
     pub name: String,
+    /// The variables around the loop, in order.
     pub variables: Vec<VarId>,
+    /// The declaration's `doc` text: the mechanism the loop stands for.
     pub doc: Option<String>,
+    /// Where it is declared.
     pub span: Span,
 }
 
@@ -592,14 +665,17 @@ impl Model {
         self.by_name.get(name).copied()
     }
 
+    /// The variable `id` stands for.
     pub fn var(&self, id: VarId) -> &Variable {
         &self.variables[id.index()]
     }
 
+    /// The dimension `id` stands for.
     pub fn dim(&self, id: DimId) -> &Dimension {
         &self.dimensions[id.index()]
     }
 
+    /// The id of a dimension by name.
     pub fn dim_id(&self, name: &str) -> Option<DimId> {
         self.dimensions
             .iter()

@@ -37,6 +37,7 @@
 //! assert!(text.contains("did you mean 'room_temperature'"), "{text}");
 //! ```
 
+#![warn(missing_docs)]
 // Diagnostics carry a snippet of the file; they are returned only on error paths.
 #![allow(clippy::result_large_err)]
 

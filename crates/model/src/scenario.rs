@@ -31,8 +31,11 @@ use toml::de::{DeTable, DeValue};
 /// file's line and column via [`ScenarioFile::error_at`].
 #[derive(Debug, Clone)]
 pub struct ScenarioFile {
+    /// The scenario file.
     pub path: PathBuf,
+    /// Its `name`, shown in legends and tables.
     pub name: Option<String>,
+    /// Its `doc` text.
     pub doc: Option<String>,
     /// `[set]` entries in file order.
     pub sets: Vec<SetEntry>,
@@ -46,15 +49,22 @@ pub struct ScenarioFile {
 /// value, or one value per element for a whole arrayed parameter.
 #[derive(Debug, Clone)]
 pub struct SetEntry {
+    /// The parameter, as written.
     pub name: String,
+    /// The value, or one per element, in the parameter's units.
     pub values: Vec<f64>,
+    /// Where the entry is, for errors.
     pub span: Span,
 }
 
+/// One `[exogenous.NAME]` entry: a series that replaces an exogenous input of the model.
 #[derive(Debug, Clone)]
 pub struct ExogenousEntry {
+    /// The exogenous variable, as written.
     pub name: String,
+    /// Its replacement values over time.
     pub series: Series,
+    /// Where the entry is, for errors.
     pub span: Span,
 }
 

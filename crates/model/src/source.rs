@@ -14,12 +14,16 @@ pub struct FileId(pub u32);
 /// A byte range `start..end` in one source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Span {
+    /// The file.
     pub file: FileId,
+    /// Byte offset of the first byte.
     pub start: u32,
+    /// Byte offset just past the last byte.
     pub end: u32,
 }
 
 impl Span {
+    /// The span `start..end` of `file` (an `end` before `start` gives an empty span).
     pub fn new(file: FileId, start: usize, end: usize) -> Self {
         Span {
             file,
@@ -34,10 +38,12 @@ impl Span {
         Span::new(self.file, s, (self.start as usize + end).max(s))
     }
 
+    /// Length in bytes.
     pub fn len(self) -> usize {
         (self.end - self.start) as usize
     }
 
+    /// True when the span covers no byte.
     pub fn is_empty(self) -> bool {
         self.end == self.start
     }
@@ -46,12 +52,15 @@ impl Span {
 /// One loaded text file (a model, a module, a scenario).
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// Where the text was read from.
     pub path: PathBuf,
+    /// The whole text.
     pub text: Arc<str>,
     line_starts: Vec<usize>,
 }
 
 impl SourceFile {
+    /// A file from its path and text; indexes the line starts.
     pub fn new(path: PathBuf, text: Arc<str>) -> Self {
         let mut line_starts = vec![0];
         line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
@@ -86,6 +95,7 @@ pub struct SourceMap {
 }
 
 impl SourceMap {
+    /// An empty map.
     pub fn new() -> Self {
         Self::default()
     }
@@ -97,10 +107,12 @@ impl SourceMap {
         FileId(self.files.len() as u32 - 1)
     }
 
+    /// The file `id` stands for (panics on an id from another map).
     pub fn file(&self, id: FileId) -> &SourceFile {
         &self.files[id.0 as usize]
     }
 
+    /// Every file, in the order added (a [`FileId`] is an index into it).
     pub fn files(&self) -> &[SourceFile] {
         &self.files
     }

@@ -7,9 +7,13 @@ use crate::builtins::MULTI_WORD_NAMES;
 /// A syntax error at a byte range of the equation text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParseError {
+    /// Byte offset of the start of the offending text in the equation.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
+    /// What is wrong.
     pub message: String,
+    /// How to fix it, when there is an obvious fix.
     pub help: Option<String>,
 }
 

@@ -55,6 +55,7 @@ pub enum LinkKind {
 }
 
 impl LinkKind {
+    /// `inflow`, `outflow`, `instant` or `pipeline`.
     pub fn name(self) -> &'static str {
         match self {
             LinkKind::Inflow => "inflow",
@@ -68,15 +69,20 @@ impl LinkKind {
 /// A causal link.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Link {
+    /// The influencing variable.
     pub from: VarId,
+    /// The influenced variable.
     pub to: VarId,
+    /// How `from` reaches `to`.
     pub kind: LinkKind,
 }
 
 /// The sign of a link's gain (a partial derivative), or of a product of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Sign {
+    /// The gain is positive.
     Positive,
+    /// The gain is negative.
     Negative,
     /// The gain is zero at this state (e.g. a MIN/MAX or IF branch that does not use the input).
     Zero,
@@ -208,6 +214,7 @@ pub struct CausalGraph {
 }
 
 impl CausalGraph {
+    /// The causal graph of every variable of `model` (hidden ones included).
     pub fn new(model: &Model) -> CausalGraph {
         let n = model.variables.len();
         let mut links = Vec::new();
@@ -271,6 +278,7 @@ impl CausalGraph {
         self.n
     }
 
+    /// Every link, each once.
     pub fn links(&self) -> &[Link] {
         &self.links
     }

@@ -63,6 +63,7 @@ pub enum LoopMethod {
 /// Options of [`find_loops`].
 #[derive(Debug, Clone, Copy)]
 pub struct LoopOptions {
+    /// All elementary loops, the shortest independent set, or chosen by model size.
     pub method: LoopMethod,
     /// The most loops enumerated one by one (default 1000).
     pub max_loops: usize,
@@ -91,6 +92,7 @@ pub enum LoopPolarity {
 }
 
 impl LoopPolarity {
+    /// The polarity of a loop whose gain product has sign `s`.
     pub fn from_sign(s: Sign) -> LoopPolarity {
         match s {
             Sign::Positive => LoopPolarity::Reinforcing,
@@ -125,8 +127,11 @@ impl LoopPolarity {
 /// between are folded in: the sign is that of the whole path).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LoopLink {
+    /// The influencing variable.
     pub from: VarId,
+    /// The influenced variable.
     pub to: VarId,
+    /// The sign of the path's gain at the state the report was made for.
     pub sign: Sign,
 }
 
@@ -137,13 +142,16 @@ pub struct FeedbackLoop {
     pub id: String,
     /// The `[loops.NAME]` declaration it matches.
     pub name: Option<String>,
+    /// The declaration's `doc` text.
     pub doc: Option<String>,
     /// The variables around the loop, each influencing the next (the last the first),
     /// starting at a stock when the loop has one.
     pub variables: Vec<VarId>,
     /// `links[i]` goes from `variables[i]` to the next variable.
     pub links: Vec<LoopLink>,
+    /// The sign of the product of the link gains.
     pub sign: Sign,
+    /// Reinforcing, balancing, inactive or undetermined, from `sign`.
     pub polarity: LoopPolarity,
 }
 
@@ -166,7 +174,9 @@ pub enum Enumeration {
 /// The result of [`find_loops`].
 #[derive(Debug, Clone)]
 pub struct LoopReport {
+    /// The loops found, shortest first.
     pub loops: Vec<FeedbackLoop>,
+    /// How they were found.
     pub enumeration: Enumeration,
     /// True when every loop of the model is listed.
     pub complete: bool,

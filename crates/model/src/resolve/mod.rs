@@ -1368,7 +1368,9 @@ pub(crate) fn settings_from_raw(
 pub struct SettingsError {
     /// The settings key at fault (`dt`, `stop`, `save_every`, `rtol`, `atol`).
     pub field: &'static str,
+    /// What is wrong with the value.
     pub message: String,
+    /// What would work instead.
     pub help: String,
 }
 

@@ -71,6 +71,7 @@ pub enum FindingKind {
 /// One problem found by [`check_units`].
 #[derive(Debug, Clone)]
 pub struct Finding {
+    /// What kind of problem.
     pub kind: FindingKind,
     /// Points at the file, line and column.
     pub diagnostic: Diagnostic,
@@ -86,6 +87,7 @@ pub struct UnitsReport {
     pub units: Vec<Option<Unit>>,
     /// The model's time unit (`[settings] time_units`).
     pub time_unit: Option<Unit>,
+    /// Every problem found, in file order.
     pub findings: Vec<Finding>,
 }
 

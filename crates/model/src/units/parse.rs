@@ -19,7 +19,9 @@ pub enum UnitAst {
     Name(String, usize, usize),
     /// A positive number (a factor such as `1000` in `1000*usd`, or the `1` of `1/year`).
     Number(f64),
+    /// Product of two unit expressions (`a*b`).
     Mul(Box<UnitAst>, Box<UnitAst>),
+    /// Quotient of two unit expressions (`a/b`).
     Div(Box<UnitAst>, Box<UnitAst>),
     /// Base raised to a constant exponent (given as a fraction `num/den`).
     Pow(Box<UnitAst>, i64, i64),
@@ -28,8 +30,11 @@ pub enum UnitAst {
 /// A syntax error in a unit expression: the message and the byte range it points at.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UnitSyntaxError {
+    /// What is wrong.
     pub message: String,
+    /// Byte offset of the start of the offending text.
     pub start: usize,
+    /// Byte offset just past its end.
     pub end: usize,
 }
 

@@ -12,8 +12,11 @@ use std::collections::HashMap;
 pub struct UnitEntry {
     /// The canonical name (aliases map to it; messages print it).
     pub name: String,
+    /// What it stands for: scale and base dimensions.
     pub unit: Unit,
+    /// The declaration's `doc` text (built-in units have a short one).
     pub doc: Option<String>,
+    /// True for the units Pressure knows without a declaration.
     pub builtin: bool,
     /// Where a model declared it.
     pub span: Option<Span>,
@@ -26,9 +29,13 @@ pub enum UnitError {
     Syntax(UnitSyntaxError),
     /// A name that is neither built in nor declared; `start..end` is its byte range.
     Unknown {
+        /// The unknown name.
         name: String,
+        /// Byte offset of its start in the unit expression.
         start: usize,
+        /// Byte offset just past its end.
         end: usize,
+        /// The closest known name, when one is close.
         suggestion: Option<String>,
     },
 }

@@ -21,7 +21,9 @@ fn gcd(a: i64, b: i64) -> i64 {
 }
 
 impl Ratio {
+    /// 0/1.
     pub const ZERO: Ratio = Ratio { num: 0, den: 1 };
+    /// 1/1.
     pub const ONE: Ratio = Ratio { num: 1, den: 1 };
 
     /// `num / den`; `None` when `den` is zero.
@@ -37,6 +39,7 @@ impl Ratio {
         })
     }
 
+    /// The integer `n` as a fraction.
     pub fn int(n: i64) -> Ratio {
         Ratio { num: n, den: 1 }
     }
@@ -54,18 +57,22 @@ impl Ratio {
         })
     }
 
+    /// The numerator (the fraction is kept in lowest terms, denominator positive).
     pub fn numer(self) -> i64 {
         self.num
     }
 
+    /// The denominator (positive).
     pub fn denom(self) -> i64 {
         self.den
     }
 
+    /// True for 0.
     pub fn is_zero(self) -> bool {
         self.num == 0
     }
 
+    /// The fraction as a float.
     pub fn to_f64(self) -> f64 {
         self.num as f64 / self.den as f64
     }
@@ -195,6 +202,7 @@ impl Unit {
         self.same_dimension(other).then(|| self.scale / other.scale)
     }
 
+    /// The product unit `self · o` (scales multiply, exponents add).
     pub fn mul(&self, o: &Unit) -> Unit {
         Unit {
             scale: self.scale * o.scale,
@@ -204,6 +212,7 @@ impl Unit {
         }
     }
 
+    /// The quotient unit `self / o` (scales divide, exponents subtract).
     pub fn div(&self, o: &Unit) -> Unit {
         Unit {
             scale: self.scale / o.scale,
@@ -213,6 +222,7 @@ impl Unit {
         }
     }
 
+    /// `self` raised to the power `k` (scale to `k`, exponents times `k`).
     pub fn pow(&self, k: Ratio) -> Unit {
         let scale = self.scale.powf(k.to_f64());
         let factor = self.factor.powf(k.to_f64());
@@ -230,6 +240,7 @@ impl Unit {
         }
     }
 
+    /// `1 / self`.
     pub fn recip(&self) -> Unit {
         Unit::one().div(self)
     }
