@@ -19,6 +19,37 @@ impl LoopReport {
     /// The text listing: a summary line (how many loops, how they were enumerated, their
     /// polarities at `time`), the bound's note, then one line per loop with its id, polarity
     /// letter, length, name and path with the sign of each link.
+    ///
+    /// ```
+    /// use pressure_model::loops::{find_loops, CausalGraph, LinkKind, LoopOptions, Sign};
+    /// # let dir = tempfile::tempdir().unwrap();
+    /// # let path = dir.path().join("tea.toml");
+    /// std::fs::write(&path, r#"
+    /// [stocks.tea]
+    /// initial = "80"
+    /// outflows = ["cooling"]
+    /// [flows.cooling]
+    /// equation = "(tea - room) / 10"
+    /// [constants.room]
+    /// value = 20
+    /// [loops.cooling_down]
+    /// variables = ["tea", "cooling"]
+    /// "#).unwrap();
+    /// let model = pressure_model::load(&path).unwrap();
+    /// let graph = CausalGraph::new(&model);
+    /// // d cooling / d tea = 1/10 > 0; the outflow link is negative by structure.
+    /// let sign = |l: &pressure_model::loops::Link| match l.kind {
+    ///     LinkKind::Instant => Sign::Positive,
+    ///     k => Sign::structural(k),
+    /// };
+    /// let report = find_loops(&model, &graph, &LoopOptions::default(), &sign);
+    /// let text = report.text(&model, 0.0);
+    /// assert!(text.contains("1 feedback loop"), "{text}");
+    /// assert!(text.contains("[cooling_down]  tea -(+)-> cooling -(-)-> tea"), "{text}");
+    /// let json: serde_json::Value = serde_json::from_slice(&report.json(&model, 0.0, 1000)).unwrap();
+    /// assert_eq!(json["counts"]["balancing"], 1);
+    /// assert_eq!(json["loops"][0]["name"], "cooling_down");
+    /// ```
     pub fn text(&self, model: &Model, time: f64) -> String {
         let mut s = String::new();
         let n = self.loops.len();
