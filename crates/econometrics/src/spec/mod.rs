@@ -53,7 +53,9 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Spec {
+    /// Title of the results (`results.md`, tables); the file name when absent.
     pub title: Option<String>,
+    /// What the spec estimates and why, in words.
     pub description: Option<String>,
     /// CSV file or panel directory, relative to the spec file.
     pub data: String,
@@ -61,17 +63,23 @@ pub struct Spec {
     pub join: Option<JoinSpec>,
     /// Row filter applied to every model.
     pub filter: Option<String>,
+    /// The unit and time columns, for panel estimators and clustering by unit.
     pub panel: Option<PanelKeys>,
+    /// Confidence level of every interval (default 0.95).
     #[serde(default = "default_level")]
     pub level: f64,
+    /// Significance stars in the LaTeX tables (default true).
     #[serde(default = "default_true")]
     pub stars: bool,
     /// Seed of stochastic steps (VAR bootstrap); `--seed` overrides it.
     pub seed: Option<u64>,
+    /// The `[[model]]` entries, estimated in order.
     #[serde(default)]
     pub model: Vec<ModelSpec>,
+    /// The `[[compare]]` entries: published figures set beside the estimates.
     #[serde(default)]
     pub compare: Vec<Comparison>,
+    /// The `[[decomposition]]` entries.
     #[serde(default)]
     pub decomposition: Vec<DecompositionSpec>,
 }
@@ -96,10 +104,15 @@ pub struct Spec {
 pub struct DecompositionSpec {
     /// File-name part: letters, digits, `-` and `_`.
     pub name: String,
+    /// Figure and table title.
     pub title: Option<String>,
+    /// Low end of the published range, in the estimate's units (drawn as a band).
     pub low: Option<f64>,
+    /// High end of the published range.
     pub high: Option<f64>,
+    /// The publication the range comes from.
     pub source: Option<String>,
+    /// The steps, in order.
     pub rows: Vec<DecompositionRow>,
 }
 
@@ -107,8 +120,11 @@ pub struct DecompositionSpec {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DecompositionRow {
+    /// The step's label in the table and figure.
     pub label: String,
+    /// The model (its `name`) whose estimate this step shows.
     pub model: String,
+    /// The term of that model.
     pub term: String,
 }
 
@@ -124,7 +140,9 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct PanelKeys {
+    /// The unit column (e.g. `iso3`).
     pub unit: String,
+    /// The time column (e.g. `year`), whole numbers.
     pub time: String,
 }
 
@@ -133,7 +151,9 @@ pub struct PanelKeys {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct JoinSpec {
+    /// CSV file or panel directory, relative to the spec file.
     pub data: String,
+    /// The key columns both tables have.
     pub on: Vec<String>,
 }
 
@@ -141,13 +161,19 @@ pub struct JoinSpec {
 #[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Comparison {
+    /// The model (its `name`) whose estimate is compared.
     pub model: String,
+    /// The term of that model.
     pub term: String,
     /// Published point estimate, or a range `low`–`high`.
     pub value: Option<f64>,
+    /// Low end of the published range.
     pub low: Option<f64>,
+    /// High end of the published range.
     pub high: Option<f64>,
+    /// The publication (author, year, table).
     pub source: String,
+    /// Why the numbers may differ (sample, definitions).
     pub note: Option<String>,
 }
 
@@ -156,17 +182,23 @@ pub struct Comparison {
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelSpec {
+    /// The model's name in tables, comparisons and `priors.json` (`(i)` when absent).
     pub name: Option<String>,
+    /// Which estimator runs the model.
     pub estimator: Estimator,
+    /// `y ~ x1 + x2 | fe1 + fe2` (or `Surv(start, stop, event) ~ ...`); not for `var`.
     pub formula: Option<String>,
     /// Extra filter for this model (ANDed with the spec's).
     pub filter: Option<String>,
     /// Variance estimator (default: classical; cluster when `cluster` is given; event
     /// studies and panel LPs cluster by unit).
     pub se: Option<SeKind>,
+    /// Cluster variables (several for multiway clustering).
     #[serde(default)]
     pub cluster: Vec<String>,
+    /// Small-sample correction of clustered errors (default CR1 with nested fixed effects).
     pub correction: Option<crate::vcov::ClusterCorrection>,
+    /// Degrees of freedom of multiway clustering (default: the smallest cluster count).
     pub multiway: Option<crate::vcov::MultiwayDf>,
     /// Lags of Newey–West / Driscoll–Kraay.
     pub hac_lags: Option<usize>,
@@ -176,7 +208,9 @@ pub struct ModelSpec {
     /// `y`", "log hazard ratio of `event`", ...).
     pub dependent_units: Option<String>,
     // survival
+    /// Cox: handling of tied event times (default Efron).
     pub ties: Option<crate::survival::Ties>,
+    /// Cox: a column whose groups get their own baseline hazard.
     pub strata: Option<String>,
     /// Kaplan–Meier: one curve per value of this column.
     pub by: Option<String>,
@@ -185,33 +219,53 @@ pub struct ModelSpec {
     pub treatment: Option<String>,
     /// Or the cohort (first treated period) directly; missing or 0 = never treated.
     pub cohort: Option<String>,
+    /// Relative periods `[first, last]` estimated (default: all in the data).
     pub window: Option<[i64; 2]>,
+    /// Estimator of the effects (default Sun–Abraham).
     pub method: Option<crate::event_study::EventMethod>,
+    /// What happens to periods outside the window (default: binned at the ends).
     pub endpoints: Option<crate::event_study::Endpoints>,
     /// Report the equal-weight average of the effects at relative times 0..=K (`avg_p0_pK`).
     pub average_post: Option<i64>,
     // local projections
+    /// LP: the shock column.
     pub shock: Option<String>,
+    /// LP: horizons 0..=H estimated (default 8).
     pub horizons: Option<usize>,
+    /// LP: lags of outcome and shock as controls (default 2); VAR: a fixed lag order.
     pub lags: Option<usize>,
+    /// LP: the outcome at the horizon, `y_{t+h}` (default) or the change `y_{t+h} − y_{t−1}`.
     pub response: Option<crate::lp::LpResponse>,
+    /// LP: time fixed effects (default true).
     pub time_effects: Option<bool>,
     // VAR
+    /// VAR: the endogenous variables, in order.
     pub variables: Option<Vec<String>>,
     /// `"aic"`, `"bic"`, `"hqic"` (with `max_lags`) or a fixed number via `lags`.
     pub lag_selection: Option<String>,
+    /// VAR: the largest lag order tried by `lag_selection` (default 4).
     pub max_lags: Option<usize>,
+    /// VAR: impulse responses for horizons 0..=H (default 10).
     pub irf_horizon: Option<usize>,
+    /// VAR: bootstrap replications of the response bands (none when absent); IPW: bootstrap
+    /// replications of the standard errors (default 199).
     pub bootstrap: Option<usize>,
+    /// VAR: level of the bootstrap response bands (default 0.9).
     pub band_level: Option<f64>,
     // synthetic control
+    /// Synth: the treated unit.
     pub treated: Option<String>,
+    /// Synth: the first treated period.
     pub treatment_time: Option<f64>,
+    /// Synth: the donor units (default: every other unit).
     pub donors: Option<Vec<String>>,
+    /// Synth: covariates averaged over the pre-treatment years as predictors.
     pub covariates: Option<Vec<String>>,
+    /// Synth: how predictors are weighted (default equal).
     pub predictor_weights: Option<crate::synth::PredictorWeights>,
     /// Pre-treatment years whose outcomes are predictors (default: every pre-treatment year).
     pub predictor_years: Option<Vec<i64>>,
+    /// Synth: run the placebo-in-space inference (default true).
     pub placebo: Option<bool>,
     // inverse-probability weighting
     /// Propensities are clipped to `[trim, 1 − trim]` (default 0.001).
@@ -277,6 +331,7 @@ pub enum SeKind {
 /// Values that override a spec from the command line.
 #[derive(Debug, Clone, Default)]
 pub struct Overrides {
+    /// `--seed`: replaces the spec's `seed`.
     pub seed: Option<u64>,
 }
 
