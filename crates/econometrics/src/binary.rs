@@ -20,17 +20,22 @@ use statrs::function::erf::erfc;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum BinaryLink {
+    /// `F` the logistic distribution function: coefficients are log odds ratios.
     Logit,
+    /// `F` the standard normal distribution function.
     Probit,
 }
 
 /// Options of [`binary`].
 #[derive(Debug, Clone)]
 pub struct BinaryOptions {
+    /// The variance estimator of the coefficients (default classical: inverse information).
     pub vcov: VcovSpec,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
     /// Convergence: stop when the largest Newton step is below `tol·(1 + |β|)`.
     pub tol: f64,
+    /// The most Newton iterations before giving up (default 100).
     pub max_iter: usize,
 }
 
@@ -48,21 +53,31 @@ impl Default for BinaryOptions {
 /// Result of [`binary`].
 #[derive(Debug, Clone, Serialize)]
 pub struct BinaryResult {
+    /// Logit or probit.
     pub link: BinaryLink,
+    /// Estimates on the link scale (log odds for logit, the probit index), with their inference.
     pub coefficients: CoefTable,
+    /// Columns dropped as collinear.
     pub dropped: Vec<String>,
+    /// Observations used.
     pub n_obs: usize,
     /// Observations with outcome 1.
     pub n_positive: usize,
+    /// Log-likelihood at the estimates.
     pub log_likelihood: f64,
     /// Log-likelihood of the intercept-only model (when the design has a constant).
     pub null_log_likelihood: Option<f64>,
     /// McFadden's pseudo-R² `1 − ℓ/ℓ₀`.
     pub pseudo_r_squared: Option<f64>,
+    /// Akaike's criterion `−2ℓ + 2k`, `k` the number of estimated coefficients.
     pub aic: f64,
+    /// Schwarz's criterion `−2ℓ + k ln N`.
     pub bic: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// Cluster variables and their number of clusters (empty unless clustered).
     pub clusters: Vec<(String, usize)>,
+    /// Description of the variance estimator.
     pub vcov_type: String,
 }
 

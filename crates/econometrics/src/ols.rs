@@ -23,10 +23,14 @@ pub enum Collinear {
 /// Options of [`ols`].
 #[derive(Debug, Clone)]
 pub struct OlsOptions {
+    /// The variance estimator of the coefficients (default classical).
     pub vcov: VcovSpec,
     /// Confidence level of the intervals (default 0.95).
     pub level: f64,
+    /// Drop collinear columns and list them (default), or refuse with an error.
     pub collinear: Collinear,
+    /// Least-squares solver precision (default `Refined`: double-double refinement when the
+    /// error bound asks for it).
     pub precision: Precision,
 }
 
@@ -54,13 +58,18 @@ impl OlsOptions {
 /// Result of [`ols`].
 #[derive(Debug, Clone, Serialize)]
 pub struct OlsResult {
+    /// Estimates, standard errors, statistics, p-values and intervals, one row per kept column.
     pub coefficients: CoefTable,
     /// Columns dropped as collinear with earlier ones.
     pub dropped: Vec<String>,
+    /// Observations used.
     pub n_obs: usize,
     /// Residual degrees of freedom `N − k`.
     pub df_resid: f64,
+    /// `1 − RSS/TSS`.
     pub r_squared: f64,
+    /// R² adjusted for the number of coefficients, `1 − (1 − R²)(N − c)/(N − k)` with `c` = 1
+    /// when the design has a constant column, else 0.
     pub adj_r_squared: f64,
     /// Residual sum of squares.
     pub rss: f64,
@@ -70,7 +79,9 @@ pub struct OlsResult {
     pub sigma: f64,
     /// Gaussian log-likelihood at the estimates.
     pub log_likelihood: f64,
+    /// Akaike's criterion `−2ℓ + 2k`, `k` the number of estimated coefficients.
     pub aic: f64,
+    /// Schwarz's criterion `−2ℓ + k ln N`.
     pub bic: f64,
     /// Condition number estimate of the column-scaled design.
     pub condition_number: f64,
@@ -80,8 +91,10 @@ pub struct OlsResult {
     pub vcov_type: String,
     /// True when a multiway cluster variance was made positive semi-definite.
     pub vcov_psd_fixed: bool,
+    /// Residuals `y − ŷ`, one per observation (not serialised).
     #[serde(skip)]
     pub residuals: Vec<f64>,
+    /// Fitted values `ŷ`, one per observation (not serialised).
     #[serde(skip)]
     pub fitted: Vec<f64>,
 }

@@ -18,12 +18,17 @@ pub const ABSORBED_TOL: f64 = 1e-8;
 /// Options of [`within`].
 #[derive(Debug, Clone)]
 pub struct WithinOptions {
+    /// The variance estimator of the coefficients (default classical).
     pub vcov: VcovSpec,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
+    /// Drop collinear (or absorbed) columns and list them (default), or refuse.
     pub collinear: Collinear,
     /// Drop singleton observations first (default true, as reghdfe and fixest).
     pub drop_singletons: bool,
+    /// Tolerance and iteration limit of the alternating-projections demeaning.
     pub demean: DemeanOptions,
+    /// Least-squares solver precision on the demeaned data.
     pub precision: Precision,
 }
 
@@ -53,6 +58,7 @@ impl WithinOptions {
 /// Result of [`within`].
 #[derive(Debug, Clone, Serialize)]
 pub struct WithinResult {
+    /// Estimates of the non-absorbed regressors with their inference.
     pub coefficients: CoefTable,
     /// Regressors dropped: absorbed by the fixed effects or collinear with earlier ones.
     pub dropped: Vec<String>,
@@ -70,19 +76,26 @@ pub struct WithinResult {
     pub r_squared: f64,
     /// R² of the demeaned regression.
     pub within_r_squared: f64,
+    /// R² of the full model adjusted for all parameters, fixed effects included.
     pub adj_r_squared: f64,
+    /// Residual sum of squares.
     pub rss: f64,
     /// `√(RSS/(N − k − fe_rank))`.
     pub sigma: f64,
+    /// Cluster variables and their number of clusters (empty unless clustered).
     pub clusters: Vec<(String, usize)>,
+    /// Description of the variance estimator.
     pub vcov_type: String,
+    /// True when a multiway cluster variance was made positive semi-definite.
     pub vcov_psd_fixed: bool,
     /// Largest number of demeaning sweeps over the variables.
     pub demean_iterations: usize,
+    /// Whether every variable's demeaning met the tolerance.
     pub demean_converged: bool,
     /// Rows of the input used in the estimation (singletons removed).
     #[serde(skip)]
     pub rows: Vec<usize>,
+    /// Residuals of the used rows (not serialised).
     #[serde(skip)]
     pub residuals: Vec<f64>,
 }
