@@ -52,14 +52,17 @@ pub enum Endpoints {
 /// Options of [`event_study`].
 #[derive(Debug, Clone)]
 pub struct EventStudyOptions {
+    /// Estimator of the effects (default Sun–Abraham).
     pub method: EventMethod,
     /// First and last relative time estimated; `None` = every relative time in the data.
     pub window: Option<(i64, i64)>,
+    /// What happens to relative times outside the window (default: binned at the ends).
     pub endpoints: Endpoints,
     /// Omitted relative time(s). Default `[-1]`.
     pub reference: Vec<i64>,
     /// Variance estimator; `None` = clustered by unit with the default correction.
     pub vcov: Option<VcovSpec>,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
     /// Also report the equal-weight average of the effects at relative times `0..=K` as the
     /// term `avg_p0_pK` (each post-treatment year counts once, however many units it has:
@@ -85,6 +88,7 @@ impl Default for EventStudyOptions {
 /// Result of [`event_study`].
 #[derive(Debug, Clone, Serialize)]
 pub struct EventStudyResult {
+    /// The estimator used.
     pub method: EventMethod,
     /// Effects by relative time, terms named `rel_m3`, `rel_p0`, … (m = minus, p = plus).
     pub effects: CoefTable,
@@ -99,7 +103,9 @@ pub struct EventStudyResult {
     pub control: String,
     /// Units excluded because they are treated from the first period of the sample on.
     pub always_treated_dropped: usize,
+    /// Observations used.
     pub n_obs: usize,
+    /// Cluster variables and their number of clusters.
     pub clusters: Vec<(String, usize)>,
     /// The underlying fixed-effects regression (for Sun–Abraham: on the cohort interactions).
     pub regression: WithinResult,

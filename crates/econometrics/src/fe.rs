@@ -32,7 +32,9 @@ impl Default for DemeanOptions {
 /// Outcome of demeaning one variable.
 #[derive(Debug, Clone, Copy)]
 pub struct DemeanInfo {
+    /// Sweeps over the fixed effects taken.
     pub iterations: usize,
+    /// Whether the change fell below the tolerance within `max_iter` sweeps.
     pub converged: bool,
 }
 

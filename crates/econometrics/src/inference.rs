@@ -54,17 +54,23 @@ impl Reference {
 /// Estimates and their inference, one row per term.
 #[derive(Debug, Clone, Serialize)]
 pub struct CoefTable {
+    /// Term names, one per row.
     pub terms: Vec<String>,
+    /// Point estimates, in the units of the dependent variable per unit of the term.
     pub estimate: Vec<f64>,
+    /// Standard errors from the chosen variance estimator (same units).
     pub std_error: Vec<f64>,
     /// `estimate / std_error` (t or z, see `reference`).
     pub statistic: Vec<f64>,
     /// Two-sided p-values.
     pub p_value: Vec<f64>,
+    /// Lower ends of the `level` confidence intervals.
     pub ci_lower: Vec<f64>,
+    /// Upper ends of the `level` confidence intervals.
     pub ci_upper: Vec<f64>,
     /// Confidence level of the intervals, e.g. 0.95.
     pub level: f64,
+    /// The reference distribution of `statistic` (t with its degrees of freedom, or normal).
     pub reference: Reference,
     /// Variance–covariance matrix of the estimates, row-major (`terms.len()²` values).
     pub vcov: Vec<f64>,
@@ -73,11 +79,17 @@ pub struct CoefTable {
 /// One row of a [`CoefTable`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CoefRow {
+    /// Point estimate.
     pub estimate: f64,
+    /// Standard error.
     pub std_error: f64,
+    /// `estimate / std_error`.
     pub statistic: f64,
+    /// Two-sided p-value.
     pub p_value: f64,
+    /// Lower end of the confidence interval.
     pub ci_lower: f64,
+    /// Upper end of the confidence interval.
     pub ci_upper: f64,
 }
 
@@ -243,6 +255,7 @@ pub struct WaldTest {
     pub df_num: usize,
     /// Denominator degrees of freedom of the F reference (`None` for χ²).
     pub df_den: Option<f64>,
+    /// P-value of `statistic` under the F (or χ²) reference.
     pub p_value: f64,
 }
 

@@ -45,7 +45,9 @@ pub enum LpVcov {
 /// The panel structure (for panel local projections).
 #[derive(Debug, Clone, Copy)]
 pub struct PanelIndex<'a> {
+    /// The unit of each observation.
     pub unit: &'a Factor,
+    /// The time period of each observation (whole numbers).
     pub time: &'a [i64],
     /// Absorb time fixed effects too (default in [`LpOptions`]: true).
     pub time_effects: bool,
@@ -56,11 +58,13 @@ pub struct PanelIndex<'a> {
 pub struct LpOptions {
     /// Largest horizon `H`.
     pub horizons: usize,
+    /// The outcome at the horizon, `y_{t+h}` (default) or `y_{t+h} − y_{t−1}`.
     pub response: LpResponse,
     /// Lags `L` of the outcome and of the shock included as controls.
     pub lags: usize,
     /// `None`: Newey–West for time series, clustered by unit for panels.
     pub vcov: Option<LpVcov>,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
 }
 
@@ -81,11 +85,15 @@ impl Default for LpOptions {
 pub struct LpResult {
     /// Responses by horizon, terms `h0`, `h1`, ….
     pub irf: CoefTable,
+    /// The horizons estimated, 0..=H.
     pub horizons: Vec<usize>,
     /// Observations used at each horizon.
     pub n_obs: Vec<usize>,
+    /// The response definition used.
     pub response: LpResponse,
+    /// The lags used as controls.
     pub lags: usize,
+    /// Description of the variance estimator.
     pub vcov_type: String,
     /// Clusters (panel), from horizon 0.
     pub clusters: Vec<(String, usize)>,

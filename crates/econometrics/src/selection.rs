@@ -33,9 +33,11 @@ pub const STREAM_IPW: u64 = 0x1_9;
 pub struct IpwOptions {
     /// Bootstrap replicates for the standard errors (0 = none).
     pub bootstrap: usize,
+    /// Seed of the bootstrap draws.
     pub seed: u64,
     /// Propensities are clipped to `[trim, 1 − trim]`.
     pub trim: f64,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
 }
 
@@ -58,7 +60,9 @@ pub struct IpwResult {
     pub effects: CoefTable,
     /// The logit propensity model on the full sample.
     pub propensity: CoefTable,
+    /// Treated observations.
     pub n_treated: usize,
+    /// Untreated (control) observations.
     pub n_control: usize,
     /// Kish effective number of control observations `(Σω)² / Σω²`.
     pub effective_controls: f64,
@@ -67,6 +71,7 @@ pub struct IpwResult {
     /// Bootstrap replicates that were used (a replicate whose logit fails is redrawn: counted
     /// in `failed_replicates`).
     pub replicates: usize,
+    /// Replicates redrawn because their logit failed.
     pub failed_replicates: usize,
 }
 
