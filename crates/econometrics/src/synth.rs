@@ -38,6 +38,7 @@ pub enum PredictorWeights {
 /// Options of [`synthetic_control`].
 #[derive(Debug, Clone)]
 pub struct SynthOptions {
+    /// How the predictors are weighted (default equal).
     pub weights: PredictorWeights,
     /// Pre-treatment periods (indices into the time grid) whose outcomes are predictors;
     /// `None` = every pre-treatment period.
@@ -76,9 +77,13 @@ pub struct SynthData<'a> {
 /// One unit's placebo run.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlaceboRun {
+    /// The donor treated as if it were the treated unit.
     pub unit: String,
+    /// Root mean squared gap before the treatment time, in outcome units.
     pub pre_rmspe: f64,
+    /// Root mean squared gap from the treatment time on.
     pub post_rmspe: f64,
+    /// `post_rmspe / pre_rmspe`.
     pub ratio: f64,
     /// The unit's gap (outcome minus its synthetic control) by period.
     pub gap: Vec<f64>,
@@ -87,6 +92,7 @@ pub struct PlaceboRun {
 /// Result of [`synthetic_control`].
 #[derive(Debug, Clone, Serialize)]
 pub struct SynthResult {
+    /// The treated unit.
     pub treated: String,
     /// Donor weights (all donors, in input order).
     pub weights: Vec<(String, f64)>,
@@ -94,12 +100,17 @@ pub struct SynthResult {
     pub predictor_weights: Vec<(String, f64)>,
     /// Predictor balance: name, treated value, synthetic value, donor average (unstandardised).
     pub balance: Vec<(String, f64, f64, f64)>,
+    /// The time grid.
     pub times: Vec<f64>,
+    /// The treated unit's outcome by period.
     pub treated_path: Vec<f64>,
+    /// Its synthetic control's outcome by period (donor outcomes weighted by `weights`).
     pub synthetic_path: Vec<f64>,
     /// `treated − synthetic` by period (the estimated effect after treatment).
     pub gap: Vec<f64>,
+    /// Root mean squared gap before the treatment time, in outcome units.
     pub pre_rmspe: f64,
+    /// Root mean squared gap from the treatment time on.
     pub post_rmspe: f64,
     /// Mean post-treatment gap.
     pub average_effect: f64,

@@ -33,16 +33,22 @@ pub const BOOTSTRAP_STREAM: u64 = 0x5641_5242; // "VARB"
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "rule", content = "max")]
 pub enum LagSelection {
+    /// Exactly this many lags.
     Fixed(usize),
+    /// The order from 1 to the given maximum with the smallest AIC.
     Aic(usize),
+    /// The order from 1 to the given maximum with the smallest BIC.
     Bic(usize),
+    /// The order from 1 to the given maximum with the smallest Hannan–Quinn criterion.
     Hqic(usize),
 }
 
 /// Residual-bootstrap settings for impulse-response bands.
 #[derive(Debug, Clone, Copy)]
 pub struct VarBootstrap {
+    /// Bootstrap replications.
     pub replications: usize,
+    /// Seed of the resampling (stream [`BOOTSTRAP_STREAM`]).
     pub seed: u64,
     /// Coverage of the percentile bands, e.g. 0.9.
     pub level: f64,
@@ -51,9 +57,11 @@ pub struct VarBootstrap {
 /// Options of [`var`].
 #[derive(Debug, Clone)]
 pub struct VarOptions {
+    /// How the lag order is chosen (default: AIC up to 8).
     pub lags: LagSelection,
     /// Largest impulse-response horizon.
     pub irf_horizon: usize,
+    /// Bootstrap bands of the impulse responses (none by default).
     pub bootstrap: Option<VarBootstrap>,
     /// Confidence level of the coefficient intervals.
     pub level: f64,
@@ -73,9 +81,13 @@ impl Default for VarOptions {
 /// Information criteria of one lag order.
 #[derive(Debug, Clone, Copy, Serialize)]
 pub struct LagCriteria {
+    /// The lag order.
     pub lags: usize,
+    /// Akaike's criterion at that order.
     pub aic: f64,
+    /// Schwarz's criterion at that order.
     pub bic: f64,
+    /// Hannan–Quinn's criterion at that order.
     pub hqic: f64,
 }
 
@@ -83,18 +95,24 @@ pub struct LagCriteria {
 /// `h` to a shock to variable `j`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ImpulseResponses {
+    /// The point responses, `values[h][i][j]`.
     pub values: Vec<Vec<Vec<f64>>>,
     /// Bootstrap percentile bands (same layout), when requested.
     pub lower: Option<Vec<Vec<Vec<f64>>>>,
+    /// Upper ends of the bands (same layout), when requested.
     pub upper: Option<Vec<Vec<Vec<f64>>>>,
+    /// Coverage of the bands, e.g. 0.9.
     pub band_level: Option<f64>,
+    /// Bootstrap replications behind the bands (0 without bands).
     pub replications: usize,
 }
 
 /// Result of [`var`].
 #[derive(Debug, Clone, Serialize)]
 pub struct VarResult {
+    /// The variables, in equation order.
     pub names: Vec<String>,
+    /// The lag order used.
     pub lags: usize,
     /// Observations used (`T`).
     pub n_obs: usize,
@@ -103,13 +121,17 @@ pub struct VarResult {
     /// Residual covariance `Û'Û/(T − kp − 1)`.
     pub sigma_u: Vec<Vec<f64>>,
     pub log_likelihood: f64,
+    /// Akaike's criterion at the order used.
     pub aic: f64,
+    /// Schwarz's criterion at the order used.
     pub bic: f64,
+    /// Hannan–Quinn's criterion at the order used.
     pub hqic: f64,
     /// Criteria for every lag order compared (empty with a fixed order).
     pub lag_selection: Vec<LagCriteria>,
     /// Largest modulus of the companion matrix's eigenvalues (< 1: stable).
     pub max_root_modulus: f64,
+    /// Orthogonalised (Cholesky) impulse responses.
     pub irf: ImpulseResponses,
 }
 
