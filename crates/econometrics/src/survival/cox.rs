@@ -36,13 +36,16 @@ pub enum Ties {
 /// Options of [`cox`].
 #[derive(Debug, Clone)]
 pub struct CoxOptions {
+    /// Handling of tied event times (default Efron).
     pub ties: Ties,
     /// `Classical` (inverse information), `Hetero(Hc0)` (robust, each spell its own
     /// cluster) or `Cluster` (e.g. by subject or country).
     pub vcov: VcovSpec,
     /// Separate baseline hazards per stratum.
     pub strata: Option<Factor>,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
+    /// The most Newton iterations (default 50).
     pub max_iter: usize,
     /// Stop when the log partial likelihood changes by less than `tol` (relative).
     pub tol: f64,
@@ -68,20 +71,29 @@ pub struct CoxResult {
     pub coefficients: CoefTable,
     /// `exp(β)`.
     pub hazard_ratios: Vec<f64>,
+    /// Covariates dropped as collinear (or constant).
     pub dropped: Vec<String>,
+    /// The tie handling used.
     pub ties: Ties,
     /// Spells used.
     pub n_obs: usize,
+    /// Events among them.
     pub n_events: usize,
+    /// Log partial likelihood at the estimates.
     pub log_likelihood: f64,
     /// Log partial likelihood at β = 0.
     pub null_log_likelihood: f64,
     /// Likelihood-ratio statistic `2(ℓ − ℓ₀)` and its χ²(k) p-value.
     pub lr_statistic: f64,
+    /// The χ²(k) p-value of `lr_statistic`.
     pub lr_p_value: f64,
+    /// `−2ℓ + 2k` from the partial likelihood, `k` the number of coefficients.
     pub aic: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// Cluster variables and their number of clusters (empty unless clustered).
     pub clusters: Vec<(String, usize)>,
+    /// Description of the variance estimator.
     pub vcov_type: String,
 }
 

@@ -21,23 +21,32 @@ pub enum KmConfidence {
 /// The Kaplan–Meier estimate at each distinct time with an event.
 #[derive(Debug, Clone, Serialize)]
 pub struct KaplanMeier {
+    /// The distinct event times, increasing.
     pub time: Vec<f64>,
     /// Spells at risk just before `time` (`start < time ≤ stop`).
     pub n_risk: Vec<usize>,
+    /// Events at `time`.
     pub n_event: Vec<usize>,
     /// Spells censored in `[time, next time)`.
     pub n_censored: Vec<usize>,
+    /// The estimate of `S` just after `time`.
     pub survival: Vec<f64>,
     /// Greenwood standard error of `survival`.
     pub std_error: Vec<f64>,
+    /// Lower ends of the pointwise confidence intervals.
     pub ci_lower: Vec<f64>,
+    /// Upper ends of the pointwise confidence intervals.
     pub ci_upper: Vec<f64>,
+    /// Confidence level of the intervals.
     pub level: f64,
+    /// The scale the intervals were built on.
     pub confidence: KmConfidence,
     /// Median survival time: the first time with `S ≤ 0.5` (the midpoint of the flat stretch
     /// when `S` equals 0.5 exactly, as R); `None` if `S` stays above 0.5.
     pub median: Option<f64>,
+    /// Spells used.
     pub n_obs: usize,
+    /// Events among them.
     pub n_events: usize,
 }
 

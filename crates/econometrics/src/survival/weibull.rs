@@ -19,9 +19,13 @@ use serde::Serialize;
 /// Options of [`weibull`].
 #[derive(Debug, Clone)]
 pub struct WeibullOptions {
+    /// The variance estimator (default classical: inverse information).
     pub vcov: VcovSpec,
+    /// Confidence level of the intervals (default 0.95).
     pub level: f64,
+    /// The most Newton iterations (default 100).
     pub max_iter: usize,
+    /// Convergence tolerance of the Newton iterations (default 1e-12).
     pub tol: f64,
 }
 
@@ -43,14 +47,23 @@ pub struct WeibullResult {
     pub coefficients: CoefTable,
     /// Shape `p` and its delta-method standard error.
     pub shape: f64,
+    /// Delta-method standard error of `shape`.
     pub shape_std_error: f64,
+    /// Covariates dropped as collinear.
     pub dropped: Vec<String>,
+    /// Spells used.
     pub n_obs: usize,
+    /// Events among them.
     pub n_events: usize,
+    /// Log-likelihood at the estimates.
     pub log_likelihood: f64,
+    /// `−2ℓ + 2k`, `k` the number of estimated parameters.
     pub aic: f64,
+    /// Newton iterations taken.
     pub iterations: usize,
+    /// Cluster variables and their number of clusters (empty unless clustered).
     pub clusters: Vec<(String, usize)>,
+    /// Description of the variance estimator.
     pub vcov_type: String,
 }
 

@@ -51,16 +51,23 @@ use std::path::Path;
 /// One estimated model, ready to render.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelReport {
+    /// The model's name (`(i)` for the i-th unnamed model).
     pub name: String,
+    /// The estimator that ran it.
     pub estimator: Estimator,
+    /// The formula as written (`None` for a VAR).
     pub formula: Option<String>,
+    /// The estimates with their inference.
     pub coefficients: CoefTable,
+    /// Observations the estimator used.
     pub n_obs: usize,
+    /// Cluster variables and their number of clusters.
     pub clusters: Vec<(String, usize)>,
     /// Regressors dropped as collinear (or absorbed by fixed effects).
     pub dropped: Vec<String>,
     /// Rows in the sample after the filters, and rows then dropped for missing values.
     pub rows_after_filter: usize,
+    /// Of those, rows dropped for a missing value.
     pub rows_missing: usize,
     /// Panel units (distinct values of the spec's `panel.unit`) among the rows used; without
     /// panel keys, the number of clusters of the first cluster variable.
@@ -71,11 +78,13 @@ pub struct ModelReport {
     pub dependent_units: String,
     /// The sample in words: filters and the rows dropped for missing values.
     pub sample: String,
+    /// The variance estimator in words.
     pub vcov_type: String,
     /// Lines for the bottom panel of the LaTeX table (label, value).
     pub summary: Vec<(String, String)>,
     /// The estimator's full result.
     pub details: serde_json::Value,
+    /// Extra CSV tables (curves, paths, weights); not written to `results.json`.
     #[serde(skip)]
     pub extra: Vec<ExtraTable>,
     /// The spec's `by` column (the groups of a Kaplan–Meier model), for figure legends; not
