@@ -276,17 +276,28 @@ pub struct ModelSpec {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Estimator {
+    /// `ols`: least squares ([`crate::ols()`]). The default.
     #[default]
     Ols,
+    /// `fe`: least squares absorbing the fixed effects after `|` ([`crate::within()`]).
     Fe,
+    /// `logit`: logistic regression of a 0/1 outcome ([`crate::binary()`]).
     Logit,
+    /// `probit`: probit regression of a 0/1 outcome ([`crate::binary()`]).
     Probit,
+    /// `event_study`: effects by time relative to treatment ([`crate::event_study()`]).
     EventStudy,
+    /// `lp`: local projections of the outcome on a shock ([`crate::lp`]).
     Lp,
+    /// `var`: a vector autoregression on `variables` ([`crate::var()`]).
     Var,
+    /// `cox`: Cox proportional hazards on `Surv(...)` spells ([`crate::survival`]).
     Cox,
+    /// `weibull`: Weibull proportional hazards on `Surv(...)` spells.
     Weibull,
+    /// `km`: Kaplan–Meier survival curves, by group with `by`.
     Km,
+    /// `synth`: synthetic control of the `treated` unit ([`crate::synth`]).
     Synth,
     /// Inverse-probability-weighted effect on the treated ([`crate::selection`]).
     Ipw,
@@ -316,15 +327,23 @@ impl Estimator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SeKind {
+    /// Homoskedastic errors (least squares) or inverse information (likelihood).
     Classical,
+    /// White's heteroskedasticity-robust HC0.
     Hc0,
+    /// HC0 times `N/(N − k)`.
     Hc1,
+    /// HC2, leverage-adjusted (least squares only).
     Hc2,
+    /// HC3, jackknife-like (least squares only).
     Hc3,
     /// HC0 for likelihood models (each observation its own cluster).
     Robust,
+    /// Clustered by the `cluster` variables (one-way or multiway).
     Cluster,
+    /// Newey–West HAC for a time series, `hac_lags` lags.
     NeweyWest,
+    /// Driscoll–Kraay HAC for panels (cross-sectional dependence), `hac_lags` lags.
     DriscollKraay,
 }
 
