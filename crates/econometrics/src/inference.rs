@@ -12,7 +12,10 @@ pub enum Reference {
     /// Standard normal (z statistics): maximum-likelihood models, HAC.
     Normal,
     /// Student t with `df` degrees of freedom (t statistics).
-    StudentT { df: f64 },
+    StudentT {
+        /// Degrees of freedom.
+        df: f64,
+    },
 }
 
 impl Reference {

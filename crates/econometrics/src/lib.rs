@@ -11,6 +11,7 @@
 //! p-values, confidence intervals), fit statistics and the numbers of observations and
 //! clusters.
 
+#![warn(missing_docs)]
 // Index loops are the clearest way to write the dense numerical kernels here.
 #![allow(clippy::needless_range_loop)]
 

@@ -35,7 +35,10 @@ pub enum LpResponse {
 #[derive(Debug, Clone, PartialEq)]
 pub enum LpVcov {
     /// Newey–West with `lags(h)` = `fixed` or `h + 1` when `None` (time series).
-    NeweyWest { fixed: Option<usize> },
+    NeweyWest {
+        /// A lag count for every horizon; `None`: `h + 1` at horizon `h`.
+        fixed: Option<usize>,
+    },
     /// Cluster-robust by a factor (panel; default: by unit), default correction.
     Cluster(Option<Factor>),
     /// Any other variance estimator, the same at every horizon.

@@ -120,6 +120,7 @@ pub struct VarResult {
     pub equations: Vec<CoefTable>,
     /// Residual covariance `Û'Û/(T − kp − 1)`.
     pub sigma_u: Vec<Vec<f64>>,
+    /// Gaussian log-likelihood at the estimates.
     pub log_likelihood: f64,
     /// Akaike's criterion at the order used.
     pub aic: f64,

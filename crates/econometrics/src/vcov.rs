@@ -48,12 +48,18 @@ pub enum HcKind {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ClusterCorrection {
+    /// No correction (`c` = 1).
     Cr0,
+    /// `G/(G−1)` only.
     GroupOnly,
+    /// CR1 counting the slopes only.
     Cr1Slopes,
+    /// CR1 counting fixed effects not nested in a cluster. The default.
     #[default]
     Cr1Nested,
+    /// CR1 counting every fixed-effect level, as with dummy columns.
     Cr1Lsdv,
+    /// linearmodels 7.1's `PanelOLS` clustered default (see the table).
     LinearmodelsDefault,
 }
 
@@ -80,18 +86,31 @@ pub enum VcovSpec {
     /// Cluster-robust on one or more cluster variables (several: multiway, by
     /// inclusion–exclusion over their intersections).
     Cluster {
+        /// The cluster variables, one per dimension, over the estimation rows.
         clusters: Vec<Factor>,
+        /// The small-sample factor.
         correction: ClusterCorrection,
+        /// Which `G` enters `G/(G−1)` with several cluster variables.
         multiway: MultiwayDf,
         /// Clip negative eigenvalues of a multiway variance to zero (CGM 2011). Default on.
         psd_fix: bool,
     },
     /// Newey–West with Bartlett weights `1 − l/(L+1)`, rows in time order. `df_correction`
     /// multiplies by `N/(N−k)` (Stata `newey`); statsmodels' default is without.
-    NeweyWest { lags: usize, df_correction: bool },
+    NeweyWest {
+        /// The lag truncation `L`.
+        lags: usize,
+        /// Multiply by `N/(N−k)`.
+        df_correction: bool,
+    },
     /// Driscoll–Kraay: scores summed within each period, then Newey–West across periods
     /// (`time` gives each row's period; any order).
-    DriscollKraay { time: Vec<f64>, lags: usize },
+    DriscollKraay {
+        /// Each row's period.
+        time: Vec<f64>,
+        /// The lag truncation across periods.
+        lags: usize,
+    },
 }
 
 impl VcovSpec {

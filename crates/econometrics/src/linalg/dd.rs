@@ -10,7 +10,9 @@
 /// A double-double number `hi + lo` with `|lo| <= ulp(hi)/2`.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Dd {
+    /// The leading part: the value rounded to `f64`.
     pub hi: f64,
+    /// The remainder `value − hi`.
     pub lo: f64,
 }
 
@@ -49,8 +51,10 @@ pub fn two_prod(a: f64, b: f64) -> (f64, f64) {
 }
 
 impl Dd {
+    /// Zero.
     pub const ZERO: Dd = Dd { hi: 0.0, lo: 0.0 };
 
+    /// `x` exactly (remainder 0).
     #[inline(always)]
     pub fn from_f64(x: f64) -> Dd {
         Dd { hi: x, lo: 0.0 }

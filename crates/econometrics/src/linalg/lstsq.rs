@@ -37,6 +37,7 @@ pub enum Precision {
 /// Options of [`lstsq`].
 #[derive(Debug, Clone, Copy)]
 pub struct LstsqOptions {
+    /// Plain QR, or QR with double-double refinement when needed.
     pub precision: Precision,
     /// Relative threshold on `|R_kk| / ‖x_k‖` below which column `k` counts as collinear.
     /// Default `1e-10` (R's `lm` uses `1e-7`, which refuses NIST Filip, whose smallest ratio

@@ -26,9 +26,11 @@ use crate::error::{EconError, Result};
 /// One factor of a term.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Atom {
+    /// A column as it is.
     Column(String),
     /// `lag(x, k)` (k > 0) or `lead(x, k)` (k < 0 stored as negative lag).
     Lag(String, i64),
+    /// `log(x)`: the natural logarithm of a column.
     Log(String),
     /// `i(x)`: dummies for the levels of `x`.
     Categorical(String),
@@ -57,6 +59,7 @@ impl Atom {
 /// A product of atoms.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Term {
+    /// The factors, multiplied (`a:b`).
     pub atoms: Vec<Atom>,
 }
 
@@ -74,10 +77,15 @@ impl Term {
 /// The left-hand side.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Lhs {
+    /// An outcome column (possibly transformed, e.g. `log(y)`).
     Outcome(Atom),
+    /// `Surv(stop, event)` or `Surv(start, stop, event)`: survival spells.
     Survival {
+        /// The column of spell starts (`None`: spells start at 0).
         start: Option<String>,
+        /// The column of spell ends.
         stop: String,
+        /// The 0/1 event column (1: the spell ended in the event).
         event: String,
     },
 }
@@ -85,9 +93,13 @@ pub enum Lhs {
 /// A parsed formula.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Formula {
+    /// Left of `~`.
     pub lhs: Lhs,
+    /// The regressors, in order.
     pub terms: Vec<Term>,
+    /// False when the formula says `0 +` or `- 1`.
     pub intercept: bool,
+    /// The fixed effects after `|`.
     pub fixed_effects: Vec<String>,
 }
 

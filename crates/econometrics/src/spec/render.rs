@@ -107,14 +107,23 @@ impl Comparison {
 /// One step of a decomposition, with the estimate it follows.
 #[derive(Debug, Clone, Serialize)]
 pub struct DecompositionStep {
+    /// The step's label.
     pub label: String,
+    /// The model whose estimate it shows.
     pub model: String,
+    /// The term of that model.
     pub term: String,
+    /// The estimate, in the model's `dependent_units`.
     pub estimate: f64,
+    /// Its standard error.
     pub std_error: f64,
+    /// Lower end of its confidence interval.
     pub ci_lower: f64,
+    /// Upper end of its confidence interval.
     pub ci_upper: f64,
+    /// Observations of the model.
     pub n_obs: usize,
+    /// Panel units of the model (see [`ModelReport::n_units`]).
     pub n_units: Option<usize>,
     /// Change of the estimate from the previous step.
     pub change: Option<f64>,
@@ -125,11 +134,17 @@ pub struct DecompositionStep {
 /// An estimate followed across models (a replication's decomposition).
 #[derive(Debug, Clone, Serialize)]
 pub struct Decomposition {
+    /// The spec's `name` (file `decomposition_<name>.csv`).
     pub name: String,
+    /// Figure and table title.
     pub title: Option<String>,
+    /// Low end of the published range.
     pub published_low: Option<f64>,
+    /// High end of the published range.
     pub published_high: Option<f64>,
+    /// Where the published range comes from.
     pub source: Option<String>,
+    /// The steps, in the spec's order.
     pub steps: Vec<DecompositionStep>,
 }
 
@@ -235,16 +250,25 @@ impl Decomposition {
 /// The results of a spec.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The spec's title (its file name when it has none).
     pub title: String,
+    /// The spec's description.
     pub description: Option<String>,
+    /// The spec file.
     pub spec_file: PathBuf,
     /// Data files read.
     pub inputs: Vec<PathBuf>,
+    /// Confidence level of every interval.
     pub level: f64,
+    /// Whether the LaTeX tables carry significance stars.
     pub stars: bool,
+    /// The seed used (the command line's over the spec's).
     pub seed: Option<u64>,
+    /// Every model's results, in spec order.
     pub models: Vec<ModelReport>,
+    /// The published comparisons, evaluated.
     pub comparisons: Vec<Comparison>,
+    /// The decompositions, evaluated.
     pub decompositions: Vec<Decomposition>,
 }
 
