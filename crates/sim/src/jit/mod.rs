@@ -1283,66 +1283,100 @@ pub(crate) mod tests {
         assert_eq!(checked, 19 + 20 + 6 + 1);
     }
 
+    /// The long test program of the scalar and lane tests: 400 rounds of a multiply-add into one
+    /// of four temporaries followed by one of `variants` instructions (5: ADD, MIN, SELECT, DIV,
+    /// XIDZ; 6 adds EXP) over 40 variable slots and three constants, so values stay in registers,
+    /// temporaries never reach memory, constants become immediates and slots are reloaded.
+    struct LongProgram {
+        program: Program,
+        vars: std::ops::Range<u32>,
+        temps: std::ops::Range<u32>,
+        consts_base: u32,
+        consts: [f64; 3],
+    }
+
+    impl LongProgram {
+        fn new(variants: u32) -> Self {
+            let n_vars = 40u32;
+            let vars = N_REGISTERS..N_REGISTERS + n_vars;
+            let temps = vars.end..vars.end + 4;
+            let consts_base = temps.end;
+            let mut ops = Vec::new();
+            for k in 0..400u32 {
+                let v = |i: u32| vars.start + (k * 7 + i * 13) % n_vars;
+                let t = temps.start + k % 4;
+                let c = consts_base + k % 3;
+                ops.push(Op::MulAdd {
+                    d: t,
+                    a: v(1),
+                    b: c,
+                    c: v(2),
+                });
+                ops.push(match (k % variants, variants) {
+                    (0, _) => Op::Add {
+                        d: v(0),
+                        a: t,
+                        b: v(3),
+                    },
+                    (1, _) => Op::Min {
+                        d: v(0),
+                        a: t,
+                        b: c,
+                    },
+                    (2, _) => Op::Select {
+                        d: v(0),
+                        c: v(4),
+                        a: t,
+                        b: v(5),
+                    },
+                    (3, _) => Op::Div {
+                        d: v(0),
+                        a: v(6),
+                        b: t,
+                    },
+                    (4, 6) => Op::Exp { d: v(0), a: t },
+                    _ => Op::Xidz {
+                        d: v(0),
+                        a: t,
+                        b: v(7),
+                        c,
+                    },
+                });
+            }
+            LongProgram {
+                program: Program::new(ops),
+                vars,
+                temps,
+                consts_base,
+                consts: [0.5, 2.0, -1.25],
+            }
+        }
+
+        fn layout(&self) -> SlotLayout<'_> {
+            SlotLayout {
+                temps: self.temps.clone(),
+                consts_base: self.consts_base,
+                consts: &self.consts,
+                n_lookups: 0,
+                n_series: 0,
+            }
+        }
+    }
+
     /// Values kept in registers, temporaries that never reach memory, constants as immediates,
     /// a slot written several times (stored once, at its last write), reloads after the reuse
     /// window: a long program computes what the interpreter computes.
     #[test]
     fn a_long_program_with_temporaries_and_constants_matches() {
-        let n_vars = 40u32;
-        let vars = N_REGISTERS..N_REGISTERS + n_vars;
-        let temps = vars.end..vars.end + 4;
-        let consts_base = temps.end;
-        let consts = [0.5, 2.0, -1.25];
-        let mut ops = Vec::new();
-        for k in 0..400u32 {
-            let v = |i: u32| vars.start + (k * 7 + i * 13) % n_vars;
-            let t = temps.start + k % 4;
-            let c = consts_base + k % 3;
-            ops.push(Op::MulAdd {
-                d: t,
-                a: v(1),
-                b: c,
-                c: v(2),
-            });
-            ops.push(match k % 5 {
-                0 => Op::Add {
-                    d: v(0),
-                    a: t,
-                    b: v(3),
-                },
-                1 => Op::Min {
-                    d: v(0),
-                    a: t,
-                    b: c,
-                },
-                2 => Op::Select {
-                    d: v(0),
-                    c: v(4),
-                    a: t,
-                    b: v(5),
-                },
-                3 => Op::Div {
-                    d: v(0),
-                    a: v(6),
-                    b: t,
-                },
-                _ => Op::Xidz {
-                    d: v(0),
-                    a: t,
-                    b: v(7),
-                    c,
-                },
-            });
-        }
-        let program = Program::new(ops);
-        let layout = SlotLayout {
-            temps: temps.clone(),
-            consts_base,
-            consts: &consts,
-            n_lookups: 0,
-            n_series: 0,
-        };
-        let native = JitProgram::compile(&program, &layout).unwrap();
+        let long = LongProgram::new(5);
+        let (program, vars, consts_base, consts) = (
+            &long.program,
+            long.vars.clone(),
+            long.consts_base,
+            long.consts,
+        );
+        let layout = long.layout();
+        let native = JitProgram::compile(program, &layout).unwrap();
         let init = |s: &mut Vec<f64>| {
             s.resize((consts_base + 3) as usize, 0.0);
             for i in vars.clone() {
@@ -1359,7 +1393,7 @@ pub(crate) mod tests {
             random: None,
         };
         for _ in 0..3 {
-            exec(&program, &mut want, &mut env);
+            exec(program, &mut want, &mut env);
             native.run(&mut got, &[], &[]);
         }
         for i in vars {
@@ -1431,61 +1465,14 @@ pub(crate) mod tests {
     /// width: registers, temporaries, immediates and reloads in the vector shape.
     #[test]
     fn a_long_program_over_lanes_matches_in_every_lane() {
-        let n_vars = 40u32;
-        let vars = N_REGISTERS..N_REGISTERS + n_vars;
-        let temps = vars.end..vars.end + 4;
-        let consts_base = temps.end;
-        let consts = [0.5, 2.0, -1.25];
-        let mut ops = Vec::new();
-        for k in 0..400u32 {
-            let v = |i: u32| vars.start + (k * 7 + i * 13) % n_vars;
-            let t = temps.start + k % 4;
-            let c = consts_base + k % 3;
-            ops.push(Op::MulAdd {
-                d: t,
-                a: v(1),
-                b: c,
-                c: v(2),
-            });
-            ops.push(match k % 6 {
-                0 => Op::Add {
-                    d: v(0),
-                    a: t,
-                    b: v(3),
-                },
-                1 => Op::Min {
-                    d: v(0),
-                    a: t,
-                    b: c,
-                },
-                2 => Op::Select {
-                    d: v(0),
-                    c: v(4),
-                    a: t,
-                    b: v(5),
-                },
-                3 => Op::Div {
-                    d: v(0),
-                    a: v(6),
-                    b: t,
-                },
-                4 => Op::Exp { d: v(0), a: t },
-                _ => Op::Xidz {
-                    d: v(0),
-                    a: t,
-                    b: v(7),
-                    c,
-                },
-            });
-        }
-        let program = Program::new(ops);
-        let layout = SlotLayout {
-            temps: temps.clone(),
-            consts_base,
-            consts: &consts,
-            n_lookups: 0,
-            n_series: 0,
-        };
+        let long = LongProgram::new(6);
+        let (program, vars, consts_base, consts) = (
+            &long.program,
+            long.vars.clone(),
+            long.consts_base,
+            long.consts,
+        );
+        let layout = long.layout();
         let init = |l: usize| {
             let mut s = vec![0.0; (consts_base + 3) as usize];
             for i in vars.clone() {
@@ -1502,12 +1489,12 @@ pub(crate) mod tests {
         };
         for w in want.iter_mut() {
             for _ in 0..3 {
-                exec(&program, w, &mut env);
+                exec(program, w, &mut env);
             }
         }
         for width in [2, 4, 8] {
             let native =
-                JitProgram::compile_shape(&program, &layout, Shape::Lanes { width }).unwrap();
+                JitProgram::compile_shape(program, &layout, Shape::Lanes { width }).unwrap();
             let start: Vec<Vec<f64>> = (0..LANES).map(init).collect();
             let mut got: Vec<Lanes> = (0..start[0].len())
                 .map(|k| std::array::from_fn(|l| start[l][k]))
